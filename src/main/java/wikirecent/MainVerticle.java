@@ -1,0 +1,83 @@
+package wikirecent;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import wikirecent.common.Config;
+import wikirecent.engine.EngineVerticle;
+import wikirecent.ingest.IngestVerticle;
+import wikirecent.tail.TailVerticle;
+import wikirecent.web.WebVerticle;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Deploys the parts named by {@code roles}: the view source first, so it sees the first append. */
+public class MainVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(MainVerticle.class);
+  private static final List<String> ORDER = List.of("views", "web", "ingest");
+
+  @Override
+  public Future<?> start() {
+    JsonObject conf = Config.load(config(), System.getenv());
+    Config config = Config.of(conf);
+    Set<String> roles = roles(config.string(Config.ROLES));
+    log.info("Starting roles {} (source={}, data.dir={})", roles, config.string(Config.SOURCE), config.string(Config.DATA_DIR));
+    Future<?> chain = Future.succeededFuture();
+    for (String role : ORDER) {
+      if (roles.contains(role)) {
+        chain = chain.compose(x -> deploy(role, conf));
+      }
+    }
+    return chain;
+  }
+
+  private Future<String> deploy(String role, JsonObject conf) {
+    DeploymentOptions options = new DeploymentOptions().setConfig(conf);
+    switch (role) {
+      case "ingest":
+        return vertx.deployVerticle(new IngestVerticle(), options);
+      case "web":
+        return vertx.deployVerticle(new WebVerticle(), options);
+      case "views":
+        String source = Config.of(conf).string(Config.SOURCE);
+        if (source.equals("materialize")) {
+          return vertx.deployVerticle(new TailVerticle(), options);
+        }
+        if (!source.equals("embedded")) {
+          return Future.failedFuture("source must be embedded or materialize, not " + source);
+        }
+        // Worker: the engine reads the file and folds events with blocking calls, off the event loops.
+        return vertx.deployVerticle(new EngineVerticle(), options.setThreadingModel(ThreadingModel.WORKER));
+      default:
+        throw new IllegalStateException(role);
+    }
+  }
+
+  static Set<String> roles(String spec) {
+    Set<String> roles = new LinkedHashSet<>();
+    List<String> unknown = new ArrayList<>();
+    for (String r : spec.split(",")) {
+      String role = r.trim();
+      if (role.isEmpty()) {
+        continue;
+      }
+      if (ORDER.contains(role)) {
+        roles.add(role);
+      } else {
+        unknown.add(role);
+      }
+    }
+    if (!unknown.isEmpty() || roles.isEmpty()) {
+      throw new IllegalArgumentException("roles must be a comma-separated subset of " + ORDER + ", not '" + spec + "'");
+    }
+    return roles;
+  }
+}

@@ -1,0 +1,137 @@
+package wikirecent.common;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * Every configuration key, read from one place. Defaults come from {@code conf/config.json}
+ * (packed into the jar), then the launcher's {@code -conf} JSON, then {@code WIKIRECENT_*}
+ * environment variables: the later one wins.
+ */
+public final class Config {
+
+  public static final String HTTP_PORT = "http.port";
+  public static final String STREAM_URL = "stream.url";
+  public static final String STREAM_USER_AGENT = "stream.userAgent";
+  public static final String DATA_DIR = "data.dir";
+  public static final String SOURCE = "source";
+  public static final String MATERIALIZE_URL = "materialize.url";
+  public static final String ROLES = "roles";
+
+  public static final String FILE_NAME = "recentchanges";
+
+  private final JsonObject json;
+
+  private Config(JsonObject json) {
+    this.json = json;
+  }
+
+  /** Wraps the merged configuration a verticle receives in {@code config()}. */
+  public static Config of(JsonObject json) {
+    return new Config(json);
+  }
+
+  /** Defaults, then {@code overrides} (may be null), then the environment. */
+  public static JsonObject load(JsonObject overrides, Map<String, String> env) {
+    JsonObject merged = defaults();
+    if (overrides != null) {
+      merged.mergeIn(overrides);
+    }
+    for (String key : merged.fieldNames()) {
+      String value = env.get(envName(key));
+      if (value != null) {
+        merged.put(key, convert(key, value, merged.getValue(key)));
+      }
+    }
+    return merged;
+  }
+
+  public static JsonObject defaults() {
+    try (InputStream in = Config.class.getResourceAsStream("/conf/config.json")) {
+      if (in == null) {
+        throw new IllegalStateException("conf/config.json is missing from the classpath");
+      }
+      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** {@code stream.userAgent} becomes {@code WIKIRECENT_STREAM_USER_AGENT}. */
+  public static String envName(String key) {
+    StringBuilder sb = new StringBuilder("WIKIRECENT_");
+    for (char c : key.toCharArray()) {
+      if (c == '.' || c == '-') {
+        sb.append('_');
+      } else if (Character.isUpperCase(c)) {
+        sb.append('_').append(c);
+      } else {
+        sb.append(Character.toUpperCase(c));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static Object convert(String key, String value, Object template) {
+    try {
+      if (template instanceof Integer) {
+        return Integer.parseInt(value.trim());
+      } else if (template instanceof Long) {
+        return Long.parseLong(value.trim());
+      } else if (template instanceof Double) {
+        return Double.parseDouble(value.trim());
+      } else if (template instanceof Boolean) {
+        return Boolean.parseBoolean(value.trim());
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(envName(key) + "=" + value + " is not a number (" + key + ")", e);
+    }
+  }
+
+  public JsonObject json() {
+    return json;
+  }
+
+  public String string(String key) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      throw new IllegalArgumentException("missing configuration key " + key);
+    }
+    return v.toString();
+  }
+
+  public int integer(String key) {
+    return number(key).intValue();
+  }
+
+  public long longValue(String key) {
+    return number(key).longValue();
+  }
+
+  public boolean bool(String key) {
+    Object v = json.getValue(key);
+    return v instanceof Boolean ? (Boolean) v : Boolean.parseBoolean(string(key));
+  }
+
+  private Number number(String key) {
+    Object v = json.getValue(key);
+    if (v instanceof Number) {
+      return (Number) v;
+    }
+    try {
+      return Long.parseLong(string(key).trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + " must be a number, not " + v, e);
+    }
+  }
+
+  public java.nio.file.Path recentChangesFile() {
+    return java.nio.file.Path.of(string(DATA_DIR), FILE_NAME);
+  }
+}
