@@ -34,6 +34,7 @@ final class TailBatcher {
   private long openTimestamp;
   private boolean hasOpen;
   private long frontier = Long.MIN_VALUE;
+  private long lastClosed = Long.MIN_VALUE;
   private boolean snapshotDone;
 
   TailBatcher(Consumer<Closed> out) {
@@ -71,15 +72,16 @@ final class TailBatcher {
     if (hasOpen && openTimestamp < timestamp) {
       close();
     }
-    if (hasOpen) {
-      return; // rows at the frontier itself may still come
+    if (hasOpen || timestamp - 1 <= lastClosed) {
+      return; // rows at the frontier itself may still come; or nothing new is known
     }
+    lastClosed = timestamp - 1;
     if (!snapshotDone) {
       // Nothing before the frontier: the view was empty when the TAIL began.
       snapshotDone = true;
-      out.accept(new Closed(Kind.SNAPSHOT, timestamp - 1, new JsonArray(), new JsonArray()));
+      out.accept(new Closed(Kind.SNAPSHOT, lastClosed, new JsonArray(), new JsonArray()));
     } else {
-      out.accept(new Closed(Kind.PROGRESS, timestamp - 1, new JsonArray(), new JsonArray()));
+      out.accept(new Closed(Kind.PROGRESS, lastClosed, new JsonArray(), new JsonArray()));
     }
   }
 
@@ -95,6 +97,7 @@ final class TailBatcher {
     }
     open.clear();
     hasOpen = false;
+    lastClosed = openTimestamp;
     if (!snapshotDone) {
       if (!deleted.isEmpty()) {
         throw new TailProtocolException("the snapshot at " + openTimestamp + " retracts rows it never had: " + deleted.encode());
