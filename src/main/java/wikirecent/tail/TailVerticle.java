@@ -40,6 +40,9 @@ public class TailVerticle extends VerticleBase {
       return Future.failedFuture(Config.MATERIALIZE_URL + " is not a postgresql:// URL: " + e.getMessage());
     }
     options.setReconnectAttempts(0); // only covers the first connect; ViewTail reconnects itself
+    if ("vertx-pg-client".equals(options.getProperties().get("application_name"))) {
+      options.addProperty("application_name", "wikirecent-tail"); // how our sessions show in Materialize
+    }
     if (options.getSslMode() != SslMode.DISABLE && options.getSslOptions() == null) {
       // ?sslmode=... in the URL: TLS with the JVM's trust store (the client has no default and would fail).
       options.setSslOptions(new ClientSSLOptions()

@@ -43,7 +43,7 @@ class SqlScriptTest {
       CREATE SOURCE IF NOT EXISTS wikirecent
       FROM FILE '/data/recentchanges' WITH (tail = true)
       FORMAT REGEX '^data: (?P<data>.*)'""");
-    assertThat(statements.get(1)).startsWith("CREATE VIEW IF NOT EXISTS recentchanges AS");
+    assertThat(statements.get(1)).startsWith("CREATE MATERIALIZED VIEW IF NOT EXISTS recentchanges AS");
     assertThat(statements.get(2)).startsWith("CREATE MATERIALIZED VIEW IF NOT EXISTS counter AS");
     assertThat(statements.get(3)).startsWith("CREATE MATERIALIZED VIEW IF NOT EXISTS user_edits AS");
     assertThat(statements.get(4)).startsWith("CREATE MATERIALIZED VIEW IF NOT EXISTS top10 AS")

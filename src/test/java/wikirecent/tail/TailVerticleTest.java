@@ -264,7 +264,8 @@ class TailVerticleTest {
     assertThat(fake.catalog()).containsExactlyInAnyOrder("wikirecent", "recentchanges", "counter", "user_edits", "top10");
     // One connection per view, each with the URL's user and database.
     assertThat(fake.startups()).hasSize(3).allSatisfy(p -> {
-      assertThat(p).containsEntry("user", "materialize").containsEntry("database", "materialize");
+      assertThat(p).containsEntry("user", "materialize").containsEntry("database", "materialize")
+        .containsEntry("application_name", "wikirecent-tail").containsEntry("client_encoding", "utf8");
     });
   }
 
