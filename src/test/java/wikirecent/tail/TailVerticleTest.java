@@ -51,7 +51,7 @@ class TailVerticleTest {
   void stop(Vertx vertx) {
     ((Logger) LoggerFactory.getLogger(ViewTail.class)).detachAppender(logs);
     for (String id : vertx.deploymentIDs()) {
-      Bus.get(vertx.undeploy(id));
+      Bus.get(vertx.undeploy(id).otherwiseEmpty()); // a child may already be gone with its parent
     }
     if (fake != null) {
       Bus.get(fake.stop());
@@ -324,6 +324,20 @@ class TailVerticleTest {
 
     Bus.until("live", () -> bus.status().getBoolean("live"), () -> bus.status().encode());
     assertThat(fake.sslRequests()).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void theViewsRoleRunsTheTailWhenTheSourceIsMaterialize(Vertx vertx) {
+    ScriptedTail script = everyViewSnapshots(new ScriptedTail(), T);
+    fake = Bus.get(new FakeMaterialize(vertx, script).start(0));
+    Bus bus = Bus.record(vertx);
+    JsonObject conf = new JsonObject()
+      .put(Config.ROLES, "views")
+      .put(Config.SOURCE, "materialize")
+      .put(Config.MATERIALIZE_URL, fake.url());
+    Bus.get(vertx.deployVerticle(new wikirecent.MainVerticle(), new DeploymentOptions().setConfig(conf)));
+    Bus.until("live", () -> bus.status().getBoolean("live"));
+    assertThat(bus.snapshot("top10").getJsonArray("inserted").encode()).isEqualTo("[[\"alice\",2],[\"bob\",1]]");
   }
 
   // --- helpers
