@@ -35,18 +35,9 @@ public class TailVerticle extends VerticleBase {
     Config config = Config.of(config());
     PgConnectOptions options;
     try {
-      options = PgConnectOptions.fromUri(config.string(Config.MATERIALIZE_URL));
+      options = connectOptions(config.string(Config.MATERIALIZE_URL));
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(Config.MATERIALIZE_URL + " is not a postgresql:// URL: " + e.getMessage());
-    }
-    options.setReconnectAttempts(0); // only covers the first connect; ViewTail reconnects itself
-    if ("vertx-pg-client".equals(options.getProperties().get("application_name"))) {
-      options.addProperty("application_name", "wikirecent-tail"); // how our sessions show in Materialize
-    }
-    if (options.getSslMode() != SslMode.DISABLE && options.getSslOptions() == null) {
-      // ?sslmode=... in the URL: TLS with the JVM's trust store (the client has no default and would fail).
-      options.setSslOptions(new ClientSSLOptions()
-        .setHostnameVerificationAlgorithm(options.getSslMode() == SslMode.VERIFY_FULL ? "HTTPS" : ""));
     }
     where = options.getHost() + ":" + options.getPort() + "/" + options.getDatabase();
     ViewTail.Settings settings = new ViewTail.Settings(
@@ -64,9 +55,23 @@ public class TailVerticle extends VerticleBase {
     }
     registered.add(vertx.eventBus().consumer(Addresses.STATUS_VIEWS, msg -> msg.reply(status())).completion());
     return Future.all(registered).onSuccess(x -> {
-      log.info("Tailing {} on Materialize at {}", Views.values().length + " views", where);
+      log.info("Tailing {} views on Materialize at {}", tails.size(), where);
       tails.forEach(ViewTail::start);
     });
+  }
+
+  private static PgConnectOptions connectOptions(String url) {
+    PgConnectOptions options = PgConnectOptions.fromUri(url);
+    options.setReconnectAttempts(0); // only covers the first connect; ViewTail reconnects itself
+    if ("vertx-pg-client".equals(options.getProperties().get("application_name"))) {
+      options.addProperty("application_name", "wikirecent-tail"); // how our sessions show in Materialize
+    }
+    if (options.getSslMode() != SslMode.DISABLE && options.getSslOptions() == null) {
+      // ?sslmode=... in the URL: TLS with the JVM's trust store (the client has no default and would fail).
+      options.setSslOptions(new ClientSSLOptions()
+        .setHostnameVerificationAlgorithm(options.getSslMode() == SslMode.VERIFY_FULL ? "HTTPS" : ""));
+    }
+    return options;
   }
 
   @Override

@@ -340,6 +340,13 @@ class TailVerticleTest {
     assertThat(bus.snapshot("top10").getJsonArray("inserted").encode()).isEqualTo("[[\"alice\",2],[\"bob\",1]]");
   }
 
+  @Test
+  void aUrlThatIsNotPostgresFailsTheDeploymentClearly(Vertx vertx) {
+    JsonObject conf = Config.load(new JsonObject().put(Config.MATERIALIZE_URL, "mysql://materialized:6875/x"), Map.of());
+    assertThatThrownBy(() -> Bus.get(vertx.deployVerticle(new TailVerticle(), new DeploymentOptions().setConfig(conf))))
+      .hasMessageContaining("materialize.url is not a postgresql:// URL");
+  }
+
   // --- helpers
 
   private static void deploy(Vertx vertx, String url, long stallMillis) {
