@@ -9,7 +9,6 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.data.Numeric;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wikirecent.common.Addresses;
@@ -17,8 +16,6 @@ import wikirecent.common.ViewMessage;
 import wikirecent.common.ViewTable;
 import wikirecent.common.Views;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.stream.Collector;
 
 /**
@@ -44,7 +41,6 @@ final class ViewTail {
   private final Counters counters;
   private final Backoff backoff;
   private final ViewTable replica;
-  private final List<String> expectedColumns = new ArrayList<>(List.of("mz_timestamp", "mz_progressed", "mz_diff"));
 
   private State state = State.WAITING;
   private Session current;
@@ -63,7 +59,6 @@ final class ViewTail {
     this.counters = counters;
     this.backoff = new Backoff(settings.retryMinMillis(), settings.retryMaxMillis(), Math::random);
     this.replica = new ViewTable(view.viewName());
-    view.columns().forEach(c -> expectedColumns.add(c.name()));
   }
 
   void start() {
@@ -163,9 +158,9 @@ final class ViewTail {
 
     private final int number;
     private final TailBatcher batcher = new TailBatcher(ViewTail.this::onClosed);
+    private final TailRowReader reader = new TailRowReader(view);
     private PgConnection conn;
     private boolean ended;
-    private boolean columnsChecked;
     private RuntimeException rowError;
     private long watchdog = -1;
 
@@ -248,40 +243,10 @@ final class ViewTail {
         return;
       }
       try {
-        if (!columnsChecked) {
-          checkColumns(row);
-        }
-        long ts = timestamp(row.getValue(0));
-        if (Boolean.TRUE.equals(row.getBoolean(1))) {
-          counters.inc("progress_rows");
-          batcher.progress(ts);
-          return;
-        }
-        Long diff = row.getLong(2);
-        if (diff == null) {
-          throw new TailProtocolException("a data row without mz_diff at " + ts);
-        }
-        JsonArray values = new JsonArray();
-        for (int i = 3; i < row.size(); i++) {
-          values.add(column(row.getValue(i)));
-        }
-        counters.inc("tail_rows");
-        batcher.data(ts, diff, values);
+        counters.inc(reader.feed(row, batcher) ? "progress_rows" : "tail_rows");
       } catch (RuntimeException e) {
         rowError = e; // ends the session once the FETCH completes
       }
-    }
-
-    private void checkColumns(Row row) {
-      List<String> names = new ArrayList<>();
-      for (int i = 0; i < row.size(); i++) {
-        names.add(row.getColumnName(i));
-      }
-      if (!names.equals(expectedColumns)) {
-        throw new TailProtocolException("TAIL " + view.viewName() + " has columns " + names + ", expected " + expectedColumns
-          + " (was the view created by something else? drop it and it is created again)");
-      }
-      columnsChecked = true;
     }
 
     private Future<Void> failure(String statement, Throwable t) {
@@ -321,32 +286,6 @@ final class ViewTail {
       vertx.cancelTimer(watchdog);
       return conn == null ? Future.succeededFuture() : conn.close();
     }
-  }
-
-  // mz_timestamp is numeric with scale 0: milliseconds.
-  private static long timestamp(Object value) {
-    if (value instanceof Numeric n && !n.isNaN()) {
-      try {
-        return n.bigDecimalValue().longValueExact();
-      } catch (ArithmeticException e) {
-        throw new TailProtocolException("mz_timestamp " + n + " is not a whole number of milliseconds");
-      }
-    }
-    if (value instanceof Long l) {
-      return l;
-    }
-    throw new TailProtocolException("mz_timestamp is " + value);
-  }
-
-  // text stays text (or NULL); bigint arrives as Long, numeric as Numeric: both become long.
-  private static Object column(Object value) {
-    if (value instanceof Numeric n && !n.isNaN() && n.bigDecimalValue().scale() <= 0) {
-      return n.bigDecimalValue().longValueExact();
-    }
-    if (value instanceof Integer || value instanceof Short) {
-      return ((Number) value).longValue();
-    }
-    return value;
   }
 
   private static String message(Throwable t) {
