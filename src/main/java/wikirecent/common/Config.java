@@ -21,6 +21,11 @@ public final class Config {
   public static final String DATA_DIR = "data.dir";
   public static final String SOURCE = "source";
   public static final String MATERIALIZE_URL = "materialize.url";
+  /** Reconnect back-off to Materialize: the first wait, and the cap it doubles up to (with jitter). */
+  public static final String MATERIALIZE_RETRY_MIN_MILLIS = "materialize.retryMinMillis";
+  public static final String MATERIALIZE_RETRY_MAX_MILLIS = "materialize.retryMaxMillis";
+  /** A connect, statement or FETCH taking longer than this means a dead connection: start over. */
+  public static final String MATERIALIZE_STALL_MILLIS = "materialize.stallMillis";
   public static final String ROLES = "roles";
 
   public static final String FILE_NAME = "recentchanges";

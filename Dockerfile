@@ -1,0 +1,25 @@
+# wikirecent's image: build the runnable jar with Maven, run it on a JRE.
+# Used by docker-compose.yml for the ingest (stream), the app and the offline replay.
+
+# --- stage 1: build target/wikirecent.jar
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+# Dependencies first: a change to the code does not download them again.
+COPY pom.xml .
+RUN mvn -B -q dependency:go-offline
+COPY . .
+RUN mvn -B -DskipTests package
+
+# --- stage 2: a JRE and the jar, nothing else
+FROM eclipse-temurin:17-jre
+RUN useradd --system --uid 10001 --home-dir /app wikirecent \
+ && mkdir -p /app /data && chown wikirecent /app /data
+WORKDIR /app
+COPY --from=build /src/target/wikirecent.jar /app/wikirecent.jar
+# The recentchanges file lives on a volume, shared with Materialize (which reads it) in compose.
+ENV WIKIRECENT_DATA_DIR=/data \
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75"
+VOLUME /data
+USER wikirecent
+EXPOSE 8875
+ENTRYPOINT ["java", "-jar", "/app/wikirecent.jar"]

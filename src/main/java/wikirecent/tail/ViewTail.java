@@ -1,0 +1,303 @@
+package wikirecent.tail;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import wikirecent.common.Addresses;
+import wikirecent.common.ViewMessage;
+import wikirecent.common.ViewTable;
+import wikirecent.common.Views;
+
+import java.util.stream.Collector;
+
+/**
+ * One view's TAIL on its own connection: bootstrap, {@code BEGIN}, {@code DECLARE}, then
+ * {@code FETCH} in a loop; every closed timestamp is published on {@code views.<view>}. Any
+ * failure ends the session; the next one starts after a back-off and opens with a reset
+ * snapshot. Published timestamps strictly increase across sessions. Event-loop only.
+ */
+final class ViewTail {
+
+  private static final Logger log = LoggerFactory.getLogger(ViewTail.class);
+
+  enum State { WAITING, CONNECTING, BOOTSTRAPPING, TAILING, LIVE, STOPPED }
+
+  record Settings(long retryMinMillis, long retryMaxMillis, long stallMillis) {
+  }
+
+  private final Vertx vertx;
+  private final Views view;
+  private final PgConnectOptions options;
+  private final TailSql sql;
+  private final Settings settings;
+  private final Counters counters;
+  private final Backoff backoff;
+  private final ViewTable replica;
+
+  private State state = State.WAITING;
+  private Session current;
+  private int sessions;
+  private long retryTimer = -1;
+  private long watermark = Long.MIN_VALUE; // the largest timestamp any subscriber can have seen
+  private String problem = "not started yet";
+  private long liveSince = -1;
+
+  ViewTail(Vertx vertx, Views view, PgConnectOptions options, TailSql sql, Settings settings, Counters counters) {
+    this.vertx = vertx;
+    this.view = view;
+    this.options = options;
+    this.sql = sql;
+    this.settings = settings;
+    this.counters = counters;
+    this.backoff = new Backoff(settings.retryMinMillis(), settings.retryMaxMillis(), Math::random);
+    this.replica = new ViewTable(view.viewName());
+  }
+
+  void start() {
+    current = new Session(++sessions);
+    current.open();
+  }
+
+  Future<Void> stop() {
+    state = State.STOPPED;
+    vertx.cancelTimer(retryTimer);
+    Session s = current;
+    current = null;
+    return s == null ? Future.succeededFuture() : s.close();
+  }
+
+  boolean live() {
+    return state == State.LIVE;
+  }
+
+  String describe() {
+    if (state == State.LIVE) {
+      return view.viewName() + " live at " + replica.timestamp();
+    }
+    return view.viewName() + " " + state.name().toLowerCase() + (problem == null ? "" : " (" + problem + ")");
+  }
+
+  void replySnapshot(Message<Object> request) {
+    if (replica.hasSnapshot()) {
+      request.reply(replica.snapshot());
+    } else {
+      request.fail(503, "no snapshot of " + view.viewName() + " yet: " + describe());
+    }
+  }
+
+  private void sessionEnded(String why) {
+    counters.inc("session_failures");
+    problem = why;
+    if (state == State.STOPPED) {
+      return;
+    }
+    // A session that stayed up a while earns a quick retry; one that dies right after its
+    // snapshot must not turn into a reconnect loop at the shortest delay.
+    if (liveSince >= 0 && System.nanoTime() - liveSince >= settings.retryMaxMillis() * 1_000_000) {
+      backoff.reset();
+    }
+    liveSince = -1;
+    state = State.WAITING;
+    long delay = backoff.next();
+    log.warn("{}: {}; trying again in {} ms (attempt {})", view.viewName(), why, delay, backoff.failures());
+    retryTimer = vertx.setTimer(delay, id -> start());
+  }
+
+  // Published timestamps strictly increase per view, across sessions too: a Materialize that came
+  // back with an older frontier gets its times moved just past what subscribers already have.
+  private long nextTimestamp(long materializeTime) {
+    long ts = Math.max(materializeTime, watermark + 1);
+    watermark = ts;
+    return ts;
+  }
+
+  private void onClosed(TailBatcher.Closed closed) {
+    String name = view.viewName();
+    switch (closed.kind()) {
+      case SNAPSHOT -> {
+        long ts = nextTimestamp(closed.timestamp());
+        if (ts != closed.timestamp()) {
+          log.info("{}: snapshot time {} is not after the last timestamp sent; sending it at {}", name, closed.timestamp(), ts);
+        }
+        replica.apply(ViewMessage.snapshot(name, ts, closed.inserted()));
+        vertx.eventBus().publish(Addresses.view(name), replica.snapshot());
+        counters.inc("snapshots_published");
+        state = State.LIVE;
+        problem = null;
+        liveSince = System.nanoTime();
+        log.info("{}: snapshot of {} rows at {}, live", name, replica.size(), ts);
+      }
+      case BATCH -> {
+        JsonObject batch = ViewMessage.batch(name, nextTimestamp(closed.timestamp()), closed.inserted(), closed.deleted());
+        if (!replica.apply(batch)) {
+          throw new TailProtocolException("a batch deletes rows the view does not hold: " + closed.deleted().encode());
+        }
+        vertx.eventBus().publish(Addresses.view(name), batch);
+        counters.inc("batches_published");
+      }
+      case PROGRESS -> {
+        // Nothing changed up to here: the replica's snapshot can say so, without a message.
+        if (closed.timestamp() > watermark) {
+          replica.apply(ViewMessage.batch(name, closed.timestamp(), new JsonArray(), new JsonArray()));
+          watermark = closed.timestamp();
+        }
+      }
+    }
+  }
+
+  /** One connection and its TAIL; dead once ended, never reused. */
+  private final class Session {
+
+    private final int number;
+    private final TailBatcher batcher = new TailBatcher(ViewTail.this::onClosed);
+    private final TailRowReader reader = new TailRowReader(view);
+    private PgConnection conn;
+    private boolean ended;
+    private RuntimeException rowError;
+    private long watchdog = -1;
+
+    Session(int number) {
+      this.number = number;
+    }
+
+    private boolean active() {
+      return current == this && !ended;
+    }
+
+    void open() {
+      state = State.CONNECTING;
+      watch("connecting to " + options.getHost() + ":" + options.getPort());
+      PgConnection.connect(vertx, options).onComplete(ar -> {
+        if (!active()) {
+          if (ar.succeeded()) {
+            ar.result().close();
+          }
+          return;
+        }
+        if (ar.failed()) {
+          end("cannot connect to Materialize at " + options.getHost() + ":" + options.getPort() + ": " + message(ar.cause()));
+          return;
+        }
+        conn = ar.result();
+        conn.noticeHandler(n -> log.debug("{}: notice {}", view.viewName(), n.getMessage()));
+        conn.exceptionHandler(t -> end("connection error: " + message(t)));
+        conn.closeHandler(v -> end("connection closed by Materialize"));
+        state = State.BOOTSTRAPPING;
+        Future<Void> steps = Future.succeededFuture();
+        for (String statement : sql.bootstrap()) {
+          steps = steps.compose(v -> run(statement));
+        }
+        steps.compose(v -> run(sql.begin()))
+          .compose(v -> run(sql.declare(view)))
+          .onSuccess(v -> {
+            if (active()) {
+              state = State.TAILING;
+              counters.inc("sessions_started");
+              log.info("{}: TAIL declared (session {})", view.viewName(), number);
+              fetch();
+            }
+          })
+          .onFailure(t -> end(message(t)));
+      });
+    }
+
+    private Future<Void> run(String statement) {
+      if (!active()) {
+        return Future.failedFuture("session ended");
+      }
+      watch(firstLine(statement));
+      return conn.query(statement).execute().<Void>mapEmpty().recover(t -> failure(statement, t));
+    }
+
+    private void fetch() {
+      watch("FETCH");
+      Collector<Row, Session, Void> rows = Collector.of(() -> this, (s, row) -> onRow(row), (a, b) -> a, s -> null);
+      conn.query(sql.fetch()).collecting(rows).execute().onComplete(ar -> {
+        if (!active()) {
+          return;
+        }
+        if (ar.failed()) {
+          failure(sql.fetch(), ar.cause()).onFailure(t -> end(message(t)));
+          return;
+        }
+        counters.inc("fetches");
+        if (rowError != null) {
+          counters.inc("protocol_errors");
+          end("unexpected TAIL output: " + rowError.getMessage());
+          return;
+        }
+        fetch();
+      });
+    }
+
+    private void onRow(Row row) {
+      if (!active() || rowError != null) {
+        return;
+      }
+      try {
+        counters.inc(reader.feed(row, batcher) ? "progress_rows" : "tail_rows");
+      } catch (RuntimeException e) {
+        rowError = e; // ends the session once the FETCH completes
+      }
+    }
+
+    private Future<Void> failure(String statement, Throwable t) {
+      if (t instanceof PgException pg) {
+        counters.inc("sql_errors");
+        log.error("{}: Materialize refused a statement: {} (SQLSTATE {}) in: {}",
+          view.viewName(), pg.getErrorMessage(), pg.getSqlState(), oneLine(statement));
+        return Future.failedFuture("SQL error " + pg.getSqlState() + ": " + pg.getErrorMessage() + " in: " + firstLine(statement));
+      }
+      return Future.failedFuture(t);
+    }
+
+    private void watch(String what) {
+      vertx.cancelTimer(watchdog);
+      watchdog = vertx.setTimer(settings.stallMillis(), id -> {
+        if (active()) {
+          counters.inc("stalls");
+          end(what + ": no answer within " + settings.stallMillis() + " ms");
+        }
+      });
+    }
+
+    void end(String why) {
+      if (!active()) {
+        return;
+      }
+      ended = true;
+      vertx.cancelTimer(watchdog);
+      if (conn != null) {
+        conn.close(); // its closeHandler finds the session ended
+      }
+      sessionEnded(why);
+    }
+
+    Future<Void> close() {
+      ended = true;
+      vertx.cancelTimer(watchdog);
+      return conn == null ? Future.succeededFuture() : conn.close();
+    }
+  }
+
+  private static String message(Throwable t) {
+    return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+  }
+
+  private static String firstLine(String statement) {
+    int nl = statement.indexOf('\n');
+    return nl < 0 ? statement : statement.substring(0, nl) + " ...";
+  }
+
+  private static String oneLine(String statement) {
+    return statement.replaceAll("\\s+", " ");
+  }
+}

@@ -1,0 +1,77 @@
+package wikirecent.tail;
+
+import io.vertx.pgclient.PgConnectOptions;
+import org.junit.jupiter.api.Test;
+import wikirecent.common.Config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * docker-compose.yml cannot be run here (no Docker engine), so what can drift apart is checked:
+ * the file Materialize's source reads (sql/views.sql) is where the stream service writes it and
+ * where Materialize has the volume; the app reaches Materialize by its service name.
+ */
+class ComposeFileTest {
+
+  @Test
+  void theFileSourceTheVolumesAndTheDataDirAgree() throws IOException {
+    Map<String, String> services = services(Files.readString(Path.of("docker-compose.yml")));
+    assertThat(services).containsKeys("stream", "materialized", "app", "cli", "replay");
+
+    Matcher source = Pattern.compile("FROM FILE '([^']+)'").matcher(SqlScript.load("/sql/views.sql").get(0));
+    assertThat(source.find()).isTrue();
+    Path file = Path.of(source.group(1));
+    assertThat(file.getFileName().toString()).isEqualTo(Config.FILE_NAME);
+    String dir = file.getParent().toString();
+
+    assertThat(services.get("stream")).contains("WIKIRECENT_ROLES: ingest", "WIKIRECENT_DATA_DIR: " + dir, "- wikidata:" + dir + "\n");
+    assertThat(services.get("materialized")).contains("image: materialize/materialized:v0.26.", "- wikidata:" + dir + ":ro", "healthcheck:");
+    assertThat(Files.readString(Path.of("Dockerfile"))).contains("WIKIRECENT_DATA_DIR=" + dir);
+
+    String app = services.get("app");
+    assertThat(app).contains("WIKIRECENT_ROLES: views,web", "WIKIRECENT_SOURCE: materialize", "condition: service_healthy", "\"8875:8875\"");
+    Matcher url = Pattern.compile("WIKIRECENT_MATERIALIZE_URL: (\\S+)").matcher(app);
+    assertThat(url.find()).isTrue();
+    PgConnectOptions options = PgConnectOptions.fromUri(url.group(1));
+    assertThat(options.getHost()).isEqualTo("materialized");
+    assertThat(options.getPort()).isEqualTo(6875);
+    assertThat(services.get("materialized")).contains("\"6875:6875\"");
+  }
+
+  // The text of each service under "services:" (two-space indented names), enough for this file.
+  private static Map<String, String> services(String compose) {
+    Map<String, String> out = new LinkedHashMap<>();
+    boolean inServices = false;
+    String current = null;
+    StringBuilder body = new StringBuilder();
+    for (String line : (compose + "\nend:\n").lines().toList()) {
+      if (!line.startsWith(" ") && !line.isBlank() && !line.startsWith("#")) {
+        if (current != null) {
+          out.put(current, body.toString());
+          current = null;
+        }
+        inServices = line.equals("services:");
+        continue;
+      }
+      Matcher name = Pattern.compile("^  ([a-z][a-z0-9_-]*):\\s*$").matcher(line);
+      if (inServices && name.matches()) {
+        if (current != null) {
+          out.put(current, body.toString());
+        }
+        current = name.group(1);
+        body.setLength(0);
+      } else if (current != null) {
+        body.append(line).append('\n');
+      }
+    }
+    return out;
+  }
+}

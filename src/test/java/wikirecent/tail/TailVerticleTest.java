@@ -1,0 +1,455 @@
+package wikirecent.tail;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
+import wikirecent.common.Config;
+import wikirecent.common.ViewMessage;
+import wikirecent.common.ViewTable;
+import wikirecent.common.Views;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static wikirecent.tail.FakeMaterialize.TailRow.data;
+import static wikirecent.tail.FakeMaterialize.TailRow.progress;
+
+/** The tail verticle against the wire-level stand-in, one fault or TAIL shape per test. */
+@ExtendWith(VertxExtension.class)
+class TailVerticleTest {
+
+  private static final long T = 1_700_000_000_000L;
+
+  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+  private FakeMaterialize fake;
+
+  @BeforeEach
+  void captureLogs() {
+    logs.start();
+    ((Logger) LoggerFactory.getLogger(ViewTail.class)).addAppender(logs);
+  }
+
+  @AfterEach
+  void stop(Vertx vertx) {
+    ((Logger) LoggerFactory.getLogger(ViewTail.class)).detachAppender(logs);
+    for (String id : vertx.deploymentIDs()) {
+      Bus.get(vertx.undeploy(id).otherwiseEmpty()); // a child may already be gone with its parent
+    }
+    if (fake != null) {
+      Bus.get(fake.stop());
+    }
+  }
+
+  @Test
+  void snapshotThenConsolidatedBatchesOneTimestampEach(Vertx vertx) {
+    ScriptedTail script = new ScriptedTail()
+      // the snapshot, with a NULL user (nullable columns) and a retracted-then-reinserted row (#5421)
+      .rows("user_edits",
+        data(T, 1, "alice", 2), data(T, 1, "bob", 1), data(T, 1, null, 1),
+        data(T, 1, "zed", 9), data(T, -1, "zed", 9),
+        progress(T + 1))
+      .rows("user_edits", progress(T + 1001))       // progress only: nothing to send
+      .empty("user_edits")                          // an empty fetch
+      .rows("user_edits",                           // one timestamp, several steps of the same rows (#5827)
+        data(T + 2000, -1, "alice", 2), data(T + 2000, 1, "alice", 3),
+        data(T + 2000, -1, "alice", 3), data(T + 2000, 1, "alice", 4),
+        data(T + 2000, -1, "bob", 1), data(T + 2000, 1, "bob", 1),
+        data(T + 2000, 1, "carol", 1),
+        progress(T + 2001))
+      .rows("user_edits", data(T + 3000, 2, "dave", 1), progress(T + 3001))     // +N
+      .rows("user_edits",                          // a later row closes the earlier timestamp, no progress between
+        data(T + 4000, -2, "dave", 1), data(T + 5000, -1, null, 1), data(T + 5000, 1, null, 2))
+      .rows("user_edits", progress(T + 5001));
+    fake = Bus.get(new FakeMaterialize(vertx, script).start(0));
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url(), 30_000);
+
+    Bus.until("five messages on views.user_edits", () -> bus.messages("user_edits").size() >= 5, () -> bus.messages("user_edits").toString());
+    Bus.until("the script played out", () -> script.drained("user_edits"));
+    List<JsonObject> got = bus.messages("user_edits");
+    assertThat(got).hasSize(5);
+    assertMessage(got.get(0), true, T, rows(row("alice", 2), row("bob", 1), row(null, 1)), rows());
+    assertMessage(got.get(1), false, T + 2000, rows(row("alice", 4), row("carol", 1)), rows(row("alice", 2)));
+    assertMessage(got.get(2), false, T + 3000, rows(row("dave", 1), row("dave", 1)), rows());
+    assertMessage(got.get(3), false, T + 4000, rows(), rows(row("dave", 1), row("dave", 1)));
+    assertMessage(got.get(4), false, T + 5000, rows(row(null, 2)), rows(row(null, 1)));
+    assertThat(got.get(0).getJsonArray("inserted").encode())
+      .as("a snapshot lists rows in the view's order, NULL last")
+      .isEqualTo("[[\"alice\",2],[\"bob\",1],[null,1]]");
+    assertStrictlyIncreasing(got);
+
+    // The replica answers snapshot requests with the latest state, as a reset-shaped message.
+    Bus.until("the replica reached the last progress", () -> bus.snapshotTimestamp("user_edits") == T + 5000);
+    JsonObject snap = bus.snapshot("user_edits");
+    assertThat(ViewMessage.isSnapshot(snap)).isTrue();
+    assertThat(snap.getJsonArray("inserted").encode()).isEqualTo("[[\"alice\",4],[null,2],[\"bob\",1],[\"carol\",1]]");
+    assertThat(replay(got).rows()).isEqualTo(snap.getJsonArray("inserted"));
+    assertThat(bus.counter("batches_published")).isEqualTo(4);
+    assertThat(bus.counter("snapshots_published")).isEqualTo(1);
+    assertThat(fake.unexpected()).isEmpty();
+  }
+
+  @Test
+  void progressOnlyAdvancesTheSnapshotTimestampWithoutMessages(Vertx vertx) {
+    ScriptedTail script = new ScriptedTail()
+      .rows("counter", data(T, 1, 7L), progress(T + 1))
+      .rows("counter", progress(T + 1001))
+      .rows("counter", progress(T + 2001));
+    fake = Bus.get(new FakeMaterialize(vertx, script).start(0));
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url(), 30_000);
+
+    Bus.until("the frontier reached T+2001", () -> bus.snapshotTimestamp("counter") == T + 2000);
+    assertThat(bus.messages("counter")).hasSize(1);
+    assertMessage(bus.messages("counter").get(0), true, T, rows(row(7)), rows());
+    assertThat(bus.snapshot("counter").getJsonArray("inserted").encode()).isEqualTo("[[7]]");
+  }
+
+  @Test
+  void anEmptyViewHasAnEmptySnapshot(Vertx vertx) {
+    ScriptedTail script = new ScriptedTail()
+      .rows("top10", progress(T + 1))
+      .rows("top10", data(T + 1000, 1, "alice", 1), progress(T + 1001));
+    fake = Bus.get(new FakeMaterialize(vertx, script).start(0));
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url(), 30_000);
+
+    Bus.until("two messages", () -> bus.messages("top10").size() >= 2);
+    assertMessage(bus.messages("top10").get(0), true, T, rows(), rows());
+    assertMessage(bus.messages("top10").get(1), false, T + 1000, rows(row("alice", 1)), rows());
+  }
+
+  @Test
+  void anEmptyFetchAtTheRealTimeoutKeepsTheTailGoing(Vertx vertx) {
+    ScriptedTail script = new ScriptedTail().rows("counter", data(T, 1, 1L), progress(T + 1));
+    fake = Bus.get(new FakeMaterialize(vertx, script).start(0)).honourFetchTimeout();
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url(), 30_000);
+
+    Bus.until("the snapshot", () -> bus.messages("counter").size() == 1);
+    long fetches = bus.counter("fetches");
+    Bus.until("two FETCHes answered empty after their 1 s timeout", () -> bus.counter("fetches") >= fetches + 2);
+    script.rows("counter", data(T + 5000, -1, 1L), data(T + 5000, 1, 2L), progress(T + 5001));
+    Bus.until("the batch after the quiet time", () -> bus.messages("counter").size() == 2);
+    assertMessage(bus.messages("counter").get(1), false, T + 5000, rows(row(2)), rows(row(1)));
+    assertThat(bus.counter("session_failures")).isZero();
+  }
+
+  @Test
+  void aConnectionCutMidFetchReconnectsAndResetsWithAFreshSnapshot(Vertx vertx) {
+    ScriptedTail script = new ScriptedTail()
+      .rows("counter", data(T, 1, 10L), progress(T + 1))
+      .rows("counter", data(T + 1000, -1, 10L), data(T + 1000, 1, 11L), progress(T + 1001))
+      .drop("counter", data(T + 2000, -1, 11L), data(T + 2000, 1, 12L)) // never closed: never sent
+      // The new session's snapshot is older than what was sent: it goes out just after it.
+      .rows("counter", data(T + 500, 1, 12L), progress(T + 501))
+      .rows("counter", data(T + 3000, -1, 12L), data(T + 3000, 1, 13L), progress(T + 3001))
+      .drop("counter")
+      // A newer snapshot keeps Materialize's time.
+      .rows("counter", data(T + 9000, 1, 20L), progress(T + 9001));
+    fake = Bus.get(new FakeMaterialize(vertx, script).start(0));
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url(), 30_000);
+
+    Bus.until("five messages", () -> bus.messages("counter").size() >= 5, () -> bus.messages("counter").toString());
+    List<JsonObject> got = bus.messages("counter");
+    assertMessage(got.get(0), true, T, rows(row(10)), rows());
+    assertMessage(got.get(1), false, T + 1000, rows(row(11)), rows(row(10)));
+    assertMessage(got.get(2), true, T + 1001, rows(row(12)), rows());
+    assertMessage(got.get(3), false, T + 3000, rows(row(13)), rows(row(12)));
+    assertMessage(got.get(4), true, T + 9000, rows(row(20)), rows());
+    assertStrictlyIncreasing(got);
+    assertThat(script.declares("counter")).isEqualTo(3);
+    assertThat(bus.counter("session_failures")).isGreaterThanOrEqualTo(2);
+    // Every session bootstrapped again before its TAIL.
+    assertThat(bootstrapsBeforeEachTail(fake, "counter")).containsOnly(true).hasSize(3);
+  }
+
+  @Test
+  void backsOffUntilMaterializeIsUpThenGoesLive(Vertx vertx) {
+    int port = freePort(vertx);
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, "postgresql://materialize@127.0.0.1:" + port + "/materialize", 30_000);
+
+    Bus.until("a few failed attempts per view", () -> bus.counter("session_failures") >= 9);
+    JsonObject status = bus.status();
+    assertThat(status.getString("part")).isEqualTo("views");
+    assertThat(status.getBoolean("live")).isFalse();
+    assertThat(status.getString("detail"))
+      .contains("cannot connect to Materialize at 127.0.0.1:" + port)
+      .doesNotContain(" live");
+    assertThatThrownBy(() -> bus.snapshot("counter"))
+      .hasRootCauseInstanceOf(ReplyException.class)
+      .hasStackTraceContaining("no snapshot of counter yet");
+    // Back-off, not a hot loop: with 20..200 ms waits, a second of refusals is a handful of attempts per view.
+    long before = bus.counter("session_failures");
+    sleep(1000);
+    assertThat(bus.counter("session_failures") - before).isLessThan(3 * 40);
+
+    ScriptedTail script = everyViewSnapshots(new ScriptedTail(), T);
+    fake = Bus.get(new FakeMaterialize(vertx, script).start(port));
+    Bus.until("live", () -> bus.status().getBoolean("live"), () -> bus.status().encode());
+    for (Views v : Views.values()) {
+      assertThat(bus.messages(v.viewName())).hasSize(1);
+      assertThat(ViewMessage.isSnapshot(bus.messages(v.viewName()).get(0))).isTrue();
+    }
+    assertThat(bus.status().getString("detail")).contains("counter live at " + T);
+  }
+
+  @Test
+  void aSqlErrorIsLoggedWithItsStatementAndRetried(Vertx vertx) {
+    ScriptedTail script = everyViewSnapshots(new ScriptedTail(), T)
+      .error("top10", "XX000", "Evaluation error: division by zero")
+      .rows("top10", data(T + 50, 1, "bob", 3), progress(T + 51));
+    fake = Bus.get(new FakeMaterialize(vertx, script).start(0));
+    fake.failNext("CREATE MATERIALIZED VIEW IF NOT EXISTS top10", "XX000", "boom in the catalog");
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url(), 30_000);
+
+    Bus.until("top10's second snapshot", () -> bus.messages("top10").size() >= 2);
+    assertThat(errors()).anySatisfy(line -> assertThat(line)
+      .contains("boom in the catalog", "XX000", "CREATE MATERIALIZED VIEW IF NOT EXISTS top10 AS SELECT"));
+    assertThat(errors()).anySatisfy(line -> assertThat(line)
+      .contains("division by zero", "XX000", "in: FETCH ALL c WITH (timeout='1s')"));
+    assertThat(bus.counter("sql_errors")).isEqualTo(2);
+    assertMessage(bus.messages("top10").get(1), true, T + 50, rows(row("bob", 3)), rows());
+    Bus.until("all live", () -> bus.status().getBoolean("live"));
+  }
+
+  @Test
+  void onlyTheFixedViewNamesReachSqlAndOnlySimpleQueries(Vertx vertx) {
+    ScriptedTail script = everyViewSnapshots(new ScriptedTail(), T);
+    fake = Bus.get(new FakeMaterialize(vertx, script).start(0));
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url(), 30_000);
+    Bus.until("live", () -> bus.status().getBoolean("live"));
+
+    // A request for a view that does not exist reaches no handler, let alone SQL.
+    assertThatThrownBy(() -> Bus.get(vertx.eventBus().request("views.users; DROP VIEW top10.snapshot", null)))
+      .hasRootCauseInstanceOf(ReplyException.class);
+    List<String> bootstrap = SqlScript.load("/sql/views.sql");
+    Set<String> expected = Set.of(
+      "BEGIN",
+      "DECLARE c CURSOR FOR TAIL counter WITH (PROGRESS)",
+      "DECLARE c CURSOR FOR TAIL user_edits WITH (PROGRESS)",
+      "DECLARE c CURSOR FOR TAIL top10 WITH (PROGRESS)",
+      "FETCH ALL c WITH (timeout='1s')");
+    for (String sql : fake.statements()) {
+      assertThat(bootstrap.contains(sql) || expected.contains(sql)).as(sql).isTrue();
+    }
+    assertThat(fake.statements().stream().filter(s -> s.startsWith("DECLARE")).collect(Collectors.toSet()))
+      .containsExactlyInAnyOrder(
+        "DECLARE c CURSOR FOR TAIL counter WITH (PROGRESS)",
+        "DECLARE c CURSOR FOR TAIL user_edits WITH (PROGRESS)",
+        "DECLARE c CURSOR FOR TAIL top10 WITH (PROGRESS)");
+    assertThat(fake.unexpected()).as("extended-protocol messages or unknown SQL").isEmpty();
+    assertThat(fake.catalog()).containsExactlyInAnyOrder("wikirecent", "recentchanges", "counter", "user_edits", "top10");
+    // One connection per view, each with the URL's user and database.
+    assertThat(fake.startups()).hasSize(3).allSatisfy(p -> {
+      assertThat(p).containsEntry("user", "materialize").containsEntry("database", "materialize")
+        .containsEntry("application_name", "wikirecent-tail").containsEntry("client_encoding", "utf8");
+    });
+  }
+
+  @Test
+  void aStalledFetchIsGivenUpAndTheTailStartsOver(Vertx vertx) {
+    ScriptedTail script = new ScriptedTail()
+      .rows("counter", data(T, 1, 1L), progress(T + 1))
+      .stall("counter")
+      .rows("counter", data(T + 7000, 1, 2L), progress(T + 7001));
+    fake = Bus.get(new FakeMaterialize(vertx, script).start(0));
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url(), 500);
+
+    Bus.until("the snapshot after the stall", () -> bus.messages("counter").size() >= 2);
+    assertMessage(bus.messages("counter").get(1), true, T + 7000, rows(row(2)), rows());
+    assertThat(bus.counter("stalls")).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void aRestartedMaterializeThatLostItsCatalogIsBootstrappedAgain(Vertx vertx) {
+    ScriptedTail script = everyViewSnapshots(new ScriptedTail(), T);
+    fake = Bus.get(new FakeMaterialize(vertx, script).start(0));
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url(), 30_000);
+    Bus.until("live", () -> bus.status().getBoolean("live"));
+
+    everyViewSnapshots(script, T + 60_000);
+    fake.restart(true);
+    for (Views v : Views.values()) {
+      Bus.until(v.viewName() + "'s reset", () -> bus.messages(v.viewName()).size() == 2);
+      assertMessage(bus.messages(v.viewName()).get(1), true, T + 60_000, bus.messages(v.viewName()).get(1).getJsonArray("inserted"), rows());
+    }
+    Bus.until("live again", () -> bus.status().getBoolean("live"));
+    assertThat(fake.catalog()).containsExactlyInAnyOrder("wikirecent", "recentchanges", "counter", "user_edits", "top10");
+  }
+
+  @Test
+  void unexpectedColumnsEndTheSessionWithAClearReason(Vertx vertx) {
+    ScriptedTail script = new ScriptedTail().rows("counter", data(T, 1, 1L, "extra"), progress(T + 1));
+    fake = Bus.get(new FakeMaterialize(vertx, script).start(0));
+    fake.columns("counter", List.of(new FakeMaterialize.Column("count", 20), new FakeMaterialize.Column("oops", 25)));
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url(), 30_000);
+
+    Bus.until("a protocol error", () -> bus.counter("protocol_errors") >= 1);
+    assertThat(bus.messages("counter")).isEmpty();
+    assertThat(warnings()).anySatisfy(line -> assertThat(line).contains("counter", "[mz_timestamp, mz_progressed, mz_diff, count, oops]"));
+  }
+
+  @Test
+  void sslIsAskedForAndRefusedThenPlainTextWorks(Vertx vertx) {
+    ScriptedTail script = everyViewSnapshots(new ScriptedTail(), T);
+    fake = Bus.get(new FakeMaterialize(vertx, script).start(0));
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url() + "?sslmode=prefer", 30_000);
+
+    Bus.until("live", () -> bus.status().getBoolean("live"), () -> bus.status().encode());
+    assertThat(fake.sslRequests()).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void theViewsRoleRunsTheTailWhenTheSourceIsMaterialize(Vertx vertx) {
+    ScriptedTail script = everyViewSnapshots(new ScriptedTail(), T);
+    fake = Bus.get(new FakeMaterialize(vertx, script).start(0));
+    Bus bus = Bus.record(vertx);
+    JsonObject conf = new JsonObject()
+      .put(Config.ROLES, "views")
+      .put(Config.SOURCE, "materialize")
+      .put(Config.MATERIALIZE_URL, fake.url());
+    Bus.get(vertx.deployVerticle(new wikirecent.MainVerticle(), new DeploymentOptions().setConfig(conf)));
+    Bus.until("live", () -> bus.status().getBoolean("live"));
+    assertThat(bus.snapshot("top10").getJsonArray("inserted").encode()).isEqualTo("[[\"alice\",2],[\"bob\",1]]");
+  }
+
+  @Test
+  void aUrlThatIsNotPostgresFailsTheDeploymentClearly(Vertx vertx) {
+    JsonObject conf = Config.load(new JsonObject().put(Config.MATERIALIZE_URL, "mysql://materialized:6875/x"), Map.of());
+    assertThatThrownBy(() -> Bus.get(vertx.deployVerticle(new TailVerticle(), new DeploymentOptions().setConfig(conf))))
+      .hasMessageContaining("materialize.url is not a postgresql:// URL");
+  }
+
+  // --- helpers
+
+  private static void deploy(Vertx vertx, String url, long stallMillis) {
+    JsonObject conf = Config.load(new JsonObject()
+      .put(Config.SOURCE, "materialize")
+      .put(Config.MATERIALIZE_URL, url)
+      .put(Config.MATERIALIZE_RETRY_MIN_MILLIS, 20)
+      .put(Config.MATERIALIZE_RETRY_MAX_MILLIS, 200)
+      .put(Config.MATERIALIZE_STALL_MILLIS, stallMillis), Map.of());
+    Bus.get(vertx.deployVerticle(new TailVerticle(), new DeploymentOptions().setConfig(conf)));
+  }
+
+  static ScriptedTail everyViewSnapshots(ScriptedTail script, long ts) {
+    return script
+      .rows("counter", data(ts, 1, 3L), progress(ts + 1))
+      .rows("user_edits", data(ts, 1, "alice", 2), data(ts, 1, "bob", 1), progress(ts + 1))
+      .rows("top10", data(ts, 1, "alice", 2), data(ts, 1, "bob", 1), progress(ts + 1));
+  }
+
+  private static int freePort(Vertx vertx) {
+    var server = Bus.get(vertx.createNetServer().connectHandler(s -> s.close()).listen(0, "127.0.0.1"));
+    int port = server.actualPort();
+    Bus.get(server.close());
+    return port;
+  }
+
+  /** For each TAIL on {@code view}: did its connection run the whole bootstrap, in order, before the DECLARE? */
+  private static List<Boolean> bootstrapsBeforeEachTail(FakeMaterialize fake, String view) {
+    List<String> bootstrap = SqlScript.load("/sql/views.sql");
+    List<Boolean> out = new ArrayList<>();
+    List<FakeMaterialize.Statement> all = fake.statementsWithConnection();
+    for (int i = 0; i < all.size(); i++) {
+      if (all.get(i).sql().equals("DECLARE c CURSOR FOR TAIL " + view + " WITH (PROGRESS)")) {
+        int connection = all.get(i).connection();
+        List<String> before = all.subList(0, i).stream().filter(s -> s.connection() == connection).map(FakeMaterialize.Statement::sql).toList();
+        List<String> expected = new ArrayList<>(bootstrap);
+        expected.add("BEGIN");
+        out.add(before.equals(expected));
+      }
+    }
+    return out;
+  }
+
+  private List<String> errors() {
+    return logs.list.stream().filter(e -> e.getLevel() == Level.ERROR).map(ILoggingEvent::getFormattedMessage).toList();
+  }
+
+  private List<String> warnings() {
+    return logs.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage).toList();
+  }
+
+  static JsonArray row(Object... values) {
+    JsonArray row = new JsonArray();
+    for (Object v : values) {
+      row.add(v instanceof Integer i ? Long.valueOf(i) : v);
+    }
+    return row;
+  }
+
+  static JsonArray rows(JsonArray... rows) {
+    JsonArray out = new JsonArray();
+    for (JsonArray r : rows) {
+      out.add(r);
+    }
+    return out;
+  }
+
+  /** Compares a message with the expected one; rows within inserted/deleted in any order. */
+  static void assertMessage(JsonObject msg, boolean snapshot, long ts, JsonArray inserted, JsonArray deleted) {
+    assertThat(ViewMessage.isSnapshot(msg)).as("snapshot flag of %s", msg).isEqualTo(snapshot);
+    assertThat(msg.getLong("timestamp")).as("timestamp of %s", msg).isEqualTo(ts);
+    assertThat(sorted(msg.getJsonArray("inserted"))).as("inserted of %s", msg).isEqualTo(sorted(inserted));
+    assertThat(sorted(msg.getJsonArray("deleted"))).as("deleted of %s", msg).isEqualTo(sorted(deleted));
+  }
+
+  private static List<String> sorted(JsonArray rows) {
+    List<String> out = new ArrayList<>();
+    for (Object r : rows) {
+      out.add(new JsonArray(ViewTable.normalize((JsonArray) r)).encode());
+    }
+    out.sort(Comparator.naturalOrder());
+    return out;
+  }
+
+  static void assertStrictlyIncreasing(List<JsonObject> messages) {
+    for (int i = 1; i < messages.size(); i++) {
+      assertThat(messages.get(i).getLong("timestamp")).isGreaterThan(messages.get(i - 1).getLong("timestamp"));
+    }
+  }
+
+  static ViewTable replay(List<JsonObject> messages) {
+    ViewTable table = new ViewTable(ViewMessage.view(messages.get(0)));
+    for (JsonObject m : messages) {
+      assertThat(table.apply(m)).as("applies cleanly: %s", m).isTrue();
+    }
+    return table;
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
