@@ -22,6 +22,12 @@ public final class Config {
   public static final String SOURCE = "source";
   public static final String MATERIALIZE_URL = "materialize.url";
   public static final String ROLES = "roles";
+  /** Embedded engine: fallback poll of the file when no append hint arrives (ms). */
+  public static final String ENGINE_POLL_MILLIS = "engine.pollMillis";
+  /** Embedded engine: at most one checkpoint per this many ms (and one on stop). */
+  public static final String ENGINE_CHECKPOINT_MILLIS = "engine.checkpointMillis";
+  /** Embedded engine: bytes one read step takes from the file, which bounds a batch. */
+  public static final String ENGINE_BATCH_MAX_BYTES = "engine.batchMaxBytes";
 
   public static final String FILE_NAME = "recentchanges";
 
