@@ -31,6 +31,7 @@ public final class EngineBench {
   private int batchBytes = 1 << 20;
   private int heapUsers = 1_000_000;
   private long seed = 1;
+  private int latencyAppends = 400;
   private Path file;
   private Path sample;
 
@@ -54,6 +55,7 @@ public final class EngineBench {
         case "--batch-bytes" -> b.batchBytes = Integer.parseInt(v);
         case "--heap-users" -> b.heapUsers = Integer.parseInt(v);
         case "--seed" -> b.seed = Long.parseLong(v);
+        case "--latency-appends" -> b.latencyAppends = Integer.parseInt(v);
         case "--file" -> b.file = Path.of(v);
         case "--sample" -> b.sample = Path.of(v);
         default -> {
@@ -77,6 +79,7 @@ public final class EngineBench {
         --batch-bytes N  bytes per engine step / read chunk (default 1048576, as engine.batchMaxBytes)
         --heap-users N   distinct users for the heap measurement (default 1000000)
         --seed N         generator seed (default 1)
+        --latency-appends N  appends (at ~40/s) for the append-to-batch latency; 0 skips it (default 400)
         --file PATH      the recentchanges file to use; generated there if missing
                          (default: <tmp>/wikirecent-bench/recentchanges-<events>-<users>-<seed>)
         --sample PATH    the recorded events to build from (default: the bundled sample)""");
@@ -129,6 +132,9 @@ public final class EngineBench {
       catchUpLines, batchBytes);
 
     heapPerMillionUsers();
+    if (latencyAppends > 0) {
+      EngineLatency.measure(latencyAppends, LargeFileGenerator.sampleLines(sample));
+    }
   }
 
   private record Result(long lines, long nanos, long batches) {

@@ -18,7 +18,7 @@ final class LineScan {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long ONES = 0x0101010101010101L;
   private static final long HIGHS = 0x8080808080808080L;
-  private static final long NEWLINES = ONES * '\n';
+  private static final long SPACES = ONES * ' ';
   private static final long BACKSLASHES = ONES * '\\';
 
   private LineScan() {
@@ -34,8 +34,10 @@ final class LineScan {
     int i = from;
     while (i < limit) {
       if (i + 8 <= limit) {
+        // Flags control bytes (the newline, NUL, tab, CR), backslashes and non-ASCII bytes.
         long w = (long) LONGS.get(b, i);
-        long hits = zeroBytes(w ^ NEWLINES) | zeroBytes(w ^ BACKSLASHES) | zeroBytes(w) | (w & HIGHS);
+        long x = w ^ BACKSLASHES;
+        long hits = (((w - SPACES) & ~w) | ((x - ONES) & ~x) | w) & HIGHS;
         if (hits == 0) {
           i += 8;
           continue;
@@ -71,6 +73,24 @@ final class LineScan {
     return pack(limit, false, ok);
   }
 
+  /** Index of the first {@code '\n'} in {@code b[from, limit)}, or -1: for lines whose text does not matter. */
+  static int newline(byte[] b, int from, int limit) {
+    int i = from;
+    for (; i + 8 <= limit; i += 8) {
+      long x = (long) LONGS.get(b, i) ^ (ONES * '\n');
+      long hits = (x - ONES) & ~x & HIGHS;
+      if (hits != 0) {
+        return i + (Long.numberOfTrailingZeros(hits) >>> 3);
+      }
+    }
+    for (; i < limit; i++) {
+      if (b[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   static int end(long scan) {
     return (int) (scan >>> 2);
   }
@@ -93,11 +113,6 @@ final class LineScan {
     return ((long) end << 2) | (newline ? 2 : 0) | (ok ? 1 : 0);
   }
 
-  // Flags (bit 7 of) every zero byte of w; above the first real zero byte there may be false flags.
-  private static long zeroBytes(long w) {
-    return (w - ONES) & ~w & HIGHS;
-  }
-
   /**
    * {@code b[i]} is a backslash. Returns the index after the escape, or its complement when it is
    * one PostgreSQL refuses. Malformed escapes are stepped over (Jackson rejects them), never
@@ -109,7 +124,8 @@ final class LineScan {
       return j;
     }
     if (b[j] != 'u') {
-      return b[j] < 0 ? j : j + 1; // a non-ASCII byte after the backslash still gets its UTF-8 check
+      // step over a printable ASCII byte; anything else (NUL, non-ASCII) still gets its own check
+      return b[j] >= 0x20 && b[j] < 0x7F ? j + 1 : j;
     }
     int cp = hex4(b, j + 1, limit);
     if (cp < 0) {

@@ -34,19 +34,26 @@ final class RecordScanner {
     int i = from;
     pendingCount = 0;
     while (i < limit) {
-      long s = LineScan.scan(b, i, limit);
-      if (!LineScan.foundNewline(s)) {
-        break; // the rest is an unfinished line
-      }
-      int end = LineScan.end(s);
-      if (end == i || (end == i + 1 && b[i] == '\r')) {
-        for (int k = 0; k < pendingCount; k++) {
-          sink.data(b, pending[3 * k], pending[3 * k + 1], pending[3 * k + 2] != 0);
+      int end;
+      if (RecordFormat.startsWith(b, i, limit, DATA)) {
+        long s = LineScan.scan(b, i + DATA.length, limit);
+        if (!LineScan.foundNewline(s)) {
+          break; // the rest is an unfinished line
         }
-        pendingCount = 0;
-        boundary = end + 1;
-      } else if (RecordFormat.startsWith(b, i, end, DATA)) {
+        end = LineScan.end(s);
         hold(i + DATA.length, end - i - DATA.length, LineScan.textOk(s));
+      } else {
+        end = LineScan.newline(b, i, limit);
+        if (end < 0) {
+          break;
+        }
+        if (end == i || (end == i + 1 && b[i] == '\r')) {
+          for (int k = 0; k < pendingCount; k++) {
+            sink.data(b, pending[3 * k], pending[3 * k + 1], pending[3 * k + 2] != 0);
+          }
+          pendingCount = 0;
+          boundary = end + 1;
+        }
       }
       i = end + 1;
     }

@@ -213,7 +213,7 @@ class CheckpointTest {
     for (String l : expectedLines) {
       lines.add(EventLines.bytes(l));
     }
-    ViewStateProperties.assertEquals(b.state(), Oracle.compute(lines));
+    ViewStatePropertyTest.assertEquals(b.state(), Oracle.compute(lines));
   }
 
   private static List<String> concat(List<String> a, List<String> b) {

@@ -95,7 +95,7 @@ final class ViewsClient {
     } else {
       assertThat(t.hasSnapshot()).as("a snapshot comes first").isTrue();
       assertThat(ViewMessage.timestamp(m)).as("timestamps increase on %s", v).isGreaterThan(t.timestamp());
-      ViewStateProperties.assertConsolidated(m);
+      ViewStatePropertyTest.assertConsolidated(m);
     }
     assertThat(t.apply(m)).as("batch fits: %s", m).isTrue();
     pending.computeIfAbsent(ViewMessage.timestamp(m), k -> new ArrayList<>()).add(m);

@@ -21,7 +21,7 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The maintained views against a from-scratch recomputation ({@link Oracle}) after every batch. */
-class ViewStateProperties {
+class ViewStatePropertyTest {
 
   @Provide
   Arbitrary<List<List<String>>> batches() {

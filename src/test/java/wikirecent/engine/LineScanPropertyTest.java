@@ -15,7 +15,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The word-at-a-time scan against a plain one: strict UTF-8 decoding, then escapes checked on the chars. */
-class LineScanProperties {
+class LineScanPropertyTest {
 
   // Bytes that matter to the scan, plus filler; runs of filler let the 8-byte path kick in.
   private static final byte[] ALPHABET = {
@@ -29,7 +29,7 @@ class LineScanProperties {
 
   @Provide
   Arbitrary<byte[]> lines() {
-    Arbitrary<byte[]> raw = Arbitraries.of(toObjects(ALPHABET)).list().ofMaxSize(48).map(LineScanProperties::toBytes);
+    Arbitrary<byte[]> raw = Arbitraries.of(toObjects(ALPHABET)).list().ofMaxSize(48).map(LineScanPropertyTest::toBytes);
     Arbitrary<byte[]> pieces = Arbitraries.of(PIECES).list().ofMaxSize(8)
       .map(l -> String.join("", l).getBytes(StandardCharsets.UTF_8));
     Arbitrary<byte[]> mixed = Arbitraries.oneOf(raw, pieces).list().ofMaxSize(4)

@@ -35,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * is the end of the last complete record, the published messages rebuild the views, and
  * timestamps strictly increase per view, across restarts too.
  */
-class EngineFileProperties {
+class EngineFilePropertyTest {
 
   /** One record: its data lines and its form. */
   record Rec(List<String> data, int form) {
@@ -116,7 +116,7 @@ class EngineFileProperties {
       }
       assertThat(engine.offset()).isEqualTo(complete);
       Oracle.Expected expected = Oracle.compute(lines);
-      ViewStateProperties.assertEquals(engine.state(), expected);
+      ViewStatePropertyTest.assertEquals(engine.state(), expected);
       assertThat(engine.state().skipped()).isEqualTo(lines.stream().filter(l -> !Oracle.parse(l).valid()).count());
       if (live) {
         assertThat(tables.get(Views.COUNTER).rows()).isEqualTo(new JsonArray().add(new JsonArray().add(expected.count())));
@@ -131,7 +131,7 @@ class EngineFileProperties {
         Engine.Restore restored = engine.restore();
         assertThat(restored.used()).as(restored.message()).isTrue();
         assertThat(engine.offset()).isEqualTo(complete);
-        ViewStateProperties.assertEquals(engine.state(), expected);
+        ViewStatePropertyTest.assertEquals(engine.state(), expected);
         live = false; // a restarted engine catches up, then publishes reset snapshots
       }
     }
@@ -153,7 +153,7 @@ class EngineFileProperties {
         }
         assertThat(ViewMessage.timestamp(m)).as("one timestamp per batch").isEqualTo(ts);
         checkTimestamp(lastTs, v, m);
-        ViewStateProperties.assertConsolidated(m);
+        ViewStatePropertyTest.assertConsolidated(m);
         assertThat(tables.get(v).apply(m)).isTrue();
       }
       if (!step.more()) {
