@@ -38,8 +38,8 @@ public final class Engine implements AutoCloseable {
   public record Step(long bytesConsumed, boolean more, String reset, List<JsonObject> messages) {
   }
 
-  /** Whether the checkpoint was used, and a sentence saying what happened. */
-  public record Restore(boolean used, String message) {
+  /** Whether the checkpoint was used, whether one was there but had to be ignored, and a sentence saying what happened. */
+  public record Restore(boolean used, boolean rejected, String message) {
   }
 
   private final Path file;
@@ -79,7 +79,7 @@ public final class Engine implements AutoCloseable {
   /** Loads the checkpoint if there is one that fits the file; otherwise the whole file will be read. */
   public Restore restore() {
     if (checkpointFile == null) {
-      return new Restore(false, "no checkpoint file configured: reading " + file + " from the start");
+      return new Restore(false, false, "no checkpoint file configured: reading " + file + " from the start");
     }
     try {
       Checkpoint.Data d = Checkpoint.read(checkpointFile);
@@ -93,13 +93,14 @@ public final class Engine implements AutoCloseable {
       tail = d.tail();
       checkpointedOffset = offset;
       checkpointedTimestamp = lastTimestamp;
-      return new Restore(true, String.format("loaded checkpoint %s: offset %,d, %,d events, %,d users; reading only what came after",
+      return new Restore(true, false, String.format("loaded checkpoint %s: offset %,d, %,d events, %,d users; reading only what came after",
         checkpointFile, offset, state.total(), state.groups()));
     } catch (Checkpoint.Rejected r) {
       lastTimestamp = Math.max(lastTimestamp, r.lastTimestamp);
-      return new Restore(false, "checkpoint not used: " + r.getMessage() + "; reading " + file + " from the start");
+      return new Restore(false, Files.exists(checkpointFile),
+        "checkpoint not used: " + r.getMessage() + "; reading " + file + " from the start");
     } catch (IOException | RuntimeException e) {
-      return new Restore(false, "checkpoint not used: reading " + checkpointFile + " failed (" + e
+      return new Restore(false, true, "checkpoint not used: reading " + checkpointFile + " failed (" + e
         + "); reading " + file + " from the start");
     }
   }
@@ -175,6 +176,7 @@ public final class Engine implements AutoCloseable {
     }
     if (attrs == null) {
       closeChannel();
+      fileSize = 0;
       if (offset > 0 || state.total() > 0 || state.skipped() > 0) {
         return resetState(file + " is gone");
       }
@@ -265,6 +267,11 @@ public final class Engine implements AutoCloseable {
   /** Bytes of the file the views reflect (always a record boundary). */
   public long offset() {
     return offset;
+  }
+
+  /** True while the file is open (it existed at the last step). */
+  public boolean fileOpen() {
+    return channel != null;
   }
 
   /** The file's size when last looked at. */

@@ -32,6 +32,8 @@ public class EngineVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(EngineVerticle.class);
   private static final long PROGRESS_LOG_MILLIS = 5_000;
+  /** The checkpoint's name in {@code data.dir}. */
+  public static final String CHECKPOINT_FILE = "engine.checkpoint";
 
   private Engine engine;
   private boolean live;
@@ -48,10 +50,21 @@ public class EngineVerticle extends VerticleBase {
       return Future.failedFuture("EngineVerticle blocks on file reads: deploy it with ThreadingModel.WORKER");
     }
     Config config = Config.of(config());
+    long pollMillis = config.longValue(Config.ENGINE_POLL_MILLIS);
+    long checkpointMillis = config.longValue(Config.ENGINE_CHECKPOINT_MILLIS);
+    if (pollMillis < 1 || checkpointMillis < 1) {
+      return Future.failedFuture(Config.ENGINE_POLL_MILLIS + " and " + Config.ENGINE_CHECKPOINT_MILLIS
+        + " must be at least 1 ms, not " + pollMillis + " and " + checkpointMillis);
+    }
     Path file = config.recentChangesFile();
-    engine = new Engine(file, file.resolveSibling("engine.checkpoint"),
+    engine = new Engine(file, file.resolveSibling(CHECKPOINT_FILE),
       config.integer(Config.ENGINE_BATCH_MAX_BYTES), System::currentTimeMillis);
-    log.info(engine.restore().message());
+    Engine.Restore restore = engine.restore();
+    if (restore.rejected()) {
+      log.warn(restore.message());
+    } else {
+      log.info(restore.message());
+    }
     EventBus bus = vertx.eventBus();
     List<Future<Void>> registered = new ArrayList<>();
     for (Views view : Views.values()) {
@@ -59,8 +72,8 @@ public class EngineVerticle extends VerticleBase {
     }
     registered.add(bus.<JsonObject>consumer(Addresses.STATUS_VIEWS, this::answerStatus).completion());
     registered.add(bus.consumer(Addresses.FILE_APPENDED, msg -> requestStep()).completion());
-    vertx.setPeriodic(config.longValue(Config.ENGINE_POLL_MILLIS), id -> requestStep());
-    vertx.setPeriodic(config.longValue(Config.ENGINE_CHECKPOINT_MILLIS), id -> checkpoint());
+    vertx.setPeriodic(pollMillis, id -> requestStep());
+    vertx.setPeriodic(checkpointMillis, id -> checkpoint());
     beginCatchUp();
     return Future.all(registered).onSuccess(x -> requestStep());
   }
@@ -183,6 +196,9 @@ public class EngineVerticle extends VerticleBase {
       detail = "catching up on " + engine.file() + ": " + progress();
     } else {
       detail = String.format("live: %,d events from %s up to offset %,d", s.total(), engine.file(), engine.offset());
+      if (!engine.fileOpen()) {
+        detail += " (the file does not exist yet)";
+      }
     }
     if (readProblem != null) {
       detail += "; " + readProblem;

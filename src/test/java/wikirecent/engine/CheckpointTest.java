@@ -179,6 +179,7 @@ class CheckpointTest {
     try (Engine b = new Engine(file, checkpoint, BATCH, () -> STUCK_CLOCK)) {
       Engine.Restore r = b.restore();
       assertThat(r.used()).isFalse();
+      assertThat(r.rejected()).as("a checkpoint that is there but unusable is a warning").isEqualTo(!reason.equals("no checkpoint"));
       assertThat(r.message()).contains(reason).contains("reading " + file + " from the start");
       assertThat(b.state().total()).isZero();
       RecordFiles.readAll(b);

@@ -8,6 +8,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
 import wikirecent.common.ViewMessage;
 import wikirecent.common.ViewTable;
 import wikirecent.common.Views;
@@ -53,7 +54,7 @@ class EngineFilePropertyTest {
           net.jqwik.api.Tuple.of(12, Rec.PLAIN), net.jqwik.api.Tuple.of(2, Rec.CRLF),
           net.jqwik.api.Tuple.of(1, Rec.COMMENT), net.jqwik.api.Tuple.of(1, Rec.LONG_ID)))
       .as((data, form) -> new Rec(form == Rec.COMMENT ? List.of() : data.isEmpty() ? List.of("{\"user\":\"Alice\"}") : data, form));
-    return rec.list().ofMinSize(1).ofMaxSize(120);
+    return rec.list().ofMinSize(30).ofMaxSize(200);
   }
 
   @Property(tries = 60)
@@ -79,6 +80,7 @@ class EngineFilePropertyTest {
       dataOf.add(data);
     }
     byte[] all = content.toByteArray();
+    Statistics.label("records").collect(records.size() < 100 ? "30-99" : "100-200");
     Path file = dir.resolve("recentchanges");
     Path checkpoint = dir.resolve("engine.checkpoint");
     int batchMax = 1024 + random.nextInt(4096);

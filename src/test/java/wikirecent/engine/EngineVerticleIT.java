@@ -210,6 +210,14 @@ class EngineVerticleIT {
       .hasMessageContaining("WORKER");
   }
 
+  @Test
+  void aBadSettingFailsTheDeploymentClearly(Vertx vertx) {
+    JsonObject config = config(0);
+    assertThatThrownBy(() -> deploy(vertx, config)).hasMessageContaining("engine.pollMillis");
+    JsonObject tiny = config(50).put(Config.ENGINE_BATCH_MAX_BYTES, 10);
+    assertThatThrownBy(() -> deploy(vertx, tiny)).hasMessageContaining("batchMaxBytes");
+  }
+
   private static void waitForStatus(Vertx vertx, java.util.function.Predicate<JsonObject> condition) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (true) {

@@ -6,6 +6,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.constraints.IntRange;
 import wikirecent.common.ViewMessage;
 import wikirecent.common.ViewTable;
@@ -34,6 +35,8 @@ class ViewStatePropertyTest {
     @ForAll @IntRange(min = 0, max = 5) int untrackedBatches) {
     ViewState state = new ViewState();
     List<byte[]> prefix = new ArrayList<>();
+    int lines = batches.stream().mapToInt(List::size).sum();
+    Statistics.label("lines").collect(lines < 50 ? "<50" : lines < 200 ? "50-199" : ">=200");
     Map<Views, ViewTable> tables = new EnumMap<>(Views.class);
     Map<Views, Long> lastTs = new EnumMap<>(Views.class);
     long ts = 1000;
