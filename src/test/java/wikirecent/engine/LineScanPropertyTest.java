@@ -19,7 +19,7 @@ class LineScanPropertyTest {
 
   // Bytes that matter to the scan, plus filler; runs of filler let the 8-byte path kick in.
   private static final byte[] ALPHABET = {
-    'a', 'a', 'a', 'a', 'a', 'a', '"', '\n', '\\', '\\', 'u', 'u', '0', 'd', 'D', '8', 'c', 'e', 'f', 'x',
+    'a', 'a', 'a', 'a', 'a', 'a', '"', '\n', '\\', '\\', 'u', 'u', '0', 'd', 'D', '8', 'c', 'e', 'f', 'x', '\t', '\r', 0x01, 0x1F, 0x20, 0x7F,
     0x00, (byte) 0xC3, (byte) 0xA9, (byte) 0xED, (byte) 0xA0, (byte) 0x80, (byte) 0xF0, (byte) 0x9F,
     (byte) 0x98, (byte) 0xF4, (byte) 0x90, (byte) 0xE0, (byte) 0xC0, (byte) 0xFF, (byte) 0xBF, (byte) 0xE2};
 
