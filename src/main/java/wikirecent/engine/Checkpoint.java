@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -152,12 +153,16 @@ final class Checkpoint {
         if (groups < 0 || offset < 0 || total < 0 || skipped < 0 || lastTs < 0) {
           throw new Rejected("checkpoint " + path + " is corrupt (negative field)", -1);
         }
-        ViewState state = ViewState.restored(skipped);
+        // Sized up front (a group takes at least 12 bytes, so a damaged count cannot ask for much).
+        ViewState state = ViewState.restored(skipped, (int) Math.min(groups, Files.size(path) / 12));
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT);
         for (int i = 0; i < groups; i++) {
           int len = in.readInt();
           String user = null;
           if (len != -1) {
-            user = utf8(readBytes(in, len, Integer.MAX_VALUE));
+            user = utf8(decoder, readBytes(in, len, Integer.MAX_VALUE));
           }
           long count = in.readLong();
           if (count <= 0) {
@@ -207,12 +212,9 @@ final class Checkpoint {
     return b;
   }
 
-  private static String utf8(byte[] b) throws Rejected {
+  private static String utf8(CharsetDecoder decoder, byte[] b) throws Rejected {
     try {
-      return StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT)
-        .decode(ByteBuffer.wrap(b)).toString();
+      return decoder.decode(ByteBuffer.wrap(b)).toString();
     } catch (CharacterCodingException e) {
       throw new Rejected("checkpoint is corrupt (a user is not UTF-8)", -1);
     }

@@ -17,7 +17,20 @@ final class UserCounts {
   private int growAt;
 
   UserCounts() {
-    allocate(10);
+    this(0);
+  }
+
+  /**
+   * A table sized for {@code expected} users from the start. Restoring a checkpoint needs this: its
+   * users come in the order of the old table's slots, and inserting them in that order into a
+   * smaller table that grows on the way piles them into long probe runs.
+   */
+  UserCounts(int expected) {
+    int bits = 10;
+    while ((1L << bits) * 7 / 10 < expected) {
+      bits++;
+    }
+    allocate(bits);
   }
 
   private void allocate(int bits) {

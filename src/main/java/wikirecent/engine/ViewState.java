@@ -24,7 +24,7 @@ import java.util.function.ObjLongConsumer;
  */
 public final class ViewState {
 
-  private final UserCounts counts = new UserCounts();
+  private final UserCounts counts;
   private final TopN top = new TopN(Views.TOP_N);
   private final EventParser parser = new EventParser();
   private long nullCount;
@@ -35,6 +35,14 @@ public final class ViewState {
   private final Map<String, Long> countsAtStart = new HashMap<>(); // touched group -> count at batch start
   private long totalAtStart;
   private List<TopN.Row> topAtStart = List.of();
+
+  public ViewState() {
+    this(0);
+  }
+
+  private ViewState(int expectedUsers) {
+    counts = new UserCounts(expectedUsers);
+  }
 
   /** One {@code data:} line's text (after {@code "data: "}). Returns false (and counts a skip) if it is not an event. */
   public boolean applyLine(byte[] b, int off, int len) {
@@ -179,20 +187,16 @@ public final class ViewState {
     return nullCount;
   }
 
-  /** Rebuilds a state from checkpointed groups; call {@link #restoreGroup} for each, then nothing else is needed. */
-  static ViewState restored(long skipped) {
-    ViewState s = new ViewState();
+  /** Rebuilds a state from checkpointed groups: call {@link #restoreGroup} for each. */
+  static ViewState restored(long skipped, int groups) {
+    ViewState s = new ViewState(groups);
     s.skipped = skipped;
     return s;
   }
 
   void restoreGroup(String user, long count) {
-    if (user == null) {
-      nullCount += count;
-    } else {
-      counts.add(user, count);
-    }
+    long now = user == null ? (nullCount += count) : counts.add(user, count);
     total += count;
-    top.raised(user, count(user));
+    top.raised(user, now);
   }
 }
