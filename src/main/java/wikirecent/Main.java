@@ -6,6 +6,7 @@ import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
+import wikirecent.bench.Bench;
 import wikirecent.replay.ReplayServer;
 
 import java.util.Arrays;
@@ -13,7 +14,7 @@ import java.util.Arrays;
 /**
  * The jar's entry point. {@code java -jar wikirecent.jar [launcher options]} runs the app
  * (the Vert.x launcher: {@code -conf}, {@code -cluster}, ...); {@code java -jar wikirecent.jar replay ...}
- * serves a recorded file as an SSE feed.
+ * serves a recorded file as an SSE feed; {@code java -jar wikirecent.jar bench engine ...} runs a benchmark.
  */
 public class Main extends VertxApplication implements VertxApplicationHooks {
 
@@ -24,6 +25,10 @@ public class Main extends VertxApplication implements VertxApplicationHooks {
   public static void main(String[] args) {
     if (args.length > 0 && args[0].equals("replay")) {
       ReplayServer.main(Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
+    if (args.length > 0 && args[0].equals("bench")) {
+      Bench.main(Arrays.copyOfRange(args, 1, args.length));
       return;
     }
     new Main(args).launch();

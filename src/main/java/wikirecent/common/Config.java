@@ -27,6 +27,12 @@ public final class Config {
   /** A connect, statement or FETCH taking longer than this means a dead connection: start over. */
   public static final String MATERIALIZE_STALL_MILLIS = "materialize.stallMillis";
   public static final String ROLES = "roles";
+  /** Embedded engine: fallback poll of the file when no append hint arrives (ms). */
+  public static final String ENGINE_POLL_MILLIS = "engine.pollMillis";
+  /** Embedded engine: at most one checkpoint per this many ms (and one on stop). */
+  public static final String ENGINE_CHECKPOINT_MILLIS = "engine.checkpointMillis";
+  /** Embedded engine: bytes one read step takes from the file, which bounds a batch. */
+  public static final String ENGINE_BATCH_MAX_BYTES = "engine.batchMaxBytes";
 
   public static final String FILE_NAME = "recentchanges";
 

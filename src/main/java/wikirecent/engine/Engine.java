@@ -1,0 +1,314 @@
+package wikirecent.engine;
+
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import wikirecent.common.Views;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * Follows the {@code recentchanges} file and keeps a {@link ViewState} of the prefix read so far.
+ * Blocking and single-threaded, with no Vert.x in it: {@link EngineVerticle} calls it from its
+ * worker context; tests and the benchmark call it directly.
+ * <p>
+ * Each {@link #step} reads at most {@code batchMaxBytes} past the offset, applies the complete
+ * records among them and, when publishing, closes one batch at a fresh timestamp. Timestamps are
+ * {@code max(now, last + 1)}: strictly increasing, across restarts too (the checkpoint keeps the
+ * last one). A file that shrinks below the offset, is replaced (other file key) or rewritten
+ * (other bytes just before the offset) resets the state to a full re-read.
+ */
+public final class Engine implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+  /** What one step did. {@code reset} is why the state was thrown away (null if it was not). */
+  public record Step(long bytesConsumed, boolean more, String reset, List<JsonObject> messages) {
+  }
+
+  /** Whether the checkpoint was used, whether one was there but had to be ignored, and a sentence saying what happened. */
+  public record Restore(boolean used, boolean rejected, String message) {
+  }
+
+  private final Path file;
+  private final Path checkpointFile;
+  private final int batchMaxBytes;
+  private final LongSupplier clock;
+  private final RecordScanner scanner = new RecordScanner();
+
+  private FileChannel channel;
+  private Object fileKey;
+  private ViewState state = new ViewState();
+  private long offset;
+  private byte[] tail = new byte[0];
+  private long lastTimestamp;
+  private byte[] buf;
+
+  private long bytesRead;
+  private long resets;
+  private long checkpointWrites;
+  private long checkpointedOffset = -1;
+  private long checkpointedTimestamp = -1;
+  private long fileSize;
+
+  private final RecordScanner.DataSink sink = (b, off, len, textOk) -> state.applyScanned(b, off, len, textOk);
+
+  public Engine(Path file, Path checkpointFile, int batchMaxBytes, LongSupplier clock) {
+    if (batchMaxBytes < 1024) {
+      throw new IllegalArgumentException("batchMaxBytes must be at least 1024, not " + batchMaxBytes);
+    }
+    this.file = file;
+    this.checkpointFile = checkpointFile;
+    this.batchMaxBytes = batchMaxBytes;
+    this.clock = clock;
+    this.buf = new byte[Checkpoint.FINGERPRINT_BYTES + batchMaxBytes];
+  }
+
+  /** Loads the checkpoint if there is one that fits the file; otherwise the whole file will be read. */
+  public Restore restore() {
+    if (checkpointFile == null) {
+      return new Restore(false, false, "no checkpoint file configured: reading " + file + " from the start");
+    }
+    try {
+      Checkpoint.Data d = Checkpoint.read(checkpointFile);
+      lastTimestamp = Math.max(lastTimestamp, d.lastTimestamp());
+      if (!openIfPresent()) {
+        throw new Checkpoint.Rejected(file + " does not exist", d.lastTimestamp());
+      }
+      Checkpoint.verify(d, channel, file);
+      state = d.state();
+      offset = d.offset();
+      tail = d.tail();
+      checkpointedOffset = offset;
+      checkpointedTimestamp = lastTimestamp;
+      return new Restore(true, false, String.format("loaded checkpoint %s: offset %,d, %,d events, %,d users; reading only what came after",
+        checkpointFile, offset, state.total(), state.groups()));
+    } catch (Checkpoint.Rejected r) {
+      lastTimestamp = Math.max(lastTimestamp, r.lastTimestamp);
+      return new Restore(false, Files.exists(checkpointFile),
+        "checkpoint not used: " + r.getMessage() + "; reading " + file + " from the start");
+    } catch (IOException | RuntimeException e) {
+      return new Restore(false, true, "checkpoint not used: reading " + checkpointFile + " failed (" + e
+        + "); reading " + file + " from the start");
+    }
+  }
+
+  /**
+   * Reads what came after the offset (at most {@code batchMaxBytes}) and applies its complete
+   * records. When {@code publish} is set, returns the batch's messages (none if nothing changed).
+   */
+  public Step step(boolean publish) throws IOException {
+    String reset = checkFile();
+    if (channel == null) {
+      return new Step(0, false, reset, List.of());
+    }
+    long size = channel.size();
+    fileSize = size;
+    if (size < offset) {
+      reset = resetState(file + " shrank to " + size + " bytes, below offset " + offset + " (truncated)");
+    }
+    if (reset != null) {
+      publish = false; // subscribers hold the old state: only a reset snapshot may follow
+    }
+    long available = size - offset;
+    if (available == 0) {
+      return new Step(0, false, reset, List.of());
+    }
+    if (publish && !state.tracking()) {
+      state.startTracking();
+    }
+    int k = tail.length;
+    int want = (int) Math.min(available, batchMaxBytes);
+    int consumed;
+    while (true) {
+      if (buf.length < k + want) {
+        buf = new byte[k + want];
+      }
+      int n = read(offset - k, k + want);
+      bytesRead += n;
+      if (n < k || !Arrays.equals(buf, 0, k, tail, 0, k)) {
+        reset = resetState(file + " holds other bytes before offset " + offset + " than were read (rewritten)");
+        return new Step(0, true, reset, List.of());
+      }
+      consumed = scanner.scan(buf, k, n, sink) - k;
+      if (consumed == 0 && n == k + want && want < available) {
+        want = (int) Math.min(available, Math.min(Integer.MAX_VALUE - 16L - k, 2L * want)); // one record longer than a step
+        continue;
+      }
+      break;
+    }
+    offset += consumed;
+    int tailLen = (int) Math.min(Checkpoint.FINGERPRINT_BYTES, offset);
+    tail = Arrays.copyOfRange(buf, k + consumed - tailLen, k + consumed);
+    List<JsonObject> messages = publish && state.changed() ? state.closeBatch(nextTimestamp()) : List.of();
+    return new Step(consumed, want < available, reset, messages);
+  }
+
+  private int read(long position, int len) throws IOException {
+    ByteBuffer bb = ByteBuffer.wrap(buf, 0, len);
+    while (bb.hasRemaining()) {
+      if (channel.read(bb, position + bb.position()) < 0) {
+        break;
+      }
+    }
+    return bb.position();
+  }
+
+  // Opens the file when it appears; resets when it vanished or another file took its name.
+  private String checkFile() throws IOException {
+    BasicFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(file, BasicFileAttributes.class);
+    } catch (NoSuchFileException e) {
+      attrs = null;
+    }
+    if (attrs == null) {
+      closeChannel();
+      fileSize = 0;
+      if (offset > 0 || state.total() > 0 || state.skipped() > 0) {
+        return resetState(file + " is gone");
+      }
+      return null;
+    }
+    if (channel != null && !Objects.equals(attrs.fileKey(), fileKey)) {
+      closeChannel();
+      openIfPresent();
+      return resetState(file + " was replaced by another file");
+    }
+    if (channel == null) {
+      openIfPresent();
+    }
+    return null;
+  }
+
+  private boolean openIfPresent() throws IOException {
+    if (channel != null) {
+      return true;
+    }
+    try {
+      channel = FileChannel.open(file, StandardOpenOption.READ);
+      fileKey = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+      return true;
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+  }
+
+  private String resetState(String reason) {
+    log.warn("{}: the views start over from the beginning of the file", reason);
+    state = new ViewState();
+    offset = 0;
+    tail = new byte[0];
+    resets++;
+    return reason;
+  }
+
+  /** Starts publishing: batch bookkeeping on, and a reset snapshot of each view at a fresh timestamp. */
+  public List<JsonObject> goLive() {
+    state.startTracking();
+    long ts = nextTimestamp();
+    List<JsonObject> out = new ArrayList<>(3);
+    for (Views v : Views.values()) {
+      out.add(state.snapshot(v, ts));
+    }
+    return out;
+  }
+
+  /** The view's current rows as a snapshot at the last timestamp. */
+  public JsonObject snapshot(Views view) {
+    return state.snapshot(view, lastTimestamp);
+  }
+
+  private long nextTimestamp() {
+    lastTimestamp = Math.max(clock.getAsLong(), lastTimestamp + 1);
+    return lastTimestamp;
+  }
+
+  /** True if the state or the timestamp moved since the last checkpoint. */
+  public boolean checkpointDue() {
+    return checkpointFile != null && (offset != checkpointedOffset || lastTimestamp != checkpointedTimestamp);
+  }
+
+  /** Writes the checkpoint (atomically). */
+  public void writeCheckpoint() throws IOException {
+    if (checkpointFile == null) {
+      return;
+    }
+    byte[] head = channel == null ? new byte[0] : Checkpoint.readAt(channel, 0, (int) Math.min(Checkpoint.FINGERPRINT_BYTES, offset));
+    if (head.length != Math.min(Checkpoint.FINGERPRINT_BYTES, offset)) {
+      throw new IOException(file + " is shorter than the offset " + offset + "; not checkpointing");
+    }
+    Checkpoint.write(checkpointFile, new Checkpoint.Data(lastTimestamp, offset, head, tail, state));
+    checkpointedOffset = offset;
+    checkpointedTimestamp = lastTimestamp;
+    checkpointWrites++;
+  }
+
+  public ViewState state() {
+    return state;
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  /** Bytes of the file the views reflect (always a record boundary). */
+  public long offset() {
+    return offset;
+  }
+
+  /** True while the file is open (it existed at the last step). */
+  public boolean fileOpen() {
+    return channel != null;
+  }
+
+  /** The file's size when last looked at. */
+  public long fileSize() {
+    return fileSize;
+  }
+
+  public long lastTimestamp() {
+    return lastTimestamp;
+  }
+
+  public long bytesRead() {
+    return bytesRead;
+  }
+
+  public long resets() {
+    return resets;
+  }
+
+  public long checkpointWrites() {
+    return checkpointWrites;
+  }
+
+  private void closeChannel() {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        log.debug("closing {}: {}", file, e.toString());
+      }
+      channel = null;
+      fileKey = null;
+    }
+  }
+
+  @Override
+  public void close() {
+    closeChannel();
+  }
+}

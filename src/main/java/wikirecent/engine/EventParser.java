@@ -1,0 +1,377 @@
+package wikirecent.engine;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads one {@code data:} line the way PostgreSQL reads {@code data::jsonb ->> 'user'}, with
+ * Jackson's streaming parser over the bytes in place:
+ * <ul>
+ *   <li>the line must be exactly one JSON value (trailing garbage, empty line: invalid), valid UTF-8,
+ *       with no {@code \u0000} or unpaired surrogate escape, numbers within PostgreSQL's numeric
+ *       range, nesting at most {@value #MAX_DEPTH} deep (PostgreSQL's own limit depends on its
+ *       stack: about 13,000 at the default {@code max_stack_depth});</li>
+ *   <li>a non-object value is an event with a NULL user; {@code "user": null} or no user is NULL;
+ *       with duplicate keys the last one wins;</li>
+ *   <li>a string user is its text; a number prints as PostgreSQL's numeric does; true/false as
+ *       such; an object or array as jsonb prints it (keys by length then bytes, duplicates
+ *       last-wins, {@code ", "} and {@code ": "}).</li>
+ * </ul>
+ * Not thread-safe: one per reader.
+ */
+public final class EventParser {
+
+  static final int MAX_DEPTH = 10_000;
+
+  // PostgreSQL numeric limits (numeric.c): exponent |e| < INT_MAX/2, display scale <= 0x3FFF,
+  // base-10000 weight <= 32767, i.e. the leading digit at most at 10^131071.
+  private static final long MAX_EXPONENT = Integer.MAX_VALUE / 2;
+  private static final long MAX_DSCALE = 0x3FFF;
+  private static final long MAX_LEADING_EXPONENT = 131_071;
+  // An integer token can only break the numeric range past this many digits.
+  private static final int LONGEST_SAFE_LINE = 131_072;
+
+  private static final JsonFactory FACTORY = JsonFactory.builder()
+    .streamReadConstraints(StreamReadConstraints.builder()
+      .maxNestingDepth(MAX_DEPTH)
+      .maxNumberLength(Integer.MAX_VALUE)
+      .maxStringLength(Integer.MAX_VALUE)
+      .maxNameLength(Integer.MAX_VALUE)
+      .build())
+    .build();
+
+  private String user;
+
+  /** The factory this parser uses, for a like-for-like comparison loop in the benchmark. */
+  public static JsonFactory factory() {
+    return FACTORY;
+  }
+
+  /** Parses {@code b[off, off+len)} (the text after {@code "data: "}, no newline). True if it is an event. */
+  public boolean parse(byte[] b, int off, int len) {
+    return LineScan.textOk(b, off, off + len) && parseChecked(b, off, len);
+  }
+
+  /** Like {@link #parse} for text that already passed {@link LineScan}. */
+  boolean parseChecked(byte[] b, int off, int len) {
+    if (len >= 3 && b[off] == (byte) 0xEF && b[off + 1] == (byte) 0xBB && b[off + 2] == (byte) 0xBF) {
+      return false; // a byte-order mark: Jackson would skip it, PostgreSQL refuses it
+    }
+    boolean checkIntegers = len > LONGEST_SAFE_LINE;
+    try (JsonParser p = FACTORY.createParser(b, off, len)) {
+      JsonToken t = p.nextToken();
+      if (t == null) {
+        return false;
+      }
+      String found = null;
+      boolean rootObject = t == JsonToken.START_OBJECT;
+      int depth = 0;
+      while (true) {
+        switch (t) {
+          case START_OBJECT, START_ARRAY -> depth++;
+          case END_OBJECT, END_ARRAY -> depth--;
+          case FIELD_NAME -> {
+            if (depth == 1 && rootObject && "user".equals(p.currentName())) {
+              found = userText(p, p.nextToken());
+            }
+          }
+          case VALUE_NUMBER_INT -> {
+            if (checkIntegers && !numericFits(p)) {
+              return false;
+            }
+          }
+          case VALUE_NUMBER_FLOAT -> {
+            if (!numericFits(p)) {
+              return false;
+            }
+          }
+          default -> {
+          }
+        }
+        if (depth == 0) {
+          break;
+        }
+        t = p.nextToken();
+        if (t == null) {
+          return false;
+        }
+      }
+      if (p.nextToken() != null) {
+        return false; // more than one value on the line
+      }
+      user = found;
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false; // whatever odd input makes Jackson (or the numeric check) throw: an invalid line
+    }
+  }
+
+  /** The user of the last line {@link #parse} accepted; null is SQL NULL. */
+  public String user() {
+    return user;
+  }
+
+  /** The text {@code ->>} gives for the value starting at token {@code t}; consumes the value. */
+  private static String userText(JsonParser p, JsonToken t) throws IOException {
+    switch (t) {
+      case VALUE_STRING:
+        return p.getText();
+      case VALUE_NUMBER_INT:
+      case VALUE_NUMBER_FLOAT:
+        return numericText(p);
+      case VALUE_TRUE:
+        return "true";
+      case VALUE_FALSE:
+        return "false";
+      case VALUE_NULL:
+        return null;
+      case START_OBJECT:
+      case START_ARRAY:
+        return JsonbText.render(p, t);
+      default:
+        throw new IOException("unexpected token " + t);
+    }
+  }
+
+  /** A number as PostgreSQL's numeric_out prints it: plain notation, scale as written, never negative. */
+  static String numericText(JsonParser p) throws IOException {
+    if (!numericFits(p)) {
+      throw new NumericOverflow();
+    }
+    String text = p.getText();
+    if (p.currentToken() == JsonToken.VALUE_NUMBER_INT) {
+      return text.equals("-0") ? "0" : text;
+    }
+    BigDecimal d = new BigDecimal(text);
+    if (d.scale() < 0) {
+      d = d.setScale(0);
+    }
+    return d.toPlainString();
+  }
+
+  /** Whether the current number token fits PostgreSQL's numeric (else: value overflows numeric format). */
+  static boolean numericFits(JsonParser p) throws IOException {
+    char[] c = p.getTextCharacters();
+    int off = p.getTextOffset();
+    return numericFits(c, off, off + p.getTextLength());
+  }
+
+  static boolean numericFits(char[] c, int from, int to) {
+    int i = from;
+    if (i < to && c[i] == '-') {
+      i++;
+    }
+    int intStart = i;
+    while (i < to && isDigit(c[i])) {
+      i++;
+    }
+    int intEnd = i;
+    int fracStart = i;
+    int fracEnd = i;
+    if (i < to && c[i] == '.') {
+      fracStart = ++i;
+      while (i < to && isDigit(c[i])) {
+        i++;
+      }
+      fracEnd = i;
+    }
+    long exponent = 0;
+    if (i < to && (c[i] == 'e' || c[i] == 'E')) {
+      i++;
+      boolean negative = false;
+      if (i < to && (c[i] == '+' || c[i] == '-')) {
+        negative = c[i] == '-';
+        i++;
+      }
+      while (i < to && isDigit(c[i])) {
+        exponent = Math.min(exponent * 10 + (c[i] - '0'), 10 * MAX_EXPONENT); // saturate
+        i++;
+      }
+      if (negative) {
+        exponent = -exponent;
+      }
+    }
+    if (exponent >= MAX_EXPONENT || exponent <= -MAX_EXPONENT) {
+      return false;
+    }
+    if (Math.max(0, (fracEnd - fracStart) - exponent) > MAX_DSCALE) {
+      return false;
+    }
+    for (int k = intStart; k < intEnd; k++) {
+      if (c[k] != '0') {
+        return (intEnd - k - 1) + exponent <= MAX_LEADING_EXPONENT;
+      }
+    }
+    for (int k = fracStart; k < fracEnd; k++) {
+      if (c[k] != '0') {
+        return -(k - fracStart + 1) + exponent <= MAX_LEADING_EXPONENT;
+      }
+    }
+    return true; // zero
+  }
+
+  private static boolean isDigit(char ch) {
+    return ch >= '0' && ch <= '9';
+  }
+
+  private static final class NumericOverflow extends RuntimeException {
+    NumericOverflow() {
+      super("value overflows numeric format", null, false, false);
+    }
+  }
+
+  /** jsonb's text form of an object or array, built without recursion (nesting may be deep). */
+  static final class JsonbText {
+
+    // jsonb orders object keys by byte length, then bytes.
+    static final Comparator<String> KEY_ORDER = (a, b) -> {
+      byte[] x = a.getBytes(StandardCharsets.UTF_8);
+      byte[] y = b.getBytes(StandardCharsets.UTF_8);
+      return x.length != y.length ? Integer.compare(x.length, y.length) : Arrays.compareUnsigned(x, y);
+    };
+
+    /** A scalar already in its jsonb text form. */
+    private record Scalar(String text) {
+    }
+
+    private JsonbText() {
+    }
+
+    static String render(JsonParser p, JsonToken start) throws IOException {
+      Object root = container(start);
+      Deque<Object> open = new ArrayDeque<>();
+      open.push(root);
+      String key = null;
+      while (!open.isEmpty()) {
+        JsonToken t = p.nextToken();
+        if (t == null) {
+          throw new IOException("unexpected end of input");
+        }
+        Object value;
+        switch (t) {
+          case FIELD_NAME -> {
+            key = p.currentName();
+            continue;
+          }
+          case END_OBJECT, END_ARRAY -> {
+            open.pop();
+            continue;
+          }
+          case START_OBJECT, START_ARRAY -> value = container(t);
+          case VALUE_STRING -> value = new Scalar(quote(p.getText()));
+          case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> value = new Scalar(numericText(p));
+          case VALUE_TRUE -> value = new Scalar("true");
+          case VALUE_FALSE -> value = new Scalar("false");
+          case VALUE_NULL -> value = new Scalar("null");
+          default -> throw new IOException("unexpected token " + t);
+        }
+        add(open.peek(), key, value);
+        if (!(value instanceof Scalar)) {
+          open.push(value);
+        }
+      }
+      return print(root);
+    }
+
+    private static Object container(JsonToken start) {
+      return start == JsonToken.START_OBJECT ? new TreeMap<String, Object>(KEY_ORDER) : new ArrayList<>();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void add(Object parent, String key, Object value) {
+      if (parent instanceof TreeMap) {
+        ((TreeMap<String, Object>) parent).put(key, value); // a later duplicate replaces: last wins
+      } else {
+        ((List<Object>) parent).add(value);
+      }
+    }
+
+    private static String print(Object root) {
+      StringBuilder sb = new StringBuilder();
+      Deque<Iterator<?>> stack = new ArrayDeque<>();
+      Deque<Boolean> isObject = new ArrayDeque<>();
+      Deque<Boolean> first = new ArrayDeque<>();
+      Object next = root;
+      while (true) {
+        if (next != null) {
+          if (next instanceof Scalar s) {
+            sb.append(s.text());
+          } else if (next instanceof TreeMap<?, ?> m) {
+            sb.append('{');
+            stack.push(m.entrySet().iterator());
+            isObject.push(true);
+            first.push(true);
+          } else {
+            sb.append('[');
+            stack.push(((List<?>) next).iterator());
+            isObject.push(false);
+            first.push(true);
+          }
+          next = null;
+        }
+        if (stack.isEmpty()) {
+          return sb.toString();
+        }
+        Iterator<?> it = stack.peek();
+        if (!it.hasNext()) {
+          stack.pop();
+          first.pop();
+          sb.append(isObject.pop() ? '}' : ']');
+          continue;
+        }
+        if (!first.pop()) {
+          sb.append(", ");
+        }
+        first.push(false);
+        Object item = it.next();
+        if (isObject.peek()) {
+          Map.Entry<?, ?> e = (Map.Entry<?, ?>) item;
+          sb.append(quote((String) e.getKey())).append(": ");
+          next = e.getValue();
+        } else {
+          next = item;
+        }
+      }
+    }
+
+    /** PostgreSQL's escape_json. */
+    static String quote(String s) {
+      StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        switch (c) {
+          case '\b' -> sb.append("\\b");
+          case '\f' -> sb.append("\\f");
+          case '\n' -> sb.append("\\n");
+          case '\r' -> sb.append("\\r");
+          case '\t' -> sb.append("\\t");
+          case '"' -> sb.append("\\\"");
+          case '\\' -> sb.append("\\\\");
+          default -> {
+            if (c < ' ') {
+              sb.append(String.format("\\u%04x", (int) c));
+            } else {
+              sb.append(c);
+            }
+          }
+        }
+      }
+      return sb.append('"').toString();
+    }
+  }
+}

@@ -1,0 +1,238 @@
+package wikirecent.engine;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import wikirecent.common.Addresses;
+import wikirecent.common.Config;
+import wikirecent.common.ViewMessage;
+import wikirecent.common.Views;
+
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The engine verticle on a real Vert.x with a real file: published batches rebuild the views, the
+ * three views agree at every timestamp, snapshots and status answer, appends are picked up with
+ * and without the ingest hint, restarts resume from the checkpoint, resets are announced.
+ */
+@ExtendWith(VertxExtension.class)
+class EngineVerticleIT {
+
+  @TempDir
+  Path dir;
+  private ViewsClient client;
+
+  @AfterEach
+  void closeClient() throws Exception {
+    if (client != null) {
+      client.close();
+    }
+  }
+
+  private JsonObject config(long pollMillis) {
+    return Config.load(new JsonObject()
+      .put(Config.DATA_DIR, dir.toString())
+      .put(Config.ENGINE_POLL_MILLIS, pollMillis)
+      .put(Config.ENGINE_BATCH_MAX_BYTES, 16 * 1024), Map.of());
+  }
+
+  private static String deploy(Vertx vertx, JsonObject config) throws Exception {
+    return vertx.deployVerticle(new EngineVerticle(),
+      new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setConfig(config)).await(60, TimeUnit.SECONDS);
+  }
+
+  private static JsonObject request(Vertx vertx, String address) throws Exception {
+    return vertx.eventBus().<JsonObject>request(address, null).await(30, TimeUnit.SECONDS).body();
+  }
+
+  private Path file() {
+    return dir.resolve("recentchanges");
+  }
+
+  /** Appends the lines as records in random pieces (cut anywhere), with or without the append hint. */
+  private void appendInPieces(Vertx vertx, List<String> lines, int firstId, Random random, boolean hint) throws Exception {
+    byte[] all = RecordFiles.recordsOf(lines, firstId);
+    int at = 0;
+    while (at < all.length) {
+      int n = Math.min(all.length - at, 1 + random.nextInt(40_000));
+      try (var out = Files.newOutputStream(file(), StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+        out.write(all, at, n);
+      }
+      at += n;
+      if (hint) {
+        vertx.eventBus().publish(Addresses.FILE_APPENDED, Files.size(file()));
+      }
+    }
+  }
+
+  private static List<String> withOddLines(List<String> lines) {
+    List<String> out = new ArrayList<>(lines);
+    Random random = new Random(7);
+    for (String odd : List.of("{\"user\":null}", "not json", "[1]", "{\"user\":1e2}", "{\"user\":\"\\ud800\"}", "{}", "{\"user\":\"Ωmega\"}")) {
+      out.add(random.nextInt(out.size()), odd);
+    }
+    return out;
+  }
+
+  private static Oracle.Expected expected(List<String> lines) {
+    List<byte[]> bytes = new ArrayList<>();
+    lines.forEach(l -> bytes.add(EventLines.bytes(l)));
+    return Oracle.compute(bytes);
+  }
+
+  @Test
+  void followsAppendsAndItsBatchesRebuildTheViews(Vertx vertx) throws Exception {
+    client = new ViewsClient(vertx);
+    deploy(vertx, config(60_000)); // the hint alone drives it: the poll is a minute away
+    client.awaitUntil("the first snapshot", () -> client.counter() == 0);
+
+    List<String> lines = withOddLines(RecordFiles.sample());
+    appendInPieces(vertx, lines, 0, new Random(1), true);
+    Oracle.Expected expected = expected(lines);
+    client.awaitUntil("all events", () -> client.matches(expected));
+    assertThat(client.snapshots).isEqualTo(3);
+    assertThat(client.received.size()).as("many batches, not one").isGreaterThan(20);
+
+    for (Views v : Views.values()) {
+      JsonObject snap = request(vertx, Addresses.snapshot(v.viewName()));
+      assertThat(ViewMessage.isSnapshot(snap)).isTrue();
+      assertThat(ViewMessage.timestamp(snap)).isGreaterThanOrEqualTo(client.timestamp(v));
+      assertThat(new wikirecent.common.ViewTable(v.viewName())).satisfies(t -> {
+        t.apply(snap);
+        assertThat(t.rows()).isEqualTo(client.rows(v));
+      });
+    }
+    JsonObject status = request(vertx, Addresses.STATUS_VIEWS);
+    assertThat(status.getString("part")).isEqualTo("views");
+    assertThat(status.getBoolean("live")).isTrue();
+    assertThat(status.getString("detail")).startsWith("live");
+    JsonObject counters = status.getJsonObject("counters");
+    assertThat(counters.getLong("events_applied")).isEqualTo(expected.count());
+    assertThat(counters.getLong("events_skipped_invalid")).isEqualTo(2);
+    assertThat(counters.getLong("distinct_users")).isEqualTo(expected.userEdits().size());
+    assertThat(counters.getLong("file_offset")).isEqualTo(Files.size(file()));
+    assertThat(counters.getLong("batches_published")).isPositive();
+  }
+
+  @Test
+  void withoutHintsThePollPicksUpAppends(Vertx vertx) throws Exception {
+    client = new ViewsClient(vertx);
+    deploy(vertx, config(50));
+    client.awaitUntil("the first snapshot", () -> client.counter() == 0);
+    List<String> lines = RecordFiles.sample().subList(0, 500);
+    appendInPieces(vertx, lines, 0, new Random(2), false);
+    Oracle.Expected expected = expected(lines);
+    client.awaitUntil("all events", () -> client.matches(expected));
+  }
+
+  @Test
+  void aRestartResumesFromTheCheckpointAndAnnouncesItself(Vertx vertx) throws Exception {
+    List<String> sample = RecordFiles.sample();
+    RecordFiles.append(file(), RecordFiles.recordsOf(sample.subList(0, 4000), 0));
+    client = new ViewsClient(vertx);
+    String id = deploy(vertx, config(50));
+    client.awaitUntil("catch-up", () -> client.counter() == 4000);
+    long before = client.timestamp(Views.COUNTER);
+    vertx.undeploy(id).await(30, TimeUnit.SECONDS);
+    assertThat(dir.resolve("engine.checkpoint")).exists();
+
+    RecordFiles.append(file(), RecordFiles.recordsOf(sample.subList(4000, sample.size()), 4000));
+    deploy(vertx, config(50));
+    Oracle.Expected expected = expected(sample);
+    client.awaitUntil("the rest after the restart", () -> client.matches(expected));
+    assertThat(client.snapshots).as("a reset snapshot per view after the restart").isEqualTo(6);
+    assertThat(client.timestamp(Views.COUNTER)).isGreaterThan(before);
+    JsonObject counters = request(vertx, Addresses.STATUS_VIEWS).getJsonObject("counters");
+    long checkpointed = RecordFiles.recordsOf(sample.subList(0, 4000), 0).length;
+    long rest = Files.size(file()) - checkpointed;
+    assertThat(counters.getLong("bytes_read")).as("read what came after the checkpoint, not the part before")
+      .isGreaterThanOrEqualTo(rest).isLessThan(rest + checkpointed / 2);
+  }
+
+  @Test
+  void aTruncatedFileIsAnnouncedWithResetSnapshots(Vertx vertx) throws Exception {
+    List<String> sample = RecordFiles.sample().subList(0, 300);
+    RecordFiles.append(file(), RecordFiles.recordsOf(sample, 0));
+    client = new ViewsClient(vertx);
+    deploy(vertx, config(50));
+    client.awaitUntil("catch-up", () -> client.counter() == 300);
+    try (FileChannel ch = FileChannel.open(file(), StandardOpenOption.WRITE)) {
+      ch.truncate(RecordFiles.recordsOf(sample.subList(0, 100), 0).length);
+    }
+    Oracle.Expected expected = expected(sample.subList(0, 100));
+    client.awaitUntil("the reset", () -> client.matches(expected));
+    assertThat(client.snapshots).isEqualTo(6);
+    assertThat(request(vertx, Addresses.STATUS_VIEWS).getJsonObject("counters").getLong("file_resets")).isEqualTo(1);
+  }
+
+  @Test
+  void whileItCannotCatchUpSnapshotRequestsFailAndStatusSaysWhy(Vertx vertx) throws Exception {
+    Files.createDirectories(file()); // a directory where the file should be: every read fails
+    deploy(vertx, config(50));
+    JsonObject status = request(vertx, Addresses.STATUS_VIEWS);
+    assertThat(status.getBoolean("live")).isFalse();
+    assertThatThrownBy(() -> request(vertx, Addresses.snapshot("top10")))
+      .isInstanceOf(ReplyException.class)
+      .hasMessageContaining("catching up")
+      .satisfies(e -> assertThat(((ReplyException) e).failureCode()).isEqualTo(503));
+    waitForStatus(vertx, s -> s.getString("detail").contains("failed"));
+
+    Files.delete(file());
+    Files.write(file(), RecordFiles.record(1, "{\"user\":\"Alice\"}"));
+    waitForStatus(vertx, s -> s.getBoolean("live"));
+    JsonObject snap = request(vertx, Addresses.snapshot("top10"));
+    assertThat(snap.getJsonArray(ViewMessage.INSERTED).encode()).isEqualTo("[[\"Alice\",1]]");
+  }
+
+  @Test
+  void refusesToRunOnAnEventLoop(Vertx vertx) {
+    assertThatThrownBy(() -> vertx.deployVerticle(new EngineVerticle(), new DeploymentOptions().setConfig(config(50)))
+      .await(30, TimeUnit.SECONDS))
+      .hasMessageContaining("WORKER");
+  }
+
+  @Test
+  void aBadSettingFailsTheDeploymentClearly(Vertx vertx) {
+    JsonObject config = config(0);
+    assertThatThrownBy(() -> deploy(vertx, config)).hasMessageContaining("engine.pollMillis");
+    JsonObject tiny = config(50).put(Config.ENGINE_BATCH_MAX_BYTES, 10);
+    assertThatThrownBy(() -> deploy(vertx, tiny)).hasMessageContaining("batchMaxBytes");
+  }
+
+  private static void waitForStatus(Vertx vertx, java.util.function.Predicate<JsonObject> condition) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      JsonObject status = request(vertx, Addresses.STATUS_VIEWS);
+      if (condition.test(status)) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("status never got there: " + status.encode());
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
