@@ -10,7 +10,6 @@ import wikirecent.common.Addresses;
 import wikirecent.common.RecordFormat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +36,8 @@ final class EventPipeline {
   private final LogThrottle errorLog = new LogThrottle(10_000);
 
   private RecordWriter writer;
+  private Future<RecordWriter> opening = Future.succeededFuture();
+  private boolean closed;
   private RecentIds recentIds;
   private boolean accepting;
   private String lastWrittenId = "";
@@ -73,16 +74,21 @@ final class EventPipeline {
    * back after a write failure, so the dedupe window is again exactly what the file holds.
    */
   Future<FileTail.Recovery> open() {
+    if (closed) {
+      return Future.failedFuture("closed");
+    }
     RecordWriter old = writer;
     writer = null;
     accepting = false;
-    return writerThread.<RecordWriter>executeBlocking(() -> {
+    Future<RecordWriter> opened = writerThread.executeBlocking(() -> {
       if (old != null) {
         old.close(false);
       }
       return RecordWriter.open(settings.path(), opener, settings.dedupeWindow(), settings.maxTornBytes(),
         settings.fsyncMillis(), System::currentTimeMillis);
-    }, true).map(w -> {
+    }, true);
+    opening = opened;
+    return opened.map(w -> {
       writer = w;
       FileTail.Recovery r = w.recovery();
       recentIds = new RecentIds(settings.dedupeWindow());
@@ -128,7 +134,7 @@ final class EventPipeline {
           counters.duplicatesDropped++;
           return;
         }
-        enqueue(event.lastEventId(), RecordFormat.record(event.lastEventId(), new String(inspection.line(), StandardCharsets.UTF_8)));
+        enqueue(event.lastEventId(), RecordFormat.record(event.lastEventId(), inspection.line()));
       }
     }
   }
@@ -254,7 +260,9 @@ final class EventPipeline {
 
   /** Writes what is queued, then closes the file ({@code sync}: fsync first). */
   Future<Void> close(boolean sync) {
-    return whenIdle().compose(v -> {
+    closed = true;
+    // an open still running (a retry after a write failure) finishes first, so its file is closed too
+    return opening.transform(ar -> whenIdle()).compose(v -> {
       RecordWriter w = writer;
       writer = null;
       accepting = false;

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -89,14 +90,17 @@ public class IngestVerticle extends VerticleBase {
       }
     });
     pipeline.failureHandler(this::onWriteFailure);
-    client = vertx.createHttpClient(new HttpClientOptions(clientOptions));
+    // A read-idle timeout on the connection: the request's own idle timeout stops at the response headers,
+    // and a half-open connection would otherwise wait forever.
+    client = vertx.createHttpClient(new HttpClientOptions(clientOptions)
+      .setReadIdleTimeout((int) (idleTimeoutMillis / 1000))
+      .setIdleTimeoutUnit(TimeUnit.SECONDS));
     if (fsyncMillis > 0) {
       syncTimer = vertx.setPeriodic(fsyncMillis, id -> pipeline.syncIfDirty());
     }
-    var status = vertx.eventBus().<JsonObject>consumer(Addresses.STATUS_INGEST, m -> m.reply(status()));
     return pipeline.open()
       .onSuccess(this::logOpened)
-      .compose(r -> status.completion())
+      .compose(r -> vertx.eventBus().<JsonObject>consumer(Addresses.STATUS_INGEST, m -> m.reply(status())).completion())
       .onSuccess(v -> connect());
   }
 
@@ -224,6 +228,9 @@ public class IngestVerticle extends VerticleBase {
   }
 
   private void retryWrites() {
+    if (stopping) {
+      return;
+    }
     long delay = diskBackoff.afterThrottle(-1);
     detail = "cannot write " + path.toAbsolutePath() + " (" + writeError.getMessage() + "); stopped taking events, retrying in "
       + secs(delay) + " s";

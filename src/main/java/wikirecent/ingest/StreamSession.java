@@ -49,6 +49,8 @@ final class StreamSession {
   private boolean closing;
   private boolean paused;
   private long events;
+  private long idleTimeoutMillis;
+  private long lastDataNanos;
 
   private StreamSession() {
   }
@@ -60,6 +62,7 @@ final class StreamSession {
   static StreamSession open(HttpClient client, String url, String userAgent, String lastEventId, long idleTimeoutMillis,
                             int maxEventBytes, SseParser.Listener listener, BooleanSupplier shouldPause) {
     StreamSession session = new StreamSession();
+    session.idleTimeoutMillis = idleTimeoutMillis;
     RequestOptions options = new RequestOptions()
       .setMethod(HttpMethod.GET)
       .setAbsoluteURI(url)
@@ -124,7 +127,9 @@ final class StreamSession {
     String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
     if (status == 200 && type != null && type.toLowerCase().startsWith("text/event-stream")) {
       connected.complete(status);
+      lastDataNanos = System.nanoTime();
       resp.handler(buffer -> {
+        lastDataNanos = System.nanoTime();
         if (!outcome.future().isComplete()) {
           parser.feed(buffer.getBytes());
           if (!paused && shouldPause.getAsBoolean()) {
@@ -134,7 +139,7 @@ final class StreamSession {
         }
       });
       resp.endHandler(v -> finish(closing ? End.CLOSED : End.ENDED, status, "end of stream", -1));
-      resp.exceptionHandler(e -> finish(closing ? End.CLOSED : End.LOST, status, describe(e), -1));
+      resp.exceptionHandler(e -> finish(closing ? End.CLOSED : End.LOST, status, silence().orElse(describe(e)), -1));
       return;
     }
     // Not an event stream: keep the start of the body for the log, it usually says why.
@@ -187,6 +192,14 @@ final class StreamSession {
       connected.tryFail(reason);
     }
     outcome.tryComplete(new Outcome(end, status, reason, retryAfterMillis, events));
+  }
+
+  /** "no data for N s" when the connection was closed for being idle. */
+  private java.util.Optional<String> silence() {
+    long silentMillis = (System.nanoTime() - lastDataNanos) / 1_000_000;
+    return idleTimeoutMillis > 0 && !paused && silentMillis >= idleTimeoutMillis
+      ? java.util.Optional.of("no data for " + silentMillis / 1000 + " s (stream.idleTimeoutSeconds)")
+      : java.util.Optional.empty();
   }
 
   private static String reason(Buffer body) {

@@ -1,8 +1,9 @@
 package wikirecent.replay;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import wikirecent.ingest.SseParser;
 
 import java.io.IOException;
@@ -27,9 +28,18 @@ final class ReplayFeed {
   private final List<byte[]> events;
   private final String source;
 
+  /** Per event: where the characters of its meta.id string are in its bytes ([start, end)), or -1. */
+  private final int[] idStart;
+  private final int[] idEnd;
+
   private ReplayFeed(List<byte[]> events, String source) {
     this.events = events;
     this.source = source;
+    this.idStart = new int[events.size()];
+    this.idEnd = new int[events.size()];
+    for (int i = 0; i < events.size(); i++) {
+      locateMetaId(i);
+    }
   }
 
   static ReplayFeed load(Path file) throws IOException {
@@ -111,9 +121,9 @@ final class ReplayFeed {
 
   /** The data of event {@code offset}: as recorded in round 0; with a fresh deterministic meta.id in later rounds. */
   byte[] data(long offset) {
-    byte[] data = events.get((int) (offset % events.size()));
+    int i = (int) (offset % events.size());
     long round = offset / events.size();
-    return round == 0 ? data : withRoundId(data, round);
+    return round == 0 ? events.get(i) : withRoundId(i, round);
   }
 
   /** The whole SSE frame of event {@code offset}. */
@@ -178,18 +188,52 @@ final class ReplayFeed {
     return -1;
   }
 
-  private static byte[] withRoundId(byte[] data, long round) {
-    try {
-      JsonNode event = MAPPER.readTree(data);
-      JsonNode meta = event == null ? null : event.get("meta");
-      if (meta instanceof ObjectNode m && meta.path("id").isTextual()) {
-        String fresh = UUID.nameUUIDFromBytes((meta.get("id").asText() + "#" + round).getBytes(StandardCharsets.UTF_8)).toString();
-        m.put("id", fresh);
-        return MAPPER.writeValueAsBytes(event);
+  /** Finds meta.id once, so later rounds can splice in a fresh one without re-serializing the JSON. */
+  private void locateMetaId(int i) {
+    idStart[i] = -1;
+    idEnd[i] = -1;
+    try (JsonParser p = MAPPER.getFactory().createParser(events.get(i))) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        if (p.nextToken() == JsonToken.START_OBJECT && "meta".equals(name)) {
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            if (p.nextToken() == JsonToken.VALUE_STRING && "id".equals(field)) {
+              int start = (int) p.currentTokenLocation().getByteOffset() + 1; // after the opening quote
+              p.getText(); // reads to the closing quote
+              idStart[i] = start;
+              idEnd[i] = (int) p.currentLocation().getByteOffset() - 1;
+            } else {
+              p.skipChildren();
+            }
+          }
+        } else {
+          p.skipChildren();
+        }
       }
     } catch (IOException e) {
-      // not JSON: served as recorded, every round
+      idStart[i] = -1; // not JSON: served as recorded, every round
+      idEnd[i] = -1;
     }
-    return data;
+  }
+
+  private byte[] withRoundId(int i, long round) {
+    byte[] data = events.get(i);
+    int start = idStart[i];
+    if (start < 0) {
+      return data;
+    }
+    int end = idEnd[i];
+    String original = new String(data, start, end - start, StandardCharsets.UTF_8);
+    byte[] fresh = UUID.nameUUIDFromBytes((original + "#" + round).getBytes(StandardCharsets.UTF_8)).toString()
+      .getBytes(StandardCharsets.US_ASCII);
+    byte[] out = new byte[data.length - (end - start) + fresh.length];
+    System.arraycopy(data, 0, out, 0, start);
+    System.arraycopy(fresh, 0, out, start, fresh.length);
+    System.arraycopy(data, end, out, start + fresh.length, data.length - end);
+    return out;
   }
 }

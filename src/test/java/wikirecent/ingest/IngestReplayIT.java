@@ -228,4 +228,33 @@ class IngestReplayIT {
     IngestTesting.await("the last size published", () -> !sizes.isEmpty() && sizes.get(sizes.size() - 1) == Files.size(file()));
     assertThat(sizes).isSorted().doesNotHaveDuplicates();
   }
+
+  @Test
+  void doesNotStartOnAFileThatIsNotARecentchangesFileAndLeavesItAlone(Vertx vertx) throws Exception {
+    Files.createDirectories(file().getParent());
+    String notOurs = String.join("\n", sample.subList(0, 2000)) + "\n"; // JSON lines, no record boundary
+    Files.writeString(file(), notOurs, StandardCharsets.UTF_8);
+    JsonObject conf = config("http://127.0.0.1:9/unused", dir.resolve("data"), Config.INGEST_MAX_EVENT_BYTES, 65536);
+    Throwable failure = vertx.deployVerticle(new IngestVerticle(), new io.vertx.core.DeploymentOptions().setConfig(conf))
+      .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())).await();
+    assertThat(failure).hasMessageContaining("does not end like a recentchanges file");
+    assertThat(Files.readString(file(), StandardCharsets.UTF_8)).isEqualTo(notOurs);
+  }
+
+  @Test
+  void aSecondIngestOnTheSameFileIsRefused(Vertx vertx) throws Exception {
+    ReplayServer replay = replay(vertx, new ReplayOptions().rate(100));
+    JsonObject conf = config(replay.url(), dir.resolve("data"));
+    deploy(vertx, conf);
+    Throwable failure = vertx.deployVerticle(new IngestVerticle(), new io.vertx.core.DeploymentOptions().setConfig(conf))
+      .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())).await();
+    assertThat(failure).hasMessageContaining("locked");
+    awaitRecords(file(), 20);
+    for (int i = 0; i < 5; i++) { // only the running ingest answers
+      assertThat(counter(vertx, "events_written")).isPositive();
+    }
+    vertx.undeploy(vertx.deploymentIDs().iterator().next()).await();
+    List<String> written = FileRecords.data(file());
+    assertThat(written).containsExactlyElementsOf(sample.subList(0, written.size()));
+  }
 }

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Random event streams, written out with random line ends, comments and field spellings, then cut into random
  * pieces: the parser must give exactly the events the stream was generated from, however it is cut.
  */
-class SseParserProperties {
+class SseParserPropertiesTest {
 
   /** One generated block: its fields, in the model's terms. */
   record Block(String type, List<String> ids, List<String> dataLines, boolean comment) {
