@@ -51,6 +51,9 @@ final class ReplayFeed {
         return parse(in.readAllBytes(), "the bundled sample (classpath:" + SAMPLE + ")");
       }
     }
+    if (!Files.isRegularFile(file)) {
+      throw new IOException("no such file: " + file.toAbsolutePath());
+    }
     return parse(Files.readAllBytes(file), file.toString());
   }
 

@@ -16,10 +16,13 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * A rough micro-benchmark of the ingest path (prints numbers, asserts nothing; the lead owns real benchmarks).
- * Run: {@code mvn -o -q test-compile exec:java} is not set up; use
- * {@code java -cp target/classes:target/test-classes:$(cat cp.txt) wikirecent.ingest.IngestBench [seconds]}
- * after {@code mvn -o dependency:build-classpath -Dmdep.outputFile=cp.txt}.
+ * A rough micro-benchmark of the ingest path: prints numbers, asserts nothing (the lead owns real benchmarks).
+ * <pre>
+ * mvn -o -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ * java -cp target/classes:target/test-classes:$(cat target/cp.txt) wikirecent.ingest.IngestBench [seconds] [recording.jsonl]
+ * </pre>
+ * First the parser alone, with the JSON check, with the record built; then replay to ingest to file in one JVM
+ * (the replay loops the sample unless a recording is given).
  */
 public final class IngestBench {
 

@@ -69,20 +69,11 @@ class IngestJarIT {
 
   @Test
   void theAppRecordsEveryEventOfTheSampleServedByTheReplayCommand() throws Exception {
-    Path replayLog = dir.resolve("replay.log");
-    run(replayLog, Map.of(), "replay", "--port", "0", "--cut-every", "1000");
-    String[] url = new String[1];
-    IngestTesting.await("the replay server's URL in its log", Duration.ofSeconds(60), () -> {
-      Matcher m = URL.matcher(Files.readString(replayLog, StandardCharsets.UTF_8));
-      if (m.find()) {
-        url[0] = m.group(1);
-      }
-      return url[0] != null;
-    });
+    String url = startReplay("--cut-every", "1000");
 
     Path appLog = dir.resolve("app.log");
     Process app = run(appLog, Map.of(
-      "WIKIRECENT_STREAM_URL", url[0],
+      "WIKIRECENT_STREAM_URL", url,
       "WIKIRECENT_ROLES", "ingest",
       "WIKIRECENT_DATA_DIR", dir.resolve("data").toString()));
     Path file = dir.resolve("data").resolve("recentchanges");
@@ -96,6 +87,46 @@ class IngestJarIT {
 
     IngestTesting.assertFileHolds(file, sample);
     String log = Files.readString(appLog);
-    assertThat(log).contains("Connected to " + url[0]).contains("Stream cut after 1000 events").contains("resumed from id");
+    assertThat(log).contains("Connected to " + url).contains("Stream cut after 1000 events").contains("resumed from id");
+  }
+
+  private String startReplay(String... options) throws Exception {
+    Path replayLog = dir.resolve("replay.log");
+    List<String> args = new ArrayList<>(List.of("replay", "--port", "0"));
+    args.addAll(List.of(options));
+    run(replayLog, Map.of(), args.toArray(String[]::new));
+    String[] url = new String[1];
+    IngestTesting.await("the replay server's URL in its log", Duration.ofSeconds(60), () -> {
+      Matcher m = URL.matcher(Files.readString(replayLog, StandardCharsets.UTF_8));
+      if (m.find()) {
+        url[0] = m.group(1);
+      }
+      return url[0] != null;
+    });
+    return url[0];
+  }
+
+  @Test
+  void anAppKilledWithSigkillResumesWithoutLosingOrRepeatingAnEvent() throws Exception {
+    String url = startReplay("--rate", "2000");
+    Map<String, String> env = Map.of("WIKIRECENT_STREAM_URL", url, "WIKIRECENT_ROLES", "ingest",
+      "WIKIRECENT_DATA_DIR", dir.resolve("data").toString());
+    Path file = dir.resolve("data").resolve("recentchanges");
+    List<String> sample = FileRecords.sampleLines();
+
+    Process first = run(dir.resolve("app1.log"), env);
+    IngestTesting.await("1500 events", Duration.ofSeconds(120), () -> FileRecords.countRecords(file) >= 1500);
+    first.destroyForcibly(); // kill -9: no shutdown hook, no flush
+    assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    long before = FileRecords.countRecords(file);
+    assertThat(before).isLessThan(sample.size());
+
+    Process second = run(dir.resolve("app2.log"), env);
+    IngestTesting.await("all " + sample.size() + " events", Duration.ofSeconds(120), () -> FileRecords.countRecords(file) >= sample.size());
+    second.destroy();
+    assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+    IngestTesting.assertFileHolds(file, sample);
+    assertThat(Files.readString(dir.resolve("app2.log"))).contains("resuming from id [{\"topic\":\"replay\"");
   }
 }
