@@ -30,7 +30,11 @@ final class ChannelAppendFile implements AppendFile {
     if (dir != null) {
       Files.createDirectories(dir);
     }
+    boolean created = !Files.exists(path);
     FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    if (created && dir != null) {
+      syncDirectory(dir);
+    }
     FileLock lock;
     try {
       lock = channel.tryLock();
@@ -45,6 +49,15 @@ final class ChannelAppendFile implements AppendFile {
       throw new IOException(path + " is locked: another ingest is writing it");
     }
     return new ChannelAppendFile(path, channel, lock);
+  }
+
+  /** Makes a new file's directory entry durable, so a power cut cannot lose the whole file. Best effort. */
+  private static void syncDirectory(Path dir) {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // not every platform can open a directory; the file's own fsyncs still apply
+    }
   }
 
   @Override

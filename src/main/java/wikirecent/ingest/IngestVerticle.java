@@ -12,9 +12,10 @@ import wikirecent.common.Addresses;
 import wikirecent.common.Config;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -38,6 +39,7 @@ public class IngestVerticle extends VerticleBase {
   private int maxEventBytes;
   private long minFreeBytes;
   private Path path;
+  private long fsyncMillis;
 
   private final IngestCounters counters = new IngestCounters();
   private WorkerExecutor writerThread;
@@ -69,18 +71,21 @@ public class IngestVerticle extends VerticleBase {
   public Future<?> start() {
     Config config = Config.of(config());
     url = config.string(Config.STREAM_URL);
+    if (!isHttpUrl(url)) {
+      return Future.failedFuture(new IllegalArgumentException("stream.url must be an http:// or https:// URL, not '" + url + "'"));
+    }
     userAgent = config.string(Config.STREAM_USER_AGENT);
     idleTimeoutMillis = config.longValue(Config.STREAM_IDLE_TIMEOUT_SECONDS) * 1000;
     maxEventBytes = config.integer(Config.INGEST_MAX_EVENT_BYTES);
     minFreeBytes = config.longValue(Config.INGEST_MIN_FREE_MEGABYTES) << 20;
     path = config.recentChangesFile();
-    long fsyncMillis = config.longValue(Config.INGEST_FSYNC_MILLIS);
+    fsyncMillis = config.longValue(Config.INGEST_FSYNC_MILLIS);
     long base = config.longValue(Config.INGEST_BACKOFF_MILLIS);
     long cap = config.longValue(Config.INGEST_BACKOFF_MAX_MILLIS);
     backoff = new Backoff(base, cap, config.longValue(Config.INGEST_THROTTLE_BACKOFF_MILLIS), ThreadLocalRandom.current());
     diskBackoff = new Backoff(base, cap, base, ThreadLocalRandom.current());
 
-    writerThread = vertx.createSharedWorkerExecutor("wikirecent-ingest-writer-" + UUID.randomUUID(), 1);
+    writerThread = vertx.createSharedWorkerExecutor("wikirecent-ingest-writer-" + deploymentID(), 1);
     pipeline = new EventPipeline(vertx, writerThread, opener, new EventPipeline.Settings(path,
       config.integer(Config.INGEST_DEDUPE_WINDOW), 2L * maxEventBytes + 64, fsyncMillis,
       config.longValue(Config.INGEST_MAX_QUEUED_BYTES)), counters);
@@ -112,7 +117,7 @@ public class IngestVerticle extends VerticleBase {
     if (session != null) {
       session.close();
     }
-    return pipeline.close(true)
+    return pipeline.close(fsyncMillis >= 0) // -1: the OS decides, even at a clean stop
       .onSuccess(v -> log.info("Stopped; {} ends with id {}", path, pipeline.lastWrittenId()))
       .eventually(() -> client.close())
       .eventually(() -> writerThread.close());
@@ -272,6 +277,15 @@ public class IngestVerticle extends VerticleBase {
       .put("live", live)
       .put("detail", text)
       .put("counters", counters.toJson());
+  }
+
+  private static boolean isHttpUrl(String url) {
+    try {
+      URI uri = new URI(url);
+      return ("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) && uri.getHost() != null;
+    } catch (URISyntaxException e) {
+      return false;
+    }
   }
 
   private static String secs(long millis) {

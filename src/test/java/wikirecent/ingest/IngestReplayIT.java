@@ -257,4 +257,14 @@ class IngestReplayIT {
     List<String> written = FileRecords.data(file());
     assertThat(written).containsExactlyElementsOf(sample.subList(0, written.size()));
   }
+
+  @Test
+  void aStreamUrlThatIsNotHttpIsRefusedAtStart(Vertx vertx) {
+    for (String url : List.of("ftp://example.org/feed", "stream.wikimedia.org/v2/stream/recentchange", "http://")) {
+      JsonObject conf = config(url, dir.resolve("data"));
+      Throwable failure = vertx.deployVerticle(new IngestVerticle(), new io.vertx.core.DeploymentOptions().setConfig(conf))
+        .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())).await();
+      assertThat(failure).as(url).hasMessageContaining("stream.url must be an http:// or https:// URL");
+    }
+  }
 }
