@@ -108,14 +108,14 @@ class IngestJarIT {
 
   @Test
   void anAppKilledWithSigkillResumesWithoutLosingOrRepeatingAnEvent() throws Exception {
-    String url = startReplay("--rate", "2000");
+    String url = startReplay("--rate", "1000");
     Map<String, String> env = Map.of("WIKIRECENT_STREAM_URL", url, "WIKIRECENT_ROLES", "ingest",
       "WIKIRECENT_DATA_DIR", dir.resolve("data").toString());
     Path file = dir.resolve("data").resolve("recentchanges");
     List<String> sample = FileRecords.sampleLines();
 
     Process first = run(dir.resolve("app1.log"), env);
-    IngestTesting.await("1500 events", Duration.ofSeconds(120), () -> FileRecords.countRecords(file) >= 1500);
+    IngestTesting.await("1000 events", Duration.ofSeconds(120), () -> FileRecords.countRecords(file) >= 1000);
     first.destroyForcibly(); // kill -9: no shutdown hook, no flush
     assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
     long before = FileRecords.countRecords(file);

@@ -90,15 +90,15 @@ class IngestReplayIT {
 
   @Test
   void resumesWhereItStoppedAfterTheVerticleIsStoppedAndStartedAgain(Vertx vertx) throws Exception {
-    ReplayServer replay = replay(vertx, new ReplayOptions().rate(1500));
+    ReplayServer replay = replay(vertx, new ReplayOptions().rate(800));
     JsonObject conf = config(replay.url(), dir.resolve("data"));
     String id = deploy(vertx, conf);
-    awaitRecords(file(), 800);
+    awaitRecords(file(), 400);
     vertx.undeploy(id).await();
 
     List<FileRecords.Rec> before = FileRecords.read(file()); // well-formed, nothing torn
     int k = before.size();
-    assertThat(k).isBetween(800, sample.size() - 1);
+    assertThat(k).isBetween(400, sample.size() - 1);
     assertThat(FileRecords.data(file())).containsExactlyElementsOf(sample.subList(0, k));
 
     deploy(vertx, conf);

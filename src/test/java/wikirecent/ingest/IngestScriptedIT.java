@@ -104,9 +104,14 @@ class IngestScriptedIT {
     ScriptedSseServer server = ScriptedSseServer.start(vertx, status(403, body, "Content-Type", "text/html"));
     deploy(vertx, config(server.url(), dir, Config.INGEST_BACKOFF_MILLIS, 200));
     await("two refused attempts", () -> server.received().size() >= 2);
-    await("status says refused", () -> IngestTesting.status(vertx).getString("detail").contains("refused with HTTP 403"));
+    JsonObject[] refused = new JsonObject[1];
+    await("status says refused", () -> {
+      JsonObject s = IngestTesting.status(vertx);
+      refused[0] = s;
+      return s.getString("detail").contains("refused with HTTP 403");
+    });
 
-    JsonObject status = IngestTesting.status(vertx);
+    JsonObject status = refused[0];
     assertThat(status.getBoolean("live")).isFalse();
     assertThat(status.getString("detail")).contains("Please set a user-agent");
     String logged = logLines().stream().filter(l -> l.contains("HTTP 403")).findFirst().orElseThrow();
