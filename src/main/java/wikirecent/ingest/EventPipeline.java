@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * From parsed events to appended records, on the verticle's event loop: drops canaries, data that is not JSON
@@ -49,7 +50,7 @@ final class EventPipeline {
   private final List<Promise<Void>> idleWaiters = new ArrayList<>();
 
   private Runnable drainHandler = () -> { };
-  private java.util.function.Consumer<IOException> failureHandler = e -> { };
+  private Consumer<IOException> failureHandler = e -> { };
 
   EventPipeline(Vertx vertx, WorkerExecutor writerThread, AppendFile.Opener opener, Settings settings, IngestCounters counters) {
     this.vertx = vertx;
@@ -65,7 +66,7 @@ final class EventPipeline {
   }
 
   /** Called once per write failure, after the partial record was cut off; events are refused until {@link #open()}. */
-  void failureHandler(java.util.function.Consumer<IOException> handler) {
+  void failureHandler(Consumer<IOException> handler) {
     this.failureHandler = handler;
   }
 

@@ -16,6 +16,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -40,6 +41,7 @@ public class IngestVerticle extends VerticleBase {
   private long minFreeBytes;
   private Path path;
   private long fsyncMillis;
+  private long backoffMaxMillis;
 
   private final IngestCounters counters = new IngestCounters();
   private WorkerExecutor writerThread;
@@ -82,6 +84,7 @@ public class IngestVerticle extends VerticleBase {
     fsyncMillis = config.longValue(Config.INGEST_FSYNC_MILLIS);
     long base = config.longValue(Config.INGEST_BACKOFF_MILLIS);
     long cap = config.longValue(Config.INGEST_BACKOFF_MAX_MILLIS);
+    backoffMaxMillis = cap;
     backoff = new Backoff(base, cap, config.longValue(Config.INGEST_THROTTLE_BACKOFF_MILLIS), ThreadLocalRandom.current());
     diskBackoff = new Backoff(base, cap, base, ThreadLocalRandom.current());
 
@@ -204,7 +207,7 @@ public class IngestVerticle extends VerticleBase {
       backoff.reset();
       diskBackoff.reset();
       if (outcome.end() == StreamSession.End.ENDED) {
-        delay = serverRetryMillis; // 0 unless the server sent retry:
+        delay = Math.min(serverRetryMillis, backoffMaxMillis); // 0 unless the server sent retry:
         log.info("Stream cut after {} events ({} s); reconnecting from id {}", outcome.events(), seconds, from);
       } else {
         delay = backoff.afterFailure();
@@ -289,6 +292,6 @@ public class IngestVerticle extends VerticleBase {
   }
 
   private static String secs(long millis) {
-    return String.format(java.util.Locale.ROOT, "%.1f", millis / 1000.0);
+    return String.format(Locale.ROOT, "%.1f", millis / 1000.0);
   }
 }

@@ -12,6 +12,7 @@ import io.vertx.core.http.RequestOptions;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -195,11 +196,11 @@ final class StreamSession {
   }
 
   /** "no data for N s" when the connection was closed for being idle. */
-  private java.util.Optional<String> silence() {
+  private Optional<String> silence() {
     long silentMillis = (System.nanoTime() - lastDataNanos) / 1_000_000;
     return idleTimeoutMillis > 0 && !paused && silentMillis >= idleTimeoutMillis
-      ? java.util.Optional.of("no data for " + silentMillis / 1000 + " s (stream.idleTimeoutSeconds)")
-      : java.util.Optional.empty();
+      ? Optional.of("no data for " + silentMillis / 1000 + " s (stream.idleTimeoutSeconds)")
+      : Optional.empty();
   }
 
   private static String reason(Buffer body) {
