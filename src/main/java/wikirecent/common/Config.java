@@ -34,6 +34,17 @@ public final class Config {
   /** Embedded engine: bytes one read step takes from the file, which bounds a batch. */
   public static final String ENGINE_BATCH_MAX_BYTES = "engine.batchMaxBytes";
 
+  // ingest: see IngestVerticle
+  public static final String STREAM_IDLE_TIMEOUT_SECONDS = "stream.idleTimeoutSeconds";
+  public static final String INGEST_FSYNC_MILLIS = "ingest.fsyncMillis";
+  public static final String INGEST_DEDUPE_WINDOW = "ingest.dedupeWindow";
+  public static final String INGEST_MAX_EVENT_BYTES = "ingest.maxEventBytes";
+  public static final String INGEST_MAX_QUEUED_BYTES = "ingest.maxQueuedBytes";
+  public static final String INGEST_BACKOFF_MILLIS = "ingest.backoffMillis";
+  public static final String INGEST_BACKOFF_MAX_MILLIS = "ingest.backoffMaxMillis";
+  public static final String INGEST_THROTTLE_BACKOFF_MILLIS = "ingest.throttleBackoffMillis";
+  public static final String INGEST_MIN_FREE_MEGABYTES = "ingest.minFreeMegabytes";
+
   public static final String FILE_NAME = "recentchanges";
 
   private final JsonObject json;

@@ -1,0 +1,44 @@
+package wikirecent.ingest;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * What ingest has done since it started. Plain fields, touched on the verticle's event loop only; the web part
+ * renders them into /metrics as {@code wikirecent_ingest_<name>}.
+ */
+final class IngestCounters {
+  long eventsWritten;
+  long bytesWritten;
+  long eventsSkippedInvalid;
+  long eventsOversized;
+  long canariesDropped;
+  long duplicatesDropped;
+  long eventsWithoutMetaId;
+  long errorEvents;
+  long otherEvents;
+  long connections;
+  long reconnects;
+  long httpRefusals;
+  long writeFailures;
+  long tornBytesCut;
+  long fileBytes;
+
+  JsonObject toJson() {
+    return new JsonObject()
+      .put("events_written", eventsWritten)
+      .put("bytes_written", bytesWritten)
+      .put("events_skipped_invalid", eventsSkippedInvalid)
+      .put("events_oversized", eventsOversized)
+      .put("canaries_dropped", canariesDropped)
+      .put("duplicates_dropped", duplicatesDropped)
+      .put("events_without_meta_id", eventsWithoutMetaId)
+      .put("error_events", errorEvents)
+      .put("other_events", otherEvents)
+      .put("connections", connections)
+      .put("reconnects", reconnects)
+      .put("http_refusals", httpRefusals)
+      .put("write_failures", writeFailures)
+      .put("torn_bytes_cut", tornBytesCut)
+      .put("file_bytes", fileBytes);
+  }
+}

@@ -1,0 +1,215 @@
+package wikirecent.ingest;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One GET of the SSE feed, from request to the end of the response. Feeds the body to an {@link SseParser} and
+ * says how it ended; what to do next (back off, resume) is the verticle's business.
+ */
+final class StreamSession {
+
+  enum End {
+    /** The server ended the response (Wikimedia does every 15 minutes): routine. */
+    ENDED,
+    /** Could not connect, or the connection broke or went idle. */
+    LOST,
+    /** The server answered with something other than an event stream (a status, a body). */
+    REFUSED,
+    /** We closed it (stop, or a write failure). */
+    CLOSED
+  }
+
+  /**
+   * @param status           HTTP status when there was a response, else 0
+   * @param reason           the error, or the start of the server's body when refused
+   * @param retryAfterMillis the server's Retry-After, -1 if none
+   * @param events           message events received on this connection (an {@code event: error} is not one)
+   */
+  record Outcome(End end, int status, String reason, long retryAfterMillis, long events) {
+  }
+
+  private static final int MAX_REASON_CHARS = 500;
+
+  private final Promise<Outcome> outcome = Promise.promise();
+  private final Promise<Integer> connected = Promise.promise();
+  private HttpClientRequest request;
+  private HttpClientResponse response;
+  private boolean closing;
+  private boolean paused;
+  private long events;
+  private long idleTimeoutMillis;
+  private long lastDataNanos;
+
+  private StreamSession() {
+  }
+
+  /**
+   * @param lastEventId sent as {@code Last-Event-ID} unless empty; also the id events carry until the stream sends one
+   * @param shouldPause asked after each chunk: true pauses the response until {@link #resume()}
+   */
+  static StreamSession open(HttpClient client, String url, String userAgent, String lastEventId, long idleTimeoutMillis,
+                            int maxEventBytes, SseParser.Listener listener, BooleanSupplier shouldPause) {
+    StreamSession session = new StreamSession();
+    session.idleTimeoutMillis = idleTimeoutMillis;
+    RequestOptions options = new RequestOptions()
+      .setMethod(HttpMethod.GET)
+      .setAbsoluteURI(url)
+      .setFollowRedirects(true)
+      .setIdleTimeout(idleTimeoutMillis)
+      .putHeader(HttpHeaders.ACCEPT, "text/event-stream")
+      .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+      .putHeader(HttpHeaders.USER_AGENT, userAgent);
+    if (!lastEventId.isEmpty()) {
+      options.putHeader("Last-Event-ID", lastEventId);
+    }
+    SseParser parser = new SseParser(session.counting(listener), lastEventId, maxEventBytes);
+    client.request(options)
+      .compose(req -> {
+        session.request = req;
+        if (session.closing) {
+          req.reset();
+          return Future.failedFuture("closed");
+        }
+        return req.send();
+      })
+      .onComplete(ar -> {
+        if (ar.failed()) {
+          session.finish(session.closing ? End.CLOSED : End.LOST, 0, describe(ar.cause()), -1);
+        } else {
+          session.onResponse(ar.result(), parser, shouldPause);
+        }
+      });
+    return session;
+  }
+
+  private SseParser.Listener counting(SseParser.Listener listener) {
+    return new SseParser.Listener() {
+      @Override
+      public void onEvent(SseEvent event) {
+        if (event.isMessage()) {
+          events++;
+        }
+        listener.onEvent(event);
+      }
+
+      @Override
+      public void onRetry(long millis) {
+        listener.onRetry(millis);
+      }
+
+      @Override
+      public void onOversized(String lastEventId, long bytes) {
+        listener.onOversized(lastEventId, bytes);
+      }
+    };
+  }
+
+  private void onResponse(HttpClientResponse resp, SseParser parser, BooleanSupplier shouldPause) {
+    response = resp;
+    if (closing) {
+      request.reset();
+      finish(End.CLOSED, resp.statusCode(), "closed", -1);
+      return;
+    }
+    int status = resp.statusCode();
+    String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
+    if (status == 200 && type != null && type.toLowerCase().startsWith("text/event-stream")) {
+      connected.complete(status);
+      lastDataNanos = System.nanoTime();
+      resp.handler(buffer -> {
+        lastDataNanos = System.nanoTime();
+        if (!outcome.future().isComplete()) {
+          parser.feed(buffer.getBytes());
+          if (!paused && shouldPause.getAsBoolean()) {
+            paused = true;
+            resp.pause();
+          }
+        }
+      });
+      resp.endHandler(v -> finish(closing ? End.CLOSED : End.ENDED, status, "end of stream", -1));
+      resp.exceptionHandler(e -> finish(closing ? End.CLOSED : End.LOST, status, silence().orElse(describe(e)), -1));
+      return;
+    }
+    // Not an event stream: keep the start of the body for the log, it usually says why.
+    long retryAfter = Backoff.retryAfterMillis(resp.getHeader(HttpHeaders.RETRY_AFTER), Instant.now());
+    Buffer body = Buffer.buffer();
+    String what = status == 200 ? "content type " + type + ", not text/event-stream: " : "";
+    resp.handler(b -> {
+      if (body.length() < MAX_REASON_CHARS * 4) {
+        body.appendBuffer(b);
+      }
+    });
+    resp.endHandler(v -> finish(End.REFUSED, status, what + reason(body), retryAfter));
+    resp.exceptionHandler(e -> finish(End.REFUSED, status, what + reason(body), retryAfter));
+  }
+
+  /** Completes with the status once the server answered with an event stream. */
+  Future<Integer> connected() {
+    return connected.future();
+  }
+
+  Future<Outcome> outcome() {
+    return outcome.future();
+  }
+
+  long events() {
+    return events;
+  }
+
+  void resume() {
+    if (paused && response != null && !outcome.future().isComplete()) {
+      paused = false;
+      response.resume();
+    }
+  }
+
+  /** Stops the stream (closes the connection); the outcome is {@link End#CLOSED}. */
+  void close() {
+    if (closing || outcome.future().isComplete()) {
+      return;
+    }
+    closing = true;
+    if (request != null) {
+      request.reset();
+    }
+    finish(End.CLOSED, response == null ? 0 : response.statusCode(), "closed", -1);
+  }
+
+  private void finish(End end, int status, String reason, long retryAfterMillis) {
+    if (!connected.future().isComplete()) {
+      connected.tryFail(reason);
+    }
+    outcome.tryComplete(new Outcome(end, status, reason, retryAfterMillis, events));
+  }
+
+  /** "no data for N s" when the connection was closed for being idle. */
+  private Optional<String> silence() {
+    long silentMillis = (System.nanoTime() - lastDataNanos) / 1_000_000;
+    return idleTimeoutMillis > 0 && !paused && silentMillis >= idleTimeoutMillis
+      ? Optional.of("no data for " + silentMillis / 1000 + " s (stream.idleTimeoutSeconds)")
+      : Optional.empty();
+  }
+
+  private static String reason(Buffer body) {
+    String text = body.toString(StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim();
+    return text.length() <= MAX_REASON_CHARS ? text : text.substring(0, MAX_REASON_CHARS) + "...";
+  }
+
+  private static String describe(Throwable e) {
+    String message = e.getMessage();
+    return message == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + message;
+  }
+}

@@ -1,0 +1,242 @@
+package wikirecent.replay;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import wikirecent.ingest.SseParser;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The recorded events a replay serves, in order, and how event number N goes on the wire. Offsets count on
+ * across {@code --loop} rounds: offset N is event {@code N % size} of round {@code N / size}.
+ */
+final class ReplayFeed {
+
+  static final String SAMPLE = "/sample/recentchange-sample.jsonl";
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final List<byte[]> events;
+  private final String source;
+
+  /** Per event: where the characters of its meta.id string are in its bytes ([start, end)), or -1. */
+  private final int[] idStart;
+  private final int[] idEnd;
+
+  private ReplayFeed(List<byte[]> events, String source) {
+    this.events = events;
+    this.source = source;
+    this.idStart = new int[events.size()];
+    this.idEnd = new int[events.size()];
+    for (int i = 0; i < events.size(); i++) {
+      locateMetaId(i);
+    }
+  }
+
+  static ReplayFeed load(Path file) throws IOException {
+    if (file == null) {
+      try (InputStream in = ReplayFeed.class.getResourceAsStream(SAMPLE)) {
+        if (in == null) {
+          throw new IOException("the bundled sample " + SAMPLE + " is missing from the classpath");
+        }
+        return parse(in.readAllBytes(), "the bundled sample (classpath:" + SAMPLE + ")");
+      }
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new IOException("no such file: " + file.toAbsolutePath());
+    }
+    return parse(Files.readAllBytes(file), file.toString());
+  }
+
+  /**
+   * JSON lines (the first thing in the file is {@code {}) or SSE text (anything else, e.g. a recentchanges
+   * file or a curl capture): each {@code message} event's data, as recorded.
+   */
+  static ReplayFeed parse(byte[] content, String source) {
+    int start = 0;
+    if (content.length >= 3 && content[0] == (byte) 0xEF && content[1] == (byte) 0xBB && content[2] == (byte) 0xBF) {
+      start = 3;
+    }
+    int first = start;
+    while (first < content.length && Character.isWhitespace(content[first])) {
+      first++;
+    }
+    boolean jsonLines = first < content.length && content[first] == '{';
+    return new ReplayFeed(jsonLines ? jsonLines(content, start) : sse(content), source);
+  }
+
+  private static List<byte[]> jsonLines(byte[] content, int start) {
+    List<byte[]> events = new ArrayList<>();
+    int lineStart = start;
+    for (int i = start; i <= content.length; i++) {
+      if (i == content.length || content[i] == '\n') {
+        int end = i;
+        if (end > lineStart && content[end - 1] == '\r') {
+          end--;
+        }
+        if (!isBlank(content, lineStart, end)) {
+          events.add(Arrays.copyOfRange(content, lineStart, end));
+        }
+        lineStart = i + 1;
+      }
+    }
+    return events;
+  }
+
+  private static List<byte[]> sse(byte[] content) {
+    List<byte[]> events = new ArrayList<>();
+    SseParser parser = new SseParser(event -> {
+      if (event.isMessage()) {
+        events.add(event.data());
+      }
+    });
+    parser.feed(content);
+    // A recording may stop right after its last line: that event was complete all the same.
+    parser.feed(new byte[] {'\n', '\n'});
+    return events;
+  }
+
+  private static boolean isBlank(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (!Character.isWhitespace(b[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  int size() {
+    return events.size();
+  }
+
+  String source() {
+    return source;
+  }
+
+  /** The data of event {@code offset}: as recorded in round 0; with a fresh deterministic meta.id in later rounds. */
+  byte[] data(long offset) {
+    int i = (int) (offset % events.size());
+    long round = offset / events.size();
+    return round == 0 ? events.get(i) : withRoundId(i, round);
+  }
+
+  /** The whole SSE frame of event {@code offset}. */
+  byte[] frame(long offset, boolean crlf) {
+    String eol = crlf ? "\r\n" : "\n";
+    StringBuilder head = new StringBuilder(96)
+      .append("event: message").append(eol)
+      .append("id: ").append(id(offset)).append(eol);
+    byte[] data = data(offset);
+    byte[] headBytes = head.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] eolBytes = eol.getBytes(StandardCharsets.US_ASCII);
+    byte[] prefix = "data: ".getBytes(StandardCharsets.US_ASCII);
+    // data recorded over several data: lines goes out the same way
+    int lines = 1;
+    for (byte b : data) {
+      if (b == '\n') {
+        lines++;
+      }
+    }
+    byte[] frame = new byte[headBytes.length + data.length + lines * (prefix.length + eolBytes.length) + eolBytes.length];
+    System.arraycopy(headBytes, 0, frame, 0, headBytes.length);
+    int pos = headBytes.length;
+    int lineStart = 0;
+    for (int i = 0; i <= data.length; i++) {
+      if (i == data.length || data[i] == '\n') {
+        System.arraycopy(prefix, 0, frame, pos, prefix.length);
+        pos += prefix.length;
+        System.arraycopy(data, lineStart, frame, pos, i - lineStart);
+        pos += i - lineStart;
+        System.arraycopy(eolBytes, 0, frame, pos, eolBytes.length);
+        pos += eolBytes.length;
+        lineStart = i + 1;
+      }
+    }
+    System.arraycopy(eolBytes, 0, frame, pos, eolBytes.length);
+    return frame;
+  }
+
+  /** The SSE id of event {@code offset}, shaped like Wikimedia's (a JSON array of topic/partition/offset). */
+  static String id(long offset) {
+    return "[{\"topic\":\"replay\",\"partition\":0,\"offset\":" + offset + "}]";
+  }
+
+  /** The offset in an id made by {@link #id(long)}, or -1 if the id is not one of ours. */
+  static long offsetOf(String lastEventId) {
+    if (lastEventId == null || lastEventId.isBlank()) {
+      return -1;
+    }
+    try {
+      JsonNode id = MAPPER.readTree(lastEventId);
+      if (id != null && id.isArray()) {
+        for (JsonNode part : id) {
+          if ("replay".equals(part.path("topic").asText()) && part.path("offset").canConvertToLong()) {
+            long offset = part.path("offset").asLong();
+            return offset >= 0 ? offset : -1;
+          }
+        }
+      }
+    } catch (IOException e) {
+      // not ours
+    }
+    return -1;
+  }
+
+  /** Finds meta.id once, so later rounds can splice in a fresh one without re-serializing the JSON. */
+  private void locateMetaId(int i) {
+    idStart[i] = -1;
+    idEnd[i] = -1;
+    try (JsonParser p = MAPPER.getFactory().createParser(events.get(i))) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        if (p.nextToken() == JsonToken.START_OBJECT && "meta".equals(name)) {
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            if (p.nextToken() == JsonToken.VALUE_STRING && "id".equals(field)) {
+              int start = (int) p.currentTokenLocation().getByteOffset() + 1; // after the opening quote
+              p.getText(); // reads to the closing quote
+              idStart[i] = start;
+              idEnd[i] = (int) p.currentLocation().getByteOffset() - 1;
+            } else {
+              p.skipChildren();
+            }
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+    } catch (IOException e) {
+      idStart[i] = -1; // not JSON: served as recorded, every round
+      idEnd[i] = -1;
+    }
+  }
+
+  private byte[] withRoundId(int i, long round) {
+    byte[] data = events.get(i);
+    int start = idStart[i];
+    if (start < 0) {
+      return data;
+    }
+    int end = idEnd[i];
+    String original = new String(data, start, end - start, StandardCharsets.UTF_8);
+    byte[] fresh = UUID.nameUUIDFromBytes((original + "#" + round).getBytes(StandardCharsets.UTF_8)).toString()
+      .getBytes(StandardCharsets.US_ASCII);
+    byte[] out = new byte[data.length - (end - start) + fresh.length];
+    System.arraycopy(data, 0, out, 0, start);
+    System.arraycopy(fresh, 0, out, start, fresh.length);
+    System.arraycopy(data, end, out, start + fresh.length, data.length - end);
+    return out;
+  }
+}

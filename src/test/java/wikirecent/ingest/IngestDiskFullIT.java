@@ -1,0 +1,124 @@
+package wikirecent.ingest;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+import wikirecent.common.Config;
+import wikirecent.replay.ReplayOptions;
+import wikirecent.replay.ReplayServer;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static wikirecent.ingest.IngestTesting.assertFileHolds;
+import static wikirecent.ingest.IngestTesting.await;
+import static wikirecent.ingest.IngestTesting.awaitRecords;
+import static wikirecent.ingest.IngestTesting.config;
+import static wikirecent.ingest.IngestTesting.counter;
+import static wikirecent.ingest.IngestTesting.replayId;
+
+/** A full disk, simulated on a real file by a quota the test lifts: ingest stops, says so, and comes back. */
+@ExtendWith(VertxExtension.class)
+class IngestDiskFullIT {
+
+  @TempDir
+  Path dir;
+
+  private ListAppender<ILoggingEvent> logs;
+
+  @BeforeEach
+  void captureLogs() {
+    logs = new ListAppender<>();
+    logs.start();
+    ((Logger) LoggerFactory.getLogger("wikirecent.ingest")).addAppender(logs);
+  }
+
+  @AfterEach
+  void stopCapturingLogs() {
+    ((Logger) LoggerFactory.getLogger("wikirecent.ingest")).detachAppender(logs);
+  }
+
+  private Path file() {
+    return dir.resolve(Config.FILE_NAME);
+  }
+
+  /** The size of the first n records the replay of the sample produces, computed from the sample text. */
+  private static long bytesOfFirst(List<String> sample, int n) {
+    long bytes = 0;
+    for (int i = 0; i < n; i++) {
+      bytes += ("event: message\nid: " + replayId(i) + "\ndata: " + sample.get(i) + "\n\n").getBytes(StandardCharsets.UTF_8).length;
+    }
+    return bytes;
+  }
+
+  private boolean firstRecordsOnly(List<String> sample, int n) {
+    try {
+      return FileRecords.data(file()).equals(sample.subList(0, n));
+    } catch (Exception | AssertionError e) {
+      return false; // caught in the middle of a failing append
+    }
+  }
+
+  @Test
+  void aFullDiskStopsIngestLoudlyLosesNothingAndItResumesWhenThereIsRoom(Vertx vertx) throws Exception {
+    List<String> sample = FileRecords.sampleLines();
+    QuotaFile.Quota quota = new QuotaFile.Quota();
+    quota.bytes.set(bytesOfFirst(sample, 1000) + 500); // record 1001 only half fits
+    ReplayServer replay = ReplayServer.start(vertx, new ReplayOptions().port(0)).await();
+    IngestTesting.deploy(vertx, config(replay.url(), dir, Config.INGEST_BACKOFF_MILLIS, 100), quota.opener(), new HttpClientOptions());
+
+    await("the disk to fill up", () -> quota.failures.get() >= 1);
+    JsonObject[] stopped = new JsonObject[1];
+    await("status to say so", () -> {
+      stopped[0] = IngestTesting.status(vertx);
+      return !stopped[0].getBoolean("live") && stopped[0].getString("detail").contains("No space left on device");
+    });
+    assertThat(stopped[0].getString("detail")).contains(file().toAbsolutePath().toString()).contains("stopped taking events");
+    assertThat(stopped[0].getJsonObject("counters").getLong("write_failures")).isGreaterThanOrEqualTo(1);
+    // What was written stays, and no part of the record that did not fit. (Each retry writes part of a record
+    // and cuts it at once: wait for a moment between two of them.)
+    await("the file to hold exactly the first 1000 records", () -> firstRecordsOnly(sample, 1000));
+    assertFileHolds(file(), sample.subList(0, 1000));
+    assertThat(logs.list).anyMatch(e -> e.getLevel().toString().equals("ERROR")
+      && e.getFormattedMessage().contains(file().toAbsolutePath().toString())
+      && e.getFormattedMessage().contains("No space left on device"));
+
+    await("a retry that fails again", () -> quota.failures.get() >= 2);
+    await("the file to hold exactly the first 1000 records", () -> firstRecordsOnly(sample, 1000));
+
+    quota.bytes.set(Long.MAX_VALUE);
+    awaitRecords(file(), sample.size());
+    await("all written", () -> FileRecords.data(file()).size() == sample.size() && IngestTesting.status(vertx).getBoolean("live"));
+    assertFileHolds(file(), sample);
+    // every reconnect after the failure resumed right after the last complete record
+    assertThat(replay.requests()).allSatisfy(r -> assertThat(r.lastEventId() == null || r.lastEventId().equals(replayId(999))).isTrue());
+    assertThat(counter(vertx, "write_failures")).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void itDoesNotReconnectWhileTheDiskHasLessRoomThanConfigured(Vertx vertx) throws Exception {
+    List<String> sample = FileRecords.sampleLines();
+    QuotaFile.Quota quota = new QuotaFile.Quota();
+    quota.bytes.set(bytesOfFirst(sample, 10));
+    ReplayServer replay = ReplayServer.start(vertx, new ReplayOptions().port(0)).await();
+    IngestTesting.deploy(vertx, config(replay.url(), dir, Config.INGEST_BACKOFF_MILLIS, 50,
+      Config.INGEST_MIN_FREE_MEGABYTES, Integer.MAX_VALUE), quota.opener(), new HttpClientOptions());
+
+    await("the free-space check to hold ingest back", () -> IngestTesting.status(vertx).getString("detail").contains("MB free"));
+    assertThat(replay.requests()).hasSize(1);
+    assertThat(IngestTesting.status(vertx).getBoolean("live")).isFalse();
+    assertFileHolds(file(), sample.subList(0, 10));
+  }
+}

@@ -1,0 +1,103 @@
+package wikirecent.ingest;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.json.JsonObject;
+import wikirecent.common.Addresses;
+import wikirecent.common.Config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Deploying ingest against a test server, and checking the file it writes. */
+final class IngestTesting {
+
+  /** The seed's views.sql: {@code FORMAT REGEX '^data: (?P<data>.*)'}; Rust's "." stops only at \n, hence UNIX_LINES. */
+  static final Pattern VIEWS_SQL_REGEX = Pattern.compile("^data: (?<data>.*)", Pattern.UNIX_LINES);
+
+  static final String AGENT = "wikirecent-test/1.0 (ingest tests; test@wikirecent.invalid)";
+
+  private IngestTesting() {
+  }
+
+  /** Config for a test: fast back-off, fsync off (tmpfs-like speed), the given overrides last. */
+  static JsonObject config(String url, Path dataDir, Object... overrides) {
+    JsonObject o = new JsonObject()
+      .put(Config.STREAM_URL, url)
+      .put(Config.STREAM_USER_AGENT, AGENT)
+      .put(Config.DATA_DIR, dataDir.toString())
+      .put(Config.INGEST_BACKOFF_MILLIS, 20)
+      .put(Config.INGEST_BACKOFF_MAX_MILLIS, 500)
+      .put(Config.INGEST_THROTTLE_BACKOFF_MILLIS, 100)
+      .put(Config.INGEST_FSYNC_MILLIS, -1);
+    for (int i = 0; i + 1 < overrides.length; i += 2) {
+      o.put((String) overrides[i], overrides[i + 1]);
+    }
+    return Config.load(o, Map.of());
+  }
+
+  static String deploy(Vertx vertx, JsonObject conf) {
+    return vertx.deployVerticle(new IngestVerticle(), new DeploymentOptions().setConfig(conf)).await();
+  }
+
+  static String deploy(Vertx vertx, JsonObject conf, AppendFile.Opener opener, HttpClientOptions clientOptions) {
+    return vertx.deployVerticle(new IngestVerticle(opener, clientOptions), new DeploymentOptions().setConfig(conf)).await();
+  }
+
+  static JsonObject status(Vertx vertx) {
+    return vertx.eventBus().<JsonObject>request(Addresses.STATUS_INGEST, null).await().body();
+  }
+
+  static long counter(Vertx vertx, String name) {
+    return status(vertx).getJsonObject("counters").getLong(name);
+  }
+
+  static void await(String what, Callable<Boolean> condition) throws Exception {
+    await(what, Duration.ofSeconds(90), condition);
+  }
+
+  static void await(String what, Duration timeout, Callable<Boolean> condition) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.call()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for: " + what);
+      }
+      Thread.sleep(25);
+    }
+  }
+
+  static void awaitRecords(Path file, long n) throws Exception {
+    await(n + " records in " + file, () -> FileRecords.countRecords(file) >= n);
+  }
+
+  /**
+   * The file holds exactly these events' data, in this order, each once, as well-formed records; and the seed's
+   * regex, applied line by line, picks exactly these data.
+   */
+  static void assertFileHolds(Path file, List<String> expectedData) throws Exception {
+    assertThat(FileRecords.data(file)).containsExactlyElementsOf(expectedData);
+    List<String> picked = new ArrayList<>();
+    for (String line : Files.readString(file).split("\n", -1)) {
+      Matcher m = VIEWS_SQL_REGEX.matcher(line);
+      if (m.find()) {
+        picked.add(m.group("data"));
+      }
+    }
+    assertThat(picked).containsExactlyElementsOf(expectedData);
+  }
+
+  /** The id the replay server gives event {@code offset}. */
+  static String replayId(long offset) {
+    return "[{\"topic\":\"replay\",\"partition\":0,\"offset\":" + offset + "}]";
+  }
+}

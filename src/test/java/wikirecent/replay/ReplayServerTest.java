@@ -1,0 +1,223 @@
+package wikirecent.replay;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The replay server on loopback, read byte for byte by a plain HTTP client. */
+@ExtendWith(VertxExtension.class)
+class ReplayServerTest {
+
+  static List<String> sample;
+
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void readSample() throws Exception {
+    try (InputStream in = ReplayServerTest.class.getResourceAsStream("/sample/recentchange-sample.jsonl")) {
+      sample = List.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n"));
+    }
+  }
+
+  private static String id(long offset) {
+    return "[{\"topic\":\"replay\",\"partition\":0,\"offset\":" + offset + "}]";
+  }
+
+  private static String frame(long offset, String data, String eol) {
+    return "event: message" + eol + "id: " + id(offset) + eol + "data: " + data + eol + eol;
+  }
+
+  private static ReplayServer start(Vertx vertx, ReplayOptions options) {
+    return ReplayServer.start(vertx, options.port(0)).await();
+  }
+
+  /** GETs the feed and collects the body until the server ends it (or drops it: then what came). */
+  private static Received get(Vertx vertx, ReplayServer server, String path, String lastEventId) {
+    HttpClient client = vertx.createHttpClient();
+    Promise<Received> done = Promise.promise();
+    client.request(HttpMethod.GET, server.port(), "127.0.0.1", path)
+      .compose(req -> {
+        if (lastEventId != null) {
+          req.putHeader("Last-Event-ID", lastEventId);
+        }
+        return req.send();
+      })
+      .onSuccess(resp -> {
+        Buffer body = Buffer.buffer();
+        resp.handler(body::appendBuffer);
+        resp.endHandler(v -> done.tryComplete(new Received(resp, body.toString(StandardCharsets.UTF_8), false)));
+        resp.exceptionHandler(e -> done.tryComplete(new Received(resp, body.toString(StandardCharsets.UTF_8), true)));
+      })
+      .onFailure(done::tryFail);
+    return done.future().await();
+  }
+
+  record Received(HttpClientResponse response, String body, boolean dropped) {
+  }
+
+  @Test
+  void wikimediaLikeFramingFromTheBundledSample(Vertx vertx) {
+    ReplayServer server = start(vertx, new ReplayOptions().cutEvery(3));
+    assertThat(server.eventCount()).isEqualTo(5911);
+    Received r = get(vertx, server, ReplayServer.PATH, null);
+    assertThat(r.response().statusCode()).isEqualTo(200);
+    assertThat(r.response().getHeader("Content-Type")).startsWith("text/event-stream");
+    assertThat(r.dropped()).isFalse();
+    assertThat(r.body()).isEqualTo(":ok\n\n" + frame(0, sample.get(0), "\n") + frame(1, sample.get(1), "\n") + frame(2, sample.get(2), "\n"));
+  }
+
+  @Test
+  void resumesAfterTheLastEventId(Vertx vertx) {
+    ReplayServer server = start(vertx, new ReplayOptions().cutEvery(2));
+    Received r = get(vertx, server, ReplayServer.PATH, id(41));
+    assertThat(r.body()).isEqualTo(":ok\n\n" + frame(42, sample.get(42), "\n") + frame(43, sample.get(43), "\n"));
+    assertThat(server.requests()).singleElement().satisfies(req -> {
+      assertThat(req.lastEventId()).isEqualTo(id(41));
+      assertThat(req.startOffset()).isEqualTo(42);
+    });
+    // an id that is not ours starts from the beginning
+    assertThat(get(vertx, server, ReplayServer.PATH, "[{\"topic\":\"eqiad.mediawiki.recentchange\",\"timestamp\":1}]").body())
+      .isEqualTo(":ok\n\n" + frame(0, sample.get(0), "\n") + frame(1, sample.get(1), "\n"));
+  }
+
+  @Test
+  void cutsInTheMiddleOfAFrame(Vertx vertx) {
+    ReplayServer server = start(vertx, new ReplayOptions().cutEvery(2).cutMidFrame(true));
+    Received r = get(vertx, server, ReplayServer.PATH, null);
+    assertThat(r.dropped()).isTrue();
+    byte[] third = frame(2, sample.get(2), "\n").getBytes(StandardCharsets.UTF_8);
+    String half = new String(third, 0, third.length / 2, StandardCharsets.UTF_8);
+    String expected = ":ok\n\n" + frame(0, sample.get(0), "\n") + frame(1, sample.get(1), "\n");
+    assertThat(r.body()).startsWith(expected);
+    // the half frame went out before the connection was dropped (a multi-byte character may be split: compare bytes)
+    assertThat(r.body().getBytes(StandardCharsets.UTF_8).length).isEqualTo(expected.getBytes(StandardCharsets.UTF_8).length + third.length / 2);
+    assertThat(half).startsWith("event: message\nid: " + id(2));
+  }
+
+  @Test
+  void crlfLineEnds(Vertx vertx) {
+    ReplayServer server = start(vertx, new ReplayOptions().cutEvery(1).crlf(true));
+    assertThat(get(vertx, server, ReplayServer.PATH, null).body()).isEqualTo(":ok\r\n\r\n" + frame(0, sample.get(0), "\r\n"));
+  }
+
+  @Test
+  void loopingGivesEachRoundFreshDeterministicMetaIds(Vertx vertx) throws Exception {
+    Path file = dir.resolve("three.jsonl");
+    Files.write(file, sample.subList(0, 3), StandardCharsets.UTF_8);
+    ReplayServer a = start(vertx, new ReplayOptions().file(file).loop(true).cutEvery(9));
+    ReplayServer b = start(vertx, new ReplayOptions().file(file).loop(true).cutEvery(9));
+    String bodyA = get(vertx, a, ReplayServer.PATH, null).body();
+    assertThat(get(vertx, b, ReplayServer.PATH, null).body()).isEqualTo(bodyA);
+
+    ObjectMapper mapper = new ObjectMapper();
+    List<ObjectNode> events = new ArrayList<>();
+    for (String line : bodyA.split("\n")) {
+      if (line.startsWith("data: ")) {
+        events.add((ObjectNode) mapper.readTree(line.substring(6)));
+      }
+    }
+    assertThat(events).hasSize(9);
+    assertThat(events.stream().map(e -> e.path("meta").path("id").asText()).distinct()).hasSize(9);
+    for (int i = 0; i < 9; i++) {
+      ObjectNode original = (ObjectNode) mapper.readTree(sample.get(i % 3));
+      ObjectNode served = events.get(i).deepCopy();
+      if (i < 3) {
+        assertThat(served).isEqualTo(original);
+      }
+      ((ObjectNode) served.get("meta")).remove("id");
+      ((ObjectNode) original.get("meta")).remove("id");
+      assertThat(served).as("event %d is the recorded one but for meta.id", i).isEqualTo(original);
+    }
+    assertThat(bodyA).contains("id: " + id(8));
+  }
+
+  @Test
+  void servesSseTextRecordingsToo(Vertx vertx) throws Exception {
+    Path file = dir.resolve("capture.sse");
+    String capture;
+    try (InputStream in = getClass().getResourceAsStream("/sse/recentchange-sample.sse")) {
+      capture = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    Files.writeString(file, capture, StandardCharsets.UTF_8);
+    List<String> data = new ArrayList<>();
+    for (String line : capture.split("\n")) {
+      if (line.startsWith("data: ")) {
+        data.add(line.substring(6));
+      }
+    }
+    ReplayServer server = start(vertx, new ReplayOptions().file(file).cutEvery(3));
+    assertThat(server.eventCount()).isEqualTo(3);
+    assertThat(get(vertx, server, ReplayServer.PATH, null).body())
+      .isEqualTo(":ok\n\n" + frame(0, data.get(0), "\n") + frame(1, data.get(1), "\n") + frame(2, data.get(2), "\n"));
+  }
+
+  @Test
+  void aRateLimitSpacesTheEventsOut(Vertx vertx) {
+    ReplayServer server = start(vertx, new ReplayOptions().rate(50).cutEvery(30));
+    long start = System.nanoTime();
+    Received r = get(vertx, server, ReplayServer.PATH, null);
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertThat(r.body().split("event: message", -1)).hasSize(31);
+    // a burst of at most 5, then 50 per second: the other 25 take at least half a second
+    assertThat(millis).isGreaterThanOrEqualTo(450);
+  }
+
+  @Test
+  void otherPathsAreNotFound(Vertx vertx) {
+    ReplayServer server = start(vertx, new ReplayOptions());
+    assertThat(get(vertx, server, "/v2/stream/other", null).response().statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void anEmptyRecordingIsRefusedAtStart(Vertx vertx) throws Exception {
+    Path file = dir.resolve("empty.jsonl");
+    Files.writeString(file, "\n\n");
+    Future<ReplayServer> f = ReplayServer.start(vertx, new ReplayOptions().file(file).port(0));
+    assertThatThrownBy(f::await).hasMessageContaining("no events");
+  }
+
+  @Test
+  void commandLine() {
+    ReplayOptions o = ReplayOptions.parse(new String[] {"--rate", "2.5", "--cut-every", "100", "--cut-mid-frame", "--loop",
+      "--port", "0", "--host", "0.0.0.0", "--crlf", "rec.jsonl"});
+    assertThat(o.rate()).isEqualTo(2.5);
+    assertThat(o.cutEvery()).isEqualTo(100);
+    assertThat(o.cutMidFrame()).isTrue();
+    assertThat(o.loop()).isTrue();
+    assertThat(o.port()).isZero();
+    assertThat(o.host()).isEqualTo("0.0.0.0");
+    assertThat(o.crlf()).isTrue();
+    assertThat(o.file()).isEqualTo(Path.of("rec.jsonl"));
+    ReplayOptions defaults = ReplayOptions.parse(new String[0]);
+    assertThat(defaults.port()).isEqualTo(8876);
+    assertThat(defaults.host()).isEqualTo("127.0.0.1");
+    assertThat(defaults.file()).isNull();
+    assertThat(ReplayOptions.parse(new String[] {"--help"}).help()).isTrue();
+    assertThatThrownBy(() -> ReplayOptions.parse(new String[] {"--rate"})).hasMessage("--rate needs a value");
+    assertThatThrownBy(() -> ReplayOptions.parse(new String[] {"--port", "x"})).hasMessage("--port needs a whole number, not x");
+    assertThatThrownBy(() -> ReplayOptions.parse(new String[] {"--cut-mid-frame"})).hasMessageContaining("--cut-every");
+    assertThatThrownBy(() -> ReplayOptions.parse(new String[] {"--bogus"})).hasMessage("unknown argument: --bogus");
+  }
+}
