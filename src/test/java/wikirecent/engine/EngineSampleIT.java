@@ -87,7 +87,7 @@ class EngineSampleIT {
   }
 
   /** Loads the lines one by one (PostgreSQL refuses the invalid ones) and runs the seed's queries. */
-  private static Oracle.Expected postgresAnswers(Vertx vertx, PostgresServer pg, List<String> lines) throws Exception {
+  static Oracle.Expected postgresAnswers(Vertx vertx, PostgresServer pg, List<String> lines) throws Exception {
     PgConnection conn = PgConnection.connect(vertx, pg.connectOptions()).await(30, TimeUnit.SECONDS);
     try {
       conn.query("CREATE TABLE rc (val jsonb)").execute().await(30, TimeUnit.SECONDS);
