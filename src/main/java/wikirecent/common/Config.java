@@ -22,6 +22,12 @@ public final class Config {
   public static final String SOURCE = "source";
   public static final String MATERIALIZE_URL = "materialize.url";
   public static final String ROLES = "roles";
+  /** Bytes queued towards one browser/curl client before it stops getting batches (and later gets a fresh snapshot). */
+  public static final String WEB_CLIENT_QUEUE_BYTES = "web.clientQueueBytes";
+  /** A client whose queue stays full this long is disconnected. */
+  public static final String WEB_STUCK_CLIENT_MILLIS = "web.stuckClientMillis";
+  /** How long /health and /metrics wait for a part's status answer. */
+  public static final String WEB_STATUS_TIMEOUT_MILLIS = "web.statusTimeoutMillis";
 
   public static final String FILE_NAME = "recentchanges";
 
