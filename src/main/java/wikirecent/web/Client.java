@@ -28,6 +28,8 @@ abstract class Client {
   final Set<String> views = new LinkedHashSet<>();
   /** Bytes handed to the transport whose write has not completed yet: what this client holds in server memory. */
   long queuedBytes;
+  /** The most ever queued towards this client. */
+  long maxQueuedBytes;
   /** True while batches are being dropped for this client; it gets a fresh snapshot once its queue is empty. */
   boolean stalled;
   long stalledSinceMillis;

@@ -122,6 +122,7 @@ final class FanOut {
       return false;
     }
     client.queuedBytes += length;
+    client.maxQueuedBytes = Math.max(client.maxQueuedBytes, client.queuedBytes);
     maxQueuedBytes = Math.max(maxQueuedBytes, client.queuedBytes);
     metrics.frameSent(client.transport);
     client.write(frame).onComplete(ar -> written(client, length));

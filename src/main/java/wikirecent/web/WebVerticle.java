@@ -1,5 +1,6 @@
 package wikirecent.web;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
@@ -77,6 +78,11 @@ public class WebVerticle extends VerticleBase {
 
   FanOut fanOut() {
     return fanOut;
+  }
+
+  /** The event loop the fan-out lives on: look at it only from there. */
+  Context webContext() {
+    return context;
   }
 
   private Encoded snapshotOf(String view) {

@@ -30,13 +30,20 @@ final class BridgeWatcher {
   private final List<JsonObject> held = new ArrayList<>();
   private boolean diverged;
   private int snapshotsApplied;
+  private final boolean keepFrames;
 
-  private BridgeWatcher(Vertx vertx) {
+  private BridgeWatcher(Vertx vertx, boolean keepFrames) {
+    this.keepFrames = keepFrames;
     client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(64 * 1024 * 1024));
   }
 
   static BridgeWatcher connect(Vertx vertx, int port) {
-    BridgeWatcher w = new BridgeWatcher(vertx);
+    return connect(vertx, port, true);
+  }
+
+  /** With {@code keepFrames} false only the followed view's state is kept (for long runs that watch the heap). */
+  static BridgeWatcher connect(Vertx vertx, int port, boolean keepFrames) {
+    BridgeWatcher w = new BridgeWatcher(vertx, keepFrames);
     // The raw endpoint sends a Buffer as a binary message, a String as text: take both.
     w.ws = Wait.on(w.client.connect(port, "localhost", "/eventbus/websocket").onSuccess(ws -> {
       ws.binaryMessageHandler(b -> w.receive(new JsonObject(b)));
@@ -66,7 +73,9 @@ final class BridgeWatcher {
   }
 
   private synchronized void receive(JsonObject frame) {
-    frames.add(frame);
+    if (keepFrames) {
+      frames.add(frame);
+    }
     if (view == null || !"rec".equals(frame.getString("type"))) {
       return;
     }

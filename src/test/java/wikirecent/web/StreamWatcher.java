@@ -22,15 +22,24 @@ final class StreamWatcher {
   private WebSocket ws;
   private boolean diverged;
   private boolean closed;
+  private final boolean keepMessages;
+  private int count;
+  private int snapshots;
 
-  private StreamWatcher(Vertx vertx, String view) {
+  private StreamWatcher(Vertx vertx, String view, boolean keepMessages) {
     this.view = view;
+    this.keepMessages = keepMessages;
     this.table = new ViewTable(view);
     this.client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(64 * 1024 * 1024));
   }
 
   static StreamWatcher connect(Vertx vertx, int port, String view) {
-    StreamWatcher w = new StreamWatcher(vertx, view);
+    return connect(vertx, port, view, true);
+  }
+
+  /** With {@code keepMessages} false only the state and counts are kept (for long runs that watch the heap). */
+  static StreamWatcher connect(Vertx vertx, int port, String view, boolean keepMessages) {
+    StreamWatcher w = new StreamWatcher(vertx, view, keepMessages);
     // Handlers go on before the connect future returns: the snapshot frame follows the upgrade at once.
     w.ws = Wait.on(w.client.connect(port, "localhost", "/api/stream/" + view).onSuccess(ws -> {
       ws.textMessageHandler(text -> w.receive(new JsonObject(text)));
@@ -44,7 +53,13 @@ final class StreamWatcher {
   }
 
   private synchronized void receive(JsonObject message) {
-    messages.add(message);
+    count++;
+    if (ViewMessage.isSnapshot(message)) {
+      snapshots++;
+    }
+    if (keepMessages) {
+      messages.add(message);
+    }
     if (!table.apply(message)) {
       diverged = true;
     }
@@ -55,7 +70,7 @@ final class StreamWatcher {
   }
 
   synchronized int count() {
-    return messages.size();
+    return count;
   }
 
   synchronized long timestamp() {
@@ -75,7 +90,7 @@ final class StreamWatcher {
   }
 
   synchronized long snapshotsReceived() {
-    return messages.stream().filter(ViewMessage::isSnapshot).count();
+    return snapshots;
   }
 
   String view() {

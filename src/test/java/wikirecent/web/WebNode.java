@@ -51,6 +51,13 @@ public final class WebNode {
     return verticle.fanOut();
   }
 
+  /** Runs {@code f} on the web verticle's event loop (where the fan-out's state lives) and waits for it. */
+  <T> T inspect(java.util.function.Function<FanOut, T> f) {
+    io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
+    verticle.webContext().runOnContext(v -> p.complete(f.apply(verticle.fanOut())));
+    return Wait.on(p.future());
+  }
+
   public JsonObject config() {
     return config;
   }
