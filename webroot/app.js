@@ -273,8 +273,12 @@
   let targetCount = null;
   let tweenFrom = 0;
   let tweenStart = 0;
+  let tweening = false; // one animation loop at a time
   const TWEEN_MS = 600;
   const rateSamples = []; // {t: ms, c: count}
+  const SPARK_SECONDS = 120;
+  const spark = []; // edits in each of the last seconds
+  let sparkBase = null; // the count at the previous tick; null after a snapshot (its jump is no second's edits)
 
   function changed(st, isSnapshot) {
     if (st.name === 'counter') {
@@ -291,6 +295,7 @@
     const now = performance.now();
     if (isSnapshot) {
       rateSamples.length = 0; // a jump after a reconnect is not a rate
+      sparkBase = null;
     }
     rateSamples.push({t: now, c: count});
     counterEl.dataset.count = String(count);
@@ -303,10 +308,10 @@
     tweenFrom = shownCount;
     tweenStart = now;
     targetCount = count;
-    requestAnimationFrame(tween);
-    counterEl.classList.remove('bump');
-    void counterEl.offsetWidth; // restart the animation
-    counterEl.classList.add('bump');
+    if (!tweening) {
+      tweening = true;
+      requestAnimationFrame(tween);
+    }
   }
 
   function tween(now) {
@@ -317,10 +322,7 @@
     if (p < 1) {
       requestAnimationFrame(tween);
     } else {
-      shownCount = targetCount;
-      counterEl.textContent = numberFormat.format(targetCount);
-    }
-    if (document.hidden) {
+      tweening = false;
       shownCount = targetCount;
       counterEl.textContent = numberFormat.format(targetCount);
     }
@@ -366,6 +368,32 @@
     el.textContent = 'updated ' + text + ' ago';
     el.classList.toggle('stale', age > 30000);
   }
+
+  // ---- sparkline: edits in each second of the last two minutes ----
+
+  function tickSpark() {
+    const st = states.counter;
+    if (!st.ready) {
+      return;
+    }
+    const count = Number(counterEl.dataset.count);
+    if (sparkBase !== null) {
+      spark.push(Math.max(0, count - sparkBase));
+      if (spark.length > SPARK_SECONDS) {
+        spark.shift();
+      }
+    }
+    sparkBase = count;
+    const max = Math.max(1, Math.max.apply(null, spark));
+    const x0 = SPARK_SECONDS - spark.length;
+    const points = spark.map((v, i) => (x0 + i) + ',' + (40 - (v / max) * 36).toFixed(2));
+    const svg = $('spark');
+    svg.querySelector('.line').setAttribute('d', points.length > 1 ? 'M' + points.join('L') : '');
+    svg.querySelector('.area').setAttribute('d', points.length > 1
+      ? 'M' + x0 + ',40L' + points.join('L') + 'L' + (SPARK_SECONDS - 1) + ',40Z' : '');
+  }
+
+  setInterval(tickSpark, 1000);
 
   setInterval(() => {
     renderRate();

@@ -176,12 +176,13 @@ public class WebVerticle extends VerticleBase {
     return view;
   }
 
+  /** Ready (200) only when ingest and the view source say they are live and every replica is synced; else 503 and why. */
   private void handleHealth(RoutingContext rc) {
     status.all().onSuccess(parts -> {
-      JsonObject body = new JsonObject();
+      JsonObject details = new JsonObject();
       List<String> notLive = new ArrayList<>();
       parts.forEach((part, s) -> {
-        body.put(part, new JsonObject().put("live", s.getBoolean("live")).put("detail", s.getString("detail")));
+        details.put(part, new JsonObject().put("live", s.getBoolean("live")).put("detail", s.getString("detail")));
         if (!s.getBoolean("live")) {
           notLive.add(part + " " + s.getString("detail"));
         }
@@ -194,16 +195,16 @@ public class WebVerticle extends VerticleBase {
           waiting.add(name);
         }
       });
-      body.put("web", new JsonObject().put("live", waiting.isEmpty()).put("replicas", views));
+      details.put("web", new JsonObject().put("live", waiting.isEmpty()).put("replicas", views));
       if (!waiting.isEmpty()) {
         notLive.add("web has no snapshot of " + String.join(", ", waiting) + " yet");
       }
       boolean ready = notLive.isEmpty();
-      body.put("status", ready ? "ready" : "not ready");
+      JsonObject body = new JsonObject().put("status", ready ? "ready" : "not ready");
       if (!ready) {
         body.put("reason", String.join("; ", notLive));
       }
-      json(rc, ready ? 200 : 503, body);
+      json(rc, ready ? 200 : 503, body.mergeIn(details));
     });
   }
 

@@ -128,4 +128,42 @@ class LateJoinerTest {
     String metrics = Http.get(vertx, web.port(), "/metrics").bodyAsString();
     assertThat(metrics).contains("wikirecent_web_divergences_total{view=\"top10\"} 1.0");
   }
+
+  @Test
+  void aNodeThatFallsFarBehindLosesNoChangeSilently(Vertx vertx) throws Exception {
+    ScriptedViewSource source = new ScriptedViewSource();
+    Wait.on(vertx.deployVerticle(source));
+    WebNode web = Wait.on(WebNode.start(vertx, null));
+    Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/user_edits").statusCode() == 200);
+    StreamWatcher watcher = StreamWatcher.connect(vertx, web.port(), "user_edits", false);
+    Wait.until("snapshot", () -> watcher.count() == 1);
+
+    // Keep the web node's event loop busy while far more batches than its consumer buffers arrive;
+    // each adds a new user, so a batch lost on the way would never be noticed by a later one.
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
+    web.runOnWebContext(() -> {
+      blocked.countDown();
+      try {
+        release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    assertThat(blocked.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    int n = 1500; // more than a consumer's default buffer (1000 messages)
+    io.vertx.core.Future<?> lastEdit = null;
+    for (int i = 0; i < n; i++) {
+      lastEdit = source.edit("new user " + i);
+    }
+    Wait.on(lastEdit);
+    release.countDown();
+
+    long last = Wait.on(source.lastTimestamp("user_edits"));
+    Wait.until("the client caught up", () -> watcher.timestamp() >= last);
+    JsonArray expected = Wait.on(source.expected("user_edits"));
+    assertThat(expected).hasSize(n);
+    assertThat(watcher.rows()).isEqualTo(expected);
+    assertThat(Http.get(vertx, web.port(), "/api/views/user_edits").bodyAsJsonObject().getJsonArray("inserted")).isEqualTo(expected);
+  }
 }

@@ -58,6 +58,11 @@ public final class WebNode {
     return Wait.on(p.future());
   }
 
+  /** Runs {@code r} on the web verticle's event loop without waiting (e.g. to keep it busy). */
+  void runOnWebContext(Runnable r) {
+    verticle.webContext().runOnContext(v -> r.run());
+  }
+
   public JsonObject config() {
     return config;
   }
