@@ -99,6 +99,10 @@ final class Browser implements AutoCloseable {
     return s.isEmpty() ? -1 : Long.parseLong(s);
   }
 
+  String text(String id) {
+    return (String) driver.executeScript("return document.getElementById(arguments[0]).textContent;", id);
+  }
+
   String counterText() {
     return (String) driver.executeScript("return document.getElementById('counter').textContent;");
   }

@@ -114,6 +114,18 @@ abstract class DashboardScenarios {
     chartEqualsView();
     Wait.until("the counter's text settles on the formatted count", Wait.LONG,
       () -> browser.counterText().equals(String.format("%,d", browser.count())), browser::counterText);
+    if (rest("top10").stream().anyMatch(r -> ((JsonArray) r).getValue(0) == null)) {
+      assertThat(browser.nullUserLabel()).isEqualTo("(no user)");
+    }
+    moreEdits();
+    Wait.until("an edits-per-second figure", Wait.LONG, () -> browser.text("rate").matches("[0-9.]+ edits/s"), () -> browser.text("rate"));
+    assertThat(browser.text("fresh")).matches("updated [0-9.]+ (s|min|h) ago");
+    // Everything the page loaded came from the app itself: it works with no internet.
+    List<?> foreign = (List<?>) browser.driver().executeScript(
+      "return performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith(location.origin));");
+    assertThat(foreign).isEmpty();
+    assertThat(browser.script("return performance.getEntriesByType('resource').filter(e => e.name.includes('sockjs.min.js')).length;"))
+      .isEqualTo(1);
     browser.screenshot("dashboard-1280x800");
 
     browser.viewport(390, 844, true);

@@ -8,9 +8,9 @@ import java.util.Random;
 
 /**
  * Not a test: the web part with the scripted source making ~30 edits/s from a skewed set of
- * users, for looking at the dashboard by hand without the rest of the pipeline.
- * {@code mvn -o test-compile exec:java}-free way to run it:
- * {@code java -cp target/classes:target/test-classes:$(cat cp.txt) wikirecent.web.ScriptedDemo 8875}.
+ * users, for looking at the dashboard by hand without the rest of the pipeline:
+ * {@code mvn -o -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt}, then
+ * {@code java -cp target/classes:target/test-classes:$(cat target/cp.txt) wikirecent.web.ScriptedDemo 8875}.
  */
 public final class ScriptedDemo {
 
