@@ -69,9 +69,12 @@ final class Browser implements AutoCloseable {
       .withLogOutput(java.io.OutputStream.nullOutputStream())
       .build();
     ChromeDriver driver = new ChromeDriver(service, options);
-    // Any alert() the page (or an injected name) calls is recorded instead of shown.
+    // Any alert() the page (or an injected name) calls is recorded instead of shown; so is
+    // anything the page's Content-Security-Policy blocks.
     driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source",
-      "window.__alerts = []; window.alert = function (m) { window.__alerts.push(String(m)); };"));
+      "window.__alerts = []; window.alert = function (m) { window.__alerts.push(String(m)); };"
+        + "window.__blocked = []; document.addEventListener('securitypolicyviolation',"
+        + " function (e) { window.__blocked.push(e.violatedDirective + ' ' + e.blockedURI); });"));
     return new Browser(driver, service, profile);
   }
 
@@ -145,6 +148,10 @@ final class Browser implements AutoCloseable {
 
   List<?> alerts() {
     return (List<?>) driver.executeScript("return window.__alerts;");
+  }
+
+  List<?> policyViolations() {
+    return (List<?>) driver.executeScript("return window.__blocked;");
   }
 
   boolean alertShowing() {

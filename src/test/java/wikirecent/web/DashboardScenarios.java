@@ -2,7 +2,6 @@ package wikirecent.web;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,9 +18,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * What a person sees in the dashboard, checked in a real headless Chromium against the REST
  * view of the same web node. Independent of what feeds the views: a subclass starts the feed
- * (the scripted source, or the real replay → ingest → engine pipeline) and makes things happen.
+ * (the scripted source, or the real replay → ingest → engine pipeline) and makes things happen;
+ * with a live feed, {@link #moreEdits()} and {@link #pushOutOfTop10(List)} may simply return
+ * (the scenarios wait for the change), and {@link #hostileNameInTop10()} needs a recording
+ * where such a user edits enough. Screenshots go to {@code target/screenshots/}.
  */
-abstract class DashboardScenarios {
+public abstract class DashboardScenarios {
 
   private static Browser browser;
   protected Vertx vertx;
@@ -43,19 +45,19 @@ abstract class DashboardScenarios {
   }
 
   @BeforeAll
-  static void startBrowser() throws Exception {
+  public static void startBrowser() throws Exception {
     browser = Browser.start();
   }
 
   @AfterAll
-  static void stopBrowser() throws Exception {
+  public static void stopBrowser() throws Exception {
     if (browser != null) {
       browser.close();
     }
   }
 
   @BeforeEach
-  void startApp() throws Exception {
+  public void startApp() throws Exception {
     vertx = Vertx.vertx();
     startFeed(vertx);
     web = Wait.on(WebNode.start(vertx, null));
@@ -64,7 +66,7 @@ abstract class DashboardScenarios {
   }
 
   @AfterEach
-  void stopApp(TestInfo test) throws Exception {
+  public void stopApp(TestInfo test) throws Exception {
     browser.screenshot("last-" + test.getTestMethod().orElseThrow().getName());
     stopFeed();
     Wait.on(vertx.close());
@@ -101,7 +103,7 @@ abstract class DashboardScenarios {
   }
 
   @Test
-  void theCounterRisesAndTenBarsEqualTheView() throws Exception {
+  public void theCounterRisesAndTenBarsEqualTheView() throws Exception {
     openLive();
     chartEqualsView();
     assertThat(browser.bars()).hasSize(10);
@@ -124,6 +126,7 @@ abstract class DashboardScenarios {
     List<?> foreign = (List<?>) browser.driver().executeScript(
       "return performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith(location.origin));");
     assertThat(foreign).isEmpty();
+    assertThat(browser.policyViolations()).as("nothing the page does is blocked by its CSP").isEmpty();
     assertThat(browser.script("return performance.getEntriesByType('resource').filter(e => e.name.includes('sockjs.min.js')).length;"))
       .isEqualTo(1);
     browser.screenshot("dashboard-1280x800");
@@ -137,7 +140,7 @@ abstract class DashboardScenarios {
   }
 
   @Test
-  void aUserWhoLeavesTheTop10LeavesTheChart() throws Exception {
+  public void aUserWhoLeavesTheTop10LeavesTheChart() throws Exception {
     openLive();
     chartEqualsView();
     List<String> shown = shownUsers();
@@ -159,7 +162,7 @@ abstract class DashboardScenarios {
   }
 
   @Test
-  void aHostileUserNameIsShownAsText() throws Exception {
+  public void aHostileUserNameIsShownAsText() throws Exception {
     openLive();
     String hostile = hostileNameInTop10();
     Wait.until("the hostile name has a bar", Wait.LONG, () -> shownUsers().contains(hostile), () -> shownUsers().toString());
@@ -169,11 +172,12 @@ abstract class DashboardScenarios {
     chartEqualsView();
     assertThat(browser.alerts()).isEmpty();
     assertThat(browser.alertShowing()).isFalse();
+    assertThat(browser.policyViolations()).isEmpty();
     browser.screenshot("hostile-name-as-text");
   }
 
   @Test
-  void thePageReconnectsAfterTheServerDropsItAndShowsTheFreshState() throws Exception {
+  public void thePageReconnectsAfterTheServerDropsItAndShowsTheFreshState() throws Exception {
     openLive();
     chartEqualsView();
     long before = browser.count();
@@ -191,9 +195,5 @@ abstract class DashboardScenarios {
     chartEqualsView();
     moreEdits();
     Wait.until("and follows new changes", Wait.LONG, () -> browser.count() == restCount(), () -> browser.count() + " vs " + restCount());
-  }
-
-  static JsonObject row(Object user, long count) {
-    return new JsonObject().put("user", user).put("count", count);
   }
 }
