@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
@@ -30,6 +31,7 @@ public class WebVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(WebVerticle.class);
   /** The SockJS client, served from its WebJar so the page needs no internet. */
   static final String SOCKJS_URL = "/webjars/sockjs-client/1.6.1/dist/sockjs.min.js";
+  private static final int MAX_SOCKJS_POST_BYTES = 64 * 1024;
   static final String CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; object-src 'none'; "
     + "base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
@@ -111,6 +113,8 @@ public class WebVerticle extends VerticleBase {
     SockJSHandlerOptions sockJs = new SockJSHandlerOptions()
       .setInsertJSESSIONID(false)
       .setLibraryURL(SOCKJS_URL); // the iframe transports load it; the default is a CDN
+    // SockJS's XHR fallbacks POST their frames; only those requests need their body read (not the upgrades).
+    router.post("/eventbus/*").handler(BodyHandler.create().setBodyLimit(MAX_SOCKJS_POST_BYTES));
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, sockJs)
       .socketHandler(socket -> new BridgeClient(socket, fanOut, this::snapshotOf, metrics, queueBound).start()));
     router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86400));

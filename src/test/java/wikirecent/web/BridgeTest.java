@@ -109,4 +109,36 @@ class BridgeTest {
     assertThat(Http.get(vertx, web.port(), "/api/views/top10").bodyAsString()).doesNotContain("evil");
     client.close();
   }
+
+  /** Browsers without WebSockets fall back to SockJS's XHR streaming: same bridge, same rules. */
+  @Test
+  void theBridgeWorksOverSockJsXhrStreamingToo(Vertx vertx) {
+    Wait.on(vertx.deployVerticle(new ScriptedViewSource(true)));
+    WebNode web = Wait.on(WebNode.start(vertx, null));
+    Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/counter").statusCode() == 200);
+    io.vertx.core.http.HttpClient http = vertx.createHttpClient();
+    StringBuffer received = new StringBuffer();
+    String session = "/eventbus/000/" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    Wait.on(http.request(io.vertx.core.http.HttpMethod.POST, web.port(), "localhost", session + "/xhr_streaming")
+      .compose(req -> req.send().onSuccess(resp -> resp.handler(b -> received.append(b.toString())))));
+    Wait.until("the session opens", () -> received.toString().contains("\no\n"));
+
+    java.util.function.Consumer<JsonObject> send = frame -> {
+      io.vertx.core.http.HttpClientResponse r = Wait.on(http.request(io.vertx.core.http.HttpMethod.POST, web.port(), "localhost", session + "/xhr_send")
+        .compose(req -> req.send(new io.vertx.core.json.JsonArray().add(frame.encode()).encode())));
+      assertThat(r.statusCode()).isEqualTo(204);
+    };
+    send.accept(new JsonObject().put("type", "send").put("address", "views.counter.snapshot").put("replyAddress", "r1"));
+    send.accept(new JsonObject().put("type", "publish").put("address", "views.counter").put("body", new JsonObject()));
+    Wait.until("the snapshot and the refusal arrive", Wait.LONG,
+      () -> received.toString().contains("r1") && received.toString().contains("access_denied"), received::toString);
+    String expected = Http.get(vertx, web.port(), "/api/views/counter").bodyAsString();
+    // SockJS wraps each message as a JSON string in an "a[...]" frame: unwrap and compare.
+    JsonObject reply = received.toString().lines().filter(l -> l.startsWith("a[")).map(l -> new io.vertx.core.json.JsonArray(l.substring(1)))
+      .flatMap(a -> a.stream().map(m -> new JsonObject((String) m)))
+      .filter(m -> "r1".equals(m.getString("address"))).findFirst().orElseThrow();
+    assertThat(reply.getString("type")).isEqualTo("rec");
+    assertThat(reply.getJsonObject("body")).isEqualTo(new JsonObject(expected));
+    http.close();
+  }
 }
