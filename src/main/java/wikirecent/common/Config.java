@@ -15,26 +15,16 @@ import java.util.Map;
  */
 public final class Config {
 
+  // The design card's keys.
   public static final String HTTP_PORT = "http.port";
   public static final String STREAM_URL = "stream.url";
-  public static final String STREAM_USER_AGENT = "stream.userAgent";
   public static final String DATA_DIR = "data.dir";
   public static final String SOURCE = "source";
   public static final String MATERIALIZE_URL = "materialize.url";
-  /** Reconnect back-off to Materialize: the first wait, and the cap it doubles up to (with jitter). */
-  public static final String MATERIALIZE_RETRY_MIN_MILLIS = "materialize.retryMinMillis";
-  public static final String MATERIALIZE_RETRY_MAX_MILLIS = "materialize.retryMaxMillis";
-  /** A connect, statement or FETCH taking longer than this means a dead connection: start over. */
-  public static final String MATERIALIZE_STALL_MILLIS = "materialize.stallMillis";
   public static final String ROLES = "roles";
-  /** Embedded engine: fallback poll of the file when no append hint arrives (ms). */
-  public static final String ENGINE_POLL_MILLIS = "engine.pollMillis";
-  /** Embedded engine: at most one checkpoint per this many ms (and one on stop). */
-  public static final String ENGINE_CHECKPOINT_MILLIS = "engine.checkpointMillis";
-  /** Embedded engine: bytes one read step takes from the file, which bounds a batch. */
-  public static final String ENGINE_BATCH_MAX_BYTES = "engine.batchMaxBytes";
 
   // ingest: see IngestVerticle
+  public static final String STREAM_USER_AGENT = "stream.userAgent";
   public static final String STREAM_IDLE_TIMEOUT_SECONDS = "stream.idleTimeoutSeconds";
   public static final String INGEST_FSYNC_MILLIS = "ingest.fsyncMillis";
   public static final String INGEST_DEDUPE_WINDOW = "ingest.dedupeWindow";
@@ -44,6 +34,29 @@ public final class Config {
   public static final String INGEST_BACKOFF_MAX_MILLIS = "ingest.backoffMaxMillis";
   public static final String INGEST_THROTTLE_BACKOFF_MILLIS = "ingest.throttleBackoffMillis";
   public static final String INGEST_MIN_FREE_MEGABYTES = "ingest.minFreeMegabytes";
+
+  // embedded engine
+  /** Fallback poll of the file when no append hint arrives (ms). */
+  public static final String ENGINE_POLL_MILLIS = "engine.pollMillis";
+  /** At most one checkpoint per this many ms (and one on stop). */
+  public static final String ENGINE_CHECKPOINT_MILLIS = "engine.checkpointMillis";
+  /** Bytes one read step takes from the file, which bounds a batch. */
+  public static final String ENGINE_BATCH_MAX_BYTES = "engine.batchMaxBytes";
+
+  // Materialize tail
+  /** Reconnect back-off to Materialize: the first wait, and the cap it doubles up to (with jitter). */
+  public static final String MATERIALIZE_RETRY_MIN_MILLIS = "materialize.retryMinMillis";
+  public static final String MATERIALIZE_RETRY_MAX_MILLIS = "materialize.retryMaxMillis";
+  /** A connect, statement or FETCH taking longer than this means a dead connection: start over. */
+  public static final String MATERIALIZE_STALL_MILLIS = "materialize.stallMillis";
+
+  // web
+  /** Bytes queued towards one browser/curl client before it stops getting batches (and later gets a fresh snapshot). */
+  public static final String WEB_CLIENT_QUEUE_BYTES = "web.clientQueueBytes";
+  /** A client whose queue stays full this long is disconnected. */
+  public static final String WEB_STUCK_CLIENT_MILLIS = "web.stuckClientMillis";
+  /** How long /health and /metrics wait for a part's status answer. */
+  public static final String WEB_STATUS_TIMEOUT_MILLIS = "web.statusTimeoutMillis";
 
   public static final String FILE_NAME = "recentchanges";
 

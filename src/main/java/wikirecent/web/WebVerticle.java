@@ -1,12 +1,137 @@
 package wikirecent.web;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import wikirecent.common.Config;
+import wikirecent.common.Views;
 
-/** Placeholder until the web part lands. */
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The web part: one replica per view fed by one event-bus consumer per view on this node, fanned
+ * out to browsers (SockJS event-bus bridge, {@code /eventbus}) and raw WebSockets
+ * ({@code /api/stream/<view>}); REST snapshots, the dashboard, {@code /health} and {@code /metrics}.
+ */
 public class WebVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(WebVerticle.class);
+  /** The SockJS client, served from its WebJar so the page needs no internet. */
+  static final String SOCKJS_URL = "/webjars/sockjs-client/1.6.1/dist/sockjs.min.js";
+  private static final int MAX_SOCKJS_POST_BYTES = 64 * 1024;
+  static final String CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+    + "base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+  private final Map<String, ViewReplica> replicas = new LinkedHashMap<>();
+  private WebMetrics metrics;
+  private FanOut fanOut;
+  private PartStatus status;
+  private HttpServer server;
+  private int queueBound;
+  private long stuckTimer = -1;
+
   @Override
   public Future<?> start() {
-    return Future.failedFuture("WebVerticle is not built yet");
+    Config config = Config.of(config());
+    queueBound = config.integer(Config.WEB_CLIENT_QUEUE_BYTES);
+    long stuckMillis = config.longValue(Config.WEB_STUCK_CLIENT_MILLIS);
+    metrics = new WebMetrics();
+    fanOut = new FanOut(queueBound, metrics, this::snapshotOf);
+    for (Views v : Views.values()) {
+      replicas.put(v.viewName(), new ViewReplica(vertx, v.viewName(), fanOut, metrics));
+    }
+    metrics.bind(fanOut, replicas);
+    status = new PartStatus(vertx, config.longValue(Config.WEB_STATUS_TIMEOUT_MILLIS));
+    stuckTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, stuckMillis / 4)),
+      t -> fanOut.closeStuck(System.currentTimeMillis(), stuckMillis));
+    List<Future<?>> started = new ArrayList<>();
+    replicas.values().forEach(r -> started.add(r.start()));
+    started.add(startHttpServer(config.integer(Config.HTTP_PORT)));
+    return Future.all(started);
   }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(stuckTimer);
+    replicas.values().forEach(ViewReplica::stop);
+    metrics.close();
+    return Future.succeededFuture();
+  }
+
+  /** The port the server listens on (the real one when {@code http.port} is 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  FanOut fanOut() {
+    return fanOut;
+  }
+
+  /** The event loop the fan-out lives on: look at it only from there. */
+  Context webContext() {
+    return context;
+  }
+
+  private Encoded snapshotOf(String view) {
+    ViewReplica r = replicas.get(view);
+    return r == null ? null : r.snapshot();
+  }
+
+  private Future<HttpServer> startHttpServer(int port) {
+    HttpServerOptions options = new HttpServerOptions().setPort(port);
+    return vertx.createHttpServer(options)
+      .requestHandler(router(options.getMaxWebSocketFrameSize()))
+      .listen()
+      .onSuccess(s -> {
+        server = s;
+        log.info("Web listening on port {}: dashboard /, /api/views, /api/stream/<view>, /eventbus, /health, /metrics", s.actualPort());
+      });
+  }
+
+  private Router router(int maxFrameSize) {
+    Router router = Router.router(vertx);
+    HttpApi api = new HttpApi(fanOut, replicas, metrics, status, queueBound, maxFrameSize);
+    router.get("/health/live").handler(api::handleLive);
+    router.get("/health").handler(api::handleHealth);
+    router.get("/metrics").handler(api::handleMetrics);
+    router.get("/api/views").handler(api::handleViews);
+    router.get("/api/views/:view").handler(api::handleSnapshot);
+    router.get("/api/stream/:view").handler(api::handleStream);
+    SockJSHandlerOptions sockJs = new SockJSHandlerOptions()
+      .setInsertJSESSIONID(false)
+      .setLibraryURL(SOCKJS_URL); // the iframe transports load it; the default is a CDN
+    // SockJS's XHR fallbacks POST their frames; only those requests need their body read (not the upgrades).
+    router.post("/eventbus/*").handler(BodyHandler.create().setBodyLimit(MAX_SOCKJS_POST_BYTES));
+    router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, sockJs)
+      .socketHandler(socket -> new BridgeClient(socket, fanOut, this::snapshotOf, metrics, queueBound).start()));
+    router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86400));
+    router.route("/*").handler(WebVerticle::pageHeaders).handler(StaticHandler.create("webroot").setMaxAgeSeconds(60));
+    return router;
+  }
+
+  /**
+   * The page loads only its own files and talks only to its own origin; and if a name ever did
+   * reach the DOM as markup, inline handlers such as {@code onerror} would not run.
+   */
+  private static void pageHeaders(RoutingContext rc) {
+    rc.response()
+      .putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+      .putHeader("X-Content-Type-Options", "nosniff")
+      .putHeader("Referrer-Policy", "no-referrer");
+    rc.next();
+  }
+
 }

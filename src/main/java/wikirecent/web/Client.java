@@ -1,0 +1,60 @@
+package wikirecent.web;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.SocketAddress;
+
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * One connected socket as the fan-out sees it: the views it follows and what is queued towards
+ * it. All fields are touched on the web verticle's event loop only.
+ */
+abstract class Client {
+
+  /** How a client is connected; also the {@code transport} tag of the web meters. */
+  enum Transport {
+    WEBSOCKET("websocket"), SOCKJS("sockjs");
+
+    final String tag;
+
+    Transport(String tag) {
+      this.tag = tag;
+    }
+  }
+
+  final Transport transport;
+  final Set<String> views = new LinkedHashSet<>();
+  /** Bytes handed to the transport whose write has not completed yet: what this client holds in server memory. */
+  long queuedBytes;
+  /** The most ever queued towards this client. */
+  long maxQueuedBytes;
+  /** True while batches are being dropped for this client; it gets a fresh snapshot once its queue is empty. */
+  boolean stalled;
+  long stalledSinceMillis;
+  long framesDropped;
+  boolean closed;
+
+  Client(Transport transport) {
+    this.transport = transport;
+  }
+
+  /** The frame this transport sends for a message. */
+  abstract Buffer frame(Encoded message);
+
+  /** Writes one frame; the future completes when the transport has handed it to the network. */
+  abstract Future<Void> write(Buffer frame);
+
+  /** The transport's own back-pressure signal (Netty's or SockJS's queue). */
+  abstract boolean transportFull();
+
+  abstract SocketAddress remoteAddress();
+
+  abstract void close();
+
+  @Override
+  public String toString() {
+    return transport.tag + " client " + remoteAddress();
+  }
+}

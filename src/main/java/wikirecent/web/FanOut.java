@@ -1,0 +1,204 @@
+package wikirecent.web;
+
+import io.vertx.core.buffer.Buffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Local fan-out of view messages to this node's sockets, with a memory bound per client.
+ * <p>
+ * Every write is counted in {@link Client#queuedBytes} until the transport reports it handed
+ * to the network. A client whose queue would pass {@code queueBound} stops getting batches
+ * (they are counted as dropped); once its queue is empty again it gets a fresh snapshot of each
+ * view it follows and resumes, so it converges instead of silently missing changes. So the
+ * server holds at most about {@code queueBound} (or one message, if larger) per client.
+ * <p>
+ * The transports' own queue checks are not enough: a SockJS session hands every frame straight
+ * to its WebSocket, so its {@code writeQueueFull()} stays false while Netty buffers grow.
+ */
+final class FanOut {
+
+  private static final Logger log = LoggerFactory.getLogger(FanOut.class);
+
+  private final long queueBound;
+  private final WebMetrics metrics;
+  private final Function<String, Encoded> snapshots;
+  private final Set<Client> clients = new LinkedHashSet<>();
+  private final Map<String, Set<Client>> subscribers = new HashMap<>();
+  private long maxQueuedBytes;
+
+  /**
+   * @param snapshots the current snapshot of a view, or null while its replica has none
+   */
+  FanOut(long queueBound, WebMetrics metrics, Function<String, Encoded> snapshots) {
+    this.queueBound = queueBound;
+    this.metrics = metrics;
+    this.snapshots = snapshots;
+  }
+
+  void add(Client client) {
+    clients.add(client);
+    log.debug("{} connected", client);
+  }
+
+  void remove(Client client) {
+    if (clients.remove(client)) {
+      client.closed = true;
+      for (String view : client.views) {
+        subscribers.getOrDefault(view, Set.of()).remove(client);
+      }
+      if (client.framesDropped > 0) {
+        log.info("{} left; {} frames were dropped for it while its queue was full", client, client.framesDropped);
+      } else {
+        log.debug("{} left", client);
+      }
+    }
+  }
+
+  /**
+   * Starts sending a client the batches of a view. With {@code withSnapshot} it first gets the
+   * current snapshot (if the replica has none yet, it gets one as soon as the replica does).
+   */
+  void subscribe(Client client, String view, boolean withSnapshot) {
+    if (client.closed || !client.views.add(view)) {
+      return;
+    }
+    subscribers.computeIfAbsent(view, v -> new LinkedHashSet<>()).add(client);
+    Encoded snapshot = snapshots.apply(view);
+    if (withSnapshot && snapshot != null) {
+      send(client, client.frame(snapshot));
+    }
+  }
+
+  void unsubscribe(Client client, String view) {
+    if (client.views.remove(view)) {
+      subscribers.getOrDefault(view, Set.of()).remove(client);
+    }
+  }
+
+  /** A batch the replica applied: the same frame to every subscriber of its transport. */
+  void batch(Encoded batch) {
+    for (Client c : subscribers.getOrDefault(batch.view, Set.of())) {
+      send(c, c.frame(batch));
+    }
+  }
+
+  /** The replica was (re)built from a snapshot: every subscriber starts over from it. */
+  void snapshotToAll(Encoded snapshot, String reason) {
+    for (Client c : subscribers.getOrDefault(snapshot.view, Set.of())) {
+      if (send(c, c.frame(snapshot))) {
+        metrics.snapshotResent(reason);
+      }
+    }
+  }
+
+  /**
+   * Writes a frame unless the client is stalled or the frame would take its queue past the
+   * bound; then the client stalls (see the class comment). An empty queue always takes one
+   * frame, so a message larger than the bound still gets through. Returns whether it was written.
+   */
+  boolean send(Client client, Buffer frame) {
+    if (client.closed) {
+      return false;
+    }
+    int length = frame.length();
+    if (!client.stalled && client.queuedBytes > 0
+      && (client.queuedBytes + length > queueBound || client.transportFull())) {
+      client.stalled = true;
+      client.stalledSinceMillis = System.currentTimeMillis();
+      log.info("{} is not keeping up ({} bytes queued): dropping its batches until it drains", client, client.queuedBytes);
+    }
+    if (client.stalled) {
+      client.framesDropped++;
+      metrics.frameDropped(client.transport);
+      return false;
+    }
+    client.queuedBytes += length;
+    client.maxQueuedBytes = Math.max(client.maxQueuedBytes, client.queuedBytes);
+    maxQueuedBytes = Math.max(maxQueuedBytes, client.queuedBytes);
+    metrics.frameSent(client.transport);
+    client.write(frame).onComplete(ar -> written(client, length));
+    return true;
+  }
+
+  private void written(Client client, int length) {
+    client.queuedBytes -= length;
+    if (client.stalled && client.queuedBytes == 0 && !client.closed) {
+      client.stalled = false;
+      log.info("{} drained after {} ms; sending it fresh snapshots", client, System.currentTimeMillis() - client.stalledSinceMillis);
+      for (String view : client.views) {
+        Encoded snapshot = snapshots.apply(view);
+        if (snapshot != null && send(client, client.frame(snapshot))) {
+          metrics.snapshotResent("drained");
+        }
+      }
+    }
+  }
+
+  /** Disconnects clients whose queue has stayed full for longer than {@code stuckMillis}. */
+  void closeStuck(long nowMillis, long stuckMillis) {
+    List<Client> stuck = new ArrayList<>();
+    for (Client c : clients) {
+      if (c.stalled && nowMillis - c.stalledSinceMillis >= stuckMillis) {
+        stuck.add(c);
+      }
+    }
+    for (Client c : stuck) {
+      log.warn("{} has not read anything for {} ms ({} bytes queued, {} frames dropped): closing it",
+        c, nowMillis - c.stalledSinceMillis, c.queuedBytes, c.framesDropped);
+      metrics.stuckClientClosed(c.transport);
+      remove(c);
+      c.close();
+    }
+  }
+
+  int clientCount(Client.Transport transport) {
+    int n = 0;
+    for (Client c : clients) {
+      if (c.transport == transport) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  long queuedBytes() {
+    long n = 0;
+    for (Client c : clients) {
+      n += c.queuedBytes;
+    }
+    return n;
+  }
+
+  int stalledCount() {
+    int n = 0;
+    for (Client c : clients) {
+      if (c.stalled) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The most any one client ever had queued: stays near {@code queueBound} however slow a client is. */
+  long maxQueuedBytes() {
+    return maxQueuedBytes;
+  }
+
+  long queueBound() {
+    return queueBound;
+  }
+
+  /** A snapshot of the connected clients, for tests and logs. */
+  List<Client> clients() {
+    return new ArrayList<>(clients);
+  }
+}

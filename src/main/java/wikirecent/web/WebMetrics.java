@@ -1,0 +1,146 @@
+package wikirecent.web;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.micrometer.backends.BackendRegistries;
+import wikirecent.common.Views;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The web part's meters, in the Prometheus registry Vert.x Micrometer set up (see
+ * {@code wikirecent.Main}), or in a private one when Vert.x runs without metrics (tests).
+ * Meters are created once and removed on stop, so a redeployed verticle starts clean.
+ */
+final class WebMetrics {
+
+  static final List<String> SNAPSHOT_REASONS = List.of("synced", "reset", "drained");
+  static final List<String> BRIDGE_FRAME_TYPES = List.of("register", "unregister", "send", "publish", "invalid");
+
+  private final PrometheusMeterRegistry registry;
+  private final List<Meter> meters = new ArrayList<>();
+  private final Map<Client.Transport, Counter> sent = new EnumMap<>(Client.Transport.class);
+  private final Map<Client.Transport, Counter> dropped = new EnumMap<>(Client.Transport.class);
+  private final Map<Client.Transport, Counter> stuckClosed = new EnumMap<>(Client.Transport.class);
+  private final Map<String, Counter> batches = new HashMap<>();
+  private final Map<String, Counter> invalid = new HashMap<>();
+  private final Map<String, Counter> divergences = new HashMap<>();
+  private final Map<String, Counter> resent = new HashMap<>();
+  private final Map<String, Counter> refused = new HashMap<>();
+  private final Timer lag;
+
+  WebMetrics() {
+    MeterRegistry shared = BackendRegistries.getDefaultNow();
+    registry = shared instanceof PrometheusMeterRegistry
+      ? (PrometheusMeterRegistry) shared
+      : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    for (Client.Transport t : Client.Transport.values()) {
+      sent.put(t, counter("wikirecent.web.frames.sent", "Frames written to clients", "transport", t.tag));
+      dropped.put(t, counter("wikirecent.web.frames.dropped", "Frames not sent because the client's queue was full (it gets a snapshot once drained)", "transport", t.tag));
+      stuckClosed.put(t, counter("wikirecent.web.clients.closed.stuck", "Clients disconnected because their queue stayed full", "transport", t.tag));
+    }
+    for (Views v : Views.values()) {
+      String view = v.viewName();
+      batches.put(view, counter("wikirecent.web.batches.received", "View messages received from the event bus", "view", view));
+      invalid.put(view, counter("wikirecent.web.messages.invalid", "Malformed view messages ignored", "view", view));
+      divergences.put(view, counter("wikirecent.web.divergences", "Batches that did not fit the replica (a fresh snapshot was taken)", "view", view));
+    }
+    for (String reason : SNAPSHOT_REASONS) {
+      resent.put(reason, counter("wikirecent.web.snapshots.resent", "Snapshots pushed to connected clients", "reason", reason));
+    }
+    for (String type : BRIDGE_FRAME_TYPES) {
+      refused.put(type, counter("wikirecent.web.bridge.refused", "Event-bus bridge frames refused", "type", type));
+    }
+    lag = Timer.builder("wikirecent.web.lag")
+      .description("Now minus the batch timestamp when this node fans a batch out")
+      .publishPercentileHistogram()
+      .minimumExpectedValue(Duration.ofMillis(1))
+      .maximumExpectedValue(Duration.ofSeconds(60))
+      .register(registry);
+    meters.add(lag);
+  }
+
+  /** Gauges read the fan-out and replicas at scrape time. */
+  void bind(FanOut fanOut, Map<String, ViewReplica> replicas) {
+    for (Client.Transport t : Client.Transport.values()) {
+      gauge("wikirecent.web.clients", "Connected clients", fanOut, f -> f.clientCount(t), "transport", t.tag);
+    }
+    gauge("wikirecent.web.clients.stalled", "Clients currently not getting batches because their queue is full", fanOut, FanOut::stalledCount);
+    gauge("wikirecent.web.queued.bytes", "Bytes queued towards all clients", fanOut, FanOut::queuedBytes);
+    gauge("wikirecent.web.client.queue.bound.bytes", "Per-client queue bound (web.clientQueueBytes)", fanOut, FanOut::queueBound);
+    for (ViewReplica r : replicas.values()) {
+      gauge("wikirecent.web.replica.synced", "1 when this node's replica of the view is up to date", r, x -> x.synced() ? 1 : 0, "view", r.view());
+      gauge("wikirecent.web.replica.timestamp", "Timestamp (ms) of the replica's last applied change", r, ViewReplica::timestamp, "view", r.view());
+    }
+  }
+
+  void frameSent(Client.Transport t) {
+    sent.get(t).increment();
+  }
+
+  void frameDropped(Client.Transport t) {
+    dropped.get(t).increment();
+  }
+
+  void stuckClientClosed(Client.Transport t) {
+    stuckClosed.get(t).increment();
+  }
+
+  void batchReceived(String view) {
+    batches.get(view).increment();
+  }
+
+  void invalidMessage(String view) {
+    invalid.get(view).increment();
+  }
+
+  void divergence(String view) {
+    divergences.get(view).increment();
+  }
+
+  void snapshotResent(String reason) {
+    resent.get(reason).increment();
+  }
+
+  void bridgeRefused(String type) {
+    refused.get(type).increment();
+  }
+
+  void lag(long millis) {
+    lag.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+  }
+
+  /** Everything in the registry (Vert.x's own meters too, when enabled), Prometheus text format. */
+  String scrape() {
+    return registry.scrape();
+  }
+
+  void close() {
+    for (Meter m : meters) {
+      registry.remove(m);
+    }
+    meters.clear();
+  }
+
+  private Counter counter(String name, String help, String tag, String value) {
+    Counter c = Counter.builder(name).description(help).tag(tag, value).register(registry);
+    meters.add(c);
+    return c;
+  }
+
+  private <T> void gauge(String name, String help, T target, ToDoubleFunction<T> f, String... tags) {
+    meters.add(Gauge.builder(name, target, f).description(help).tags(tags).strongReference(true).register(registry));
+  }
+}

@@ -1,0 +1,136 @@
+package wikirecent.web;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import wikirecent.common.Addresses;
+import wikirecent.common.ViewMessage;
+import wikirecent.common.ViewTable;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A real client of the event-bus bridge on SockJS's raw WebSocket endpoint
+ * ({@code /eventbus/websocket}: one bridge JSON frame per WebSocket message). It can follow a
+ * view the way a browser must: register, request the snapshot, hold batches, apply the newer.
+ */
+final class BridgeWatcher {
+
+  private final List<JsonObject> frames = new ArrayList<>();
+  private final WebSocketClient client;
+  private WebSocket ws;
+  private String view;
+  private ViewTable table;
+  private String snapshotReply;
+  private final List<JsonObject> held = new ArrayList<>();
+  private boolean diverged;
+  private int snapshotsApplied;
+  private final boolean keepFrames;
+
+  private BridgeWatcher(Vertx vertx, boolean keepFrames) {
+    this.keepFrames = keepFrames;
+    client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(64 * 1024 * 1024));
+  }
+
+  static BridgeWatcher connect(Vertx vertx, int port) {
+    return connect(vertx, port, true);
+  }
+
+  /** With {@code keepFrames} false only the followed view's state is kept (for long runs that watch the heap). */
+  static BridgeWatcher connect(Vertx vertx, int port, boolean keepFrames) {
+    BridgeWatcher w = new BridgeWatcher(vertx, keepFrames);
+    // The raw endpoint sends a Buffer as a binary message, a String as text: take both.
+    w.ws = Wait.on(w.client.connect(port, "localhost", "/eventbus/websocket").onSuccess(ws -> {
+      ws.binaryMessageHandler(b -> w.receive(new JsonObject(b)));
+      ws.textMessageHandler(t -> w.receive(new JsonObject(t)));
+    }));
+    return w;
+  }
+
+  void send(JsonObject frame) {
+    Wait.on(ws.writeTextMessage(frame.encode()));
+  }
+
+  void sendText(String text) {
+    Wait.on(ws.writeTextMessage(text));
+  }
+
+  /** Follows a view with the late-joiner protocol; {@link #rows()} is then its state. */
+  void follow(String view) {
+    String reply = UUID.randomUUID().toString();
+    synchronized (this) {
+      this.view = view;
+      this.table = new ViewTable(view);
+      this.snapshotReply = reply;
+    }
+    send(new JsonObject().put("type", "register").put("address", Addresses.view(view)));
+    send(new JsonObject().put("type", "send").put("address", Addresses.snapshot(view)).put("replyAddress", reply));
+  }
+
+  private synchronized void receive(JsonObject frame) {
+    if (keepFrames) {
+      frames.add(frame);
+    }
+    if (view == null || !"rec".equals(frame.getString("type"))) {
+      return;
+    }
+    Object body = frame.getValue("body");
+    if (snapshotReply != null && snapshotReply.equals(frame.getString("address"))) {
+      applySnapshot((JsonObject) body);
+    } else if (Addresses.view(view).equals(frame.getString("address"))) {
+      JsonObject m = (JsonObject) body;
+      if (ViewMessage.isSnapshot(m)) {
+        applySnapshot(m);
+      } else if (!table.hasSnapshot()) {
+        held.add(m);
+      } else if (!table.apply(m)) {
+        diverged = true;
+      }
+    }
+  }
+
+  private void applySnapshot(JsonObject snapshot) {
+    table.apply(snapshot);
+    snapshotsApplied++;
+    for (JsonObject m : held) {
+      if (!table.apply(m)) {
+        diverged = true;
+      }
+    }
+    held.clear();
+  }
+
+  synchronized List<JsonObject> frames() {
+    return new ArrayList<>(frames);
+  }
+
+  /** The first frame matching, or null. */
+  synchronized JsonObject frame(java.util.function.Predicate<JsonObject> p) {
+    return frames.stream().filter(p).findFirst().orElse(null);
+  }
+
+  synchronized JsonArray rows() {
+    return table.rows();
+  }
+
+  synchronized long timestamp() {
+    return table.timestamp();
+  }
+
+  synchronized boolean diverged() {
+    return diverged;
+  }
+
+  synchronized int snapshotsApplied() {
+    return snapshotsApplied;
+  }
+
+  void close() {
+    client.close();
+  }
+}

@@ -1,0 +1,67 @@
+package wikirecent.web;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/** The dashboard scenarios fed by the scripted view source. */
+class DashboardScriptedIT extends DashboardScenarios {
+
+  static final String HOSTILE = "<img src=x onerror=alert(1)>";
+  private ScriptedViewSource source;
+  private final Random random = new Random(3);
+  private int newcomers;
+
+  @Override
+  protected void startFeed(Vertx vertx) {
+    source = new ScriptedViewSource();
+    Wait.on(vertx.deployVerticle(source));
+    List<String> edits = new ArrayList<>();
+    String[] users = {"Alice", "Bob", "Carol", "Dave", "Eve", "Frank", "Grace", "Heidi", "Ivan", "Judy", "Mallory", "Niaj"};
+    for (int i = 0; i < users.length; i++) {
+      for (int n = 0; n < 40 - 3 * i; n++) {
+        edits.add(users[i]);
+      }
+    }
+    for (int n = 0; n < 20; n++) {
+      edits.add(null); // a redacted user: its own row, shown as "(no user)"
+    }
+    for (int n = 0; n < 5; n++) {
+      edits.add("Zoë 🌍 " + n);
+    }
+    Wait.on(source.edit(edits.toArray(new String[0])));
+  }
+
+  @Override
+  protected void moreEdits() {
+    String[] pool = {"Alice", "Bob", "Carol", "Zoë 🌍 1", "Oscar", "Peggy"};
+    for (int i = 0; i < 5; i++) {
+      String[] users = new String[1 + random.nextInt(3)];
+      for (int j = 0; j < users.length; j++) {
+        users[j] = pool[random.nextInt(pool.length)];
+      }
+      Wait.on(source.edit(users));
+    }
+  }
+
+  @Override
+  protected void pushOutOfTop10(List<String> shown) {
+    JsonArray top = Wait.on(source.expected("top10"));
+    long tenth = top.getJsonArray(top.size() - 1).getLong(1);
+    String newcomer = "Newcomer " + (++newcomers);
+    String[] edits = new String[(int) tenth + 3];
+    java.util.Arrays.fill(edits, newcomer);
+    Wait.on(source.edit(edits));
+  }
+
+  @Override
+  protected String hostileNameInTop10() {
+    String[] edits = new String[60];
+    java.util.Arrays.fill(edits, HOSTILE);
+    Wait.on(source.edit(edits));
+    return HOSTILE;
+  }
+}

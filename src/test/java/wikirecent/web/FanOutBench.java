@@ -1,0 +1,94 @@
+package wikirecent.web;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClient;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Not a test: how long a top10 batch takes from the source's publish to N WebSocket clients.
+ * {@code java -cp target/classes:target/test-classes:$(cat target/cp.txt) wikirecent.web.FanOutBench [clients] [batches] [batchesPerSecond]}
+ * (the class path as for {@link ScriptedDemo}).
+ * Clients run in the same JVM on their own Vert.x instance; on a shared 2-core box the numbers
+ * are indicative only.
+ */
+public final class FanOutBench {
+
+  public static void main(String[] args) throws Exception {
+    try {
+      run(args);
+    } finally {
+      System.exit(0); // Vert.x threads would keep a failed run alive
+    }
+  }
+
+  private static void run(String[] args) throws Exception {
+    int clients = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+    int batches = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
+    int rate = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+    Vertx serverSide = Vertx.vertx();
+    Vertx clientSide = Vertx.vertx();
+    ScriptedViewSource source = new ScriptedViewSource();
+    Wait.on(serverSide.deployVerticle(source));
+    WebNode web = Wait.on(WebNode.start(serverSide, null));
+    Wait.on(source.edit("a", "b", "c", "d", "e"));
+    Wait.until("synced", () -> Http.get(serverSide, web.port(), "/api/views/top10").statusCode() == 200);
+
+    int[] latencies = new int[clients * (batches + 1)];
+    AtomicLong received = new AtomicLong();
+    WebSocketClient wsClient = clientSide.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions().setMaxConnections(clients));
+    List<Future<?>> connected = new ArrayList<>();
+    for (int i = 0; i < clients; i++) {
+      connected.add(wsClient.connect(web.port(), "localhost", "/api/stream/top10").onSuccess(ws -> ws.textMessageHandler(text -> {
+        long ts = timestamp(text);
+        long n = received.getAndIncrement();
+        if (n < latencies.length) {
+          latencies[(int) n] = (int) (System.currentTimeMillis() - ts);
+        }
+      })));
+    }
+    Wait.on(Future.all(connected));
+    System.out.println(clients + " clients connected");
+    Wait.until("every client has its snapshot", () -> received.get() == clients);
+    received.set(0);
+
+    String[] users = {"a", "b", "c", "d", "e"};
+    long start = System.nanoTime();
+    long periodNanos = 1_000_000_000L / rate;
+    for (int i = 0; i < batches; i++) {
+      Wait.on(source.edit(users[i % users.length]));
+      long due = start + (i + 1) * periodNanos;
+      long sleep = due - System.nanoTime();
+      if (sleep > 0) {
+        Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+      }
+    }
+    long expected = (long) clients * batches;
+    Wait.until("every client got every batch", java.time.Duration.ofMinutes(5), () -> received.get() >= expected, () -> received + " of " + expected);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    int[] sorted = Arrays.copyOf(latencies, (int) expected);
+    Arrays.sort(sorted);
+    System.out.printf("%d clients x %d top10 batches at %d/s: %,d frames in %.1f s (%,.0f frames/s); "
+        + "publish-to-client latency ms p50 %d, p90 %d, p99 %d, max %d%n",
+      clients, batches, rate, expected, seconds, expected / seconds,
+      sorted[sorted.length / 2], sorted[(int) (sorted.length * 0.9)], sorted[(int) (sorted.length * 0.99)], sorted[sorted.length - 1]);
+    String server = web.inspect(f -> "server: most ever queued for one client " + f.maxQueuedBytes() + " bytes, stalled now " + f.stalledCount());
+    System.out.println(server);
+    clientSide.close();
+    serverSide.close();
+  }
+
+  /** The message's timestamp without a full JSON parse, so the clients cost little next to the server. */
+  static long timestamp(String message) {
+    int i = message.indexOf("\"timestamp\":") + 12;
+    long ts = 0;
+    while (i < message.length() && Character.isDigit(message.charAt(i))) {
+      ts = ts * 10 + (message.charAt(i++) - '0');
+    }
+    return ts;
+  }
+}

@@ -1,0 +1,131 @@
+package wikirecent.web;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.net.SocketAddress;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import wikirecent.common.ViewMessage;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The fan-out's per-client memory bound against a small model of it: any interleaving of
+ * frames sent and writes completing keeps the queue within the bound, drops exactly what the
+ * model drops, and restarts a drained client from a snapshot.
+ */
+class FanOutTest {
+
+  private static final int BOUND = 1000;
+
+  /** A client whose writes complete only when the test says so. */
+  static final class SlowClient extends Client {
+    final Deque<Promise<Void>> pending = new ArrayDeque<>();
+    final Deque<Integer> pendingLengths = new ArrayDeque<>();
+    final List<String> written = new ArrayList<>();
+
+    SlowClient() {
+      super(Transport.WEBSOCKET);
+    }
+
+    @Override
+    Buffer frame(Encoded message) {
+      return message.text();
+    }
+
+    @Override
+    Future<Void> write(Buffer frame) {
+      Promise<Void> p = Promise.promise();
+      pending.add(p);
+      pendingLengths.add(frame.length());
+      written.add(frame.toString());
+      return p.future();
+    }
+
+    void completeOne() {
+      pendingLengths.poll();
+      pending.poll().complete();
+    }
+
+    @Override
+    boolean transportFull() {
+      return false;
+    }
+
+    @Override
+    SocketAddress remoteAddress() {
+      return SocketAddress.inetSocketAddress(1, "127.0.0.1");
+    }
+
+    @Override
+    void close() {
+    }
+  }
+
+  /** An operation: a frame of this many bytes sent to the client, or (0) one pending write completing. */
+  @Provide
+  Arbitrary<List<Integer>> operations() {
+    return Arbitraries.frequencyOf(
+        net.jqwik.api.Tuple.of(3, Arbitraries.integers().between(1, 1500)),
+        net.jqwik.api.Tuple.of(2, Arbitraries.just(0)))
+      .list().ofMinSize(1).ofMaxSize(200);
+  }
+
+  @Property
+  void queuedBytesStayWithinTheBoundAndADrainedClientGetsASnapshot(@ForAll("operations") List<Integer> ops) {
+    Encoded snapshot = Encoded.of(ViewMessage.snapshot("top10", 1, new JsonArray().add(new JsonArray().add("a").add(1))));
+    FanOut fanOut = new FanOut(BOUND, new WebMetrics(), view -> snapshot);
+    SlowClient client = new SlowClient();
+    fanOut.add(client);
+    fanOut.subscribe(client, "top10", false);
+
+    // The model: lengths queued, stalled or not, frames dropped, snapshots resent.
+    Deque<Integer> queued = new ArrayDeque<>();
+    boolean stalled = false;
+    long dropped = 0;
+    int resent = 0;
+    long largest = snapshot.length();
+    for (int op : ops) {
+      if (op > 0) {
+        largest = Math.max(largest, op);
+        long sum = queued.stream().mapToLong(Integer::longValue).sum();
+        boolean written = fanOut.send(client, Buffer.buffer("x".repeat(op)));
+        if (!stalled && sum > 0 && sum + op > BOUND) {
+          stalled = true;
+        }
+        if (stalled) {
+          dropped++;
+          assertThat(written).isFalse();
+        } else {
+          queued.add(op);
+          assertThat(written).isTrue();
+        }
+      } else if (!queued.isEmpty()) {
+        client.completeOne();
+        queued.poll();
+        if (stalled && queued.isEmpty()) {
+          stalled = false;
+          queued.add(snapshot.length());
+          resent++;
+        }
+      }
+      long sum = queued.stream().mapToLong(Integer::longValue).sum();
+      assertThat(client.queuedBytes).isEqualTo(sum);
+      assertThat(client.stalled).isEqualTo(stalled);
+      assertThat(client.framesDropped).isEqualTo(dropped);
+      assertThat(List.copyOf(client.pendingLengths)).isEqualTo(List.copyOf(queued));
+      assertThat(client.queuedBytes).isLessThanOrEqualTo(Math.max(BOUND, largest));
+    }
+    assertThat(client.written.stream().filter(w -> w.equals(snapshot.json)).count()).isEqualTo(resent);
+  }
+}

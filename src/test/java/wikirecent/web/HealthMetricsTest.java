@@ -1,0 +1,108 @@
+package wikirecent.web;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import wikirecent.common.Addresses;
+import wikirecent.common.Config;
+
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+class HealthMetricsTest {
+
+  private static final Pattern SAMPLE = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*(\\{[^}]*\\})? [-+0-9.eEInfNa]+");
+
+  private static void answer(Vertx vertx, String address, JsonObject status) {
+    Wait.on(vertx.eventBus().consumer(address, m -> m.reply(status)).completion());
+  }
+
+  @Test
+  void healthSaysWhichPartIsNotRunning(Vertx vertx) {
+    WebNode web = Wait.on(WebNode.start(vertx, null));
+    HttpResponse<Buffer> r = Http.get(vertx, web.port(), "/health");
+    assertThat(r.statusCode()).isEqualTo(503);
+    JsonObject body = r.bodyAsJsonObject();
+    assertThat(body.getString("status")).isEqualTo("not ready");
+    assertThat(body.getJsonObject("ingest")).isEqualTo(new JsonObject().put("live", false).put("detail", "not running"));
+    assertThat(body.getJsonObject("views")).isEqualTo(new JsonObject().put("live", false).put("detail", "not running"));
+    assertThat(body.getJsonObject("web").getBoolean("live")).isFalse();
+    assertThat(body.getString("reason")).contains("ingest not running", "views not running", "web has no snapshot of counter, user_edits, top10");
+
+    assertThat(Http.get(vertx, web.port(), "/health/live").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void healthIsReadyWhenBothPartsAreLiveAndTheReplicasSynced(Vertx vertx) {
+    answer(vertx, Addresses.STATUS_INGEST, new JsonObject().put("part", "ingest").put("live", true).put("detail", "streaming"));
+    answer(vertx, Addresses.STATUS_VIEWS, new JsonObject().put("part", "views").put("live", true).put("detail", "at offset 42"));
+    WebNode web = Wait.on(WebNode.start(vertx, null));
+    assertThat(Http.get(vertx, web.port(), "/health").bodyAsJsonObject().getString("reason")).contains("web has no snapshot");
+
+    Wait.on(vertx.deployVerticle(new ScriptedViewSource(true)));
+    Wait.until("ready", () -> Http.get(vertx, web.port(), "/health").statusCode() == 200);
+    JsonObject body = Http.get(vertx, web.port(), "/health").bodyAsJsonObject();
+    assertThat(body.getString("status")).isEqualTo("ready");
+    assertThat(body.getJsonObject("ingest").getString("detail")).isEqualTo("streaming");
+    assertThat(body.getJsonObject("views").getString("detail")).isEqualTo("at offset 42");
+    assertThat(body.containsKey("reason")).isFalse();
+  }
+
+  @Test
+  void aPartThatIsNotLiveOrDoesNotAnswerIsNamed(Vertx vertx) {
+    answer(vertx, Addresses.STATUS_INGEST, new JsonObject().put("live", false).put("detail", "reconnecting to the stream after HTTP 429"));
+    Wait.on(vertx.eventBus().consumer(Addresses.STATUS_VIEWS, m -> { /* never answers */ }).completion());
+    WebNode web = Wait.on(WebNode.start(vertx, new JsonObject().put(Config.WEB_STATUS_TIMEOUT_MILLIS, 300)));
+    Wait.on(vertx.deployVerticle(new ScriptedViewSource(true)));
+    Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/counter").statusCode() == 200);
+
+    HttpResponse<Buffer> r = Http.get(vertx, web.port(), "/health");
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(r.bodyAsJsonObject().getString("reason"))
+      .isEqualTo("ingest reconnecting to the stream after HTTP 429; views no answer within 300 ms");
+  }
+
+  @Test
+  void metricsHaveTheWebMetersAndThePartsCounters(Vertx vertx) {
+    answer(vertx, Addresses.STATUS_INGEST, new JsonObject().put("part", "ingest").put("live", true)
+      .put("counters", new JsonObject().put("events_written", 42).put("events_skipped_invalid", 3).put("bad-name", 1).put("text", "x")));
+    ScriptedViewSource source = new ScriptedViewSource();
+    Wait.on(vertx.deployVerticle(source));
+    WebNode web = Wait.on(WebNode.start(vertx, null));
+    Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/top10").statusCode() == 200);
+    StreamWatcher watcher = StreamWatcher.connect(vertx, web.port(), "top10");
+    Wait.on(source.edit("Alice"));
+    Wait.until("the batch", () -> watcher.count() == 2);
+
+    HttpResponse<Buffer> r = Http.get(vertx, web.port(), "/metrics");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.getHeader("content-type")).startsWith("text/plain");
+    String text = r.bodyAsString();
+    assertThat(text).contains(
+      "wikirecent_web_clients{transport=\"websocket\"} 1.0",
+      "wikirecent_web_clients{transport=\"sockjs\"} 0.0",
+      "wikirecent_web_frames_sent_total{transport=\"websocket\"} 2.0",
+      "wikirecent_web_frames_dropped_total{transport=\"websocket\"} 0.0",
+      "wikirecent_web_batches_received_total{view=\"top10\"} 1.0",
+      "wikirecent_web_lag_seconds_count 3",
+      "wikirecent_web_lag_seconds_bucket{le=",
+      "wikirecent_web_replica_synced{view=\"top10\"} 1.0",
+      "# TYPE wikirecent_ingest_events_written counter\nwikirecent_ingest_events_written 42\n",
+      "wikirecent_ingest_events_skipped_invalid 3\n",
+      "wikirecent_ingest_up 1\n",
+      "wikirecent_views_up 0\n");
+    assertThat(text).doesNotContain("bad-name", "wikirecent_ingest_text");
+    for (String line : text.split("\n")) {
+      if (!line.isEmpty() && !line.startsWith("#")) {
+        assertThat(line).as("a Prometheus sample line").matches(SAMPLE);
+      }
+    }
+    watcher.close();
+  }
+}
