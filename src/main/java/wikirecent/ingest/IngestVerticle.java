@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wikirecent.common.Addresses;
+import wikirecent.common.Backoff;
 import wikirecent.common.Config;
 
 import java.io.IOException;

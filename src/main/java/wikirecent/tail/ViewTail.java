@@ -12,10 +12,12 @@ import io.vertx.sqlclient.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wikirecent.common.Addresses;
+import wikirecent.common.Backoff;
 import wikirecent.common.ViewMessage;
 import wikirecent.common.ViewTable;
 import wikirecent.common.Views;
 
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collector;
 
 /**
@@ -57,7 +59,7 @@ final class ViewTail {
     this.sql = sql;
     this.settings = settings;
     this.counters = counters;
-    this.backoff = new Backoff(settings.retryMinMillis(), settings.retryMaxMillis(), Math::random);
+    this.backoff = new Backoff(settings.retryMinMillis(), settings.retryMaxMillis(), settings.retryMinMillis(), ThreadLocalRandom.current());
     this.replica = new ViewTable(view.viewName());
   }
 
@@ -106,8 +108,8 @@ final class ViewTail {
     }
     liveSince = -1;
     state = State.WAITING;
-    long delay = backoff.next();
-    log.warn("{}: {}; trying again in {} ms (attempt {})", view.viewName(), why, delay, backoff.failures());
+    long delay = backoff.afterFailure();
+    log.warn("{}: {}; trying again in {} ms (attempt {})", view.viewName(), why, delay, backoff.attempts());
     retryTimer = vertx.setTimer(delay, id -> start());
   }
 

@@ -164,9 +164,9 @@ final class Browser implements AutoCloseable {
   }
 
   Path screenshot(String name) throws IOException {
-    Files.createDirectories(SCREENSHOTS);
-    File shot = driver.getScreenshotAs(OutputType.FILE);
     Path target = SCREENSHOTS.resolve(name + ".png");
+    Files.createDirectories(target.getParent());
+    File shot = driver.getScreenshotAs(OutputType.FILE);
     Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
     return target;
   }

@@ -44,6 +44,18 @@ public abstract class DashboardScenarios {
   protected void stopFeed() throws Exception {
   }
 
+  /** Screenshots are test artifacts, one set per feed: target/screenshots/<feed>/<name>.png. */
+  private void shot(String name) throws Exception {
+    browser.screenshot(getClass().getSimpleName() + "/" + name);
+  }
+
+  /** Stops edits for a while (a live feed never stops by itself); a scripted feed is quiet anyway. */
+  protected void holdFeed() throws Exception {
+  }
+
+  protected void releaseFeed() throws Exception {
+  }
+
   @BeforeAll
   public static void startBrowser() throws Exception {
     browser = Browser.start();
@@ -67,7 +79,7 @@ public abstract class DashboardScenarios {
 
   @AfterEach
   public void stopApp(TestInfo test) throws Exception {
-    browser.screenshot("last-" + test.getTestMethod().orElseThrow().getName());
+    shot("last-" + test.getTestMethod().orElseThrow().getName());
     stopFeed();
     Wait.on(vertx.close());
   }
@@ -114,8 +126,10 @@ public abstract class DashboardScenarios {
     Wait.until("the counter equals the view", Wait.LONG, () -> browser.count() == restCount(),
       () -> browser.count() + " vs " + restCount());
     chartEqualsView();
+    holdFeed();
     Wait.until("the counter's text settles on the formatted count", Wait.LONG,
       () -> browser.counterText().equals(String.format("%,d", browser.count())), browser::counterText);
+    releaseFeed();
     if (rest("top10").stream().anyMatch(r -> ((JsonArray) r).getValue(0) == null)) {
       assertThat(browser.nullUserLabel()).isEqualTo("(no user)");
     }
@@ -129,14 +143,14 @@ public abstract class DashboardScenarios {
     assertThat(browser.policyViolations()).as("nothing the page does is blocked by its CSP").isEmpty();
     assertThat(browser.script("return performance.getEntriesByType('resource').filter(e => e.name.includes('sockjs.min.js')).length;"))
       .isEqualTo(1);
-    browser.screenshot("dashboard-1280x800");
+    shot("dashboard-1280x800");
 
     browser.viewport(390, 844, true);
     Wait.until("the phone layout stacks the cards", () -> browser.script(
       "const a = document.querySelector('.card.total').getBoundingClientRect();"
         + "const b = document.querySelector('.card.top').getBoundingClientRect();"
         + "return (b.top >= a.bottom && b.right <= window.innerWidth + 1 && document.documentElement.scrollWidth <= window.innerWidth) ? 1 : 0;") == 1);
-    browser.screenshot("dashboard-390x844");
+    shot("dashboard-390x844");
   }
 
   @Test
@@ -158,7 +172,7 @@ public abstract class DashboardScenarios {
     Wait.until(gone + "'s bar is removed once it has faded out", () -> browser.elementsFor(gone) == 0);
     chartEqualsView();
     assertThat(browser.bars()).hasSize(10);
-    browser.screenshot("after-a-user-left");
+    shot("after-a-user-left");
   }
 
   @Test
@@ -173,7 +187,7 @@ public abstract class DashboardScenarios {
     assertThat(browser.alerts()).isEmpty();
     assertThat(browser.alertShowing()).isFalse();
     assertThat(browser.policyViolations()).isEmpty();
-    browser.screenshot("hostile-name-as-text");
+    shot("hostile-name-as-text");
   }
 
   @Test
@@ -184,7 +198,7 @@ public abstract class DashboardScenarios {
     int port = web.port();
     Wait.on(web.stop());
     Wait.until("the page notices", () -> "reconnecting".equals(browser.connState()));
-    browser.screenshot("reconnecting");
+    shot("reconnecting");
     moreEdits();
     pushOutOfTop10(shownUsers());
     web = Wait.on(WebNode.startOnPort(vertx, port, null));

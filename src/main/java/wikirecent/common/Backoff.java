@@ -1,4 +1,4 @@
-package wikirecent.ingest;
+package wikirecent.common;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -8,19 +8,19 @@ import java.time.format.DateTimeParseException;
 import java.util.random.RandomGenerator;
 
 /**
- * How long to wait before the next connection attempt: exponential, capped, with jitter so many clients
+ * How long to wait before the next connection attempt (to Wikimedia, to Materialize): exponential, capped, with jitter so many clients
  * (or one client's restarts) do not retry in lockstep.
  * <ul>
- *   <li>a failure (refused connection, reset, timeout, a 4xx): full jitter, {@code random(0, min(cap, base * 2^n))};</li>
+ *   <li>a failure (refused connection, reset, timeout, a 4xx): full jitter, {@code random(1, min(cap, base * 2^n))};</li>
  *   <li>a throttle (429, 5xx): a larger base and at least half the step ({@code step/2 + random(0, step/2)}),
  *       never less than the server's {@code Retry-After};</li>
  *   <li>{@link #reset()} after a connection that delivered events, so a routine cut reconnects at once.</li>
  * </ul>
  */
-final class Backoff {
+public final class Backoff {
 
   /** The longest Retry-After honoured, so a bogus header cannot park ingest for days. */
-  static final long MAX_RETRY_AFTER_MILLIS = Duration.ofHours(1).toMillis();
+  public static final long MAX_RETRY_AFTER_MILLIS = Duration.ofHours(1).toMillis();
 
   private final long baseMillis;
   private final long capMillis;
@@ -28,7 +28,7 @@ final class Backoff {
   private final RandomGenerator random;
   private int attempts;
 
-  Backoff(long baseMillis, long capMillis, long throttleBaseMillis, RandomGenerator random) {
+  public Backoff(long baseMillis, long capMillis, long throttleBaseMillis, RandomGenerator random) {
     if (baseMillis <= 0 || capMillis < baseMillis || throttleBaseMillis <= 0) {
       throw new IllegalArgumentException("back-off needs 0 < base <= cap and a positive throttle base");
     }
@@ -38,23 +38,23 @@ final class Backoff {
     this.random = random;
   }
 
-  void reset() {
+  public void reset() {
     attempts = 0;
   }
 
-  int attempts() {
+  public int attempts() {
     return attempts;
   }
 
   /** The delay after a failure that is not the server asking us to slow down. */
-  long afterFailure() {
+  public long afterFailure() {
     long step = step(baseMillis);
     attempts++;
-    return random.nextLong(step + 1);
+    return 1 + random.nextLong(step); // at least 1 ms: a Vert.x timer refuses 0
   }
 
   /** The delay after a 429 or 5xx; {@code retryAfterMillis} is the server's wish, or -1. */
-  long afterThrottle(long retryAfterMillis) {
+  public long afterThrottle(long retryAfterMillis) {
     long step = step(Math.max(baseMillis, throttleBaseMillis));
     attempts++;
     long delay = step / 2 + random.nextLong(step / 2 + 1);
@@ -71,7 +71,7 @@ final class Backoff {
    * A {@code Retry-After} header in milliseconds from {@code now}: delta-seconds or an HTTP date. -1 if absent or
    * not understood.
    */
-  static long retryAfterMillis(String header, Instant now) {
+  public static long retryAfterMillis(String header, Instant now) {
     if (header == null || header.isBlank()) {
       return -1;
     }
