@@ -19,6 +19,8 @@ import wikirecent.common.Config;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -41,7 +43,8 @@ public final class Cluster extends HazelcastClusterManager {
   private final Map<String, String> env;
   /** The event-bus host once the launcher has applied its options ({@code -cluster-host} wins); null: follow Hazelcast. */
   private volatile String busHost;
-  private volatile String summary = "not configured yet";
+  /** Which cluster, where, looking for whom: set once the configuration is built. */
+  private volatile String summary;
   private volatile boolean joinAttempted;
 
   public Cluster(JsonObject conf) {
@@ -84,7 +87,8 @@ public final class Cluster extends HazelcastClusterManager {
   public void join(Completable<Void> promise) {
     joinAttempted = true;
     if (System.getProperty(LOGGING_PROPERTY) == null) {
-      System.setProperty(LOGGING_PROPERTY, "slf4j"); // Hazelcast logs (even while reading its config) before it sees the config's own setting
+      // Hazelcast logs (even while reading its config) before it sees the config's own setting
+      System.setProperty(LOGGING_PROPERTY, "slf4j");
     }
     try {
       if (getConfig() == null) {
@@ -115,6 +119,10 @@ public final class Cluster extends HazelcastClusterManager {
   private com.hazelcast.config.Config hazelcastConfig() {
     String full = System.getProperty(FULL_CONFIG_PROPERTY);
     if (full != null) {
+      // Vert.x would quietly fall back to its multicast default if the file were not there
+      if (!full.startsWith("classpath:") && !Files.isReadable(Path.of(full))) {
+        throw new IllegalArgumentException(FULL_CONFIG_PROPERTY + "=" + full + ": no such readable file");
+      }
       com.hazelcast.config.Config c = ConfigUtil.loadConfig();
       if (c == null) {
         throw new IllegalArgumentException("cannot read the Hazelcast configuration " + FULL_CONFIG_PROPERTY + "=" + full);
@@ -171,7 +179,9 @@ public final class Cluster extends HazelcastClusterManager {
 
   /** Says why the node could not join, with the settings that decide it. */
   public void logJoinFailure(Throwable cause) {
-    if (joinAttempted) {
+    if (joinAttempted && summary == null) {
+      log.error("Could not configure the cluster: {}", cause == null ? "timed out" : cause.getMessage());
+    } else if (joinAttempted) {
       log.error("Could not join cluster {}: {}. Check {} (an address of this machine, a name that resolves to one, or auto), "
           + "{} (a free port from there on) and {}", summary, cause == null ? "timed out" : cause.toString(),
         setting(Config.CLUSTER_HOST), setting(Config.CLUSTER_PORT), setting(Config.CLUSTER_MEMBERS));

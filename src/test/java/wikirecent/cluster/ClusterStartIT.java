@@ -62,6 +62,15 @@ class ClusterStartIT {
   }
 
   @Test
+  void anUnusableClusterSettingIsNamedAndTheNodeExits() throws Exception {
+    Node n = start("bad-port", env("127.0.0.1", 70000), "-cluster");
+    int code = n.exitCode(Duration.ofSeconds(90));
+    assertThat(code).as(n.output()).isNotZero();
+    assertThat(n.output()).contains("Could not configure the cluster: cluster.port (WIKIRECENT_CLUSTER_PORT) "
+      + "must be a port number between 1 and 65535, not 70000");
+  }
+
+  @Test
   void theCommandLinesClusterHostWinsForHazelcastAndTheEventBus() throws Exception {
     int port = Node.freePorts(1)[0];
     // cluster.host alone would fail as above; -cluster-host puts the whole node on loopback instead
