@@ -2,11 +2,14 @@ package wikirecent;
 
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import wikirecent.bench.Bench;
+import wikirecent.cluster.Cluster;
 import wikirecent.replay.ReplayServer;
 
 import java.util.Arrays;
@@ -17,6 +20,10 @@ import java.util.Arrays;
  * serves a recorded file as an SSE feed; {@code java -jar wikirecent.jar bench engine ...} runs a benchmark.
  */
 public class Main extends VertxApplication implements VertxApplicationHooks {
+
+  /** The launcher's {@code -conf} JSON (null without it); the cluster reads its keys from it and the environment. */
+  private JsonObject conf;
+  private Cluster cluster;
 
   public Main(String[] args) {
     super(args);
@@ -34,6 +41,15 @@ public class Main extends VertxApplication implements VertxApplicationHooks {
     new Main(args).launch();
   }
 
+  // Hook order in the launcher: afterConfigParsed, createVertxBuilder, (the launcher applies -cluster-host
+  // and friends), beforeStartingVertx, then the (clustered) start, then afterVertxStarted.
+
+  @Override
+  public JsonObject afterConfigParsed(JsonObject config) {
+    this.conf = config;
+    return config;
+  }
+
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
     // Prometheus metrics for /metrics; the web part reads this registry.
@@ -41,6 +57,25 @@ public class Main extends VertxApplication implements VertxApplicationHooks {
       .setEnabled(true)
       .setJvmMetricsEnabled(true)
       .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
-    return VertxApplicationHooks.super.createVertxBuilder(options);
+    // Used only with -cluster; it reads the cluster.* keys when it joins.
+    cluster = new Cluster(conf);
+    return VertxApplicationHooks.super.createVertxBuilder(options).withClusterManager(cluster);
+  }
+
+  @Override
+  public void beforeStartingVertx(HookContext context) {
+    cluster.placeEventBus(context.vertxOptions().getEventBusOptions());
+  }
+
+  @Override
+  public void afterVertxStarted(HookContext context) {
+    if (context.vertx().isClustered()) {
+      cluster.logJoined();
+    }
+  }
+
+  @Override
+  public void afterFailureToStartVertx(HookContext context, Throwable t) {
+    cluster.logJoinFailure(t);
   }
 }

@@ -4,9 +4,13 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import wikirecent.common.Addresses;
 import wikirecent.common.Config;
 import wikirecent.engine.EngineVerticle;
 import wikirecent.ingest.IngestVerticle;
@@ -23,6 +27,7 @@ public class MainVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(MainVerticle.class);
   private static final List<String> ORDER = List.of("views", "web", "ingest");
+  private static final long OTHER_SOURCE_TIMEOUT_MILLIS = 3_000;
 
   @Override
   public Future<?> start() {
@@ -30,13 +35,36 @@ public class MainVerticle extends VerticleBase {
     Config config = Config.of(conf);
     Set<String> roles = roles(config.string(Config.ROLES));
     log.info("Starting roles {} (source={}, data.dir={})", roles, config.string(Config.SOURCE), config.string(Config.DATA_DIR));
-    Future<?> chain = Future.succeededFuture();
+    Future<?> chain = roles.contains("views") ? onlyViewSourceInTheCluster() : Future.succeededFuture();
     for (String role : ORDER) {
       if (roles.contains(role)) {
         chain = chain.compose(x -> deploy(role, conf));
       }
     }
     return chain;
+  }
+
+  /**
+   * Two view sources in one cluster would both publish on views.* and answer snapshots in turn, and
+   * every web replica would keep resetting: refuse to start a second one. A source that died
+   * without leaving does not answer, so it does not stand in the way of its replacement.
+   */
+  private Future<Void> onlyViewSourceInTheCluster() {
+    if (!vertx.isClustered()) {
+      return Future.succeededFuture();
+    }
+    DeliveryOptions ask = new DeliveryOptions().setSendTimeout(OTHER_SOURCE_TIMEOUT_MILLIS);
+    return vertx.eventBus().request(Addresses.STATUS_VIEWS, null, ask).transform(ar -> {
+      boolean answered = ar.succeeded()
+        || ar.cause() instanceof ReplyException && ((ReplyException) ar.cause()).failureType() == ReplyFailure.RECIPIENT_FAILURE;
+      if (!answered) {
+        return Future.succeededFuture(); // nobody there (or nobody alive)
+      }
+      Object status = ar.succeeded() ? ar.result().body() : ar.cause().getMessage();
+      String detail = status instanceof JsonObject ? ((JsonObject) status).getString("detail", "") : String.valueOf(status);
+      return Future.failedFuture("another view source already runs in this cluster (it says: " + detail
+        + "); run the views role on one node of a cluster");
+    });
   }
 
   private Future<String> deploy(String role, JsonObject conf) {

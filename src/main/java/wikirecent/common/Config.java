@@ -58,6 +58,16 @@ public final class Config {
   /** How long /health and /metrics wait for a part's status answer. */
   public static final String WEB_STATUS_TIMEOUT_MILLIS = "web.statusTimeoutMillis";
 
+  // cluster (only with the launcher's -cluster): see conf/cluster.xml and wikirecent.cluster.Cluster
+  /** Nodes join only a cluster of the same name, so two clusters on one network stay apart. */
+  public static final String CLUSTER_NAME = "cluster.name";
+  /** Where to look for the other nodes: comma-separated {@code host[:port]} (Hazelcast's TCP/IP join; no multicast). */
+  public static final String CLUSTER_MEMBERS = "cluster.members";
+  /** The address this node binds and advertises, for Hazelcast and the event bus alike; {@code auto}: a non-loopback interface. */
+  public static final String CLUSTER_HOST = "cluster.host";
+  /** Hazelcast's port; the next free one is taken when it is in use (several nodes on one host). */
+  public static final String CLUSTER_PORT = "cluster.port";
+
   public static final String FILE_NAME = "recentchanges";
 
   private final JsonObject json;

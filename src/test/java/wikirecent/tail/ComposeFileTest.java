@@ -7,8 +7,11 @@ import wikirecent.common.Config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,7 +27,7 @@ class ComposeFileTest {
   @Test
   void theFileSourceTheVolumesAndTheDataDirAgree() throws IOException {
     Map<String, String> services = services(Files.readString(Path.of("docker-compose.yml")));
-    assertThat(services).containsKeys("stream", "materialized", "app", "cli", "replay");
+    assertThat(services).containsKeys("stream", "materialized", "app", "web", "cli", "replay");
 
     Matcher source = Pattern.compile("FROM FILE '([^']+)'").matcher(SqlScript.load("/sql/views.sql").get(0));
     assertThat(source.find()).isTrue();
@@ -44,6 +47,37 @@ class ComposeFileTest {
     assertThat(options.getHost()).isEqualTo("materialized");
     assertThat(options.getPort()).isEqualTo(6875);
     assertThat(services.get("materialized")).contains("\"6875:6875\"");
+  }
+
+  @Test
+  void theWikirecentServicesFormOneClusterAndWebReplicasJoinIt() throws IOException {
+    Map<String, String> services = services(Files.readString(Path.of("docker-compose.yml")));
+    List<String> clustered = List.of("stream", "app", "web");
+    Set<String> names = new HashSet<>();
+    for (String name : clustered) {
+      String service = services.get(name);
+      assertThat(service).as(name).isNotNull().contains("image: wikirecent:latest", "command: [\"-cluster\"]");
+      Matcher members = Pattern.compile("WIKIRECENT_CLUSTER_MEMBERS: (\\S+)").matcher(service);
+      assertThat(members.find()).as(name + " lists the members").isTrue();
+      for (String member : members.group(1).split(",")) {
+        // a member is a service that always runs (no profile) and joins the cluster
+        assertThat(clustered).as(name + "'s member " + member).contains(member);
+        assertThat(services.get(member)).as(member).doesNotContain("profiles:");
+      }
+      Matcher cluster = Pattern.compile("WIKIRECENT_CLUSTER_NAME: (\\S+)").matcher(service);
+      names.add(cluster.find() ? cluster.group(1) : Config.of(Config.load(null, Map.of())).string(Config.CLUSTER_NAME));
+    }
+    assertThat(names).as("one cluster name").hasSize(1);
+    // single services advertise their own service name; replicas share one, so each takes its own address
+    assertThat(services.get("stream")).contains("WIKIRECENT_CLUSTER_HOST: stream");
+    assertThat(services.get("app")).contains("WIKIRECENT_CLUSTER_HOST: app");
+    String web = services.get("web");
+    assertThat(web).contains("WIKIRECENT_CLUSTER_HOST: auto", "WIKIRECENT_ROLES: web", "profiles: [\"web\"]");
+    Matcher ports = Pattern.compile("- \"(\\d+)-(\\d+):(\\d+)\"").matcher(web);
+    assertThat(ports.find()).as("web replicas take host ports from a range").isTrue();
+    int http = Config.of(Config.load(null, Map.of())).integer(Config.HTTP_PORT);
+    assertThat(Integer.parseInt(ports.group(3))).isEqualTo(http);
+    assertThat(Integer.parseInt(ports.group(1))).as("the range leaves app's port alone").isGreaterThan(http);
   }
 
   // The text of each service under "services:" (two-space indented names), enough for this file.
