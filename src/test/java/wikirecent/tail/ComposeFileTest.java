@@ -3,6 +3,7 @@ package wikirecent.tail;
 import io.vertx.pgclient.PgConnectOptions;
 import org.junit.jupiter.api.Test;
 import wikirecent.common.Config;
+import wikirecent.replay.ReplayServer;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -78,6 +79,17 @@ class ComposeFileTest {
     int http = Config.of(Config.load(null, Map.of())).integer(Config.HTTP_PORT);
     assertThat(Integer.parseInt(ports.group(3))).isEqualTo(http);
     assertThat(Integer.parseInt(ports.group(1))).as("the range leaves app's port alone").isGreaterThan(http);
+  }
+
+  @Test
+  void theOfflineReplayIsReachableFromTheOtherContainersAtTheUrlTheFileGives() throws IOException {
+    String compose = Files.readString(Path.of("docker-compose.yml"));
+    String replay = services(compose).get("replay");
+    Matcher port = Pattern.compile("\"--port\", \"(\\d+)\"").matcher(replay);
+    assertThat(port.find()).as("the replay service names its port").isTrue();
+    assertThat(replay).contains("\"--host\", \"0.0.0.0\"", "- \"" + port.group(1) + "\"");
+    // The URL the comment tells users to give stream is where the replay serves.
+    assertThat(compose).contains("WIKIRECENT_STREAM_URL=http://replay:" + port.group(1) + ReplayServer.PATH + " ");
   }
 
   // The text of each service under "services:" (two-space indented names), enough for this file.
