@@ -21,6 +21,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -53,11 +55,14 @@ class ReplayServerTest {
     return ReplayServer.start(vertx, options.port(0)).await();
   }
 
-  /** GETs the feed and collects the body until the server ends it (or drops it: then what came). */
+  /**
+   * GETs the feed and collects the body until the server ends it (or drops it: then what came).
+   * Runs on an event loop, so the response's handlers are set before any of its body is read.
+   */
   private static Received get(Vertx vertx, ReplayServer server, String path, String lastEventId) {
     HttpClient client = vertx.createHttpClient();
     Promise<Received> done = Promise.promise();
-    client.request(HttpMethod.GET, server.port(), "127.0.0.1", path)
+    vertx.getOrCreateContext().runOnContext(x -> client.request(HttpMethod.GET, server.port(), "127.0.0.1", path)
       .compose(req -> {
         if (lastEventId != null) {
           req.putHeader("Last-Event-ID", lastEventId);
@@ -70,8 +75,12 @@ class ReplayServerTest {
         resp.endHandler(v -> done.tryComplete(new Received(resp, body.toString(StandardCharsets.UTF_8), false)));
         resp.exceptionHandler(e -> done.tryComplete(new Received(resp, body.toString(StandardCharsets.UTF_8), true)));
       })
-      .onFailure(done::tryFail);
-    return done.future().await();
+      .onFailure(done::tryFail));
+    try {
+      return done.future().await(30, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError("no whole response from the replay server within 30 s", e);
+    }
   }
 
   record Received(HttpClientResponse response, String body, boolean dropped) {
