@@ -29,7 +29,7 @@ final class BenchOptions {
     "  --verbose               keep the parts' INFO logs (default: warnings only)",
     "  --throughput-events N   events in the synthetic file (default 600k, quick 50k)",
     "  --latency-rates LIST    events/s (default 50,1000,10000)",
-    "  --latency-clients N     WebSocket clients on /api/stream/counter (default 1000, quick 100)",
+    "  --latency-clients LIST  WebSocket clients on /api/stream/counter (default 1000,100; quick 100)",
     "  --latency-seconds N     measured seconds per rate, after 3 s of warm-up (default 15, quick 4)",
     "  --fanout-clients LIST   concurrent clients (default 1000,5000,10000; quick 200,1000)",
     "  --fanout-transports L   websocket,sockjs (default both)",
@@ -50,7 +50,7 @@ final class BenchOptions {
   Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
   long throughputEvents;
   List<Long> latencyRates;
-  int latencyClients;
+  List<Long> latencyClients;
   int latencySeconds;
   List<Long> fanoutClients;
   List<String> fanoutTransports;
@@ -96,7 +96,7 @@ final class BenchOptions {
     o.throughputEvents = given.containsKey("--throughput-events") ? count(given.get("--throughput-events"), "--throughput-events")
       : q ? 50_000 : 600_000;
     o.latencyRates = list(given, "--latency-rates", "50,1000,10000", false);
-    o.latencyClients = (int) countOr(given, "--latency-clients", q ? 100 : 1000);
+    o.latencyClients = list(given, "--latency-clients", q ? "100" : "1000,100", false);
     o.latencySeconds = (int) positive(given, "--latency-seconds", q ? 4 : 15);
     o.fanoutClients = list(given, "--fanout-clients", q ? "200,1000" : "1000,5000,10000", false);
     o.fanoutTransports = new ArrayList<>();
@@ -121,10 +121,6 @@ final class BenchOptions {
 
   private static long positive(Map<String, String> given, String option, long dflt) {
     return given.containsKey(option) ? count(given.get(option), option) : dflt;
-  }
-
-  private static long countOr(Map<String, String> given, String option, long dflt) {
-    return positive(given, option, dflt);
   }
 
   private static List<Long> list(Map<String, String> given, String option, String dflt, boolean bytes) {

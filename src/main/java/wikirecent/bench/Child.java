@@ -56,6 +56,9 @@ final class Child implements AutoCloseable {
       cmd.add("-cp");
       cmd.add(System.getProperty("java.class.path"));
       cmd.add("wikirecent.Main");
+      if (args.isEmpty() || args.get(0).startsWith("-")) {
+        cmd.add("wikirecent.MainVerticle"); // the app: outside the jar no manifest names the main verticle
+      }
     }
     cmd.addAll(args);
     return cmd;

@@ -32,6 +32,7 @@ final class ClientMode {
   private int clients = 100;
   private int warmupSeconds = 3;
   private int seconds = 10;
+  private boolean waitStart;
 
   private ClientMode() {
   }
@@ -52,6 +53,7 @@ final class ClientMode {
           case "--clients" -> m.clients = Integer.parseInt(v);
           case "--warmup" -> m.warmupSeconds = Integer.parseInt(v);
           case "--seconds" -> m.seconds = Integer.parseInt(v);
+          case "--wait-start" -> m.waitStart = Boolean.parseBoolean(v);
           default -> throw new IllegalArgumentException("unknown option " + args[i]);
         }
       }
@@ -61,7 +63,7 @@ final class ClientMode {
     } catch (IllegalArgumentException e) {
       System.err.println("bench client: " + e.getMessage());
       System.err.println("usage (internal, started by bench fanout): bench client --port N [--host H] [--transport websocket|sockjs]"
-        + " [--view counter] [--clients N] [--warmup S] [--seconds S]");
+        + " [--view counter] [--clients N] [--warmup S] [--seconds S] [--wait-start true]");
       return 2;
     }
     try {
@@ -105,6 +107,10 @@ final class ClientMode {
     double connectSeconds = (System.nanoTime() - t0) / 1e9;
     System.out.printf("CONNECTED %d %.2f%n", clients, connectSeconds);
     System.out.flush();
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    if (waitStart) {
+      in.readLine(); // the parent starts the feed, then says so
+    }
     Thread.sleep(warmupSeconds * 1000L);
     int closedBefore = load.closedCount();
     long w0 = System.nanoTime();
@@ -138,9 +144,7 @@ final class ClientMode {
     System.out.println("RESULT " + result.encode());
     System.out.flush();
     // Stay connected until told (or until the parent goes away).
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
-      in.readLine();
-    }
+    in.readLine();
     load.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * 3. Fan-out. Per case, a fresh server process (the real jar, roles {@code ingest,views,web}) follows
@@ -49,13 +51,11 @@ final class FanOutScenario {
     boolean jcmd = jcmdAvailable();
     Vertx upstream = Vertx.vertx();
     try {
-      ReplayServer replay = Parts.await(ReplayServer.start(upstream, new ReplayOptions().port(0).rate(o.liveRate).loop(true)),
-        Duration.ofMinutes(1));
       for (String transport : o.fanoutTransports) {
         for (long n : o.fanoutClients) {
           Path dir = Files.createTempDirectory(tmp, transport + n);
           try {
-            measure(t, replay.url(), StreamClients.Transport.of(transport), (int) n, o.fanoutSeconds, jcmd, dir);
+            measure(t, upstream, o.liveRate, StreamClients.Transport.of(transport), (int) n, o.fanoutSeconds, jcmd, dir);
           } finally {
             Parts.deleteTree(dir);
           }
@@ -68,12 +68,13 @@ final class FanOutScenario {
       + " batch per append, so the counter changes ~%.0f times a second", o.liveRate, o.liveRate));
     t.note("websocket: /api/stream/counter; sockjs: /eventbus/<server>/<session>/websocket (SockJS framing o / a[...] / h),"
       + " registering on views.counter and asking for the snapshot as the dashboard does");
+    t.note("the clients connect while the server is idle (connect s); the feed starts once all are connected");
     t.note("one run per case, " + o.fanoutSeconds + " s measured after " + WARMUP_SECONDS + " s of warm-up; latency = client wall"
       + " clock on receipt minus the batch's timestamp (the engine's wall clock in ms when it closed the batch, so up to 1 ms high);"
       + " percentiles over every (batch, client) pair");
     t.note("server: a fresh `java -jar wikirecent.jar` per case (default JVM flags); clients: one more JVM (`bench client`), so each"
       + " process stays under the 20,000 open-file limit (10k sockets each at 10k clients); both on this 2-core box, competing for it");
-    t.note((jcmd ? "heap: used heap after a full GC (jcmd <pid> GC.run, then jvm_memory_used_bytes{area=heap} from /metrics)"
+    t.note((jcmd ? "heap: used heap after a full GC (jcmd <pid> GC.run, then GC.heap_info)"
       : "heap: used heap from /metrics WITHOUT a full GC (no jcmd on this machine), so it includes garbage")
       + ", with the clients connected; per client = (with - before the clients) / N; RSS = VmRSS of the server process");
     t.note("dropped: frames the server did not send because a client's queue was full (wikirecent_web_frames_dropped_total);"
@@ -81,19 +82,25 @@ final class FanOutScenario {
     return t;
   }
 
-  private static void measure(Report.Table t, String replayUrl, StreamClients.Transport transport, int clients, int seconds,
-                              boolean jcmd, Path dir) throws Exception {
+  private static void measure(Report.Table t, Vertx upstream, double rate, StreamClients.Transport transport, int clients,
+                              int seconds, boolean jcmd, Path dir) throws Exception {
     int port = Parts.freePort();
+    int feedPort = Parts.freePort();
     Path data = Files.createDirectories(dir.resolve("data"));
+    // The feed starts only once every client is connected (a connection storm and the fan-out would fight over the
+    // web part's one event loop); until then ingest retries every half second.
     Map<String, String> env = Map.of(
       "WIKIRECENT_HTTP_PORT", String.valueOf(port),
       "WIKIRECENT_DATA_DIR", data.toString(),
-      "WIKIRECENT_STREAM_URL", replayUrl,
+      "WIKIRECENT_STREAM_URL", "http://127.0.0.1:" + feedPort + ReplayServer.PATH,
+      "WIKIRECENT_INGEST_BACKOFF_MILLIS", "200",
+      "WIKIRECENT_INGEST_BACKOFF_MAX_MILLIS", "500",
       "WIKIRECENT_ROLES", "ingest,views,web");
     String base = "http://127.0.0.1:" + port;
+    ReplayServer feed = null;
     try (Child server = Child.start("server", Child.command(List.of(), List.of()), env, dir.resolve("server.log"), false)) {
       try {
-        Parts.awaitHttp200(base + "/health", Duration.ofMinutes(2));
+        Parts.awaitHttp200(base + "/api/views/counter", Duration.ofMinutes(2));
       } catch (IllegalStateException e) {
         throw new IOException(e.getMessage() + "; server log ends:\n" + server.logTail(30), e);
       }
@@ -102,16 +109,26 @@ final class FanOutScenario {
       long rssBefore = Machine.rssBytes(server.pid());
       List<String> args = new ArrayList<>(List.of("bench", "client", "--port", String.valueOf(port), "--transport",
         transport.label(), "--view", "counter", "--clients", String.valueOf(clients), "--warmup", String.valueOf(WARMUP_SECONDS),
-        "--seconds", String.valueOf(seconds)));
+        "--seconds", String.valueOf(seconds), "--wait-start", "true"));
       try (Child client = Child.start("clients", Child.command(List.of(), args), Map.of(), dir.resolve("clients.log"), true)) {
-        client.awaitLine("CONNECTED", Duration.ofMinutes(10));
-        JsonObject r = new JsonObject(client.awaitLine("RESULT", Duration.ofSeconds(WARMUP_SECONDS + seconds + 120)));
+        double connectSeconds = Double.parseDouble(client.awaitLine("CONNECTED", Duration.ofMinutes(10)).split(" ")[1]);
+        feed = Parts.await(ReplayServer.start(upstream, new ReplayOptions().port(feedPort).rate(rate).loop(true)),
+          Duration.ofMinutes(1));
+        client.send("start");
+        JsonObject r;
+        try {
+          r = new JsonObject(client.awaitLine("RESULT", Duration.ofSeconds(WARMUP_SECONDS + seconds + 120)));
+        } catch (IOException e) {
+          throw new IOException(e.getMessage() + "\nserver log ends:\n" + server.logTail(20), e);
+        }
         long heapWith = heap(server.pid(), base, jcmd);
         long rssWith = Machine.rssBytes(server.pid());
-        long dropped = metric(Parts.httpBody(base + "/metrics"), "wikirecent_web_frames_dropped_total");
         client.send("quit");
+        client.close();
+        // Asked once the clients are gone: a saturated web event loop answers /metrics late.
+        long dropped = metric(Parts.httpBody(base + "/metrics"), "wikirecent_web_frames_dropped_total");
         double window = r.getDouble("windowSeconds");
-        t.row("transport", transport.label(), "clients", clients, "connectSeconds", r.getDouble("connectSeconds"),
+        t.row("transport", transport.label(), "clients", clients, "connectSeconds", connectSeconds,
           "batchesPerClientPerSecond", r.getDouble("batchesPerClientMedian") / window,
           "framesPerSecond", r.getDouble("framesPerSecond"),
           "p50Ms", r.getDouble("p50Ms"), "p99Ms", r.getDouble("p99Ms"), "p999Ms", r.getDouble("p999Ms"), "maxMs", r.getDouble("maxMs"),
@@ -123,15 +140,22 @@ final class FanOutScenario {
           "batchesPerClientMin", r.getLong("batchesPerClientMin"), "batchesPerClientMax", r.getLong("batchesPerClientMax"),
           "closedInWindow", r.getLong("closedInWindow"), "bytesPerSecond", r.getDouble("bytesPerSecond"));
       }
+    } finally {
+      if (feed != null) {
+        Parts.await(feed.close(), Duration.ofSeconds(30));
+      }
     }
   }
 
-  /** Used heap of the server: after a full GC when jcmd is there. */
+  /**
+   * Used heap of the server after a full GC ({@code jcmd GC.run}, then {@code GC.heap_info}: it answers even while the
+   * server's event loops are saturated); without jcmd, {@code jvm_memory_used_bytes} from /metrics, garbage included.
+   */
   private static long heap(long pid, String base, boolean jcmd) throws Exception {
     if (jcmd) {
-      Process p = new ProcessBuilder("jcmd", String.valueOf(pid), "GC.run").redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      p.waitFor(60, TimeUnit.SECONDS);
+      jcmd(pid, "GC.run");
+      Matcher m = HEAP_USED.matcher(jcmd(pid, "GC.heap_info"));
+      return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
     }
     String metrics = Parts.httpBody(base + "/metrics");
     long sum = 0;
@@ -143,6 +167,15 @@ final class FanOutScenario {
       }
     }
     return sum;
+  }
+
+  private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
+
+  private static String jcmd(long pid, String command) throws Exception {
+    Process p = new ProcessBuilder("jcmd", String.valueOf(pid), command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    p.waitFor(60, TimeUnit.SECONDS);
+    return out;
   }
 
   /** The sum of a Prometheus metric's samples (over its labels), or -1 when /metrics did not answer. */

@@ -1,5 +1,6 @@
 package wikirecent.bench;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -7,6 +8,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import wikirecent.common.Addresses;
@@ -48,6 +51,7 @@ final class StreamClients {
   }
 
   private static final int MAX_CONNECTING = 200;
+  private static final long HANDSHAKE_TIMEOUT_MILLIS = 30_000;
   private static final byte[] TIMESTAMP = "timestamp".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] INSERTED = "inserted".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SNAPSHOT = "snapshot".getBytes(StandardCharsets.US_ASCII);
@@ -63,8 +67,19 @@ final class StreamClients {
       .setConnectTimeout(60_000));
   }
 
-  /** Connects {@code count} clients, at most a few hundred handshakes at a time; fails on the first that cannot connect. */
+  /**
+   * Connects {@code count} clients, at most a few hundred handshakes at a time, spread over the event loops (client i on
+   * loop i mod loops: a connection lives on the context it was opened from). A failed connect is tried twice more; then
+   * the whole fails.
+   */
   Future<Void> connect(String host, int port, Transport transport, String view, int count, Listener listener) {
+    if (count == 0) {
+      return Future.succeededFuture();
+    }
+    Context[] loops = new Context[2 * Runtime.getRuntime().availableProcessors()];
+    for (int k = 0; k < loops.length; k++) {
+      loops[k] = ((VertxInternal) vertx).createEventLoopContext();
+    }
     Promise<Void> all = Promise.promise();
     AtomicInteger next = new AtomicInteger();
     AtomicInteger done = new AtomicInteger();
@@ -74,7 +89,9 @@ final class StreamClients {
       if (i >= count) {
         return;
       }
-      connectOne(host, port, transport, view, i, listener).onComplete(ar -> {
+      Promise<Void> one = Promise.promise();
+      loops[i % loops.length].runOnContext(v -> connectWithRetries(host, port, transport, view, i, listener, 3).onComplete(one));
+      one.future().onComplete(ar -> {
         if (ar.failed()) {
           all.tryFail(new IllegalStateException("client " + i + " of " + count + " could not connect: " + ar.cause(), ar.cause()));
           return;
@@ -86,20 +103,31 @@ final class StreamClients {
         }
       });
     };
-    if (count == 0) {
-      return Future.succeededFuture();
-    }
     for (int k = 0; k < Math.min(count, MAX_CONNECTING); k++) {
       launch[0].run();
     }
     return all.future();
   }
 
+  private Future<Void> connectWithRetries(String host, int port, Transport transport, String view, int index, Listener listener,
+                                          int attempts) {
+    return connectOne(host, port, transport, view, index, listener).recover(e -> {
+      if (attempts <= 1) {
+        return Future.failedFuture(e);
+      }
+      Promise<Void> later = Promise.promise();
+      vertx.setTimer(1000, t -> connectWithRetries(host, port, transport, view, index, listener, attempts - 1).onComplete(later));
+      return later.future();
+    });
+  }
+
   private Future<Void> connectOne(String host, int port, Transport transport, String view, int index, Listener listener) {
     String path = transport == Transport.WEBSOCKET
       ? "/api/stream/" + view
       : "/eventbus/" + ThreadLocalRandom.current().nextInt(1000) + "/" + UUID.randomUUID().toString().replace("-", "") + "/websocket";
-    return client.connect(port, host, path).compose(ws -> {
+    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(host).setPort(port).setURI(path)
+      .setTimeout(HANDSHAKE_TIMEOUT_MILLIS);
+    return client.connect(options).compose(ws -> {
       synchronized (sockets) {
         sockets.add(ws);
       }
@@ -109,6 +137,8 @@ final class StreamClients {
         return Future.succeededFuture();
       }
       Promise<Void> opened = Promise.promise();
+      long timer = vertx.setTimer(HANDSHAKE_TIMEOUT_MILLIS, t -> opened.tryFail("no SockJS open frame within " + HANDSHAKE_TIMEOUT_MILLIS + " ms"));
+      opened.future().onComplete(ar -> vertx.cancelTimer(timer));
       ws.handler(data -> {
         if (data.length() == 1 && data.getByte(0) == 'o') {
           // the SockJS session is open: follow the view as the dashboard does
