@@ -12,11 +12,18 @@ import wikirecent.ingest.IngestVerticle;
 import wikirecent.web.WebVerticle;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** The real parts, deployed in this JVM the way {@code MainVerticle} deploys them. */
 final class Parts {
@@ -74,24 +81,24 @@ final class Parts {
 
   /** Deletes a directory and everything in it, best effort (temp files). */
   static void deleteTree(Path dir) {
-    if (dir == null || !java.nio.file.Files.exists(dir)) {
+    if (dir == null || !Files.exists(dir)) {
       return;
     }
-    try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException | RuntimeException e) {
       // best effort
     }
   }
 
-  private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+  private static final HttpClient HTTP = HttpClient.newBuilder()
     .connectTimeout(Duration.ofSeconds(2)).build();
 
   /** The status of a GET, or -1 when nothing answers (yet). */
   static int httpStatus(String url) {
     try {
-      java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(5)).build();
-      return HTTP.send(req, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+      HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build();
+      return HTTP.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
     } catch (IOException e) {
       return -1;
     } catch (InterruptedException e) {
@@ -103,8 +110,8 @@ final class Parts {
   /** The body of a GET, or null when nothing answers or the status is not 200. */
   static String httpBody(String url) {
     try {
-      java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(10)).build();
-      java.net.http.HttpResponse<String> r = HTTP.send(req, java.net.http.HttpResponse.BodyHandlers.ofString());
+      HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build();
+      HttpResponse<String> r = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? r.body() : null;
     } catch (IOException e) {
       return null;

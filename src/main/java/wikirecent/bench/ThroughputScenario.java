@@ -76,7 +76,7 @@ final class ThroughputScenario {
       t.note(String.format("synthetic file: %,d events, %,d bytes (%.0f bytes/event), 200,000 user names (5 bots take 19%%, Zipf 1.1 tail),"
         + " each with its own meta.id; generated in %.1f s", events, sourceBytes, sourceBytes / (double) events, genSeconds));
       t.note("pipeline: replay server, ingest (HTTP client, SSE parse, JSON check, append, fsync every 1 s) and engine (worker verticle,"
-        + " 1 MB steps, a published batch per step) on 2 Vert.x instances in one JVM; timed from deploying ingest to the engine's"
+        + " a step of at most 1 MB per append hint, each publishing a batch) on 2 Vert.x instances in one JVM; timed from deploying ingest to the engine's"
         + " counter batch reaching the event count");
       t.note("ceiling: one thread reads the same file in 1 MB chunks and Jackson-parses every data: line to its end, nothing else;"
         + " ratio = pipeline/ceiling within a run, the median row is the median of each column (ratio: of the per-run ratios)");
