@@ -141,7 +141,7 @@ public final class EngineBench {
     }
   }
 
-  private record Result(long lines, long nanos, long batches) {
+  record Result(long lines, long nanos, long batches) {
     double perSecond() {
       return lines * 1e9 / nanos;
     }
@@ -149,8 +149,15 @@ public final class EngineBench {
 
   private long catchUpLines;
 
-  /** Reads the file in chunks and parses every data line to its end with Jackson; nothing else. */
   private Result bareParse() throws IOException {
+    return bareParse(file, batchBytes);
+  }
+
+  /**
+   * The ceiling: reads the file in chunks and parses every data line to its end with Jackson; nothing else.
+   * The throughput scenario runs it next to the pipeline.
+   */
+  static Result bareParse(Path file, int batchBytes) throws IOException {
     JsonFactory factory = EventParser.factory();
     long t0 = System.nanoTime();
     long lines = 0;

@@ -16,12 +16,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.UUID;
 
 /**
  * Builds a large {@code recentchanges} file from the bundled sample's events, with a realistic
  * spread of user names: a few bots with huge counts, then a Zipf-like tail (exponent 1.1) over
  * many distinct names in several scripts, anonymous IPs and temporary accounts, and a few events
- * without a user (redacted). Deterministic for a given seed.
+ * without a user (redacted). Every event gets its own {@code meta.id}. Deterministic for a given seed.
  */
 public final class LargeFileGenerator {
 
@@ -32,11 +33,13 @@ public final class LargeFileGenerator {
 
   private final ObjectMapper mapper = new ObjectMapper();
   private final Random random;
+  private final long seed;
   private final String[] names;
   private final double[] cumulative;
 
   public LargeFileGenerator(int users, long seed) {
     this.random = new Random(seed);
+    this.seed = seed;
     this.names = new String[users];
     this.cumulative = new double[users];
     double sum = 0;
@@ -65,7 +68,8 @@ public final class LargeFileGenerator {
     }
   }
 
-  private String pickUser() {
+  /** The next event's user (null: an event without one), from the bots-then-Zipf spread. */
+  public String nextUser() {
     double r = random.nextDouble();
     for (int i = 0; i < BOTS.length; i++) {
       if (r < BOT_SHARE[i]) {
@@ -108,26 +112,56 @@ public final class LargeFileGenerator {
 
   /** Writes {@code events} records made from the sample's events to {@code out} (via a temp file, then renamed). */
   public void write(Path out, long events, List<String> sample) throws IOException {
+    write(out, events, Long.MAX_VALUE, sample);
+  }
+
+  /**
+   * Writes records until the file holds at least {@code bytes} (or {@code maxEvents} records); returns how many
+   * records it wrote.
+   */
+  public long writeBytes(Path out, long bytes, List<String> sample) throws IOException {
+    return write(out, Long.MAX_VALUE, bytes, sample);
+  }
+
+  /**
+   * Each event is a sample event with another user and its own {@code meta.id} (so ingest, which drops a
+   * meta.id it has already written, takes every one of them); canary events of the sample are left out.
+   */
+  private long write(Path out, long maxEvents, long maxBytes, List<String> sample) throws IOException {
     List<ObjectNode> templates = new ArrayList<>();
     for (String line : sample) {
-      templates.add((ObjectNode) mapper.readTree(line));
+      ObjectNode event = (ObjectNode) mapper.readTree(line);
+      if (!"canary".equals(event.path("meta").path("domain").asText())) {
+        templates.add(event);
+      }
+    }
+    if (templates.isEmpty()) {
+      throw new IOException("the sample holds no events to build from");
     }
     Files.createDirectories(out.toAbsolutePath().getParent());
     Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+    long written = 0;
+    long i = 0;
     try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-      for (long i = 0; i < events; i++) {
+      for (; i < maxEvents && written < maxBytes; i++) {
         ObjectNode event = templates.get((int) (i % templates.size()));
-        String user = pickUser();
+        String user = nextUser();
         if (user == null) {
           event.remove("user");
         } else {
           event.put("user", user);
         }
+        if (event.get("meta") instanceof ObjectNode meta) {
+          meta.put("id", new UUID(0x5EED_0000_0000_0000L ^ seed, i).toString());
+        }
         String id = "[{\"topic\":\"eqiad.mediawiki.recentchange\",\"partition\":0,\"offset\":" + (1_000_000_000L + i) + "}]";
-        os.write(RecordFormat.record(id, mapper.writeValueAsString(event)));
+        byte[] record = RecordFormat.record(id, mapper.writeValueAsString(event));
+        os.write(record);
+        written += record.length;
       }
     }
     Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return i;
   }
 
   /** A distinct, realistic name for the heap measurement. */

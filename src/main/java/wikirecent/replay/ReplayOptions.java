@@ -39,6 +39,13 @@ public final class ReplayOptions {
   private boolean crlf;
   private long heartbeatSeconds = 15;
   private boolean help;
+  private WriteListener writeListener;
+
+  /** Told, on the server's event loop, just before a connection writes events {@code [first, end)} to its response. */
+  @FunctionalInterface
+  public interface WriteListener {
+    void writing(long first, long end);
+  }
 
   /** Parses command-line arguments; IllegalArgumentException with a readable message on a bad one. */
   public static ReplayOptions parse(String[] args) {
@@ -189,5 +196,15 @@ public final class ReplayOptions {
 
   public boolean help() {
     return help;
+  }
+
+  /** The write listener, or null. Not a command-line option: benchmarks use it to time each event's send. */
+  public WriteListener writeListener() {
+    return writeListener;
+  }
+
+  public ReplayOptions writeListener(WriteListener writeListener) {
+    this.writeListener = writeListener;
+    return this;
   }
 }

@@ -188,6 +188,7 @@ public final class ReplayServer {
     private void pump() {
       while (!done && !response.writeQueueFull()) {
         Buffer chunk = Buffer.buffer(CHUNK_BYTES + 2048);
+        long first = next;
         while (chunk.length() < CHUNK_BYTES && hasMore() && !cutDue() && (options.rate() == 0 || tokens >= 1)) {
           chunk.appendBytes(feed.frame(next, options.crlf()));
           next++;
@@ -195,6 +196,9 @@ public final class ReplayServer {
           tokens--;
         }
         if (chunk.length() > 0) {
+          if (options.writeListener() != null) {
+            options.writeListener().writing(first, next);
+          }
           response.write(chunk);
         }
         if (cutDue()) {

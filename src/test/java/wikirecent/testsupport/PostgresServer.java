@@ -3,26 +3,15 @@ package wikirecent.testsupport;
 import io.vertx.pgclient.PgConnectOptions;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
+import wikirecent.bench.Postgres;
 
-import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.UserPrincipalLookupService;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
- * A throwaway PostgreSQL server for tests: {@code initdb} into a temp dir, {@code pg_ctl start} on a
- * free loopback port (trust auth, user and database {@code postgres}, UTF8, C locale, no fsync),
- * {@link #close()} stops it and deletes the dir. Needs {@code initdb}, {@code pg_ctl} and
- * {@code postgres} on the PATH; as root they run as the {@code postgres} OS user (the server
- * refuses root).
+ * A throwaway PostgreSQL server for tests: the benchmark's {@link Postgres} launcher (initdb into a
+ * temp dir, free loopback port, trust auth, C locale, no fsync, deleted on close), plus the
+ * tests' rule for a missing tool.
  * <pre>
  * try (PostgresServer pg = PostgresServer.startOrSkip()) {
  *   PgConnection c = PgConnection.connect(vertx, pg.connectOptions()).await();
@@ -31,20 +20,10 @@ import java.util.stream.Stream;
  */
 public final class PostgresServer implements AutoCloseable {
 
-  private static final List<String> BINARIES = List.of("initdb", "pg_ctl", "postgres");
-  private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
+  private final Postgres server;
 
-  private final Path dir;
-  private final Path data;
-  private final int port;
-  private final Thread shutdownHook;
-  private boolean stopped;
-
-  private PostgresServer(Path dir, int port) {
-    this.dir = dir;
-    this.data = dir.resolve("data");
-    this.port = port;
-    this.shutdownHook = new Thread(this::stopQuietly, "postgres-test-server-stop");
+  private PostgresServer(Postgres server) {
+    this.server = server;
   }
 
   /**
@@ -52,7 +31,7 @@ public final class PostgresServer implements AutoCloseable {
    * aborts the calling test (skipped, with the reason).
    */
   public static PostgresServer startOrSkip() {
-    List<String> missing = missingBinaries();
+    List<String> missing = Postgres.missingBinaries();
     if (!missing.isEmpty()) {
       String why = "PostgreSQL binaries not on the PATH: " + String.join(", ", missing)
         + " (install PostgreSQL 15 server binaries to run this test)";
@@ -61,168 +40,44 @@ public final class PostgresServer implements AutoCloseable {
       }
       Assumptions.abort(why);
     }
-    return start();
+    return new PostgresServer(Postgres.start());
   }
 
   /** True if the binaries are on the PATH. */
   public static boolean available() {
-    return missingBinaries().isEmpty();
-  }
-
-  private static List<String> missingBinaries() {
-    List<String> missing = new ArrayList<>();
-    for (String b : BINARIES) {
-      if (onPath(b) == null) {
-        missing.add(b);
-      }
-    }
-    return missing;
-  }
-
-  private static Path onPath(String binary) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return null;
-    }
-    for (String d : path.split(File.pathSeparator)) {
-      Path p = Path.of(d, binary);
-      if (Files.isExecutable(p)) {
-        return p;
-      }
-    }
-    return null;
-  }
-
-  private static PostgresServer start() {
-    IOException last = null;
-    for (int attempt = 0; attempt < 3; attempt++) {
-      Path dir = null;
-      try {
-        dir = Files.createTempDirectory("wikirecent-pg");
-        if (ROOT) {
-          UserPrincipalLookupService users = dir.getFileSystem().getUserPrincipalLookupService();
-          Files.setOwner(dir, users.lookupPrincipalByName("postgres"));
-        }
-        PostgresServer server = new PostgresServer(dir, freePort());
-        server.initAndStart();
-        return server;
-      } catch (IOException e) {
-        last = e;
-        if (dir != null) {
-          deleteTree(dir);
-        }
-      }
-    }
-    throw new IllegalStateException("could not start a test PostgreSQL server", last);
-  }
-
-  private void initAndStart() throws IOException {
-    run(60, "initdb", "-D", data.toString(), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync");
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
-    run(60, "pg_ctl", "-D", data.toString(), "-l", dir.resolve("server.log").toString(), "-w", "-t", "60", "-o",
-      "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-        + " -c full_page_writes=off -c max_connections=20 -c shared_buffers=16MB", "start");
+    return Postgres.available();
   }
 
   public int port() {
-    return port;
+    return server.port();
   }
 
   public String host() {
-    return "127.0.0.1";
+    return server.host();
   }
 
   /** Options for the Vert.x PostgreSQL client: user and database {@code postgres}, no password. */
   public PgConnectOptions connectOptions() {
-    return new PgConnectOptions().setHost(host()).setPort(port).setUser("postgres").setDatabase("postgres");
+    return server.connectOptions();
   }
 
   /** {@code postgresql://postgres@127.0.0.1:<port>/postgres}. */
   public String uri() {
-    return "postgresql://postgres@" + host() + ":" + port + "/postgres";
+    return server.uri();
   }
 
   /** Runs SQL with {@code psql -At} (needs psql on the PATH); returns its output. */
   public String psql(String sql) throws IOException {
-    return exec(60, List.of("psql", "-h", host(), "-p", String.valueOf(port), "-U", "postgres", "-d", "postgres",
-      "-At", "-v", "ON_ERROR_STOP=1", "-c", sql));
+    return server.psql(sql);
   }
 
   /** The server's log, for failure messages. */
   public String log() {
-    try {
-      return Files.readString(dir.resolve("server.log"));
-    } catch (IOException e) {
-      return "(no server log: " + e + ")";
-    }
+    return server.log();
   }
 
   @Override
   public void close() {
-    stopQuietly();
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // the JVM is already shutting down
-    }
-  }
-
-  private synchronized void stopQuietly() {
-    if (stopped) {
-      return;
-    }
-    stopped = true;
-    try {
-      run(60, "pg_ctl", "-D", data.toString(), "-m", "immediate", "-w", "stop");
-    } catch (IOException e) {
-      System.err.println("stopping the test PostgreSQL server: " + e.getMessage());
-    }
-    deleteTree(dir);
-  }
-
-  private void run(int timeoutSeconds, String... command) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    if (ROOT) {
-      cmd.addAll(List.of("runuser", "-u", "postgres", "--"));
-    }
-    cmd.addAll(List.of(command));
-    exec(timeoutSeconds, cmd);
-  }
-
-  private String exec(int timeoutSeconds, List<String> cmd) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(dir.toFile());
-    File out = Files.createTempFile("wikirecent-pg-cmd", ".out").toFile();
-    pb.redirectOutput(out);
-    try {
-      Process p = pb.start();
-      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException(String.join(" ", cmd) + " did not finish in " + timeoutSeconds + " s");
-      }
-      String output = Files.readString(out.toPath(), StandardCharsets.UTF_8);
-      if (p.exitValue() != 0) {
-        throw new IOException(String.join(" ", cmd) + " exited with " + p.exitValue() + ":\n" + output);
-      }
-      return output;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    } finally {
-      out.delete();
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // best effort: it is a temp dir
-    }
+    server.close();
   }
 }

@@ -1,0 +1,177 @@
+package wikirecent.bench;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A child JVM running this very build: {@code java -jar <this jar> ...} when we run from the jar,
+ * {@code java -cp <our class path> wikirecent.Main ...} otherwise (tests). Its output goes to a log
+ * file; with {@code pipeStdout} its stdout lines are read instead (the client mode reports there).
+ * Children still running when the JVM exits are killed.
+ */
+final class Child implements AutoCloseable {
+
+  private static final Set<Child> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(c -> c.process.destroyForcibly()), "bench-children-stop"));
+  }
+
+  private final String name;
+  private final Process process;
+  private final Path log;
+  private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+
+  private Child(String name, Process process, Path log) {
+    this.name = name;
+    this.process = process;
+    this.log = log;
+  }
+
+  /** The command that runs {@code wikirecent.Main} with {@code args} in a new JVM with {@code jvmArgs}. */
+  static List<String> command(List<String> jvmArgs, List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmArgs);
+    Path jar = ownJar();
+    if (jar != null) {
+      cmd.add("-jar");
+      cmd.add(jar.toString());
+    } else {
+      cmd.add("-cp");
+      cmd.add(System.getProperty("java.class.path"));
+      cmd.add("wikirecent.Main");
+      if (args.isEmpty() || args.get(0).startsWith("-")) {
+        cmd.add("wikirecent.MainVerticle"); // the app: outside the jar no manifest names the main verticle
+      }
+    }
+    cmd.addAll(args);
+    return cmd;
+  }
+
+  /** The jar this class was loaded from, or null when it comes from a directory (tests, IDE). */
+  static Path ownJar() {
+    try {
+      Path p = Path.of(Child.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return Files.isRegularFile(p) && p.toString().endsWith(".jar") ? p : null;
+    } catch (URISyntaxException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  static Child start(String name, List<String> command, Map<String, String> env, Path log, boolean pipeStdout) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().putAll(env);
+    File logFile = log.toFile();
+    if (pipeStdout) {
+      pb.redirectError(logFile);
+    } else {
+      pb.redirectErrorStream(true).redirectOutput(logFile);
+    }
+    Child c = new Child(name, pb.start(), log);
+    LIVE.add(c);
+    if (pipeStdout) {
+      Thread reader = new Thread(() -> {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(c.process.getInputStream(), StandardCharsets.UTF_8))) {
+          String line;
+          while ((line = r.readLine()) != null) {
+            c.lines.add(line);
+          }
+        } catch (IOException e) {
+          // the child went away
+        }
+      }, name + "-stdout");
+      reader.setDaemon(true);
+      reader.start();
+    }
+    return c;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean alive() {
+    return process.isAlive();
+  }
+
+  /** The next stdout line starting with {@code prefix} (other lines are skipped), or an exception after the timeout. */
+  String awaitLine(String prefix, Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      while (true) {
+        long left = deadline - System.nanoTime();
+        String line = lines.poll(Math.max(1, Math.min(left, 200_000_000L)), TimeUnit.NANOSECONDS);
+        if (line != null && line.startsWith(prefix)) {
+          return line.substring(prefix.length()).trim();
+        }
+        if (line == null && !process.isAlive() && lines.isEmpty()) {
+          throw new IOException(name + " exited with " + process.exitValue() + " before saying '" + prefix + "'; its log ends:\n" + logTail(20));
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IOException(name + " did not say '" + prefix + "' within " + timeout.toSeconds() + " s; its log ends:\n" + logTail(20));
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  /** Writes a line to the child's stdin. */
+  void send(String line) throws IOException {
+    OutputStream in = process.getOutputStream();
+    in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    in.flush();
+  }
+
+  String logTail(int n) {
+    try {
+      List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - n), all.size()));
+    } catch (IOException | RuntimeException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  Path log() {
+    return log;
+  }
+
+  /** SIGTERM (a clean stop: the app's shutdown hooks run), then a kill if it has not exited in time. */
+  void stop(Duration grace) {
+    process.destroy();
+    try {
+      if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+    LIVE.remove(this);
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      stop(Duration.ofSeconds(30));
+    }
+    LIVE.remove(this);
+  }
+}

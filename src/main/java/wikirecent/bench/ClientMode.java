@@ -1,0 +1,151 @@
+package wikirecent.bench;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * {@code bench client ...}: the client side of the fan-out scenario, in its own JVM so the server's
+ * heap and RSS are the server's alone. Connects the clients, says {@code CONNECTED}, warms up,
+ * measures for a window, says {@code RESULT <json>}, then keeps the clients connected until a line
+ * (or end of input) arrives on stdin, so the parent can weigh the server with them still there.
+ * Delivery latency is this machine's wall clock on receipt minus the batch's timestamp (the
+ * engine's wall clock, in ms, when it closed the batch).
+ */
+final class ClientMode {
+
+  private String host = "127.0.0.1";
+  private int port;
+  private StreamClients.Transport transport = StreamClients.Transport.WEBSOCKET;
+  private String view = "counter";
+  private int clients = 100;
+  private int warmupSeconds = 3;
+  private int seconds = 10;
+  private boolean waitStart;
+
+  private ClientMode() {
+  }
+
+  static int main(String[] args) {
+    ClientMode m = new ClientMode();
+    try {
+      for (int i = 0; i < args.length; i += 2) {
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException(args[i] + " needs a value");
+        }
+        String v = args[i + 1];
+        switch (args[i]) {
+          case "--host" -> m.host = v;
+          case "--port" -> m.port = Integer.parseInt(v);
+          case "--transport" -> m.transport = StreamClients.Transport.of(v);
+          case "--view" -> m.view = v;
+          case "--clients" -> m.clients = Integer.parseInt(v);
+          case "--warmup" -> m.warmupSeconds = Integer.parseInt(v);
+          case "--seconds" -> m.seconds = Integer.parseInt(v);
+          case "--wait-start" -> m.waitStart = Boolean.parseBoolean(v);
+          default -> throw new IllegalArgumentException("unknown option " + args[i]);
+        }
+      }
+      if (m.port <= 0) {
+        throw new IllegalArgumentException("--port is required");
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println("bench client: " + e.getMessage());
+      System.err.println("usage (internal, started by bench fanout): bench client --port N [--host H] [--transport websocket|sockjs]"
+        + " [--view counter] [--clients N] [--warmup S] [--seconds S] [--wait-start true]");
+      return 2;
+    }
+    try {
+      m.run();
+      return 0;
+    } catch (Exception e) {
+      System.err.println("bench client failed: " + e);
+      e.printStackTrace();
+      return 1;
+    }
+  }
+
+  private volatile boolean recording;
+
+  private void run() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    StreamClients load = new StreamClients(vertx, clients);
+    Histogram latency = new ConcurrentHistogram(1, 600_000_000L, 3);
+    LongAdder batches = new LongAdder();
+    LongAdder bytes = new LongAdder();
+    LongAdder snapshots = new LongAdder();
+    AtomicLongArray perClient = new AtomicLongArray(clients);
+    Instant wallBase = Instant.now();
+    long nanoBase = System.nanoTime();
+    long wallBaseMicros = wallBase.getEpochSecond() * 1_000_000 + wallBase.getNano() / 1000;
+    long t0 = System.nanoTime();
+    load.connect(host, port, transport, view, clients, (client, ts, count, snapshot, size, nanos) -> {
+      if (!recording) {
+        return;
+      }
+      bytes.add(size);
+      if (snapshot) {
+        snapshots.increment(); // a client that fell behind is re-synced with a snapshot
+        return;
+      }
+      batches.increment();
+      perClient.incrementAndGet(client);
+      long nowMicros = wallBaseMicros + (nanos - nanoBase) / 1000;
+      latency.recordValue(Stats.clampMicros(nowMicros - ts * 1000));
+    }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
+    double connectSeconds = (System.nanoTime() - t0) / 1e9;
+    System.out.printf("CONNECTED %d %.2f%n", clients, connectSeconds);
+    System.out.flush();
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    if (waitStart) {
+      in.readLine(); // the parent starts the feed, then says so
+    }
+    Thread.sleep(warmupSeconds * 1000L);
+    int closedBefore = load.closedCount();
+    long w0 = System.nanoTime();
+    recording = true;
+    Thread.sleep(seconds * 1000L);
+    recording = false;
+    double window = (System.nanoTime() - w0) / 1e9;
+    Thread.sleep(100); // let the handlers in flight finish before reading the histogram
+    List<Long> counts = new ArrayList<>();
+    for (int i = 0; i < clients; i++) {
+      counts.add(perClient.get(i));
+    }
+    long total = batches.sum();
+    JsonObject result = new JsonObject()
+      .put("transport", transport.label())
+      .put("clients", clients)
+      .put("connectSeconds", connectSeconds)
+      .put("windowSeconds", window)
+      .put("batchesReceived", total)
+      .put("framesPerSecond", (total + snapshots.sum()) / window)
+      .put("bytesPerSecond", bytes.sum() / window)
+      .put("batchesPerClientMin", (long) Stats.min(counts))
+      .put("batchesPerClientMedian", Stats.median(counts))
+      .put("batchesPerClientMax", (long) Stats.max(counts))
+      .put("snapshotsInWindow", snapshots.sum())
+      .put("closedInWindow", load.closedCount() - closedBefore)
+      .put("p50Ms", Stats.ms(latency, 50))
+      .put("p99Ms", Stats.ms(latency, 99))
+      .put("p999Ms", Stats.ms(latency, 99.9))
+      .put("maxMs", Stats.maxMs(latency));
+    System.out.println("RESULT " + result.encode());
+    System.out.flush();
+    // Stay connected until told (or until the parent goes away).
+    in.readLine();
+    load.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,136 @@
+package wikirecent.bench;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** What the benchmark ran on, and the few /proc and JVM readings the scenarios take. */
+final class Machine {
+
+  private Machine() {
+  }
+
+  static JsonObject describe() {
+    Runtime rt = Runtime.getRuntime();
+    return new JsonObject()
+      .put("cores", rt.availableProcessors())
+      .put("cpu", cpuModel())
+      .put("memoryGiB", Math.round(memTotalKb() / 1024.0 / 1024.0 * 10) / 10.0)
+      .put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
+        + " (" + System.getProperty("java.vm.vendor") + ")")
+      .put("jvmMaxHeapMiB", rt.maxMemory() >> 20)
+      .put("os", osName() + ", kernel " + System.getProperty("os.version") + " " + System.getProperty("os.arch"))
+      .put("openFilesLimit", openFilesLimit())
+      .put("loadAverageAtStart", loadAverage());
+  }
+
+  static String oneLine(JsonObject m) {
+    return String.format(Locale.ROOT, "machine: %d cores (%s), %.1f GiB memory, %s, %s; open-file limit %s; load average at start %s",
+      m.getInteger("cores"), m.getString("cpu"), m.getDouble("memoryGiB"), m.getString("jvm"), m.getString("os"),
+      m.getString("openFilesLimit"), m.getString("loadAverageAtStart"));
+  }
+
+  private static String cpuModel() {
+    for (String line : lines(Path.of("/proc/cpuinfo"))) {
+      if (line.startsWith("model name")) {
+        return line.substring(line.indexOf(':') + 1).trim();
+      }
+    }
+    return System.getProperty("os.arch");
+  }
+
+  private static long memTotalKb() {
+    for (String line : lines(Path.of("/proc/meminfo"))) {
+      if (line.startsWith("MemTotal:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return Runtime.getRuntime().maxMemory() >> 10;
+  }
+
+  private static String osName() {
+    for (String line : lines(Path.of("/etc/os-release"))) {
+      if (line.startsWith("PRETTY_NAME=")) {
+        return line.substring("PRETTY_NAME=".length()).replace("\"", "");
+      }
+    }
+    return System.getProperty("os.name");
+  }
+
+  /** "soft/hard" from /proc/self/limits, e.g. "20000/20000". */
+  static String openFilesLimit() {
+    for (String line : lines(Path.of("/proc/self/limits"))) {
+      if (line.startsWith("Max open files")) {
+        String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+        return f[0] + "/" + f[1];
+      }
+    }
+    return "unknown";
+  }
+
+  static String loadAverage() {
+    List<String> l = lines(Path.of("/proc/loadavg"));
+    if (l.isEmpty()) {
+      return "unknown";
+    }
+    String[] f = l.get(0).split(" ");
+    return f[0] + " " + f[1] + " " + f[2];
+  }
+
+  /** Resident set size of a process in bytes (VmRSS), or -1. */
+  static long rssBytes(long pid) {
+    return statusKb(pid, "VmRSS:") * 1024;
+  }
+
+  /** Peak resident set size of a process in bytes (VmHWM), or -1. */
+  static long peakRssBytes(long pid) {
+    return statusKb(pid, "VmHWM:") * 1024;
+  }
+
+  private static long statusKb(long pid, String field) {
+    for (String line : lines(Path.of("/proc", String.valueOf(pid), "status"))) {
+      if (line.startsWith(field)) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+
+  /** CPU time a process has run, in ns (first field of /proc/&lt;pid&gt;/schedstat: user and system), or -1. */
+  static long cpuNanos(long pid) {
+    List<String> l = lines(Path.of("/proc", String.valueOf(pid), "schedstat"));
+    if (l.isEmpty()) {
+      return -1;
+    }
+    return Long.parseLong(l.get(0).split(" ")[0]);
+  }
+
+  /** CPU time of this JVM's threads whose name starts with {@code prefix}, in ns (threads that ended are not counted). */
+  static long threadCpuNanos(String prefix) {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith(prefix)) {
+        long ns = mx.getThreadCpuTime(t.getId());
+        if (ns > 0) {
+          sum += ns;
+        }
+      }
+    }
+    return sum;
+  }
+
+  private static List<String> lines(Path p) {
+    try {
+      return Files.readAllLines(p);
+    } catch (IOException | RuntimeException e) {
+      return List.of();
+    }
+  }
+}

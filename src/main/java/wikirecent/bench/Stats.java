@@ -1,0 +1,52 @@
+package wikirecent.bench;
+
+import org.HdrHistogram.Histogram;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** Medians and percentiles. */
+final class Stats {
+
+  private Stats() {
+  }
+
+  static double median(List<? extends Number> xs) {
+    if (xs.isEmpty()) {
+      return Double.NaN;
+    }
+    List<Double> s = new ArrayList<>();
+    xs.forEach(x -> s.add(x.doubleValue()));
+    Collections.sort(s);
+    int n = s.size();
+    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+  }
+
+  static double min(List<? extends Number> xs) {
+    return xs.stream().mapToDouble(Number::doubleValue).min().orElse(Double.NaN);
+  }
+
+  static double max(List<? extends Number> xs) {
+    return xs.stream().mapToDouble(Number::doubleValue).max().orElse(Double.NaN);
+  }
+
+  /** A histogram of microseconds (1 µs to 10 min, 3 significant digits). */
+  static Histogram micros() {
+    return new Histogram(1, 600_000_000L, 3);
+  }
+
+  /** The percentile of a microsecond histogram, in ms; NaN when it is empty. */
+  static double ms(Histogram h, double percentile) {
+    return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1000.0;
+  }
+
+  static double maxMs(Histogram h) {
+    return h.getTotalCount() == 0 ? Double.NaN : h.getMaxValue() / 1000.0;
+  }
+
+  /** Clamps into the histogram's range (a negative value from clock granularity counts as 1 µs). */
+  static long clampMicros(long micros) {
+    return Math.max(1, Math.min(600_000_000L, micros));
+  }
+}

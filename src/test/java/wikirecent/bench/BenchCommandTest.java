@@ -1,0 +1,122 @@
+package wikirecent.bench;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Keeps the bench command from rotting: its options, the client's frame scan, and two tiny
+ * scenarios end to end (one in this JVM, one through child JVMs). No timing is asserted.
+ */
+class BenchCommandTest {
+
+  @Test
+  void quickDefaultsAndExplicitOptionsWin() {
+    BenchOptions q = BenchOptions.parse("all", new String[] {"--quick", "--runs", "2", "--json", "out/b.json", "--polling-sizes", "10k,2M"});
+    assertThat(q.quick).isTrue();
+    assertThat(q.runs).isEqualTo(2);
+    assertThat(q.json).isEqualTo(Path.of("out/b.json"));
+    assertThat(q.scenarios()).containsExactly("throughput", "latency", "fanout", "polling", "restart");
+    assertThat(q.pollingSizes).containsExactly(10_000L, 2_000_000L);
+    assertThat(q.restartSizes).containsExactly(10L << 20, 50L << 20);
+    assertThat(q.fanoutClients).containsExactly(200L, 1000L);
+
+    BenchOptions full = BenchOptions.parse("fanout", new String[0]);
+    assertThat(full.quick).isFalse();
+    assertThat(full.runs).isEqualTo(3);
+    assertThat(full.scenarios()).containsExactly("fanout");
+    assertThat(full.fanoutClients).containsExactly(1000L, 5000L, 10_000L);
+    assertThat(full.fanoutTransports).containsExactly("websocket", "sockjs");
+    assertThat(full.latencyRates).containsExactly(50L, 1000L, 10_000L);
+    assertThat(full.latencyClients).containsExactly(1000L, 100L);
+    assertThat(full.pollingSizes).containsExactly(10_000L, 100_000L, 1_000_000L, 10_000_000L);
+    assertThat(full.restartSizes).containsExactly(100L << 20, 1L << 30);
+    assertThat(full.liveRate).isEqualTo(40.0);
+  }
+
+  @Test
+  void badArgumentsAreRefusedWithAReason() {
+    assertThatThrownBy(() -> BenchOptions.parse("speed", new String[0])).hasMessageContaining("unknown scenario 'speed'");
+    assertThatThrownBy(() -> BenchOptions.parse("all", new String[] {"--fast"})).hasMessageContaining("unknown option --fast");
+    assertThatThrownBy(() -> BenchOptions.parse("all", new String[] {"--runs"})).hasMessageContaining("--runs needs a value");
+    assertThatThrownBy(() -> BenchOptions.parse("all", new String[] {"--runs", "0"})).hasMessageContaining("at least 1");
+    assertThatThrownBy(() -> BenchOptions.parse("all", new String[] {"--restart-sizes", "1 parsec"})).hasMessageContaining("100MB");
+    assertThatThrownBy(() -> BenchOptions.parse("all", new String[] {"--fanout-transports", "xhr"})).hasMessageContaining("xhr");
+    assertThat(BenchOptions.count("3k", "x")).isEqualTo(3000);
+    assertThat(BenchOptions.bytes("512KB", "x")).isEqualTo(512 * 1024);
+    assertThat(Bench.run(new String[] {"nonsense"}, new PrintStream(new ByteArrayOutputStream()))).isEqualTo(2);
+  }
+
+  @Test
+  void theClientScanFindsEachViewMessageInWebSocketAndSockJsFrames() {
+    List<long[]> seen = new ArrayList<>();
+    StreamClients.Listener l = (client, ts, count, snapshot, bytes, nanos) -> seen.add(new long[] {client, ts, count, snapshot ? 1 : 0});
+
+    StreamClients.scan(7, Buffer.buffer("{\"view\":\"counter\",\"timestamp\":1700000000123,\"inserted\":[[42]],\"deleted\":[[41]]}"), l);
+    // SockJS: a JSON array of bridge frames, each a JSON string, so the quotes inside are escaped
+    String rec1 = new JsonObject().put("type", "rec").put("address", "views.counter").put("body",
+      new JsonObject().put("view", "counter").put("timestamp", 5L).put("inserted", new JsonArray().add(new JsonArray().add(9)))
+        .put("deleted", new JsonArray()).put("snapshot", true)).encode();
+    String rec2 = new JsonObject().put("type", "rec").put("address", "views.counter").put("body",
+      new JsonObject().put("view", "counter").put("timestamp", 6L).put("inserted", new JsonArray().add(new JsonArray().add(10)))
+        .put("deleted", new JsonArray().add(new JsonArray().add(9)))).encode();
+    StreamClients.scan(3, Buffer.buffer("a" + new JsonArray().add(rec1).add(rec2).encode()), l);
+    StreamClients.scan(3, Buffer.buffer("h"), l);
+
+    assertThat(seen).extracting(x -> x[0] + "/" + x[1] + "/" + x[2] + "/" + x[3])
+      .containsExactly("7/1700000000123/42/0", "3/5/9/1", "3/6/10/0");
+  }
+
+  @Test
+  void aTinyThroughputRunWritesItsTableAsJson(@TempDir Path tmp) throws Exception {
+    Path json = tmp.resolve("bench.json");
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    int code = Bench.run(new String[] {"throughput", "--throughput-events", "2000", "--runs", "1", "--json", json.toString(),
+      "--tmp", tmp.toString(), "--verbose"}, new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+    assertThat(code).as(printed.toString(StandardCharsets.UTF_8)).isZero();
+    JsonObject report = new JsonObject(Files.readString(json));
+    assertThat(report.getJsonObject("machine").getInteger("cores")).isPositive();
+    JsonObject table = report.getJsonArray("scenarios").getJsonObject(0);
+    assertThat(table.getString("scenario")).isEqualTo("throughput");
+    assertThat(table.getString("status")).isEqualTo("ok");
+    JsonObject median = table.getJsonArray("rows").getJsonObject(1);
+    assertThat(median.getString("run")).isEqualTo("median");
+    assertThat(median.getLong("events")).isEqualTo(2000);
+    assertThat(median.getDouble("pipelineEventsPerSecond")).isPositive();
+    assertThat(median.getDouble("ceilingEventsPerSecond")).isPositive();
+    assertThat(printed.toString(StandardCharsets.UTF_8)).contains("pipeline/ceiling", "median");
+    try (var left = Files.list(tmp)) {
+      assertThat(left).as("the temp dir is cleaned up").containsExactly(json);
+    }
+  }
+
+  @Test
+  void aTinyRestartRunStartsTheRealAppInChildJvms(@TempDir Path tmp) throws Exception {
+    Path json = tmp.resolve("bench.json");
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    int code = Bench.run(new String[] {"restart", "--restart-sizes", "200KB", "--runs", "1", "--json", json.toString(),
+      "--tmp", tmp.toString(), "--verbose"}, new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+    assertThat(code).as(printed.toString(StandardCharsets.UTF_8)).isZero();
+    JsonArray rows = new JsonObject(Files.readString(json)).getJsonArray("scenarios").getJsonObject(0).getJsonArray("rows");
+    assertThat(rows).hasSize(3); // empty; the file without and with the checkpoint
+    assertThat(rows.getJsonObject(1).getString("checkpoint")).isEqualTo("without");
+    assertThat(rows.getJsonObject(2).getString("checkpoint")).isEqualTo("with");
+    assertThat(rows.getJsonObject(1).getLong("events")).isPositive();
+    assertThat(rows.getJsonObject(2).getLong("checkpointBytes")).isPositive();
+  }
+}
