@@ -27,6 +27,8 @@ import java.util.function.Function;
 final class FanOut {
 
   private static final Logger log = LoggerFactory.getLogger(FanOut.class);
+  /** About a hundred sockets' worth of writes on this kind of machine. */
+  private static final long BUSY_ROUND_NANOS = 2_000_000;
 
   private final long queueBound;
   private final WebMetrics metrics;
@@ -34,6 +36,7 @@ final class FanOut {
   private final Set<Client> clients = new LinkedHashSet<>();
   private final Map<String, Set<Client>> subscribers = new HashMap<>();
   private long maxQueuedBytes;
+  private long lastRoundNanos;
 
   /**
    * @param snapshots the current snapshot of a view, or null while its replica has none
@@ -86,9 +89,19 @@ final class FanOut {
 
   /** A batch the replica applied: the same frame to every subscriber of its transport. */
   void batch(Encoded batch) {
+    long start = System.nanoTime();
     for (Client c : subscribers.getOrDefault(batch.view, Set.of())) {
       send(c, c.frame(batch));
     }
+    lastRoundNanos = System.nanoTime() - start;
+  }
+
+  /**
+   * Whether the last round of writes took long enough (thousands of sockets) that batches
+   * arriving meanwhile are better merged than sent one by one; see {@link ViewReplica}.
+   */
+  boolean busy() {
+    return lastRoundNanos > BUSY_ROUND_NANOS;
   }
 
   /** The replica was (re)built from a snapshot: every subscriber starts over from it. */

@@ -23,6 +23,11 @@ import java.util.List;
  * hold the batches that arrive meanwhile, then apply those newer than the snapshot. If no source
  * answers yet it retries on a back-off and also takes the source's published (reset) snapshot.
  * A batch that does not fit the replica (divergence) makes it ask for a fresh snapshot.
+ * <p>
+ * While the fan-out is cheap, each batch goes out as it came, so every node sends the same
+ * sequence. Once a round of writes takes long ({@link FanOut#busy()}: thousands of sockets),
+ * a batch waits for the next turn of the event loop and is merged with those of its view that
+ * arrived meanwhile ({@link PendingDiff}): fewer, larger frames instead of falling behind.
  */
 final class ViewReplica {
 
@@ -39,6 +44,8 @@ final class ViewReplica {
   private final WebMetrics metrics;
   private final ViewTable table;
   private final List<JsonObject> held = new ArrayList<>();
+  private final PendingDiff pending;
+  private boolean flushScheduled;
   private MessageConsumer<Object> consumer;
   private boolean synced;
   private boolean heldOverflow;
@@ -56,6 +63,7 @@ final class ViewReplica {
     this.fanOut = fanOut;
     this.metrics = metrics;
     this.table = new ViewTable(view);
+    this.pending = new PendingDiff(view);
   }
 
   /** Registers the consumer; completes once registered (the snapshot follows asynchronously). */
@@ -115,26 +123,45 @@ final class ViewReplica {
       held.add(body);
       return;
     }
-    apply(body);
-  }
-
-  /** Applies a batch and fans it out; a batch at or before the replica's timestamp is old news. */
-  private void apply(JsonObject batch) {
-    long ts = ViewMessage.timestamp(batch);
-    long before = table.timestamp();
-    if (ts <= before) {
+    // A batch at or before what the replica (or the merge under way) holds is old news.
+    if (ViewMessage.timestamp(body) <= Math.max(table.timestamp(), pending.lastTimestamp())) {
       return;
     }
+    pending.add(body);
+    if (flushScheduled) {
+      return;
+    }
+    if (fanOut.busy()) {
+      flushScheduled = true;
+      vertx.getOrCreateContext().runOnContext(v -> flush());
+    } else {
+      flush();
+    }
+  }
+
+  /** Applies what is pending as one batch and fans it out. */
+  private void flush() {
+    flushScheduled = false;
+    if (!synced || pending.isEmpty()) {
+      return; // a reset or a re-sync took over meanwhile
+    }
+    long oldest = pending.firstTimestamp();
+    int merged = pending.batches();
+    JsonObject batch = pending.take();
+    long before = table.timestamp();
     if (!table.apply(batch)) {
       metrics.divergence(view);
-      log.warn("Batch {} of {} does not fit the replica at {}: asking for a fresh snapshot", ts, view, before);
+      log.warn("Batch {} of {} does not fit the replica at {}: asking for a fresh snapshot", ViewMessage.timestamp(batch), view, before);
       synced = false;
       requestSnapshot();
       return;
     }
     snapshot = null;
-    metrics.lag(System.currentTimeMillis() - ts);
-    fanOut.batch(Encoded.of(batch));
+    metrics.lag(System.currentTimeMillis() - oldest);
+    metrics.batchesMerged(merged);
+    if (!batch.getJsonArray(ViewMessage.INSERTED).isEmpty() || !batch.getJsonArray(ViewMessage.DELETED).isEmpty()) {
+      fanOut.batch(Encoded.of(batch));
+    }
   }
 
   private void requestSnapshot() {
@@ -195,6 +222,7 @@ final class ViewReplica {
       retryTimer = -1;
     }
     table.apply(snap);
+    pending.clear(); // what was merged and not yet sent is older than the snapshot, or from before a reset
     snapshot = null;
     List<JsonObject> replay = new ArrayList<>(held);
     held.clear();

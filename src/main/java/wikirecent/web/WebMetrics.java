@@ -1,6 +1,7 @@
 package wikirecent.web;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,6 +41,7 @@ final class WebMetrics {
   private final Map<String, Counter> resent = new HashMap<>();
   private final Map<String, Counter> refused = new HashMap<>();
   private final Timer lag;
+  private final DistributionSummary merged;
 
   WebMetrics() {
     MeterRegistry shared = BackendRegistries.getDefaultNow();
@@ -64,12 +66,16 @@ final class WebMetrics {
       refused.put(type, counter("wikirecent.web.bridge.refused", "Event-bus bridge frames refused", "type", type));
     }
     lag = Timer.builder("wikirecent.web.lag")
-      .description("Now minus the batch timestamp when this node fans a batch out")
+      .description("Now minus the timestamp of the oldest change in a frame when this node fans it out")
       .publishPercentileHistogram()
       .minimumExpectedValue(Duration.ofMillis(1))
       .maximumExpectedValue(Duration.ofSeconds(60))
       .register(registry);
     meters.add(lag);
+    merged = DistributionSummary.builder("wikirecent.web.batches.merged")
+      .description("Batches merged into one frame (more than 1 when batches arrive faster than this node fans them out)")
+      .register(registry);
+    meters.add(merged);
   }
 
   /** Gauges read the fan-out and replicas at scrape time. */
@@ -116,6 +122,10 @@ final class WebMetrics {
 
   void bridgeRefused(String type) {
     refused.get(type).increment();
+  }
+
+  void batchesMerged(int count) {
+    merged.record(count);
   }
 
   void lag(long millis) {

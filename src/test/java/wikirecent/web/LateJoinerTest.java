@@ -40,8 +40,9 @@ class LateJoinerTest {
       // not awaited: batches keep coming while the late clients join
       source.edit(StreamTest.randomUsers(random, 1 + random.nextInt(3)));
       if (i == 150) {
-        // Late for real: the early client has seen many batches by now (edits are not awaited).
-        Wait.until("the early client has seen batches", () -> earlyStream.count() > 100);
+        // Late for real: the early client has had batches by now (edits are not awaited, and a
+        // busy node merges batches, so how many is not fixed).
+        Wait.until("the early client has seen batches", () -> earlyStream.count() >= 3);
         lateStream = StreamWatcher.connect(vertx, web.port(), "user_edits");
         lateBridge = BridgeWatcher.connect(vertx, web.port());
         lateBridge.follow("user_edits");

@@ -1,0 +1,87 @@
+package wikirecent.web;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import wikirecent.common.ViewMessage;
+import wikirecent.common.ViewTable;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Batches of one view that arrived while the node was busy, merged into one: the net change per
+ * row, stamped with the newest timestamp. Sending one merged frame instead of several keeps a
+ * loaded node's frames per second bounded, and the result is still a consolidated minimal diff.
+ */
+final class PendingDiff {
+
+  private final String view;
+  private final Map<List<Object>, Integer> net = new LinkedHashMap<>();
+  private long firstTimestamp = -1;
+  private long lastTimestamp = -1;
+  private int batches;
+
+  PendingDiff(String view) {
+    this.view = view;
+  }
+
+  boolean isEmpty() {
+    return batches == 0;
+  }
+
+  /** The timestamp of the oldest batch merged in (how long the oldest change has waited), or -1. */
+  long firstTimestamp() {
+    return firstTimestamp;
+  }
+
+  /** The newest timestamp merged in, or -1. */
+  long lastTimestamp() {
+    return lastTimestamp;
+  }
+
+  int batches() {
+    return batches;
+  }
+
+  /** Adds a batch newer than everything merged so far. */
+  void add(JsonObject batch) {
+    long ts = ViewMessage.timestamp(batch);
+    if (ts <= lastTimestamp) {
+      throw new IllegalArgumentException("batch " + ts + " is not after " + lastTimestamp);
+    }
+    for (Object row : batch.getJsonArray(ViewMessage.DELETED)) {
+      net.merge(ViewTable.normalize((JsonArray) row), -1, Integer::sum);
+    }
+    for (Object row : batch.getJsonArray(ViewMessage.INSERTED)) {
+      net.merge(ViewTable.normalize((JsonArray) row), 1, Integer::sum);
+    }
+    if (firstTimestamp < 0) {
+      firstTimestamp = ts;
+    }
+    lastTimestamp = ts;
+    batches++;
+  }
+
+  /** The merged batch (it may be empty: changes that cancelled out), and starts over. */
+  JsonObject take() {
+    JsonArray inserted = new JsonArray();
+    JsonArray deleted = new JsonArray();
+    net.forEach((row, n) -> {
+      for (int i = 0; i < Math.abs(n); i++) {
+        (n > 0 ? inserted : deleted).add(new JsonArray(new ArrayList<>(row)));
+      }
+    });
+    JsonObject merged = ViewMessage.batch(view, lastTimestamp, inserted, deleted);
+    clear();
+    return merged;
+  }
+
+  void clear() {
+    net.clear();
+    firstTimestamp = -1;
+    lastTimestamp = -1;
+    batches = 0;
+  }
+}
