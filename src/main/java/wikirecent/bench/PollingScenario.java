@@ -68,8 +68,8 @@ final class PollingScenario {
     List<String> missing = Postgres.missingBinaries();
     if (!missing.isEmpty()) {
       t.status = "skipped";
-      t.note("SKIPPED: PostgreSQL binaries not on the PATH: " + String.join(", ", missing)
-        + " (install the PostgreSQL 15 server: initdb, pg_ctl, postgres, and psql)");
+      t.note("SKIPPED: PostgreSQL server binaries not found (PATH, /usr/lib/postgresql/*/bin): " + String.join(", ", missing)
+        + " (install the PostgreSQL server: initdb, pg_ctl, postgres, and psql)");
       return t;
     }
     List<String> sample = LargeFileGenerator.sampleLines(null);
@@ -100,7 +100,7 @@ final class PollingScenario {
         live.awaitCount(history + liveEvents, Duration.ofMinutes(5));
         double loadSeconds = (System.nanoTime() - l0) / 1e9;
         long users = Parts.await(vertx.eventBus().<JsonObject>request(Addresses.STATUS_VIEWS, null), Duration.ofSeconds(10))
-          .body().getJsonObject("counters").getLong("distinct_users");
+          .body().getJsonObject("gauges").getLong("distinct_users");
 
         int polls = size > BIG ? Math.min(o.polls, 5) : o.polls;
         Measured m = measure(vertx, poller, writer, backend, live, file, sample, sampleUsers, liveCursor, polls, o.liveRate);

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * A throwaway PostgreSQL server: {@code initdb} into a temp dir, {@code pg_ctl start} on a free
  * loopback port (trust auth, user and database {@code postgres}, UTF8, C locale, no fsync),
  * {@link #close()} stops it and deletes the dir. Needs {@code initdb}, {@code pg_ctl} and
- * {@code postgres} on the PATH; as root they run as the {@code postgres} OS user (the server
+ * {@code postgres} on the PATH or in Debian's {@code /usr/lib/postgresql/<version>/bin}; as root they run as the {@code postgres} OS user (the server
  * refuses root). The benchmark uses it from the jar; the tests wrap it
  * ({@code wikirecent.testsupport.PostgresServer}).
  */
@@ -42,34 +42,56 @@ public final class Postgres implements AutoCloseable {
     this.shutdownHook = new Thread(this::stopQuietly, "postgres-stop");
   }
 
-  /** The binaries missing from the PATH (empty when a server can be started). */
+  /** The binaries that cannot be found (empty when a server can be started). */
   public static List<String> missingBinaries() {
     List<String> missing = new ArrayList<>();
     for (String b : BINARIES) {
-      if (onPath(b) == null) {
+      if (find(b) == null) {
         missing.add(b);
       }
     }
     return missing;
   }
 
-  /** True if the binaries are on the PATH. */
+  /** True if the binaries can be found. */
   public static boolean available() {
     return missingBinaries().isEmpty();
   }
 
-  private static Path onPath(String binary) {
+  /**
+   * A PostgreSQL program: on the PATH, or where Debian's server package puts it
+   * ({@code /usr/lib/postgresql/<version>/bin}, the newest version), which is not on the PATH.
+   */
+  static Path find(String binary) {
+    List<Path> dirs = new ArrayList<>();
     String path = System.getenv("PATH");
-    if (path == null) {
-      return null;
+    if (path != null) {
+      for (String d : path.split(File.pathSeparator)) {
+        dirs.add(Path.of(d));
+      }
     }
-    for (String d : path.split(File.pathSeparator)) {
-      Path p = Path.of(d, binary);
+    try (var versions = Files.list(Path.of("/usr/lib/postgresql"))) {
+      versions.map(v -> v.resolve("bin"))
+        .sorted(java.util.Comparator.comparing((Path v) -> versionOf(v.getParent())).reversed())
+        .forEach(dirs::add);
+    } catch (IOException e) {
+      // no Debian server package
+    }
+    for (Path d : dirs) {
+      Path p = d.resolve(binary);
       if (Files.isExecutable(p)) {
         return p;
       }
     }
     return null;
+  }
+
+  private static int versionOf(Path dir) {
+    try {
+      return Integer.parseInt(dir.getFileName().toString());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /** A server with small test settings ({@code shared_buffers=16MB}). */
@@ -177,7 +199,9 @@ public final class Postgres implements AutoCloseable {
     if (ROOT) {
       cmd.addAll(List.of("runuser", "-u", "postgres", "--"));
     }
-    cmd.addAll(List.of(command));
+    Path program = find(command[0]);
+    cmd.add(program == null ? command[0] : program.toString());
+    cmd.addAll(List.of(command).subList(1, command.length));
     exec(timeoutSeconds, cmd);
   }
 

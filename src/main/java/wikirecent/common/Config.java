@@ -159,10 +159,6 @@ public final class Config {
     return number(key).longValue();
   }
 
-  public boolean bool(String key) {
-    Object v = json.getValue(key);
-    return v instanceof Boolean ? (Boolean) v : Boolean.parseBoolean(string(key));
-  }
 
   private Number number(String key) {
     Object v = json.getValue(key);

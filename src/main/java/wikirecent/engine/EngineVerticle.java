@@ -206,13 +206,16 @@ public class EngineVerticle extends VerticleBase {
     JsonObject counters = new JsonObject()
       .put("events_applied", s.total())
       .put("events_skipped_invalid", s.skipped())
-      .put("distinct_users", s.groups())
       .put("batches_published", batchesPublished)
       .put("bytes_read", engine.bytesRead())
-      .put("file_offset", engine.offset())
-      .put("file_size", engine.fileSize())
       .put("checkpoint_writes", engine.checkpointWrites())
       .put("file_resets", engine.resets());
-    msg.reply(new JsonObject().put("part", "views").put("live", live).put("detail", detail).put("counters", counters));
+    // Sizes and positions, which go down when the file is re-read: gauges, not counters.
+    JsonObject gauges = new JsonObject()
+      .put("distinct_users", s.groups())
+      .put("file_offset", engine.offset())
+      .put("file_size", engine.fileSize());
+    msg.reply(new JsonObject().put("part", "views").put("live", live).put("detail", detail)
+      .put("counters", counters).put("gauges", gauges));
   }
 }

@@ -41,10 +41,6 @@ final class TailBatcher {
     this.out = out;
   }
 
-  boolean snapshotDone() {
-    return snapshotDone;
-  }
-
   /** A data row: {@code diff} copies of {@code row} inserted (or deleted, if negative) at {@code timestamp}. */
   void data(long timestamp, long diff, JsonArray row) {
     if (timestamp < frontier) {

@@ -13,21 +13,17 @@ import wikirecent.common.ViewMessage;
 final class Encoded {
 
   final String view;
-  final long timestamp;
-  final boolean snapshot;
   final String json;
   private Buffer text;
   private Buffer envelope;
 
-  private Encoded(String view, long timestamp, boolean snapshot, String json) {
+  private Encoded(String view, String json) {
     this.view = view;
-    this.timestamp = timestamp;
-    this.snapshot = snapshot;
     this.json = json;
   }
 
   static Encoded of(JsonObject message) {
-    return new Encoded(ViewMessage.view(message), ViewMessage.timestamp(message), ViewMessage.isSnapshot(message), message.encode());
+    return new Encoded(ViewMessage.view(message), message.encode());
   }
 
   /** The message itself: one text frame of the raw WebSocket, or a REST body. */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Local fan-out of view messages to this node's sockets, with a memory bound per client.
@@ -27,8 +28,8 @@ import java.util.function.Function;
 final class FanOut {
 
   private static final Logger log = LoggerFactory.getLogger(FanOut.class);
-  /** About a hundred sockets' worth of writes on this kind of machine. */
-  private static final long BUSY_ROUND_NANOS = 2_000_000;
+  /** From this many followers of a view on a node, a round of writes takes milliseconds. */
+  static final int CROWD = 100;
 
   private final long queueBound;
   private final WebMetrics metrics;
@@ -36,7 +37,6 @@ final class FanOut {
   private final Set<Client> clients = new LinkedHashSet<>();
   private final Map<String, Set<Client>> subscribers = new HashMap<>();
   private long maxQueuedBytes;
-  private long lastRoundNanos;
 
   /**
    * @param snapshots the current snapshot of a view, or null while its replica has none
@@ -89,24 +89,31 @@ final class FanOut {
 
   /** A batch the replica applied: the same frame to every subscriber of its transport. */
   void batch(Encoded batch) {
-    long start = System.nanoTime();
     for (Client c : subscribers.getOrDefault(batch.view, Set.of())) {
       send(c, c.frame(batch));
     }
-    lastRoundNanos = System.nanoTime() - start;
   }
 
   /**
-   * Whether the last round of writes took long enough (thousands of sockets) that batches
-   * arriving meanwhile are better merged than sent one by one; see {@link ViewReplica}.
+   * Whether a round of writes for this view is long enough (many sockets) that batches arriving
+   * meanwhile are better merged than sent one by one; see {@link ViewReplica}. By the number of
+   * followers, not by timing, so what a node sends does not depend on how busy the machine is.
    */
-  boolean busy() {
-    return lastRoundNanos > BUSY_ROUND_NANOS;
+  boolean crowded(String view) {
+    return subscribers.getOrDefault(view, Set.of()).size() >= CROWD;
   }
 
-  /** The replica was (re)built from a snapshot: every subscriber starts over from it. */
-  void snapshotToAll(Encoded snapshot, String reason) {
-    for (Client c : subscribers.getOrDefault(snapshot.view, Set.of())) {
+  /**
+   * The replica was (re)built from a snapshot: every subscriber starts over from it. The
+   * snapshot is only built (sorted, serialized) when the view has subscribers here.
+   */
+  void snapshotToAll(String view, Supplier<Encoded> snapshots, String reason) {
+    Set<Client> followers = subscribers.getOrDefault(view, Set.of());
+    if (followers.isEmpty()) {
+      return;
+    }
+    Encoded snapshot = snapshots.get();
+    for (Client c : followers) {
       if (send(c, c.frame(snapshot))) {
         metrics.snapshotResent(reason);
       }

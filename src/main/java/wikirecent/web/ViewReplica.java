@@ -11,11 +11,13 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wikirecent.common.Addresses;
+import wikirecent.common.Backoff;
 import wikirecent.common.ViewMessage;
 import wikirecent.common.ViewTable;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * This node's copy of one view, kept by the only event-bus consumer of {@code views.<view>} on
@@ -24,8 +26,8 @@ import java.util.List;
  * answers yet it retries on a back-off and also takes the source's published (reset) snapshot.
  * A batch that does not fit the replica (divergence) makes it ask for a fresh snapshot.
  * <p>
- * While the fan-out is cheap, each batch goes out as it came, so every node sends the same
- * sequence. Once a round of writes takes long ({@link FanOut#busy()}: thousands of sockets),
+ * A view with few followers on this node gets each batch as it came, so every node sends the
+ * same sequence. With many ({@link FanOut#crowded}), where a round of writes takes milliseconds,
  * a batch waits for the next turn of the event loop and is merged with those of its view that
  * arrived meanwhile ({@link PendingDiff}): fewer, larger frames instead of falling behind.
  */
@@ -35,6 +37,8 @@ final class ViewReplica {
   private static final long REQUEST_TIMEOUT_MILLIS = 10_000;
   private static final long RETRY_MIN_MILLIS = 200;
   private static final long RETRY_MAX_MILLIS = 5_000;
+  /** Jittered, so the web nodes of a cluster do not ask a restarting source in lockstep. */
+  private final Backoff backoff = new Backoff(RETRY_MIN_MILLIS, RETRY_MAX_MILLIS, RETRY_MIN_MILLIS, ThreadLocalRandom.current());
   /** Batches held while a snapshot is on its way; past this, they are dropped and a newer snapshot is asked for. */
   private static final int MAX_HELD = 10_000;
 
@@ -51,7 +55,6 @@ final class ViewReplica {
   private boolean heldOverflow;
   /** Bumped per request, so an answer to an outdated request is ignored. */
   private long requestGeneration;
-  private long retryDelay = RETRY_MIN_MILLIS;
   private long retryTimer = -1;
   private int failedAttempts;
   private Encoded snapshot;
@@ -131,7 +134,7 @@ final class ViewReplica {
     if (flushScheduled) {
       return;
     }
-    if (fanOut.busy()) {
+    if (fanOut.crowded(view)) {
       flushScheduled = true;
       vertx.getOrCreateContext().runOnContext(v -> flush());
     } else {
@@ -204,8 +207,7 @@ final class ViewReplica {
     } else {
       log.debug("Snapshot of {} still unavailable after {} attempts ({})", view, failedAttempts, why);
     }
-    long delay = retryDelay;
-    retryDelay = Math.min(RETRY_MAX_MILLIS, retryDelay * 2);
+    long delay = backoff.afterFailure();
     retryTimer = vertx.setTimer(delay, t -> {
       retryTimer = -1;
       if (!synced) {
@@ -230,7 +232,7 @@ final class ViewReplica {
     boolean wasSynced = synced;
     synced = true;
     failedAttempts = 0;
-    retryDelay = RETRY_MIN_MILLIS;
+    backoff.reset();
     int replayed = 0;
     for (JsonObject batch : replay) {
       long ts = ViewMessage.timestamp(batch);
@@ -247,7 +249,7 @@ final class ViewReplica {
     }
     snapshot = null;
     log.info("Replica of {} {} at {} ({} rows, {} held batches applied)", view, wasSynced ? "reset" : why, table.timestamp(), table.size(), replayed);
-    fanOut.snapshotToAll(snapshot(), wasSynced ? "reset" : "synced");
+    fanOut.snapshotToAll(view, this::snapshot, wasSynced ? "reset" : "synced");
   }
 
   /** The message if it has the one message shape for this view, else null. */

@@ -103,6 +103,7 @@ public class WebVerticle extends VerticleBase {
 
   private Router router(int maxFrameSize) {
     Router router = Router.router(vertx);
+    router.route().handler(WebVerticle::noSniff);
     HttpApi api = new HttpApi(fanOut, replicas, metrics, status, queueBound, maxFrameSize);
     router.get("/health/live").handler(api::handleLive);
     router.get("/health").handler(api::handleHealth);
@@ -129,8 +130,13 @@ public class WebVerticle extends VerticleBase {
   private static void pageHeaders(RoutingContext rc) {
     rc.response()
       .putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-      .putHeader("X-Content-Type-Options", "nosniff")
       .putHeader("Referrer-Policy", "no-referrer");
+    rc.next();
+  }
+
+  /** Every answer, the JSON errors that echo a requested name too, is what its Content-Type says. */
+  private static void noSniff(RoutingContext rc) {
+    rc.response().putHeader("X-Content-Type-Options", "nosniff");
     rc.next();
   }
 

@@ -128,8 +128,8 @@ class EngineVerticleIT {
     JsonObject counters = status.getJsonObject("counters");
     assertThat(counters.getLong("events_applied")).isEqualTo(expected.count());
     assertThat(counters.getLong("events_skipped_invalid")).isEqualTo(2);
-    assertThat(counters.getLong("distinct_users")).isEqualTo(expected.userEdits().size());
-    assertThat(counters.getLong("file_offset")).isEqualTo(Files.size(file()));
+    assertThat(status.getJsonObject("gauges").getLong("distinct_users")).isEqualTo(expected.userEdits().size());
+    assertThat(status.getJsonObject("gauges").getLong("file_offset")).isEqualTo(Files.size(file()));
     assertThat(counters.getLong("batches_published")).isPositive();
   }
 

@@ -33,8 +33,8 @@ public final class PostgresServer implements AutoCloseable {
   public static PostgresServer startOrSkip() {
     List<String> missing = Postgres.missingBinaries();
     if (!missing.isEmpty()) {
-      String why = "PostgreSQL binaries not on the PATH: " + String.join(", ", missing)
-        + " (install PostgreSQL 15 server binaries to run this test)";
+      String why = "PostgreSQL server binaries not found (PATH, /usr/lib/postgresql/*/bin): " + String.join(", ", missing)
+        + " (install PostgreSQL, e.g. Debian's postgresql package, to run this test)";
       if ("1".equals(System.getenv("WIKIRECENT_CI"))) {
         Assertions.fail(why + "; WIKIRECENT_CI=1 requires them");
       }
@@ -43,7 +43,7 @@ public final class PostgresServer implements AutoCloseable {
     return new PostgresServer(Postgres.start());
   }
 
-  /** True if the binaries are on the PATH. */
+  /** True if the server binaries can be found. */
   public static boolean available() {
     return Postgres.available();
   }

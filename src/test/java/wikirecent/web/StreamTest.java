@@ -80,6 +80,7 @@ class StreamTest {
     HttpResponse<Buffer> rest = Http.get(vertx, web.port(), "/api/views/nope");
     assertThat(rest.statusCode()).isEqualTo(404);
     assertThat(rest.getHeader("content-type")).startsWith("application/json");
+    assertThat(rest.getHeader("x-content-type-options")).as("the echoed name is never sniffed as HTML").isEqualTo("nosniff");
     assertThat(rest.bodyAsJsonObject()).isEqualTo(new JsonObject().put("error", "unknown view").put("view", "nope"));
 
     HttpResponse<Buffer> sql = Http.get(vertx, web.port(), "/api/views/top10%27%3B%20DROP%20VIEW%20top10%3B--");
