@@ -1,7 +1,6 @@
 package wikirecent.bench;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -22,9 +21,10 @@ import java.util.concurrent.TimeUnit;
  * A child JVM running this very build: {@code java -jar <this jar> ...} when we run from the jar,
  * {@code java -cp <our class path> wikirecent.Main ...} otherwise (tests). Its output goes to a log
  * file; with {@code pipeStdout} its stdout lines are read instead (the client mode reports there).
- * Children still running when the JVM exits are killed.
+ * Children still running when the JVM exits are killed. Public for the tests that run the built jar
+ * ({@link #jarCommand}, {@link #start(String, ProcessBuilder, Path, boolean)}).
  */
-final class Child implements AutoCloseable {
+public final class Child implements AutoCloseable {
 
   private static final Set<Child> LIVE = ConcurrentHashMap.newKeySet();
 
@@ -45,23 +45,36 @@ final class Child implements AutoCloseable {
 
   /** The command that runs {@code wikirecent.Main} with {@code args} in a new JVM with {@code jvmArgs}. */
   static List<String> command(List<String> jvmArgs, List<String> args) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(jvmArgs);
     Path jar = ownJar();
     if (jar != null) {
-      cmd.add("-jar");
-      cmd.add(jar.toString());
-    } else {
-      cmd.add("-cp");
-      cmd.add(System.getProperty("java.class.path"));
-      cmd.add("wikirecent.Main");
-      if (args.isEmpty() || args.get(0).startsWith("-")) {
-        cmd.add("wikirecent.MainVerticle"); // the app: outside the jar no manifest names the main verticle
-      }
+      return jarCommand(jar, jvmArgs, args);
+    }
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java());
+    cmd.addAll(jvmArgs);
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("wikirecent.Main");
+    if (args.isEmpty() || args.get(0).startsWith("-")) {
+      cmd.add("wikirecent.MainVerticle"); // the app: outside the jar no manifest names the main verticle
     }
     cmd.addAll(args);
     return cmd;
+  }
+
+  /** {@code java jvmArgs... -jar <jar> args...}, with this JVM's java. */
+  public static List<String> jarCommand(Path jar, List<String> jvmArgs, List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java());
+    cmd.addAll(jvmArgs);
+    cmd.add("-jar");
+    cmd.add(jar.toAbsolutePath().toString());
+    cmd.addAll(args);
+    return cmd;
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   /** The jar this class was loaded from, or null when it comes from a directory (tests, IDE). */
@@ -77,11 +90,20 @@ final class Child implements AutoCloseable {
   static Child start(String name, List<String> command, Map<String, String> env, Path log, boolean pipeStdout) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().putAll(env);
-    File logFile = log.toFile();
+    Files.write(log, new byte[0]); // a fresh log
+    return start(name, pb, log, pipeStdout);
+  }
+
+  /**
+   * Starts what {@code pb} says (command, directory, environment as the caller set them); its output is
+   * appended to {@code log} (only stderr with {@code pipeStdout}).
+   */
+  public static Child start(String name, ProcessBuilder pb, Path log, boolean pipeStdout) throws IOException {
+    ProcessBuilder.Redirect toLog = ProcessBuilder.Redirect.appendTo(log.toFile());
     if (pipeStdout) {
-      pb.redirectError(logFile);
+      pb.redirectError(toLog);
     } else {
-      pb.redirectErrorStream(true).redirectOutput(logFile);
+      pb.redirectErrorStream(true).redirectOutput(toLog);
     }
     Child c = new Child(name, pb.start(), log);
     LIVE.add(c);
@@ -102,12 +124,30 @@ final class Child implements AutoCloseable {
     return c;
   }
 
+  public String name() {
+    return name;
+  }
+
   long pid() {
     return process.pid();
   }
 
-  boolean alive() {
+  public boolean alive() {
     return process.isAlive();
+  }
+
+  /** Waits up to {@code timeout} for the child to exit; true if it has. */
+  public boolean waitFor(Duration timeout) throws InterruptedException {
+    boolean exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (exited) {
+      LIVE.remove(this);
+    }
+    return exited;
+  }
+
+  /** The exit code; an {@link IllegalThreadStateException} while it runs. */
+  public int exitValue() {
+    return process.exitValue();
   }
 
   /** The next stdout line starting with {@code prefix} (other lines are skipped), or an exception after the timeout. */
@@ -140,7 +180,7 @@ final class Child implements AutoCloseable {
     in.flush();
   }
 
-  String logTail(int n) {
+  public String logTail(int n) {
     try {
       List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
       return String.join("\n", all.subList(Math.max(0, all.size() - n), all.size()));
@@ -149,12 +189,12 @@ final class Child implements AutoCloseable {
     }
   }
 
-  Path log() {
+  public Path log() {
     return log;
   }
 
   /** SIGTERM (a clean stop: the app's shutdown hooks run), then a kill if it has not exited in time. */
-  void stop(Duration grace) {
+  public void stop(Duration grace) {
     process.destroy();
     try {
       if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -163,6 +203,21 @@ final class Child implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       process.destroyForcibly();
+    }
+    LIVE.remove(this);
+  }
+
+  /** SIGTERM without waiting (a clean stop: the app's shutdown hooks run). */
+  public void sigterm() {
+    process.destroy();
+  }
+
+  /** kill -9: no shutdown hook runs; waits (up to 30 s) until it is gone. */
+  public void kill() {
+    try {
+      process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     LIVE.remove(this);
   }

@@ -3,10 +3,11 @@ package wikirecent.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import wikirecent.common.RecordFormat;
+import wikirecent.replay.Sample;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -86,23 +87,18 @@ public final class LargeFileGenerator {
   }
 
   /**
-   * The sample's events: from {@code path} if given, else the bundled
-   * {@code sample/recentchange-sample.jsonl} on the classpath.
+   * The sample's events: from {@code path} if given, else the bundled sample ({@link Sample#lines()}).
    */
   public static List<String> sampleLines(Path path) throws IOException {
-    byte[] bytes;
-    if (path != null) {
-      bytes = Files.readAllBytes(path);
-    } else {
-      try (InputStream in = LargeFileGenerator.class.getResourceAsStream("/sample/recentchange-sample.jsonl")) {
-        if (in == null) {
-          throw new IOException("sample/recentchange-sample.jsonl is not bundled in this build: pass --sample <path to it>");
-        }
-        bytes = in.readAllBytes();
+    if (path == null) {
+      try {
+        return Sample.lines();
+      } catch (UncheckedIOException e) {
+        throw new IOException(e.getCause().getMessage() + ": pass --sample <path to it>", e.getCause());
       }
     }
     List<String> lines = new ArrayList<>();
-    for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+    for (String line : new String(Files.readAllBytes(path), StandardCharsets.UTF_8).split("\n")) {
       if (!line.isBlank()) {
         lines.add(line);
       }

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import wikirecent.ingest.SseParser;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +22,6 @@ import java.util.UUID;
  */
 final class ReplayFeed {
 
-  static final String SAMPLE = "/sample/recentchange-sample.jsonl";
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final List<byte[]> events;
@@ -44,11 +43,11 @@ final class ReplayFeed {
 
   static ReplayFeed load(Path file) throws IOException {
     if (file == null) {
-      try (InputStream in = ReplayFeed.class.getResourceAsStream(SAMPLE)) {
-        if (in == null) {
-          throw new IOException("the bundled sample " + SAMPLE + " is missing from the classpath");
-        }
-        return parse(in.readAllBytes(), "the bundled sample (classpath:" + SAMPLE + ")");
+      try {
+        List<byte[]> events = Sample.lines().stream().map(l -> l.getBytes(StandardCharsets.UTF_8)).toList();
+        return new ReplayFeed(events, "the bundled sample (classpath:" + Sample.RESOURCE + ")");
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
       }
     }
     if (!Files.isRegularFile(file)) {

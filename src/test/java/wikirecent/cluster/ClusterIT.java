@@ -21,8 +21,11 @@ import wikirecent.common.ViewTable;
 import wikirecent.common.Views;
 import wikirecent.replay.ReplayOptions;
 import wikirecent.replay.ReplayServer;
+import wikirecent.testsupport.JarProcess;
+import wikirecent.testsupport.Ports;
+import wikirecent.testsupport.StreamWatcher;
+import wikirecent.testsupport.Wait;
 import wikirecent.web.Http;
-import wikirecent.web.Wait;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -66,16 +69,16 @@ class ClusterIT {
 
   private final String run = "it-" + UUID.randomUUID().toString().substring(0, 8);
   private final Path logs = Path.of("target", "cluster-it", run).toAbsolutePath();
-  private final List<Node> nodes = new ArrayList<>();
-  private final List<Subscriber> subscribers = new ArrayList<>();
+  private final List<JarProcess> nodes = new ArrayList<>();
+  private final List<StreamWatcher> subscribers = new ArrayList<>();
   private Vertx vertx;
   private Path work;
   private ReplayServer replay;
   private int replayPort;
   private int[] hazelcastPorts;
-  private Node views;
-  private Node webB;
-  private Node webC;
+  private JarProcess views;
+  private JarProcess webB;
+  private JarProcess webC;
   private int httpB;
   private int httpC;
   private int hazelcastC;
@@ -92,7 +95,7 @@ class ClusterIT {
   void startCluster() throws Exception {
     vertx = Vertx.vertx();
     work = Files.createTempDirectory("wikirecent-cluster-it");
-    hazelcastPorts = Node.freePorts(4);
+    hazelcastPorts = Ports.freePorts(4);
     try {
       startReplay(0);
 
@@ -129,14 +132,14 @@ class ClusterIT {
 
   @AfterEach
   void closeSubscribers() {
-    subscribers.forEach(Subscriber::close);
+    subscribers.forEach(StreamWatcher::close);
     subscribers.clear();
   }
 
   @AfterAll
   void stopCluster() throws Exception {
-    subscribers.forEach(Subscriber::close);
-    for (Node n : nodes) {
+    subscribers.forEach(StreamWatcher::close);
+    for (JarProcess n : nodes) {
       n.stop();
     }
     if (replay != null) {
@@ -155,8 +158,8 @@ class ClusterIT {
   @Test
   @Order(1)
   void clientsOnTwoWebNodesSeeTheSameBatchesAndEndOnTheRestSnapshot() {
-    Map<String, Subscriber> onB = subscribe("web-b", httpB);
-    Map<String, Subscriber> onC = subscribe("web-c", httpC);
+    Map<String, StreamWatcher> onB = subscribe("web-b", httpB);
+    Map<String, StreamWatcher> onC = subscribe("web-c", httpC);
     awaitFlow(onB, onC);
 
     pauseFeed();
@@ -174,12 +177,12 @@ class ClusterIT {
   @Test
   @Order(2)
   void aWebNodeStartedLateConverges() throws Exception {
-    Map<String, Subscriber> onB = subscribe("web-b", httpB);
-    Node late = startNode("web-d", "web", 3);
+    Map<String, StreamWatcher> onB = subscribe("web-b", httpB);
+    JarProcess late = startNode("web-d", "web", 3);
     int hazelcastD = late.awaitJoined(4);
     int httpD = late.awaitHttpPort();
     awaitReady(httpD);
-    Map<String, Subscriber> onD = subscribe("web-d", httpD);
+    Map<String, StreamWatcher> onD = subscribe("web-d", httpD);
     awaitFlow(onB, onD);
 
     pauseFeed();
@@ -197,7 +200,7 @@ class ClusterIT {
   @Test
   @Order(3)
   void aSecondViewSourceIsRefusedWhileOneRuns() throws Exception {
-    Node twin = startNode("views-twin", "ingest,views", 3, "twin-data");
+    JarProcess twin = startNode("views-twin", "ingest,views", 3, "twin-data");
     int code = twin.exitCode(LONG);
     nodes.remove(twin);
     assertThat(code).as(twin.output()).isNotZero();
@@ -208,20 +211,20 @@ class ClusterIT {
   @Test
   @Order(4)
   void webNodesTakeTheResetSnapshotOfARestartedViewSource() throws Exception {
-    Map<String, Subscriber> onB = subscribe("web-b", httpB);
-    Map<String, Subscriber> onC = subscribe("web-c", httpC);
+    Map<String, StreamWatcher> onB = subscribe("web-b", httpB);
+    Map<String, StreamWatcher> onC = subscribe("web-c", httpC);
     awaitFlow(onB, onC);
 
     views.stop();
     nodes.remove(views);
     awaitHealth(httpB, 503, "not running");
-    for (Subscriber s : all(onB, onC)) {
+    for (StreamWatcher s : all(onB, onC)) {
       assertThat(s.snapshots()).as(s.toString()).isEqualTo(1);
     }
 
     views = startNode("views-again", "ingest,views", 1);
     views.awaitJoined(3);
-    for (Subscriber s : all(onB, onC)) {
+    for (StreamWatcher s : all(onB, onC)) {
       Wait.until(s + " gets the restarted source's snapshot", LONG, () -> s.snapshots() >= 2, s::toString);
     }
     awaitReady(httpB);
@@ -233,7 +236,7 @@ class ClusterIT {
     for (String view : VIEWS) {
       assertSameBatches(onB.get(view), onC.get(view), 1);
     }
-    for (Subscriber s : all(onB, onC)) {
+    for (StreamWatcher s : all(onB, onC)) {
       assertThat(s.diverged()).as(s.toString()).isFalse();
     }
     resumeFeed();
@@ -242,8 +245,8 @@ class ClusterIT {
   @Test
   @Order(5)
   void killingOneWebNodeLeavesTheOtherServing() throws Exception {
-    Map<String, Subscriber> onB = subscribe("web-b", httpB);
-    Map<String, Subscriber> onC = subscribe("web-c", httpC);
+    Map<String, StreamWatcher> onB = subscribe("web-b", httpB);
+    Map<String, StreamWatcher> onC = subscribe("web-c", httpC);
     awaitFlow(onB, onC);
 
     long killed = System.nanoTime();
@@ -253,17 +256,17 @@ class ClusterIT {
     views.awaitLog(Pattern.compile("Cluster member left: \\[127\\.0\\.0\\.1]:" + hazelcastC), LONG);
     System.out.printf("ClusterIT: the views node dropped the killed web-c (and its consumers) within %d ms%n",
       (System.nanoTime() - killed) / 1_000_000);
-    Subscriber counter = onB.get("counter");
+    StreamWatcher counter = onB.get("counter");
     Wait.until("web-b's clients keep receiving batches after web-c died", LONG,
       () -> counter.batches() >= killedAt + 20, counter::toString);
     awaitHealth(httpB, 200, "status");
-    for (Subscriber s : onC.values()) {
+    for (StreamWatcher s : onC.values()) {
       Wait.until(s + " sees its socket closed", LONG, s::closed, s::toString);
     }
 
     pauseFeed();
     awaitAgreement(Map.of("web-b", httpB), List.of(onB));
-    for (Subscriber s : onB.values()) {
+    for (StreamWatcher s : onB.values()) {
       assertThat(s.diverged()).as(s.toString()).isFalse();
       assertThat(s.snapshots()).as(s + ": no reset").isEqualTo(1);
     }
@@ -272,11 +275,11 @@ class ClusterIT {
 
   // --- the cluster
 
-  private Node startNode(String name, String roles, int portIndex) throws IOException {
+  private JarProcess startNode(String name, String roles, int portIndex) throws IOException {
     return startNode(name, roles, portIndex, roles.contains("views") ? "views-data" : name + "-data");
   }
 
-  private Node startNode(String name, String roles, int portIndex, String dataDir) throws IOException {
+  private JarProcess startNode(String name, String roles, int portIndex, String dataDir) throws IOException {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("WIKIRECENT_ROLES", roles);
     env.put("WIKIRECENT_HTTP_PORT", "0");
@@ -291,7 +294,7 @@ class ClusterIT {
     env.put("WIKIRECENT_DATA_DIR", work.resolve(dataDir).toString());
     env.put("WIKIRECENT_STREAM_URL", replay.url());
     env.put("WIKIRECENT_INGEST_BACKOFF_MAX_MILLIS", "1000"); // back quickly when the feed resumes
-    Node n = Node.start(name, logs, work.resolve(name), env, "-cluster");
+    JarProcess n = JarProcess.start(name, logs, work.resolve(name), env, JarProcess.SMALL_JVM, "-cluster");
     nodes.add(n);
     return n;
   }
@@ -317,10 +320,10 @@ class ClusterIT {
 
   // --- what clients and the REST API see
 
-  private Map<String, Subscriber> subscribe(String node, int port) {
-    Map<String, Subscriber> out = new LinkedHashMap<>();
+  private Map<String, StreamWatcher> subscribe(String node, int port) {
+    Map<String, StreamWatcher> out = new LinkedHashMap<>();
     for (String view : VIEWS) {
-      Subscriber s = Subscriber.connect(vertx, node, port, view);
+      StreamWatcher s = StreamWatcher.connect(vertx, node, port, view);
       subscribers.add(s);
       out.put(view, s);
     }
@@ -328,9 +331,9 @@ class ClusterIT {
   }
 
   @SafeVarargs
-  private static List<Subscriber> all(Map<String, Subscriber>... groups) {
-    List<Subscriber> out = new ArrayList<>();
-    for (Map<String, Subscriber> g : groups) {
+  private static List<StreamWatcher> all(Map<String, StreamWatcher>... groups) {
+    List<StreamWatcher> out = new ArrayList<>();
+    for (Map<String, StreamWatcher> g : groups) {
       out.addAll(g.values());
     }
     return out;
@@ -338,11 +341,11 @@ class ClusterIT {
 
   /** Every client has its snapshot and a few batches: the feed is flowing through the cluster. */
   @SafeVarargs
-  private void awaitFlow(Map<String, Subscriber>... groups) {
-    Map<Subscriber, Integer> before = new LinkedHashMap<>();
+  private void awaitFlow(Map<String, StreamWatcher>... groups) {
+    Map<StreamWatcher, Integer> before = new LinkedHashMap<>();
     all(groups).forEach(s -> before.put(s, s.batches()));
     before.forEach((s, n) -> {
-      int wanted = s.view.equals("counter") ? 100 : 20; // a few seconds of the feed
+      int wanted = s.view().equals("counter") ? 100 : 20; // a few seconds of the feed
       Wait.until(s + " receives " + wanted + " batches", LONG, () -> s.snapshots() >= 1 && s.batches() >= n + wanted, s::toString);
     });
   }
@@ -352,7 +355,7 @@ class ClusterIT {
    * same state at the same timestamp, every client holds exactly that, and the counter equals the
    * records in the file (counted here, from the file itself).
    */
-  private void awaitAgreement(Map<String, Integer> webNodes, List<Map<String, Subscriber>> groups) {
+  private void awaitAgreement(Map<String, Integer> webNodes, List<Map<String, StreamWatcher>> groups) {
     AtomicReference<String> why = new AtomicReference<>("not checked yet");
     Supplier<String> state = why::get;
     Wait.until("the web nodes, their clients and the file agree", LONG, () -> {
@@ -361,7 +364,7 @@ class ClusterIT {
     }, state);
   }
 
-  private String disagreement(Map<String, Integer> webNodes, List<Map<String, Subscriber>> groups) {
+  private String disagreement(Map<String, Integer> webNodes, List<Map<String, StreamWatcher>> groups) {
     long records = records();
     for (String view : VIEWS) {
       JsonObject reference = null;
@@ -386,8 +389,8 @@ class ClusterIT {
           return "counter says " + count + ", the file holds " + records + " records";
         }
       }
-      for (Map<String, Subscriber> group : groups) {
-        Subscriber s = group.get(view);
+      for (Map<String, StreamWatcher> group : groups) {
+        StreamWatcher s = group.get(view);
         if (s.timestamp() != ViewMessage.timestamp(reference) || !s.rows().equals(rows(reference))) {
           return s + " is not at " + referenceNode + "'s " + view + " of " + ViewMessage.timestamp(reference);
         }
@@ -413,14 +416,14 @@ class ClusterIT {
   }
 
   /** Both clients hold the same batches from the later of their first snapshots up to where both are. */
-  private static void assertSameBatches(Subscriber a, Subscriber b, int atLeast) {
+  private static void assertSameBatches(StreamWatcher a, StreamWatcher b, int atLeast) {
     long from = Math.max(a.firstSnapshotTimestamp(), b.firstSnapshotTimestamp());
     long to = Math.min(a.timestamp(), b.timestamp());
     List<JsonObject> seenByA = a.batchesBetween(from, to);
     List<JsonObject> seenByB = b.batchesBetween(from, to);
     assertThat(seenByA).as("%s and %s between %d and %d", a, b, from, to).hasSizeGreaterThanOrEqualTo(atLeast);
     assertThat(seenByB).as("%s vs %s", b, a).isEqualTo(seenByA);
-    System.out.printf("ClusterIT: %s: %d identical batches on %s and %s between %d and %d%n", a.view, seenByA.size(), a.node, b.node, from, to);
+    System.out.printf("ClusterIT: %s: %d identical batches on %s and %s between %d and %d%n", a.view(), seenByA.size(), a.node(), b.node(), from, to);
   }
 
   private void awaitReady(int port) {

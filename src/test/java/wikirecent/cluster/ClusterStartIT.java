@@ -3,6 +3,8 @@ package wikirecent.cluster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import wikirecent.testsupport.JarProcess;
+import wikirecent.testsupport.Ports;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,17 +26,17 @@ class ClusterStartIT {
   Path dir;
 
   private final Path logs = Path.of("target", "cluster-it", "start-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
-  private final List<Node> nodes = new ArrayList<>();
+  private final List<JarProcess> nodes = new ArrayList<>();
 
   @AfterEach
   void stop() throws InterruptedException {
-    for (Node n : nodes) {
+    for (JarProcess n : nodes) {
       n.stop();
     }
   }
 
-  private Node start(String name, Map<String, String> env, String... args) throws Exception {
-    Node n = Node.start(name, logs, dir.resolve(name), env, args);
+  private JarProcess start(String name, Map<String, String> env, String... args) throws Exception {
+    JarProcess n = JarProcess.start(name, logs, dir.resolve(name), env, JarProcess.SMALL_JVM, args);
     nodes.add(n);
     return n;
   }
@@ -51,7 +53,7 @@ class ClusterStartIT {
 
   @Test
   void aNodeThatCannotTakeItsAddressSaysWhyAndExits() throws Exception {
-    Node n = start("foreign-host", env(FOREIGN_ADDRESS, Node.freePorts(1)[0]), "-cluster");
+    JarProcess n = start("foreign-host", env(FOREIGN_ADDRESS, Ports.freePort()), "-cluster");
     int code = n.exitCode(Duration.ofSeconds(90));
     String out = n.output();
     assertThat(code).as(out).isNotZero();
@@ -63,7 +65,7 @@ class ClusterStartIT {
 
   @Test
   void anUnusableClusterSettingIsNamedAndTheNodeExits() throws Exception {
-    Node n = start("bad-port", env("127.0.0.1", 70000), "-cluster");
+    JarProcess n = start("bad-port", env("127.0.0.1", 70000), "-cluster");
     int code = n.exitCode(Duration.ofSeconds(90));
     assertThat(code).as(n.output()).isNotZero();
     assertThat(n.output()).contains("Could not configure the cluster: cluster.port (WIKIRECENT_CLUSTER_PORT) "
@@ -72,9 +74,9 @@ class ClusterStartIT {
 
   @Test
   void theCommandLinesClusterHostWinsForHazelcastAndTheEventBus() throws Exception {
-    int port = Node.freePorts(1)[0];
+    int port = Ports.freePort();
     // cluster.host alone would fail as above; -cluster-host puts the whole node on loopback instead
-    Node n = start("cli-host", env(FOREIGN_ADDRESS, port), "-cluster", "-cluster-host", "127.0.0.1");
+    JarProcess n = start("cli-host", env(FOREIGN_ADDRESS, port), "-cluster", "-cluster-host", "127.0.0.1");
     int joinedOn = n.awaitJoined(1);
     assertThat(joinedOn).isEqualTo(port);
     assertThat(n.awaitLog(Pattern.compile("as member \\[127\\.0\\.0\\.1]:\\d+ \\(event bus 127\\.0\\.0\\.1:\\d+\\)"), Duration.ofSeconds(30)))

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import wikirecent.common.ViewMessage;
 import wikirecent.common.Views;
+import wikirecent.replay.Sample;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -44,7 +45,7 @@ class CheckpointTest {
   void writeFileAndCheckpoint() throws IOException {
     file = dir.resolve("recentchanges");
     checkpoint = dir.resolve("engine.checkpoint");
-    List<String> sample = RecordFiles.sample();
+    List<String> sample = Sample.lines();
     first = new ArrayList<>(sample.subList(0, 3000));
     first.addAll(List.of("{\"user\":null}", "not json", "[1]", "{\"user\":\"\\ud800\"}", "{\"user\":1.50}"));
     rest = new ArrayList<>(sample.subList(3000, sample.size()));

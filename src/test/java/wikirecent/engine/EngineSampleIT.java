@@ -17,6 +17,7 @@ import wikirecent.common.Addresses;
 import wikirecent.common.Config;
 import wikirecent.common.ViewTable;
 import wikirecent.common.Views;
+import wikirecent.replay.Sample;
 import wikirecent.testsupport.PostgresServer;
 
 import java.nio.file.Files;
@@ -47,7 +48,7 @@ class EngineSampleIT {
 
   @Test
   void theSampleGivesWhatTheSeedsSqlGives(Vertx vertx) throws Exception {
-    List<String> lines = new ArrayList<>(RecordFiles.sample());
+    List<String> lines = new ArrayList<>(Sample.lines());
     Random random = new Random(3);
     for (String odd : List.of("{\"user\":null}", "{\"user\":null}", "not json", "[1,2]", "{\"user\":100e-2}",
       "{\"user\":\"\\u0000\"}", "{\"user\":{\"b\":1,\"a\":2}}", "{}", "{\"user\":\"\\ud83d\\ude00\"}", "{\"user\":\"😀\"}")) {

@@ -14,6 +14,8 @@ import wikirecent.common.Addresses;
 import wikirecent.common.Config;
 import wikirecent.common.ViewMessage;
 import wikirecent.common.Views;
+import wikirecent.replay.Sample;
+import wikirecent.testsupport.Wait;
 
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -105,7 +107,7 @@ class EngineVerticleIT {
     deploy(vertx, config(60_000)); // the hint alone drives it: the poll is a minute away
     client.awaitUntil("the first snapshot", () -> client.counter() == 0);
 
-    List<String> lines = withOddLines(RecordFiles.sample());
+    List<String> lines = withOddLines(Sample.lines());
     appendInPieces(vertx, lines, 0, new Random(1), true);
     Oracle.Expected expected = expected(lines);
     client.awaitUntil("all events", () -> client.matches(expected));
@@ -138,7 +140,7 @@ class EngineVerticleIT {
     client = new ViewsClient(vertx);
     deploy(vertx, config(50));
     client.awaitUntil("the first snapshot", () -> client.counter() == 0);
-    List<String> lines = RecordFiles.sample().subList(0, 500);
+    List<String> lines = Sample.lines().subList(0, 500);
     appendInPieces(vertx, lines, 0, new Random(2), false);
     Oracle.Expected expected = expected(lines);
     client.awaitUntil("all events", () -> client.matches(expected));
@@ -146,7 +148,7 @@ class EngineVerticleIT {
 
   @Test
   void aRestartResumesFromTheCheckpointAndAnnouncesItself(Vertx vertx) throws Exception {
-    List<String> sample = RecordFiles.sample();
+    List<String> sample = Sample.lines();
     RecordFiles.append(file(), RecordFiles.recordsOf(sample.subList(0, 4000), 0));
     client = new ViewsClient(vertx);
     String id = deploy(vertx, config(50));
@@ -170,7 +172,7 @@ class EngineVerticleIT {
 
   @Test
   void aTruncatedFileIsAnnouncedWithResetSnapshots(Vertx vertx) throws Exception {
-    List<String> sample = RecordFiles.sample().subList(0, 300);
+    List<String> sample = Sample.lines().subList(0, 300);
     RecordFiles.append(file(), RecordFiles.recordsOf(sample, 0));
     client = new ViewsClient(vertx);
     deploy(vertx, config(50));
@@ -218,18 +220,10 @@ class EngineVerticleIT {
     assertThatThrownBy(() -> deploy(vertx, tiny)).hasMessageContaining("batchMaxBytes");
   }
 
-  private static void waitForStatus(Vertx vertx, java.util.function.Predicate<JsonObject> condition) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      JsonObject status = request(vertx, Addresses.STATUS_VIEWS);
-      if (condition.test(status)) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("status never got there: " + status.encode());
-      }
-      Thread.sleep(20);
-    }
+  private static void waitForStatus(Vertx vertx, java.util.function.Predicate<JsonObject> condition) {
+    JsonObject[] last = new JsonObject[1];
+    Wait.until("the status to get there", Wait.LONG, () -> condition.test(last[0] = request(vertx, Addresses.STATUS_VIEWS)),
+      () -> "status: " + (last[0] == null ? "none" : last[0].encode()));
   }
 
   static byte[] utf8(String s) {

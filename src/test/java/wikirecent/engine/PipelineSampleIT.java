@@ -15,6 +15,7 @@ import wikirecent.common.Views;
 import wikirecent.ingest.IngestVerticle;
 import wikirecent.replay.ReplayOptions;
 import wikirecent.replay.ReplayServer;
+import wikirecent.replay.Sample;
 import wikirecent.testsupport.PostgresServer;
 
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ class PipelineSampleIT {
 
   @Test
   void replayIngestEngineGiveWhatTheSeedsSqlGives(Vertx vertx) throws Exception {
-    List<String> lines = RecordFiles.sample();
+    List<String> lines = Sample.lines();
     Oracle.Expected expected;
     try (PostgresServer pg = PostgresServer.startOrSkip()) {
       expected = EngineSampleIT.postgresAnswers(vertx, pg, lines);

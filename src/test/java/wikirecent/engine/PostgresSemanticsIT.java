@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import wikirecent.common.Views;
+import wikirecent.replay.Sample;
 import wikirecent.testsupport.PostgresServer;
 
 import java.nio.charset.StandardCharsets;
@@ -96,7 +97,7 @@ class PostgresSemanticsIT {
     Random random = new Random(seed);
     List<byte[]> lines = new ArrayList<>();
     EventLines.line().sampleStream().limit(1500).forEach(s -> lines.add(EventLines.bytes(s)));
-    List<String> sample = RecordFiles.sample();
+    List<String> sample = Sample.lines();
     String[] tokens = {"\\", "\"", "\\u", "\\u0000", "\\ud800", "\\udc00", "\\ud83d\\ude00", "}", "]", "{", "[", ",", ":",
       "1e131072", "-0", "0.5e-16383", " ", "\t", "\r", "null", "\"user\":", "\"user\":1.50,", "é", "😀"};
     byte[][] rawTokens = {{(byte) 0xFF}, {(byte) 0xC3}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, {0}, {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}};
@@ -144,7 +145,7 @@ class PostgresSemanticsIT {
   @Test
   void theViewsEqualTheSeedsQueries() throws Exception {
     List<byte[]> lines = new ArrayList<>();
-    for (String s : RecordFiles.sample()) {
+    for (String s : Sample.lines()) {
       lines.add(s.getBytes(StandardCharsets.UTF_8));
     }
     // Oddities spread through the sample, and 110 events each for names in every script: with the

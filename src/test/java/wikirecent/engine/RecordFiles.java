@@ -4,8 +4,6 @@ import wikirecent.common.RecordFormat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,33 +11,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Test data: the bundled sample's lines, and {@code recentchanges} files made of them. */
+/** Test data: {@code recentchanges} files made of event lines (e.g. the bundled sample's). */
 final class RecordFiles {
 
-  private static List<String> sample;
-
   private RecordFiles() {
-  }
-
-  /** The 5,911 recorded events of {@code sample/recentchange-sample.jsonl}, one JSON text each. */
-  static synchronized List<String> sample() {
-    if (sample == null) {
-      try (InputStream in = RecordFiles.class.getResourceAsStream("/sample/recentchange-sample.jsonl")) {
-        if (in == null) {
-          throw new IllegalStateException("sample/recentchange-sample.jsonl is not on the test classpath");
-        }
-        List<String> lines = new ArrayList<>();
-        for (String l : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-          if (!l.isEmpty()) {
-            lines.add(l);
-          }
-        }
-        sample = List.copyOf(lines);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-    return sample;
   }
 
   /** Records for these data lines (raw bytes), ids counting from {@code firstId}. */

@@ -11,7 +11,9 @@ import wikirecent.common.Addresses;
 import wikirecent.common.ViewMessage;
 import wikirecent.common.ViewTable;
 import wikirecent.common.Views;
+import wikirecent.testsupport.Wait;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -60,22 +62,12 @@ final class ViewsClient {
     registered.future().await(10, TimeUnit.SECONDS);
   }
 
-  /** Applies what arrived; waits (up to 60 s) until {@code condition} holds. */
-  void awaitUntil(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
+  /** Applies what arrived (on this thread) until {@code condition} holds; waits up to 60 s. */
+  void awaitUntil(String what, BooleanSupplier condition) {
+    Wait.until(what, Duration.ofSeconds(60), () -> {
       drain();
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what + "; counter is " + rows(Views.COUNTER).encode());
-      }
-      JsonObject m = inbox.poll(50, TimeUnit.MILLISECONDS);
-      if (m != null) {
-        apply(m);
-      }
-    }
+      return condition.getAsBoolean();
+    }, () -> "counter is " + rows(Views.COUNTER).encode());
   }
 
   private void drain() {

@@ -1,7 +1,6 @@
 package wikirecent.ingest;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,16 +58,6 @@ final class FileRecords {
       }
     }
     return n;
-  }
-
-  /** The bundled sample, line by line, read as plain text. */
-  static List<String> sampleLines() throws IOException {
-    try (InputStream in = FileRecords.class.getResourceAsStream("/sample/recentchange-sample.jsonl")) {
-      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      List<String> lines = new ArrayList<>(List.of(text.split("\n")));
-      lines.removeIf(String::isBlank);
-      return lines;
-    }
   }
 
   /** meta.id of one JSON line, by a plain regex (the sample's meta objects hold an "id" string). */

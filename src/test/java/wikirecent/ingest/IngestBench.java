@@ -7,13 +7,12 @@ import wikirecent.common.Config;
 import wikirecent.common.RecordFormat;
 import wikirecent.replay.ReplayOptions;
 import wikirecent.replay.ReplayServer;
+import wikirecent.replay.Sample;
+import wikirecent.testsupport.Wait;
 
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * A rough micro-benchmark of the ingest path: prints numbers, asserts nothing (the lead owns real benchmarks).
@@ -40,11 +39,9 @@ public final class IngestBench {
 
   private static byte[] sampleAsSse() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (InputStream in = IngestBench.class.getResourceAsStream("/sample/recentchange-sample.jsonl")) {
-      int i = 0;
-      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-        out.writeBytes(RecordFormat.record("[{\"topic\":\"replay\",\"partition\":0,\"offset\":" + i++ + "}]", line));
-      }
+    int i = 0;
+    for (String line : Sample.lines()) {
+      out.writeBytes(RecordFormat.record("[{\"topic\":\"replay\",\"partition\":0,\"offset\":" + i++ + "}]", line));
     }
     return out.toByteArray();
   }
@@ -81,10 +78,10 @@ public final class IngestBench {
   private static void endToEnd(int seconds, Path recording) throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
-      ReplayServer replay = ReplayServer.start(vertx, new ReplayOptions().port(0).loop(recording == null).file(recording)).await();
+      ReplayServer replay = Wait.on(ReplayServer.start(vertx, new ReplayOptions().port(0).loop(recording == null).file(recording)));
       Path dir = Files.createTempDirectory("ingest-bench");
       JsonObject conf = Config.load(new JsonObject().put(Config.STREAM_URL, replay.url()).put(Config.DATA_DIR, dir.toString()), System.getenv());
-      vertx.deployVerticle(new IngestVerticle(), new DeploymentOptions().setConfig(conf)).await();
+      Wait.on(vertx.deployVerticle(new IngestVerticle(), new DeploymentOptions().setConfig(conf)));
       Thread.sleep(2000); // warm up
       long before = IngestTesting.counter(vertx, "events_written");
       long bytesBefore = IngestTesting.counter(vertx, "bytes_written");
@@ -96,7 +93,7 @@ public final class IngestBench {
       System.out.printf("replay --loop -> ingest -> file, one JVM: %,.0f events/s, %,.1f MB/s over %.0f s%n", n / secs, bytes / secs / 1e6, secs);
       Files.deleteIfExists(dir.resolve(Config.FILE_NAME));
     } finally {
-      vertx.close().await();
+      Wait.on(vertx.close());
     }
   }
 }

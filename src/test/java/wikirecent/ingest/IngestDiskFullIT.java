@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
 import wikirecent.common.Config;
 import wikirecent.replay.ReplayOptions;
 import wikirecent.replay.ReplayServer;
+import wikirecent.replay.Sample;
+import wikirecent.testsupport.Wait;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -23,7 +25,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static wikirecent.ingest.IngestTesting.assertFileHolds;
-import static wikirecent.ingest.IngestTesting.await;
+import static wikirecent.ingest.IngestTesting.PATIENCE;
 import static wikirecent.ingest.IngestTesting.awaitRecords;
 import static wikirecent.ingest.IngestTesting.config;
 import static wikirecent.ingest.IngestTesting.counter;
@@ -73,15 +75,15 @@ class IngestDiskFullIT {
 
   @Test
   void aFullDiskStopsIngestLoudlyLosesNothingAndItResumesWhenThereIsRoom(Vertx vertx) throws Exception {
-    List<String> sample = FileRecords.sampleLines();
+    List<String> sample = Sample.lines();
     QuotaFile.Quota quota = new QuotaFile.Quota();
     quota.bytes.set(bytesOfFirst(sample, 1000) + 500); // record 1001 only half fits
-    ReplayServer replay = ReplayServer.start(vertx, new ReplayOptions().port(0)).await();
+    ReplayServer replay = Wait.on(ReplayServer.start(vertx, new ReplayOptions().port(0)));
     IngestTesting.deploy(vertx, config(replay.url(), dir, Config.INGEST_BACKOFF_MILLIS, 100), quota.opener(), new HttpClientOptions());
 
-    await("the disk to fill up", () -> quota.failures.get() >= 1);
+    Wait.until("the disk to fill up", PATIENCE, () -> quota.failures.get() >= 1);
     JsonObject[] stopped = new JsonObject[1];
-    await("status to say so", () -> {
+    Wait.until("status to say so", PATIENCE, () -> {
       stopped[0] = IngestTesting.status(vertx);
       return !stopped[0].getBoolean("live") && stopped[0].getString("detail").contains("No space left on device");
     });
@@ -89,18 +91,18 @@ class IngestDiskFullIT {
     assertThat(stopped[0].getJsonObject("counters").getLong("write_failures")).isGreaterThanOrEqualTo(1);
     // What was written stays, and no part of the record that did not fit. (Each retry writes part of a record
     // and cuts it at once: wait for a moment between two of them.)
-    await("the file to hold exactly the first 1000 records", () -> firstRecordsOnly(sample, 1000));
+    Wait.until("the file to hold exactly the first 1000 records", PATIENCE, () -> firstRecordsOnly(sample, 1000));
     assertFileHolds(file(), sample.subList(0, 1000));
     assertThat(logs.list).anyMatch(e -> e.getLevel().toString().equals("ERROR")
       && e.getFormattedMessage().contains(file().toAbsolutePath().toString())
       && e.getFormattedMessage().contains("No space left on device"));
 
-    await("a retry that fails again", () -> quota.failures.get() >= 2);
-    await("the file to hold exactly the first 1000 records", () -> firstRecordsOnly(sample, 1000));
+    Wait.until("a retry that fails again", PATIENCE, () -> quota.failures.get() >= 2);
+    Wait.until("the file to hold exactly the first 1000 records", PATIENCE, () -> firstRecordsOnly(sample, 1000));
 
     quota.bytes.set(Long.MAX_VALUE);
     awaitRecords(file(), sample.size());
-    await("all written", () -> FileRecords.data(file()).size() == sample.size() && IngestTesting.status(vertx).getBoolean("live"));
+    Wait.until("all written", PATIENCE, () -> FileRecords.data(file()).size() == sample.size() && IngestTesting.status(vertx).getBoolean("live"));
     assertFileHolds(file(), sample);
     // every reconnect after the failure resumed right after the last complete record
     assertThat(replay.requests()).allSatisfy(r -> assertThat(r.lastEventId() == null || r.lastEventId().equals(replayId(999))).isTrue());
@@ -109,14 +111,14 @@ class IngestDiskFullIT {
 
   @Test
   void itDoesNotReconnectWhileTheDiskHasLessRoomThanConfigured(Vertx vertx) throws Exception {
-    List<String> sample = FileRecords.sampleLines();
+    List<String> sample = Sample.lines();
     QuotaFile.Quota quota = new QuotaFile.Quota();
     quota.bytes.set(bytesOfFirst(sample, 10));
-    ReplayServer replay = ReplayServer.start(vertx, new ReplayOptions().port(0)).await();
+    ReplayServer replay = Wait.on(ReplayServer.start(vertx, new ReplayOptions().port(0)));
     IngestTesting.deploy(vertx, config(replay.url(), dir, Config.INGEST_BACKOFF_MILLIS, 50,
       Config.INGEST_MIN_FREE_MEGABYTES, Integer.MAX_VALUE), quota.opener(), new HttpClientOptions());
 
-    await("the free-space check to hold ingest back", () -> IngestTesting.status(vertx).getString("detail").contains("MB free"));
+    Wait.until("the free-space check to hold ingest back", PATIENCE, () -> IngestTesting.status(vertx).getString("detail").contains("MB free"));
     assertThat(replay.requests()).hasSize(1);
     assertThat(IngestTesting.status(vertx).getBoolean("live")).isFalse();
     assertFileHolds(file(), sample.subList(0, 10));

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 import wikirecent.common.Config;
 import wikirecent.replay.ReplayOptions;
 import wikirecent.replay.ReplayServer;
+import wikirecent.replay.Sample;
+import wikirecent.testsupport.Wait;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static wikirecent.ingest.IngestTesting.PATIENCE;
 import static wikirecent.ingest.IngestTesting.assertFileHolds;
 import static wikirecent.ingest.IngestTesting.awaitRecords;
 import static wikirecent.ingest.IngestTesting.config;
@@ -37,7 +40,7 @@ class IngestReplayIT {
 
   @BeforeAll
   static void readSample() throws Exception {
-    sample = FileRecords.sampleLines();
+    sample = Sample.lines();
     assertThat(sample).hasSize(5911);
   }
 
@@ -46,7 +49,7 @@ class IngestReplayIT {
   }
 
   private static ReplayServer replay(Vertx vertx, ReplayOptions options) {
-    return ReplayServer.start(vertx, options.host("127.0.0.1").port(0)).await();
+    return Wait.on(ReplayServer.start(vertx, options.host("127.0.0.1").port(0)));
   }
 
   private void assertIdsAreTheReplayOffsets() throws Exception {
@@ -59,10 +62,10 @@ class IngestReplayIT {
   @Test
   void everyEventOnceAndInOrderWhenTheConnectionIsCutEveryNEvents(Vertx vertx) throws Exception {
     ReplayServer replay = replay(vertx, new ReplayOptions().cutEvery(397));
-    deploy(vertx, config(replay.url(), dir.resolve("data")));
+    String id = deploy(vertx, config(replay.url(), dir.resolve("data")));
     awaitRecords(file(), sample.size());
-    IngestTesting.await("all written", () -> counter(vertx, "events_written") == sample.size());
-    vertx.undeploy(vertx.deploymentIDs().iterator().next()).await();
+    Wait.until("all written", PATIENCE, () -> counter(vertx, "events_written") == sample.size());
+    Wait.on(vertx.undeploy(id));
 
     assertFileHolds(file(), sample);
     assertIdsAreTheReplayOffsets();
@@ -77,12 +80,12 @@ class IngestReplayIT {
   @Test
   void everyEventOnceAndInOrderWhenCutInTheMiddleOfAFrame(Vertx vertx) throws Exception {
     ReplayServer replay = replay(vertx, new ReplayOptions().cutEvery(250).cutMidFrame(true));
-    deploy(vertx, config(replay.url(), dir.resolve("data")));
+    String id = deploy(vertx, config(replay.url(), dir.resolve("data")));
     awaitRecords(file(), sample.size());
-    IngestTesting.await("all written", () -> counter(vertx, "events_written") == sample.size());
+    Wait.until("all written", PATIENCE, () -> counter(vertx, "events_written") == sample.size());
     assertThat(counter(vertx, "events_skipped_invalid")).isZero(); // the half frames never became events
     assertThat(counter(vertx, "reconnects")).isGreaterThanOrEqualTo(sample.size() / 250);
-    vertx.undeploy(vertx.deploymentIDs().iterator().next()).await();
+    Wait.on(vertx.undeploy(id));
 
     assertFileHolds(file(), sample);
     assertIdsAreTheReplayOffsets();
@@ -94,17 +97,17 @@ class IngestReplayIT {
     JsonObject conf = config(replay.url(), dir.resolve("data"));
     String id = deploy(vertx, conf);
     awaitRecords(file(), 400);
-    vertx.undeploy(id).await();
+    Wait.on(vertx.undeploy(id));
 
     List<FileRecords.Rec> before = FileRecords.read(file()); // well-formed, nothing torn
     int k = before.size();
     assertThat(k).isBetween(400, sample.size() - 1);
     assertThat(FileRecords.data(file())).containsExactlyElementsOf(sample.subList(0, k));
 
-    deploy(vertx, conf);
+    id = deploy(vertx, conf);
     awaitRecords(file(), sample.size());
-    IngestTesting.await("all written", () -> counter(vertx, "events_written") == sample.size() - k);
-    vertx.undeploy(vertx.deploymentIDs().iterator().next()).await();
+    Wait.until("all written", PATIENCE, () -> counter(vertx, "events_written") == sample.size() - k);
+    Wait.on(vertx.undeploy(id));
 
     assertFileHolds(file(), sample);
     assertIdsAreTheReplayOffsets();
@@ -126,11 +129,11 @@ class IngestReplayIT {
     Files.writeString(file(), text, StandardCharsets.UTF_8);
 
     ReplayServer replay = replay(vertx, new ReplayOptions());
-    deploy(vertx, config(replay.url(), dir.resolve("data")));
+    String id = deploy(vertx, config(replay.url(), dir.resolve("data")));
     awaitRecords(file(), sample.size());
-    IngestTesting.await("all written", () -> counter(vertx, "events_written") == sample.size() - 1000);
+    Wait.until("all written", PATIENCE, () -> counter(vertx, "events_written") == sample.size() - 1000);
     assertThat(counter(vertx, "torn_bytes_cut")).isEqualTo(next.length() / 2);
-    vertx.undeploy(vertx.deploymentIDs().iterator().next()).await();
+    Wait.on(vertx.undeploy(id));
 
     assertFileHolds(file(), sample);
     assertIdsAreTheReplayOffsets();
@@ -165,8 +168,8 @@ class IngestReplayIT {
     long duplicates = IntStream.range(0, 400).filter(i -> i % 100 == 50).count();
 
     ReplayServer replay = replay(vertx, new ReplayOptions().file(recording));
-    deploy(vertx, config(replay.url(), dir.resolve("data")));
-    IngestTesting.await("the whole recording handled", () -> {
+    String id = deploy(vertx, config(replay.url(), dir.resolve("data")));
+    Wait.until("the whole recording handled", PATIENCE, () -> {
       JsonObject c = IngestTesting.status(vertx).getJsonObject("counters");
       return c.getLong("events_written") + c.getLong("canaries_dropped") + c.getLong("events_skipped_invalid")
         + c.getLong("duplicates_dropped") == served.size();
@@ -177,7 +180,7 @@ class IngestReplayIT {
     assertThat(counters.getLong("duplicates_dropped")).isEqualTo(duplicates);
     assertThat(counters.getLong("events_without_meta_id")).isEqualTo(1);
     assertThat(counters.getLong("events_written")).isEqualTo(expected.size());
-    vertx.undeploy(vertx.deploymentIDs().iterator().next()).await();
+    Wait.on(vertx.undeploy(id));
 
     assertFileHolds(file(), expected);
   }
@@ -196,10 +199,10 @@ class IngestReplayIT {
   @Test
   void aCrlfFeed(Vertx vertx) throws Exception {
     ReplayServer replay = replay(vertx, new ReplayOptions().crlf(true).cutEvery(1000));
-    deploy(vertx, config(replay.url(), dir.resolve("data")));
+    String id = deploy(vertx, config(replay.url(), dir.resolve("data")));
     awaitRecords(file(), sample.size());
-    IngestTesting.await("all written", () -> counter(vertx, "events_written") == sample.size());
-    vertx.undeploy(vertx.deploymentIDs().iterator().next()).await();
+    Wait.until("all written", PATIENCE, () -> counter(vertx, "events_written") == sample.size());
+    Wait.on(vertx.undeploy(id));
     assertFileHolds(file(), sample);
     assertIdsAreTheReplayOffsets();
   }
@@ -209,7 +212,7 @@ class IngestReplayIT {
     ReplayServer replay = replay(vertx, new ReplayOptions());
     deploy(vertx, config(replay.url(), dir.resolve("data")));
     awaitRecords(file(), sample.size());
-    IngestTesting.await("all written", () -> counter(vertx, "events_written") == sample.size());
+    Wait.until("all written", PATIENCE, () -> counter(vertx, "events_written") == sample.size());
     JsonObject status = IngestTesting.status(vertx);
     assertThat(status.getString("part")).isEqualTo("ingest");
     assertThat(status.getBoolean("live")).isTrue();
@@ -221,11 +224,11 @@ class IngestReplayIT {
   @Test
   void publishesTheNewFileSizeAfterAppends(Vertx vertx) throws Exception {
     List<Long> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
-    vertx.eventBus().<Long>consumer(wikirecent.common.Addresses.FILE_APPENDED, m -> sizes.add(m.body())).completion().await();
+    Wait.on(vertx.eventBus().<Long>consumer(wikirecent.common.Addresses.FILE_APPENDED, m -> sizes.add(m.body())).completion());
     ReplayServer replay = replay(vertx, new ReplayOptions());
     deploy(vertx, config(replay.url(), dir.resolve("data")));
     awaitRecords(file(), sample.size());
-    IngestTesting.await("the last size published", () -> !sizes.isEmpty() && sizes.get(sizes.size() - 1) == Files.size(file()));
+    Wait.until("the last size published", PATIENCE, () -> !sizes.isEmpty() && sizes.get(sizes.size() - 1) == Files.size(file()));
     assertThat(sizes).isSorted().doesNotHaveDuplicates();
   }
 
@@ -235,8 +238,8 @@ class IngestReplayIT {
     String notOurs = String.join("\n", sample.subList(0, 2000)) + "\n"; // JSON lines, no record boundary
     Files.writeString(file(), notOurs, StandardCharsets.UTF_8);
     JsonObject conf = config("http://127.0.0.1:9/unused", dir.resolve("data"), Config.INGEST_MAX_EVENT_BYTES, 65536);
-    Throwable failure = vertx.deployVerticle(new IngestVerticle(), new io.vertx.core.DeploymentOptions().setConfig(conf))
-      .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())).await();
+    Throwable failure = Wait.on(vertx.deployVerticle(new IngestVerticle(), new io.vertx.core.DeploymentOptions().setConfig(conf))
+      .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())));
     assertThat(failure).hasMessageContaining("does not end like a recentchanges file");
     assertThat(Files.readString(file(), StandardCharsets.UTF_8)).isEqualTo(notOurs);
   }
@@ -245,15 +248,15 @@ class IngestReplayIT {
   void aSecondIngestOnTheSameFileIsRefused(Vertx vertx) throws Exception {
     ReplayServer replay = replay(vertx, new ReplayOptions().rate(100));
     JsonObject conf = config(replay.url(), dir.resolve("data"));
-    deploy(vertx, conf);
-    Throwable failure = vertx.deployVerticle(new IngestVerticle(), new io.vertx.core.DeploymentOptions().setConfig(conf))
-      .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())).await();
+    String id = deploy(vertx, conf);
+    Throwable failure = Wait.on(vertx.deployVerticle(new IngestVerticle(), new io.vertx.core.DeploymentOptions().setConfig(conf))
+      .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())));
     assertThat(failure).hasMessageContaining("locked");
     awaitRecords(file(), 20);
     for (int i = 0; i < 5; i++) { // only the running ingest answers
       assertThat(counter(vertx, "events_written")).isPositive();
     }
-    vertx.undeploy(vertx.deploymentIDs().iterator().next()).await();
+    Wait.on(vertx.undeploy(id));
     List<String> written = FileRecords.data(file());
     assertThat(written).containsExactlyElementsOf(sample.subList(0, written.size()));
   }
@@ -262,8 +265,8 @@ class IngestReplayIT {
   void aStreamUrlThatIsNotHttpIsRefusedAtStart(Vertx vertx) {
     for (String url : List.of("ftp://example.org/feed", "stream.wikimedia.org/v2/stream/recentchange", "http://")) {
       JsonObject conf = config(url, dir.resolve("data"));
-      Throwable failure = vertx.deployVerticle(new IngestVerticle(), new io.vertx.core.DeploymentOptions().setConfig(conf))
-        .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())).await();
+      Throwable failure = Wait.on(vertx.deployVerticle(new IngestVerticle(), new io.vertx.core.DeploymentOptions().setConfig(conf))
+        .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())));
       assertThat(failure).as(url).hasMessageContaining("stream.url must be an http:// or https:// URL");
     }
   }

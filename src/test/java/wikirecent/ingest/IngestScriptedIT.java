@@ -16,6 +16,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import wikirecent.common.Config;
+import wikirecent.testsupport.Wait;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,8 +25,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static wikirecent.ingest.IngestTesting.PATIENCE;
 import static wikirecent.ingest.IngestTesting.assertFileHolds;
-import static wikirecent.ingest.IngestTesting.await;
 import static wikirecent.ingest.IngestTesting.awaitRecords;
 import static wikirecent.ingest.IngestTesting.config;
 import static wikirecent.ingest.IngestTesting.counter;
@@ -103,9 +104,9 @@ class IngestScriptedIT {
       + "x".repeat(2000) + "</body></html>";
     ScriptedSseServer server = ScriptedSseServer.start(vertx, status(403, body, "Content-Type", "text/html"));
     deploy(vertx, config(server.url(), dir, Config.INGEST_BACKOFF_MILLIS, 200));
-    await("two refused attempts", () -> server.received().size() >= 2);
+    Wait.until("two refused attempts", PATIENCE, () -> server.received().size() >= 2);
     JsonObject[] refused = new JsonObject[1];
-    await("status says refused", () -> {
+    Wait.until("status says refused", PATIENCE, () -> {
       JsonObject s = IngestTesting.status(vertx);
       refused[0] = s;
       return s.getString("detail").contains("refused with HTTP 403");
@@ -159,7 +160,7 @@ class IngestScriptedIT {
     ScriptedSseServer server = ScriptedSseServer.start(vertx, stream(pieces(":ok\n\n" + capture + "\n\n", 97), HOLD));
     deploy(vertx, config(server.url(), dir));
     awaitRecords(file(), 3);
-    await("all written", () -> counter(vertx, "events_written") == 3);
+    Wait.until("all written", PATIENCE, () -> counter(vertx, "events_written") == 3);
     assertThat(FileRecords.read(file())).containsExactlyElementsOf(expected);
     assertFileHolds(file(), expected.stream().map(FileRecords.Rec::data).toList());
   }
@@ -175,7 +176,7 @@ class IngestScriptedIT {
       stream(pieces(":ok\n\n" + capture, 200), END),
       stream(pieces(":ok\n\n" + capture + "\n\n", 200), HOLD));
     deploy(vertx, config(server.url(), dir));
-    await("the third event", () -> counter(vertx, "events_written") == 3);
+    Wait.until("the third event", PATIENCE, () -> counter(vertx, "events_written") == 3);
     assertThat(counter(vertx, "duplicates_dropped")).isEqualTo(2);
     assertThat(server.received()).hasSize(2);
     assertThat(server.received().get(1).header("Last-Event-ID")).isEqualTo(expected.get(1).id());
@@ -192,7 +193,7 @@ class IngestScriptedIT {
       + "id: a2\r\ndata: " + data("x4", "E") + "\r\n\r\n";
     ScriptedSseServer server = ScriptedSseServer.start(vertx, stream(pieces(body, 13), END), stream(List.of(), HOLD));
     deploy(vertx, config(server.url(), dir));
-    await("resumed", () -> server.received().size() == 2);
+    Wait.until("resumed", PATIENCE, () -> server.received().size() == 2);
     assertThat(server.received().get(1).header("Last-Event-ID")).isEqualTo("a2");
     assertThat(counter(vertx, "error_events")).isEqualTo(1);
     assertThat(counter(vertx, "other_events")).isEqualTo(1);

@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.json.JsonObject;
 import wikirecent.common.Addresses;
 import wikirecent.common.Config;
+import wikirecent.testsupport.Wait;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,6 +26,9 @@ final class IngestTesting {
   static final Pattern VIEWS_SQL_REGEX = Pattern.compile("^data: (?<data>.*)", Pattern.UNIX_LINES);
 
   static final String AGENT = "wikirecent-test/1.0 (ingest tests; test@wikirecent.invalid)";
+
+  /** How long ingest tests wait for a condition: a whole sample through the replay server, on a loaded box. */
+  static final Duration PATIENCE = Duration.ofSeconds(90);
 
   private IngestTesting() {
   }
@@ -47,37 +50,23 @@ final class IngestTesting {
   }
 
   static String deploy(Vertx vertx, JsonObject conf) {
-    return vertx.deployVerticle(new IngestVerticle(), new DeploymentOptions().setConfig(conf)).await();
+    return Wait.on(vertx.deployVerticle(new IngestVerticle(), new DeploymentOptions().setConfig(conf)));
   }
 
   static String deploy(Vertx vertx, JsonObject conf, AppendFile.Opener opener, HttpClientOptions clientOptions) {
-    return vertx.deployVerticle(new IngestVerticle(opener, clientOptions), new DeploymentOptions().setConfig(conf)).await();
+    return Wait.on(vertx.deployVerticle(new IngestVerticle(opener, clientOptions), new DeploymentOptions().setConfig(conf)));
   }
 
   static JsonObject status(Vertx vertx) {
-    return vertx.eventBus().<JsonObject>request(Addresses.STATUS_INGEST, null).await().body();
+    return Wait.on(vertx.eventBus().<JsonObject>request(Addresses.STATUS_INGEST, null)).body();
   }
 
   static long counter(Vertx vertx, String name) {
     return status(vertx).getJsonObject("counters").getLong(name);
   }
 
-  static void await(String what, Callable<Boolean> condition) throws Exception {
-    await(what, Duration.ofSeconds(90), condition);
-  }
-
-  static void await(String what, Duration timeout, Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.call()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for: " + what);
-      }
-      Thread.sleep(25);
-    }
-  }
-
-  static void awaitRecords(Path file, long n) throws Exception {
-    await(n + " records in " + file, () -> FileRecords.countRecords(file) >= n);
+  static void awaitRecords(Path file, long n) {
+    Wait.until(n + " records in " + file, PATIENCE, () -> FileRecords.countRecords(file) >= n);
   }
 
   /**

@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import wikirecent.testsupport.Wait;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -100,7 +101,7 @@ final class ScriptedSseServer {
   static ScriptedSseServer start(Vertx vertx, HttpServerOptions options, Reply... replies) {
     ScriptedSseServer s = new ScriptedSseServer(vertx, List.of(replies));
     s.server = vertx.createHttpServer(options.setHost("127.0.0.1").setPort(0)).requestHandler(s::handle);
-    s.server.listen().await();
+    Wait.on(s.server.listen());
     return s;
   }
 

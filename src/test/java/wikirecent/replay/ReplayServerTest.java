@@ -10,10 +10,10 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import wikirecent.testsupport.Wait;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -31,17 +31,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @ExtendWith(VertxExtension.class)
 class ReplayServerTest {
 
-  static List<String> sample;
+  static final List<String> sample = Sample.lines();
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void readSample() throws Exception {
-    try (InputStream in = ReplayServerTest.class.getResourceAsStream("/sample/recentchange-sample.jsonl")) {
-      sample = List.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n"));
-    }
-  }
 
   private static String id(long offset) {
     return "[{\"topic\":\"replay\",\"partition\":0,\"offset\":" + offset + "}]";
@@ -52,7 +45,7 @@ class ReplayServerTest {
   }
 
   private static ReplayServer start(Vertx vertx, ReplayOptions options) {
-    return ReplayServer.start(vertx, options.port(0)).await();
+    return Wait.on(ReplayServer.start(vertx, options.port(0)));
   }
 
   /**
@@ -204,7 +197,7 @@ class ReplayServerTest {
     Path file = dir.resolve("empty.jsonl");
     Files.writeString(file, "\n\n");
     Future<ReplayServer> f = ReplayServer.start(vertx, new ReplayOptions().file(file).port(0));
-    assertThatThrownBy(f::await).hasMessageContaining("no events");
+    assertThatThrownBy(() -> Wait.on(f)).hasMessageContaining("no events");
   }
 
   @Test

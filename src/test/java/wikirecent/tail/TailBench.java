@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import wikirecent.common.Addresses;
 import wikirecent.common.Config;
+import wikirecent.testsupport.Wait;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -53,11 +54,11 @@ public final class TailBench {
     }
 
     Vertx vertx = Vertx.vertx();
-    FakeMaterialize fake = Bus.get(new FakeMaterialize(vertx, script).idleMillis(1000).start(0));
+    FakeMaterialize fake = Wait.on(new FakeMaterialize(vertx, script).idleMillis(1000).start(0));
     AtomicLong messages = new AtomicLong();
     AtomicLong snapshotAt = new AtomicLong();
     CountDownLatch done = new CountDownLatch(1);
-    Bus.get(vertx.eventBus().<JsonObject>consumer(Addresses.view("user_edits"), m -> {
+    Wait.on(vertx.eventBus().<JsonObject>consumer(Addresses.view("user_edits"), m -> {
       if (messages.incrementAndGet() == 1) {
         snapshotAt.set(System.nanoTime());
       } else if (messages.get() == fetches + 1) {
@@ -66,7 +67,7 @@ public final class TailBench {
     }).completion());
     JsonObject conf = Config.load(new JsonObject().put(Config.MATERIALIZE_URL, fake.url()), Map.of());
     long start = System.nanoTime();
-    Bus.get(vertx.deployVerticle(new TailVerticle(), new DeploymentOptions().setConfig(conf)));
+    Wait.on(vertx.deployVerticle(new TailVerticle(), new DeploymentOptions().setConfig(conf)));
     if (!done.await(10, TimeUnit.MINUTES)) {
       throw new IllegalStateException("only " + messages.get() + " messages");
     }
@@ -78,6 +79,6 @@ public final class TailBench {
       users, snapshotSeconds, users / snapshotSeconds);
     System.out.printf("updates: %,d TAIL rows in %,d FETCHes -> %,d batches in %.2f s (%,.0f rows/s, %,.0f batches/s)%n",
       streamRows, fetches, fetches, streamSeconds, streamRows / streamSeconds, fetches / streamSeconds);
-    Bus.get(vertx.close());
+    Wait.on(vertx.close());
   }
 }

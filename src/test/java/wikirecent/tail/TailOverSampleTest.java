@@ -13,6 +13,8 @@ import wikirecent.common.RecordFormat;
 import wikirecent.common.ViewMessage;
 import wikirecent.common.ViewTable;
 import wikirecent.common.Views;
+import wikirecent.replay.Sample;
+import wikirecent.testsupport.Wait;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,7 +40,7 @@ class TailOverSampleTest {
 
   @Test
   void everyPublishedStateEqualsARecomputationOverTheSameEvents(Vertx vertx, @TempDir Path dir) throws IOException {
-    List<String> events = Sample.jsonLines();
+    List<String> events = Sample.lines();
     List<String> users = new ArrayList<>();
     for (String line : events) {
       users.add(new JsonObject(line).getString("user")); // null when missing
@@ -47,13 +49,13 @@ class TailOverSampleTest {
     append(file, events, 0, 1000);
 
     RecentChangesTail model = new RecentChangesTail(file, T, 97);
-    FakeMaterialize fake = Bus.get(new FakeMaterialize(vertx, model).start(0));
+    FakeMaterialize fake = Wait.on(new FakeMaterialize(vertx, model).start(0));
     Bus bus = Bus.record(vertx);
     JsonObject conf = Config.load(new JsonObject()
       .put(Config.MATERIALIZE_URL, fake.url())
       .put(Config.MATERIALIZE_RETRY_MIN_MILLIS, 20)
       .put(Config.MATERIALIZE_RETRY_MAX_MILLIS, 200), Map.of());
-    Bus.get(vertx.deployVerticle(new TailVerticle(), new DeploymentOptions().setConfig(conf)));
+    Wait.on(vertx.deployVerticle(new TailVerticle(), new DeploymentOptions().setConfig(conf)));
 
     int written = 1000;
     waitForCount(bus, written);
@@ -68,7 +70,7 @@ class TailOverSampleTest {
     }
     long last = model.lastTimestamp();
     for (Views v : Views.values()) {
-      Bus.until(v.viewName() + " caught up", () -> bus.snapshotTimestamp(v.viewName()) >= last);
+      Wait.until(v.viewName() + " caught up", () -> bus.snapshotTimestamp(v.viewName()) >= last);
     }
 
     for (Views v : Views.values()) {
@@ -93,25 +95,25 @@ class TailOverSampleTest {
     Path file = dir.resolve("recentchanges");
     Files.write(file, RecordFormat.record("[1]", "{\"user\":\"alice\"}"));
     RecentChangesTail model = new RecentChangesTail(file, T, 10);
-    FakeMaterialize fake = Bus.get(new FakeMaterialize(vertx, model).start(0));
+    FakeMaterialize fake = Wait.on(new FakeMaterialize(vertx, model).start(0));
     Bus bus = Bus.record(vertx);
     JsonObject conf = Config.load(new JsonObject()
       .put(Config.MATERIALIZE_URL, fake.url())
       .put(Config.MATERIALIZE_RETRY_MIN_MILLIS, 20)
       .put(Config.MATERIALIZE_RETRY_MAX_MILLIS, 100), Map.of());
-    Bus.get(vertx.deployVerticle(new TailVerticle(), new DeploymentOptions().setConfig(conf)));
-    Bus.until("live", () -> bus.status().getBoolean("live"));
+    Wait.on(vertx.deployVerticle(new TailVerticle(), new DeploymentOptions().setConfig(conf)));
+    Wait.until("live", () -> bus.status().getBoolean("live"));
 
     Files.write(file, RecordFormat.record("[2]", "{not json"), StandardOpenOption.APPEND);
-    Bus.until("not live", () -> !bus.status().getBoolean("live"));
-    Bus.until("the error was seen more than once", () -> bus.counter("sql_errors") >= 3);
+    Wait.until("not live", () -> !bus.status().getBoolean("live"));
+    Wait.until("the error was seen more than once", () -> bus.counter("sql_errors") >= 3);
     assertThat(bus.status().getString("detail")).contains("invalid input syntax for type jsonb");
     // What subscribers hold is the last good state; nothing wrong was published.
     assertThat(bus.snapshot("counter").getJsonArray("inserted").encode()).isEqualTo("[[1]]");
   }
 
   private static void waitForCount(Bus bus, int n) {
-    Bus.until("counter at " + n, () -> {
+    Wait.until("counter at " + n, () -> {
       JsonArray rows = snapshotRows(bus);
       return rows != null && rows.size() == 1 && rows.getJsonArray(0).getLong(0) == n;
     });

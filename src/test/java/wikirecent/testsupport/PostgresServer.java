@@ -1,8 +1,6 @@
 package wikirecent.testsupport;
 
 import io.vertx.pgclient.PgConnectOptions;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import wikirecent.bench.Postgres;
 
 import java.io.IOException;
@@ -14,7 +12,7 @@ import java.util.List;
  * tests' rule for a missing tool.
  * <pre>
  * try (PostgresServer pg = PostgresServer.startOrSkip()) {
- *   PgConnection c = PgConnection.connect(vertx, pg.connectOptions()).await();
+ *   PgConnection c = Wait.on(PgConnection.connect(vertx, pg.connectOptions()));
  * }
  * </pre>
  */
@@ -27,19 +25,13 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   /**
-   * Starts a server. Without the binaries: fails when {@code WIKIRECENT_CI=1} is set, otherwise
-   * aborts the calling test (skipped, with the reason).
+   * Starts a server. Without the binaries: the rule of {@link Tools#require} (a failure under
+   * {@code WIKIRECENT_CI=1}, else the calling test is skipped with the reason).
    */
   public static PostgresServer startOrSkip() {
     List<String> missing = Postgres.missingBinaries();
-    if (!missing.isEmpty()) {
-      String why = "PostgreSQL server binaries not found (PATH, /usr/lib/postgresql/*/bin): " + String.join(", ", missing)
-        + " (install PostgreSQL, e.g. Debian's postgresql package, to run this test)";
-      if ("1".equals(System.getenv("WIKIRECENT_CI"))) {
-        Assertions.fail(why + "; WIKIRECENT_CI=1 requires them");
-      }
-      Assumptions.abort(why);
-    }
+    Tools.require(missing.isEmpty(), "PostgreSQL server binaries not found (PATH, /usr/lib/postgresql/*/bin): "
+      + String.join(", ", missing) + " (install PostgreSQL, e.g. Debian's postgresql package, to run this test)");
     return new PostgresServer(Postgres.start());
   }
 

@@ -6,6 +6,7 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import wikirecent.common.Addresses;
+import wikirecent.testsupport.Wait;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import wikirecent.common.Addresses;
 import wikirecent.common.ViewMessage;
 import wikirecent.common.ViewTable;
+import wikirecent.testsupport.Wait;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -6,6 +6,7 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import wikirecent.testsupport.Tools;
 
 import java.io.File;
 import java.io.IOException;
@@ -16,9 +17,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The system's headless Chromium driven by its chromedriver, with nothing fetched from the
@@ -44,14 +42,8 @@ final class Browser implements AutoCloseable {
 
   /** Skips (or, with WIKIRECENT_CI=1, fails) when the system browser is missing. */
   static void requireChromium() {
-    if (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)) {
-      return;
-    }
-    String message = "browser tests need " + CHROMIUM + " and " + CHROMEDRIVER + " (apt-get install chromium chromium-driver)";
-    if ("1".equals(System.getenv("WIKIRECENT_CI"))) {
-      fail(message + ": missing in CI");
-    }
-    assumeTrue(false, message + "; skipping");
+    Tools.require(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+      "browser tests need " + CHROMIUM + " and " + CHROMEDRIVER + " (apt-get install chromium chromium-driver)");
   }
 
   static Browser start() throws IOException {

@@ -5,6 +5,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import wikirecent.testsupport.Tools;
+import wikirecent.testsupport.Wait;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,10 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /** The seed's exact curl command against the raw WebSocket stream. */
 @ExtendWith(VertxExtension.class)
 class CurlStreamTest {
@@ -25,7 +26,7 @@ class CurlStreamTest {
 
   @Test
   void theSeedsCurlCommandGetsTheSnapshotThenBatchesAsJsonFrames(Vertx vertx) throws Exception {
-    assumeTrue(Files.isExecutable(Path.of(CURL)), "needs " + CURL);
+    Tools.require(Files.isExecutable(Path.of(CURL)), "this test needs " + CURL + " (apt-get install curl)");
     ScriptedViewSource source = new ScriptedViewSource();
     Wait.on(vertx.deployVerticle(source));
     WebNode web = Wait.on(WebNode.start(vertx, null));
@@ -53,7 +54,9 @@ class CurlStreamTest {
       assertThat(new JsonObject(batch).getJsonArray("inserted").encode()).isEqualTo("[[\"Carol\",3]]");
     } finally {
       curl.destroy();
-      curl.waitFor();
+      if (!curl.waitFor(10, TimeUnit.SECONDS)) {
+        curl.destroyForcibly();
+      }
     }
   }
 

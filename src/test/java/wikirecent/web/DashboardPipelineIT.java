@@ -14,10 +14,9 @@ import wikirecent.engine.EngineVerticle;
 import wikirecent.ingest.IngestVerticle;
 import wikirecent.replay.ReplayOptions;
 import wikirecent.replay.ReplayServer;
+import wikirecent.replay.Sample;
+import wikirecent.testsupport.Wait;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -111,11 +110,8 @@ class DashboardPipelineIT extends DashboardScenarios {
   static List<String> waves(int count) throws Exception {
     ObjectMapper mapper = new ObjectMapper();
     List<ObjectNode> templates = new ArrayList<>();
-    try (var in = new BufferedReader(new InputStreamReader(
-      DashboardPipelineIT.class.getResourceAsStream("/sample/recentchange-sample.jsonl"), StandardCharsets.UTF_8))) {
-      for (String line; (line = in.readLine()) != null && templates.size() < 500; ) {
-        templates.add((ObjectNode) mapper.readTree(line));
-      }
+    for (String line : Sample.lines().subList(0, 500)) {
+      templates.add((ObjectNode) mapper.readTree(line));
     }
     Random random = new Random(11);
     List<String> out = new ArrayList<>();

@@ -2,6 +2,7 @@ package wikirecent.web;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
+import wikirecent.testsupport.Wait;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -3,6 +3,7 @@ package wikirecent.web;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClient;
+import wikirecent.testsupport.Wait;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import wikirecent.common.Addresses;
 import wikirecent.common.Config;
+import wikirecent.testsupport.StreamWatcher;
+import wikirecent.testsupport.Wait;
 
 import java.util.regex.Pattern;
 

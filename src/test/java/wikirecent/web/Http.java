@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import wikirecent.testsupport.Wait;
 
 /** Plain HTTP GETs against a web node on loopback. */
 public final class Http {

@@ -2,13 +2,14 @@ package wikirecent.web;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import wikirecent.common.ViewMessage;
+import wikirecent.testsupport.StreamWatcher;
+import wikirecent.testsupport.Wait;
 
 import java.util.List;
 import java.util.Map;
@@ -75,7 +76,7 @@ class LateJoinerTest {
     ScriptedViewSource source = new ScriptedViewSource(snapshotOnStart);
     Wait.on(vertx.deployVerticle(source));
     Wait.on(source.edit("Alice", "Bob", "Alice"));
-    Wait.until("the early client got a snapshot", () -> watcher.snapshotsReceived() >= 1);
+    Wait.until("the early client got a snapshot", () -> watcher.snapshots() >= 1);
     Wait.on(source.edit("Bob", "Bob"));
     long last = Wait.on(source.lastTimestamp("top10"));
     Wait.until("caught up", () -> watcher.timestamp() >= last);
@@ -101,7 +102,7 @@ class LateJoinerTest {
     Wait.on(source.edit("Yan"));
     long last = Wait.on(source.lastTimestamp("top10"));
     Wait.until("both caught up", () -> stream.timestamp() >= last && bridge.timestamp() >= last);
-    assertThat(stream.snapshotsReceived()).isEqualTo(2);
+    assertThat(stream.snapshots()).isEqualTo(2);
     assertThat(bridge.snapshotsApplied()).isEqualTo(2);
     assertThat(stream.rows().encode()).isEqualTo("[[\"Zed\",5],[\"Yan\",2]]");
     assertThat(bridge.rows()).isEqualTo(stream.rows());
@@ -125,7 +126,7 @@ class LateJoinerTest {
     Wait.on(source.edit("Carol"));
     long last = Wait.on(source.lastTimestamp("top10"));
     Wait.until("caught up", () -> stream.timestamp() >= last);
-    assertThat(stream.snapshotsReceived()).as("a fresh snapshot after the divergence").isEqualTo(2);
+    assertThat(stream.snapshots()).as("a fresh snapshot after the divergence").isEqualTo(2);
     assertThat(stream.rows()).isEqualTo(Wait.on(source.expected("top10")));
     assertThat(stream.rows().encode()).doesNotContain("Ghost");
     String metrics = Http.get(vertx, web.port(), "/metrics").bodyAsString();
@@ -141,8 +142,11 @@ class LateJoinerTest {
     StreamWatcher watcher = StreamWatcher.connect(vertx, web.port(), "user_edits", false);
     Wait.until("snapshot", () -> watcher.count() == 1);
 
-    // Keep the web node's event loop busy while far more batches than its consumer buffers arrive;
-    // each adds a new user, so a batch lost on the way would never be noticed by a later one.
+    // Keep the web node's event loop busy while 1500 batches are published, then let it go: the whole
+    // burst reaches the replica back to back and must be applied, and sent on, in full and in order.
+    // Each batch adds a new user, so a batch lost on the way would never be noticed by a later one.
+    // (Vert.x queues each delivery as a task on the stalled loop; the consumer's own buffer of 1000
+    // messages only fills while a consumer is paused, and the replica never pauses its consumer.)
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
     web.runOnWebContext(() -> {
@@ -154,7 +158,7 @@ class LateJoinerTest {
       }
     });
     assertThat(blocked.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-    int n = 1500; // more than a consumer's default buffer (1000 messages)
+    int n = 1500;
     io.vertx.core.Future<?> lastEdit = null;
     for (int i = 0; i < n; i++) {
       lastEdit = source.edit("new user " + i);

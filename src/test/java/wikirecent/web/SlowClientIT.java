@@ -9,9 +9,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import wikirecent.common.Config;
+import wikirecent.testsupport.StreamWatcher;
+import wikirecent.testsupport.Wait;
 
 import java.lang.management.ManagementFactory;
-import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import wikirecent.common.ViewMessage;
+import wikirecent.testsupport.StreamWatcher;
+import wikirecent.testsupport.Wait;
 
 import java.util.List;
 import java.util.Random;
