@@ -19,7 +19,6 @@ public final class RecordFormat {
   public static final String ID_PREFIX = "id: ";
   public static final String DATA_PREFIX = "data: ";
 
-  public static final byte[] ID_PREFIX_BYTES = ID_PREFIX.getBytes(StandardCharsets.US_ASCII);
   public static final byte[] DATA_PREFIX_BYTES = DATA_PREFIX.getBytes(StandardCharsets.US_ASCII);
 
   private RecordFormat() {

@@ -3,7 +3,9 @@ package wikirecent.engine;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
+
+import wikirecent.common.JsonbReader;
+import wikirecent.common.LineScan;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -22,10 +24,10 @@ import java.util.TreeMap;
  * Reads one {@code data:} line the way PostgreSQL reads {@code data::jsonb ->> 'user'}, with
  * Jackson's streaming parser over the bytes in place:
  * <ul>
- *   <li>the line must be exactly one JSON value (trailing garbage, empty line: invalid), valid UTF-8,
- *       with no {@code \u0000} or unpaired surrogate escape, numbers within PostgreSQL's numeric
- *       range, nesting at most {@value #MAX_DEPTH} deep (PostgreSQL's own limit depends on its
- *       stack: about 13,000 at the default {@code max_stack_depth});</li>
+ *   <li>the line must be what PostgreSQL's jsonb input accepts ({@link LineScan} and {@link JsonbReader},
+ *       the same check ingest makes before writing a line): exactly one JSON value, valid UTF-8, no
+ *       {@code \u0000} or unpaired surrogate escape, numbers within PostgreSQL's numeric range, nesting at
+ *       most {@value #MAX_DEPTH} deep;</li>
  *   <li>a non-object value is an event with a NULL user; {@code "user": null} or no user is NULL;
  *       with duplicate keys the last one wins;</li>
  *   <li>a string user is its text; a number prints as PostgreSQL's numeric does; true/false as
@@ -36,30 +38,14 @@ import java.util.TreeMap;
  */
 public final class EventParser {
 
-  static final int MAX_DEPTH = 10_000;
+  static final int MAX_DEPTH = JsonbReader.MAX_DEPTH;
 
-  // PostgreSQL numeric limits (numeric.c): exponent |e| < INT_MAX/2, display scale <= 0x3FFF,
-  // base-10000 weight <= 32767, i.e. the leading digit at most at 10^131071.
-  private static final long MAX_EXPONENT = Integer.MAX_VALUE / 2;
-  private static final long MAX_DSCALE = 0x3FFF;
-  private static final long MAX_LEADING_EXPONENT = 131_071;
-  // An integer token can only break the numeric range past this many digits.
-  private static final int LONGEST_SAFE_LINE = 131_072;
-
-  private static final JsonFactory FACTORY = JsonFactory.builder()
-    .streamReadConstraints(StreamReadConstraints.builder()
-      .maxNestingDepth(MAX_DEPTH)
-      .maxNumberLength(Integer.MAX_VALUE)
-      .maxStringLength(Integer.MAX_VALUE)
-      .maxNameLength(Integer.MAX_VALUE)
-      .build())
-    .build();
-
+  private final JsonbReader reader = new JsonbReader();
   private String user;
 
   /** The factory this parser uses, for a like-for-like comparison loop in the benchmark. */
   public static JsonFactory factory() {
-    return FACTORY;
+    return JsonbReader.factory();
   }
 
   /** Parses {@code b[off, off+len)} (the text after {@code "data: "}, no newline). True if it is an event. */
@@ -69,55 +55,25 @@ public final class EventParser {
 
   /** Like {@link #parse} for text that already passed {@link LineScan}. */
   boolean parseChecked(byte[] b, int off, int len) {
-    if (len >= 3 && b[off] == (byte) 0xEF && b[off + 1] == (byte) 0xBB && b[off + 2] == (byte) 0xBF) {
-      return false; // a byte-order mark: Jackson would skip it, PostgreSQL refuses it
-    }
-    boolean checkIntegers = len > LONGEST_SAFE_LINE;
-    try (JsonParser p = FACTORY.createParser(b, off, len)) {
-      JsonToken t = p.nextToken();
-      if (t == null) {
-        return false;
-      }
-      String found = null;
+    JsonbReader r = reader;
+    try {
+      r.start(b, off, len);
+      JsonToken t = r.next();
       boolean rootObject = t == JsonToken.START_OBJECT;
-      int depth = 0;
-      while (true) {
-        switch (t) {
-          case START_OBJECT, START_ARRAY -> depth++;
-          case END_OBJECT, END_ARRAY -> depth--;
-          case FIELD_NAME -> {
-            if (depth == 1 && rootObject && "user".equals(p.currentName())) {
-              found = userText(p, p.nextToken());
-            }
-          }
-          case VALUE_NUMBER_INT -> {
-            if (checkIntegers && !numericFits(p)) {
-              return false;
-            }
-          }
-          case VALUE_NUMBER_FLOAT -> {
-            if (!numericFits(p)) {
-              return false;
-            }
-          }
-          default -> {
-          }
+      String found = null;
+      JsonParser p = r.parser();
+      while (t != null) {
+        if (t == JsonToken.FIELD_NAME && rootObject && r.depth() == 1 && "user".equals(p.currentName())) {
+          found = userText(r, r.next());
         }
-        if (depth == 0) {
-          break;
-        }
-        t = p.nextToken();
-        if (t == null) {
-          return false;
-        }
-      }
-      if (p.nextToken() != null) {
-        return false; // more than one value on the line
+        t = r.next();
       }
       user = found;
       return true;
     } catch (IOException | RuntimeException e) {
       return false; // whatever odd input makes Jackson (or the numeric check) throw: an invalid line
+    } finally {
+      r.close();
     }
   }
 
@@ -127,7 +83,8 @@ public final class EventParser {
   }
 
   /** The text {@code ->>} gives for the value starting at token {@code t}; consumes the value. */
-  private static String userText(JsonParser p, JsonToken t) throws IOException {
+  private static String userText(JsonbReader r, JsonToken t) throws IOException {
+    JsonParser p = r.parser();
     switch (t) {
       case VALUE_STRING:
         return p.getText();
@@ -142,7 +99,7 @@ public final class EventParser {
         return null;
       case START_OBJECT:
       case START_ARRAY:
-        return JsonbText.render(p, t);
+        return JsonbText.render(r, t);
       default:
         throw new IOException("unexpected token " + t);
     }
@@ -150,7 +107,7 @@ public final class EventParser {
 
   /** A number as PostgreSQL's numeric_out prints it: plain notation, scale as written, never negative. */
   static String numericText(JsonParser p) throws IOException {
-    if (!numericFits(p)) {
+    if (!JsonbReader.numericFits(p)) {
       throw new NumericOverflow();
     }
     String text = p.getText();
@@ -162,71 +119,6 @@ public final class EventParser {
       d = d.setScale(0);
     }
     return d.toPlainString();
-  }
-
-  /** Whether the current number token fits PostgreSQL's numeric (else: value overflows numeric format). */
-  static boolean numericFits(JsonParser p) throws IOException {
-    char[] c = p.getTextCharacters();
-    int off = p.getTextOffset();
-    return numericFits(c, off, off + p.getTextLength());
-  }
-
-  static boolean numericFits(char[] c, int from, int to) {
-    int i = from;
-    if (i < to && c[i] == '-') {
-      i++;
-    }
-    int intStart = i;
-    while (i < to && isDigit(c[i])) {
-      i++;
-    }
-    int intEnd = i;
-    int fracStart = i;
-    int fracEnd = i;
-    if (i < to && c[i] == '.') {
-      fracStart = ++i;
-      while (i < to && isDigit(c[i])) {
-        i++;
-      }
-      fracEnd = i;
-    }
-    long exponent = 0;
-    if (i < to && (c[i] == 'e' || c[i] == 'E')) {
-      i++;
-      boolean negative = false;
-      if (i < to && (c[i] == '+' || c[i] == '-')) {
-        negative = c[i] == '-';
-        i++;
-      }
-      while (i < to && isDigit(c[i])) {
-        exponent = Math.min(exponent * 10 + (c[i] - '0'), 10 * MAX_EXPONENT); // saturate
-        i++;
-      }
-      if (negative) {
-        exponent = -exponent;
-      }
-    }
-    if (exponent >= MAX_EXPONENT || exponent <= -MAX_EXPONENT) {
-      return false;
-    }
-    if (Math.max(0, (fracEnd - fracStart) - exponent) > MAX_DSCALE) {
-      return false;
-    }
-    for (int k = intStart; k < intEnd; k++) {
-      if (c[k] != '0') {
-        return (intEnd - k - 1) + exponent <= MAX_LEADING_EXPONENT;
-      }
-    }
-    for (int k = fracStart; k < fracEnd; k++) {
-      if (c[k] != '0') {
-        return -(k - fracStart + 1) + exponent <= MAX_LEADING_EXPONENT;
-      }
-    }
-    return true; // zero
-  }
-
-  private static boolean isDigit(char ch) {
-    return ch >= '0' && ch <= '9';
   }
 
   private static final class NumericOverflow extends RuntimeException {
@@ -252,13 +144,14 @@ public final class EventParser {
     private JsonbText() {
     }
 
-    static String render(JsonParser p, JsonToken start) throws IOException {
+    static String render(JsonbReader r, JsonToken start) throws IOException {
+      JsonParser p = r.parser();
       Object root = container(start);
       Deque<Object> open = new ArrayDeque<>();
       open.push(root);
       String key = null;
       while (!open.isEmpty()) {
-        JsonToken t = p.nextToken();
+        JsonToken t = r.next();
         if (t == null) {
           throw new IOException("unexpected end of input");
         }

@@ -1,5 +1,6 @@
 package wikirecent.engine;
 
+import wikirecent.common.LineScan;
 import wikirecent.common.RecordFormat;
 
 /**

@@ -54,7 +54,7 @@ public final class ViewState {
     return false;
   }
 
-  /** Same, for text whose UTF-8 and escapes {@link LineScan} already checked ({@code textOk}). */
+  /** Same, for text whose UTF-8 and escapes {@link wikirecent.common.LineScan} already checked ({@code textOk}). */
   boolean applyScanned(byte[] b, int off, int len, boolean textOk) {
     if (textOk && parser.parseChecked(b, off, len)) {
       add(parser.user());

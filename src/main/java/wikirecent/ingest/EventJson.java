@@ -1,18 +1,20 @@
 package wikirecent.ingest;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import wikirecent.common.JsonbReader;
+import wikirecent.common.LineScan;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
 
 /**
- * Looks at an event's data once, with Jackson's streaming parser (no tree): is it one JSON object, is it a
- * canary, what is its {@code meta.id}. The whole document is read, so data that is not valid JSON never
- * reaches the file (Materialize's {@code data::jsonb} would fail on it).
+ * Looks at an event's data once, token by token (no tree): is it one JSON object that PostgreSQL's
+ * {@code ::jsonb} accepts, is it a canary, what is its {@code meta.id}. The whole document is read with the
+ * engine's own check ({@link LineScan} and {@link JsonbReader}), so no line reaches the file that
+ * Materialize's {@code data::jsonb} or the embedded engine would refuse: no invalid UTF-8, no {@code \u0000},
+ * no unpaired surrogate escape, no byte-order mark, no number out of numeric's range, no nesting past
+ * {@value JsonbReader#MAX_DEPTH}.
  */
 public final class EventJson {
 
@@ -27,49 +29,56 @@ public final class EventJson {
   public record Inspection(Kind kind, String metaId, byte[] line, String reason) {
   }
 
-  private static final JsonFactory FACTORY = JsonFactory.builder().build();
-
   private EventJson() {
   }
 
   public static Inspection inspect(byte[] data) {
+    byte[] line = oneLine(data);
+    if (!LineScan.textOk(line, 0, line.length)) {
+      return invalid("invalid UTF-8, a \\u0000 or an unpaired surrogate escape (PostgreSQL's jsonb refuses them)");
+    }
+    // Read the data as sent: oneLine keeps valid JSON equivalent, but could join the tokens of invalid JSON.
+    JsonbReader r = new JsonbReader();
     String metaId = null;
     String domain = null;
-    try (JsonParser p = FACTORY.createParser(data)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
+    try {
+      r.start(data, 0, data.length);
+      JsonParser p = r.parser();
+      if (r.next() != JsonToken.START_OBJECT) {
         return invalid("not a JSON object");
       }
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken value = p.nextToken();
-        if (value == JsonToken.START_OBJECT && "meta".equals(name)) {
-          while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            JsonToken v = p.nextToken();
-            if (v == JsonToken.VALUE_STRING && "id".equals(field)) {
-              metaId = p.getText();
-            } else if (v == JsonToken.VALUE_STRING && "domain".equals(field)) {
-              domain = p.getText();
-            } else {
-              p.skipChildren();
-            }
+      boolean metaValueNext = false;
+      boolean inMeta = false;
+      JsonToken t;
+      while ((t = r.next()) != null) {
+        int depth = r.depth();
+        if (metaValueNext) {
+          // the value of a top-level "meta": with duplicate keys the last one wins, as in jsonb
+          metaValueNext = false;
+          metaId = null;
+          domain = null;
+          inMeta = t == JsonToken.START_OBJECT;
+        } else if (depth == 1) {
+          inMeta = false;
+          metaValueNext = t == JsonToken.FIELD_NAME && "meta".equals(p.currentName());
+        } else if (inMeta && depth == 2 && t == JsonToken.FIELD_NAME) {
+          String field = p.currentName();
+          if ("id".equals(field)) {
+            metaId = r.next() == JsonToken.VALUE_STRING ? p.getText() : null;
+          } else if ("domain".equals(field)) {
+            domain = r.next() == JsonToken.VALUE_STRING ? p.getText() : null;
           }
-        } else {
-          p.skipChildren();
         }
       }
-      if (p.nextToken() != null) {
-        return invalid("more than one JSON value");
-      }
-    } catch (JsonProcessingException e) {
-      return invalid(e.getOriginalMessage());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // reading a byte array does no I/O
+    } catch (IOException | RuntimeException e) {
+      return invalid(JsonbReader.reason(e));
+    } finally {
+      r.close();
     }
     if ("canary".equals(domain)) {
       return new Inspection(Kind.CANARY, metaId, null, null);
     }
-    return new Inspection(Kind.EVENT, metaId, oneLine(data), null);
+    return new Inspection(Kind.EVENT, metaId, line, null);
   }
 
   /**

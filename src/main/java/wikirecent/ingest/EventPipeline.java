@@ -16,9 +16,10 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * From parsed events to appended records, on the verticle's event loop: drops canaries, data that is not JSON
- * and re-delivered {@code meta.id}s, queues records for the one writer thread (batches in order, one write call
- * per record), tracks the last id written and tells how full the queue is so the stream can be paused.
+ * From parsed events to appended records, on the verticle's event loop: drops canaries, data that is not a JSON
+ * object PostgreSQL's jsonb accepts ({@link EventJson}) and re-delivered {@code meta.id}s, queues records for the
+ * one writer thread (batches in order, one write call per record), tracks the last id written and tells how full
+ * the queue is so the stream can be paused.
  */
 final class EventPipeline {
 
@@ -47,6 +48,7 @@ final class EventPipeline {
   private List<String> pendingIds = new ArrayList<>();
   private long backlogBytes;
   private boolean writing;
+  private IOException failAfterWrite; // an fsync failed while a batch was being written
   private final List<Promise<Void>> idleWaiters = new ArrayList<>();
 
   private Runnable drainHandler = () -> { };
@@ -107,8 +109,9 @@ final class EventPipeline {
     return lastWrittenId;
   }
 
-  boolean accepting() {
-    return accepting;
+  /** Bytes of records queued or being written: what back-pressure counts. */
+  long backlogBytes() {
+    return backlogBytes;
   }
 
   boolean backlogFull() {
@@ -162,7 +165,8 @@ final class EventPipeline {
     counters.eventsSkippedInvalid++;
     long suppressed = invalidLog.admit(System.currentTimeMillis());
     if (suppressed >= 0) {
-      log.warn("Skipped an event whose data is not a JSON object ({}), id {}: {}{}", reason, id, excerpt(data), more(suppressed));
+      log.warn("Skipped an event whose data is not one JSON object PostgreSQL's jsonb accepts ({}), id {}: {}{}", reason, id,
+        excerpt(data), more(suppressed));
     }
   }
 
@@ -199,8 +203,10 @@ final class EventPipeline {
       lastWrittenId = ids.get(result.written() - 1);
       vertx.eventBus().publish(Addresses.FILE_APPENDED, result.size());
     }
-    if (result.error() != null) {
-      fail(result.error());
+    IOException error = result.error() != null ? result.error() : failAfterWrite;
+    failAfterWrite = null;
+    if (error != null) {
+      fail(error);
       return;
     }
     if (!pending.isEmpty()) {
@@ -213,10 +219,13 @@ final class EventPipeline {
     }
   }
 
+  /** Stops taking events and drops the queue. Only while no batch is being written: its bytes are still counted. */
   private void fail(IOException error) {
     accepting = false;
     counters.writeFailures++;
-    backlogBytes = 0;
+    for (byte[] record : pending) {
+      backlogBytes -= record.length;
+    }
     int dropped = pending.size();
     pending = new ArrayList<>();
     pendingIds = new ArrayList<>();
@@ -238,7 +247,15 @@ final class EventPipeline {
       return null;
     }, true).onFailure(e -> {
       if (accepting && writer == w) {
-        fail(e instanceof IOException io ? io : new IOException("fsync failed", e));
+        IOException error = e instanceof IOException io ? io : new IOException("fsync failed", e);
+        if (writing) {
+          // The batch after this fsync is on the writer thread: fail once it is back, so its bytes leave the
+          // back-pressure count and whoever waits for idle sees it written or cut. Take nothing new meanwhile.
+          accepting = false;
+          failAfterWrite = error;
+        } else {
+          fail(error);
+        }
       }
     });
   }

@@ -4,7 +4,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * What ingest has done since it started. Plain fields, touched on the verticle's event loop only; the web part
- * renders them into /metrics as {@code wikirecent_ingest_<name>}.
+ * renders them into /metrics as {@code wikirecent_ingest_<name>}: {@link #toJson} as counters (they only go up),
+ * {@link #gauges} as gauges (they also go down).
  */
 final class IngestCounters {
   long eventsWritten;
@@ -21,6 +22,7 @@ final class IngestCounters {
   long httpRefusals;
   long writeFailures;
   long tornBytesCut;
+  /** The data file's size: a gauge, since cutting a torn record makes it smaller. */
   long fileBytes;
 
   JsonObject toJson() {
@@ -38,7 +40,13 @@ final class IngestCounters {
       .put("reconnects", reconnects)
       .put("http_refusals", httpRefusals)
       .put("write_failures", writeFailures)
-      .put("torn_bytes_cut", tornBytesCut)
-      .put("file_bytes", fileBytes);
+      .put("torn_bytes_cut", tornBytesCut);
+  }
+
+  /** The values that go down as well as up; {@code queuedBytes} is the write queue's back-pressure count. */
+  JsonObject gauges(long queuedBytes) {
+    return new JsonObject()
+      .put("file_bytes", fileBytes)
+      .put("queued_bytes", queuedBytes);
   }
 }

@@ -18,7 +18,6 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -99,11 +98,9 @@ public class IngestVerticle extends VerticleBase {
       }
     });
     pipeline.failureHandler(this::onWriteFailure);
-    // A read-idle timeout on the connection: the request's own idle timeout stops at the response headers,
-    // and a half-open connection would otherwise wait forever.
-    client = vertx.createHttpClient(new HttpClientOptions(clientOptions)
-      .setReadIdleTimeout((int) (idleTimeoutMillis / 1000))
-      .setIdleTimeoutUnit(TimeUnit.SECONDS));
+    // No read-idle timeout on the connection: it would fire while the response is paused for back-pressure.
+    // StreamSession watches for silence itself, only while it reads.
+    client = vertx.createHttpClient(new HttpClientOptions(clientOptions));
     if (fsyncMillis > 0) {
       syncTimer = vertx.setPeriodic(fsyncMillis, id -> pipeline.syncIfDirty());
     }
@@ -142,7 +139,7 @@ public class IngestVerticle extends VerticleBase {
     }
     String resumeFrom = pipeline.lastWrittenId();
     counters.connections++;
-    StreamSession s = StreamSession.open(client, url, userAgent, resumeFrom, idleTimeoutMillis, maxEventBytes,
+    StreamSession s = StreamSession.open(vertx, client, url, userAgent, resumeFrom, idleTimeoutMillis, maxEventBytes,
       new SseParser.Listener() {
         @Override
         public void onEvent(SseEvent event) {
@@ -280,7 +277,8 @@ public class IngestVerticle extends VerticleBase {
       .put("part", "ingest")
       .put("live", live)
       .put("detail", text)
-      .put("counters", counters.toJson());
+      .put("counters", counters.toJson())
+      .put("gauges", counters.gauges(pipeline.backlogBytes()));
   }
 
   private static boolean isHttpUrl(String url) {

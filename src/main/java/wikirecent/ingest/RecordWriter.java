@@ -22,7 +22,6 @@ final class RecordWriter implements AutoCloseable {
   record Result(int written, long size, long bytes, IOException error) {
   }
 
-  private final Path path;
   private final AppendFile file;
   private final long fsyncMillis;
   private final LongSupplier clock;
@@ -32,8 +31,7 @@ final class RecordWriter implements AutoCloseable {
 
   private final FileTail.Recovery recovery;
 
-  private RecordWriter(Path path, AppendFile file, FileTail.Recovery recovery, long fsyncMillis, LongSupplier clock) {
-    this.path = path;
+  private RecordWriter(AppendFile file, FileTail.Recovery recovery, long fsyncMillis, LongSupplier clock) {
     this.file = file;
     this.recovery = recovery;
     this.size = recovery.size();
@@ -48,15 +46,11 @@ final class RecordWriter implements AutoCloseable {
     AppendFile file = opener.open(path);
     try {
       FileTail.Recovery recovery = FileTail.recover(path, file, window, maxTornBytes);
-      return new RecordWriter(path, file, recovery, fsyncMillis, clock);
+      return new RecordWriter(file, recovery, fsyncMillis, clock);
     } catch (IOException | RuntimeException e) {
       file.close();
       throw e;
     }
-  }
-
-  Path path() {
-    return path;
   }
 
   /** What was found in the file when it was opened. */

@@ -2,6 +2,7 @@ package wikirecent.ingest;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
@@ -13,12 +14,15 @@ import wikirecent.common.Backoff;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
  * One GET of the SSE feed, from request to the end of the response. Feeds the body to an {@link SseParser} and
  * says how it ended; what to do next (back off, resume) is the verticle's business.
+ * <p>
+ * A connection that stays silent for the idle timeout is closed, so a half-open one cannot hang ingest. Until the
+ * response headers that is the request's own idle timeout; after them a timer on the event loop, which counts
+ * only while we read: while the response is paused for back-pressure the server is not silent, we are deaf.
  */
 final class StreamSession {
 
@@ -46,6 +50,7 @@ final class StreamSession {
 
   private final Promise<Outcome> outcome = Promise.promise();
   private final Promise<Integer> connected = Promise.promise();
+  private final Vertx vertx;
   private HttpClientRequest request;
   private HttpClientResponse response;
   private boolean closing;
@@ -53,17 +58,20 @@ final class StreamSession {
   private long events;
   private long idleTimeoutMillis;
   private long lastDataNanos;
+  private long idleTimer = -1;
 
-  private StreamSession() {
+  private StreamSession(Vertx vertx) {
+    this.vertx = vertx;
   }
 
   /**
    * @param lastEventId sent as {@code Last-Event-ID} unless empty; also the id events carry until the stream sends one
    * @param shouldPause asked after each chunk: true pauses the response until {@link #resume()}
    */
-  static StreamSession open(HttpClient client, String url, String userAgent, String lastEventId, long idleTimeoutMillis,
-                            int maxEventBytes, SseParser.Listener listener, BooleanSupplier shouldPause) {
-    StreamSession session = new StreamSession();
+  static StreamSession open(Vertx vertx, HttpClient client, String url, String userAgent, String lastEventId,
+                            long idleTimeoutMillis, int maxEventBytes, SseParser.Listener listener,
+                            BooleanSupplier shouldPause) {
+    StreamSession session = new StreamSession(vertx);
     session.idleTimeoutMillis = idleTimeoutMillis;
     RequestOptions options = new RequestOptions()
       .setMethod(HttpMethod.GET)
@@ -130,18 +138,20 @@ final class StreamSession {
     if (status == 200 && type != null && type.toLowerCase().startsWith("text/event-stream")) {
       connected.complete(status);
       lastDataNanos = System.nanoTime();
+      watchIdle(idleTimeoutMillis);
       resp.handler(buffer -> {
-        lastDataNanos = System.nanoTime();
+        lastDataNanos = System.nanoTime(); // the timer looks at this when it fires: no timer churn per chunk
         if (!outcome.future().isComplete()) {
           parser.feed(buffer.getBytes());
           if (!paused && shouldPause.getAsBoolean()) {
             paused = true;
+            stopWatchingIdle();
             resp.pause();
           }
         }
       });
       resp.endHandler(v -> finish(closing ? End.CLOSED : End.ENDED, status, "end of stream", -1));
-      resp.exceptionHandler(e -> finish(closing ? End.CLOSED : End.LOST, status, silence().orElse(describe(e)), -1));
+      resp.exceptionHandler(e -> finish(closing ? End.CLOSED : End.LOST, status, describe(e), -1));
       return;
     }
     // Not an event stream: keep the start of the body for the log, it usually says why.
@@ -166,13 +176,11 @@ final class StreamSession {
     return outcome.future();
   }
 
-  long events() {
-    return events;
-  }
-
   void resume() {
     if (paused && response != null && !outcome.future().isComplete()) {
       paused = false;
+      lastDataNanos = System.nanoTime(); // the silence counts from when we listen again
+      watchIdle(idleTimeoutMillis);
       response.resume();
     }
   }
@@ -190,18 +198,42 @@ final class StreamSession {
   }
 
   private void finish(End end, int status, String reason, long retryAfterMillis) {
+    stopWatchingIdle();
     if (!connected.future().isComplete()) {
       connected.tryFail(reason);
     }
     outcome.tryComplete(new Outcome(end, status, reason, retryAfterMillis, events));
   }
 
-  /** "no data for N s" when the connection was closed for being idle. */
-  private Optional<String> silence() {
+  /** Checks for silence in {@code delayMillis}; a timeout of 0 or less turns the check off. */
+  private void watchIdle(long delayMillis) {
+    stopWatchingIdle();
+    if (idleTimeoutMillis > 0 && !outcome.future().isComplete()) {
+      idleTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
+        idleTimer = -1;
+        onIdleCheck();
+      });
+    }
+  }
+
+  private void stopWatchingIdle() {
+    if (idleTimer != -1) {
+      vertx.cancelTimer(idleTimer);
+      idleTimer = -1;
+    }
+  }
+
+  private void onIdleCheck() {
+    if (paused || outcome.future().isComplete()) {
+      return; // resume() starts watching again
+    }
     long silentMillis = (System.nanoTime() - lastDataNanos) / 1_000_000;
-    return idleTimeoutMillis > 0 && !paused && silentMillis >= idleTimeoutMillis
-      ? Optional.of("no data for " + silentMillis / 1000 + " s (stream.idleTimeoutSeconds)")
-      : Optional.empty();
+    if (silentMillis < idleTimeoutMillis) {
+      watchIdle(idleTimeoutMillis - silentMillis);
+      return;
+    }
+    finish(End.LOST, response.statusCode(), "no data for " + silentMillis / 1000 + " s (stream.idleTimeoutSeconds)", -1);
+    request.reset(); // closes the connection; its late exception finds the outcome already set
   }
 
   private static String reason(Buffer body) {

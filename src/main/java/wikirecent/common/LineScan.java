@@ -1,4 +1,4 @@
-package wikirecent.engine;
+package wikirecent.common;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -11,9 +11,10 @@ import java.nio.ByteOrder;
  * {@code \u0000} and unpaired surrogate escapes ({@code \ud800} not followed by a low surrogate
  * escape, or a lone {@code \udc00}). Everything else about JSON is left to Jackson.
  * <p>
- * Runs of ASCII without a backslash are skipped eight bytes at a time.
+ * Runs of ASCII without a backslash are skipped eight bytes at a time. The engine runs it over the file's
+ * lines, ingest over each event before writing it ({@link JsonbReader} does the rest of the check).
  */
-final class LineScan {
+public final class LineScan {
 
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long ONES = 0x0101010101010101L;
@@ -29,7 +30,7 @@ final class LineScan {
    * {@code (end << 2) | (foundNewline ? 2 : 0) | (textOk ? 1 : 0)} where {@code end} is the index
    * of the newline, or {@code limit} if there is none; {@code textOk} covers {@code [from, end)}.
    */
-  static long scan(byte[] b, int from, int limit) {
+  public static long scan(byte[] b, int from, int limit) {
     boolean ok = true;
     int i = from;
     while (i < limit) {
@@ -74,7 +75,7 @@ final class LineScan {
   }
 
   /** Index of the first {@code '\n'} in {@code b[from, limit)}, or -1: for lines whose text does not matter. */
-  static int newline(byte[] b, int from, int limit) {
+  public static int newline(byte[] b, int from, int limit) {
     int i = from;
     for (; i + 8 <= limit; i += 8) {
       long x = (long) LONGS.get(b, i) ^ (ONES * '\n');
@@ -91,20 +92,20 @@ final class LineScan {
     return -1;
   }
 
-  static int end(long scan) {
+  public static int end(long scan) {
     return (int) (scan >>> 2);
   }
 
-  static boolean foundNewline(long scan) {
+  public static boolean foundNewline(long scan) {
     return (scan & 2) != 0;
   }
 
-  static boolean textOk(long scan) {
+  public static boolean textOk(long scan) {
     return (scan & 1) != 0;
   }
 
   /** True if {@code b[from, to)} (no newline in it) holds nothing PostgreSQL's text or jsonb input refuses early. */
-  static boolean textOk(byte[] b, int from, int to) {
+  public static boolean textOk(byte[] b, int from, int to) {
     long s = scan(b, from, to);
     return textOk(s) && !foundNewline(s);
   }

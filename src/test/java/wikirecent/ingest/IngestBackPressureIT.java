@@ -1,0 +1,127 @@
+package wikirecent.ingest;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import wikirecent.common.Config;
+import wikirecent.testsupport.Wait;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static wikirecent.ingest.IngestTesting.assertFileHolds;
+import static wikirecent.ingest.IngestTesting.awaitRecords;
+import static wikirecent.ingest.IngestTesting.config;
+import static wikirecent.ingest.IngestTesting.deploy;
+import static wikirecent.ingest.IngestTesting.status;
+
+/** Ingest pausing the stream while the disk is slow: a long pause is not a silent connection. */
+@ExtendWith(VertxExtension.class)
+class IngestBackPressureIT {
+
+  private static final int IDLE_TIMEOUT_SECONDS = 1;
+  private static final int MAX_QUEUED_BYTES = 2000;
+  private static final int EVENTS = 100;
+
+  @TempDir
+  Path dir;
+
+  /** The real file, whose appends wait while the test holds the gate: a disk that stalls. */
+  private static final class StallingFile implements AppendFile {
+    private final AppendFile real;
+    private final CountDownLatch gate;
+
+    StallingFile(AppendFile real, CountDownLatch gate) {
+      this.real = real;
+      this.gate = gate;
+    }
+
+    @Override
+    public long size() throws IOException {
+      return real.size();
+    }
+
+    @Override
+    public void append(ByteBuffer record) throws IOException {
+      try {
+        if (!gate.await(120, TimeUnit.SECONDS)) {
+          throw new IOException("the test never opened the gate");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+      real.append(record);
+    }
+
+    @Override
+    public void truncate(long size) throws IOException {
+      real.truncate(size);
+    }
+
+    @Override
+    public void force() throws IOException {
+      real.force();
+    }
+
+    @Override
+    public void close() throws IOException {
+      real.close();
+    }
+  }
+
+  private static String data(int n) {
+    return "{\"meta\":{\"id\":\"m" + n + "\",\"domain\":\"en.wikipedia.org\"},\"user\":\"user" + n + "\"}";
+  }
+
+  @Test
+  void aPauseLongerThanTheIdleTimeoutDoesNotDropTheConnection(Vertx vertx) throws Exception {
+    // All events at once, then a comment every 100 ms as long as the connection lives: the server is never silent.
+    StringBuilder sse = new StringBuilder();
+    List<String> expected = new ArrayList<>();
+    for (int i = 1; i <= EVENTS; i++) {
+      sse.append("event: message\nid: ").append(i).append("\ndata: ").append(data(i)).append("\n\n");
+      expected.add(data(i));
+    }
+    ScriptedSseServer server = ScriptedSseServer.start(vertx, (v, req) -> {
+      HttpServerResponse resp = req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+      resp.write(Buffer.buffer(sse.toString()));
+      long heartbeat = v.setPeriodic(100, id -> resp.write(":\n\n"));
+      resp.closeHandler(x -> v.cancelTimer(heartbeat));
+    });
+    CountDownLatch gate = new CountDownLatch(1);
+    JsonObject conf = config(server.url(), dir, Config.STREAM_IDLE_TIMEOUT_SECONDS, IDLE_TIMEOUT_SECONDS,
+      Config.INGEST_MAX_QUEUED_BYTES, MAX_QUEUED_BYTES);
+    try {
+      deploy(vertx, conf, path -> new StallingFile(ChannelAppendFile.open(path), gate), new HttpClientOptions());
+
+      // The first append hangs, the queue fills past its limit: ingest has paused the response.
+      Wait.until("the write queue past its limit", IngestTesting.PATIENCE, () -> status(vertx).getJsonObject("gauges").getLong("queued_bytes") > MAX_QUEUED_BYTES);
+      // Stay paused for well over the idle timeout. (A pause is the scenario here, not a wait for a result.)
+      Thread.sleep(3000L * IDLE_TIMEOUT_SECONDS);
+      assertThat(status(vertx).getJsonObject("counters").getLong("connections")).as("still the first connection").isEqualTo(1);
+    } finally {
+      gate.countDown();
+    }
+
+    awaitRecords(dir.resolve(Config.FILE_NAME), EVENTS);
+    JsonObject counters = status(vertx).getJsonObject("counters");
+    assertThat(counters.getLong("connections")).isEqualTo(1);
+    assertThat(counters.getLong("reconnects")).isZero();
+    assertThat(server.received()).hasSize(1);
+    assertFileHolds(dir.resolve(Config.FILE_NAME), expected);
+    assertThat(status(vertx).getJsonObject("gauges").getLong("queued_bytes")).isZero();
+  }
+}
