@@ -38,7 +38,7 @@ class EventPipelineTest {
   Path dir;
 
   /** The real file; the test can hold the next fsync and make it fail, and hold the next append. */
-  private static final class GatedFile implements AppendFile {
+  private static final class GatedFile extends ForwardingAppendFile {
     volatile boolean holdForce;
     volatile boolean failForce;
     volatile boolean holdAppend;
@@ -46,16 +46,14 @@ class EventPipelineTest {
     final CountDownLatch releaseForce = new CountDownLatch(1);
     final CountDownLatch appendEntered = new CountDownLatch(1);
     final CountDownLatch releaseAppend = new CountDownLatch(1);
-    private AppendFile real;
+
+    GatedFile() {
+      super(null); // opened by the pipeline, through open()
+    }
 
     AppendFile open(Path path) throws IOException {
       real = ChannelAppendFile.open(path);
       return this;
-    }
-
-    @Override
-    public long size() throws IOException {
-      return real.size();
     }
 
     @Override
@@ -65,11 +63,6 @@ class EventPipelineTest {
         await(releaseAppend);
       }
       real.append(record);
-    }
-
-    @Override
-    public void truncate(long size) throws IOException {
-      real.truncate(size);
     }
 
     @Override
@@ -83,11 +76,6 @@ class EventPipelineTest {
         throw new IOException("Input/output error");
       }
       real.force();
-    }
-
-    @Override
-    public void close() throws IOException {
-      real.close();
     }
 
     private static void await(CountDownLatch latch) throws IOException {

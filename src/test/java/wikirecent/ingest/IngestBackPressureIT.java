@@ -39,18 +39,12 @@ class IngestBackPressureIT {
   Path dir;
 
   /** The real file, whose appends wait while the test holds the gate: a disk that stalls. */
-  private static final class StallingFile implements AppendFile {
-    private final AppendFile real;
+  private static final class StallingFile extends ForwardingAppendFile {
     private final CountDownLatch gate;
 
     StallingFile(AppendFile real, CountDownLatch gate) {
-      this.real = real;
+      super(real);
       this.gate = gate;
-    }
-
-    @Override
-    public long size() throws IOException {
-      return real.size();
     }
 
     @Override
@@ -64,21 +58,6 @@ class IngestBackPressureIT {
         throw new IOException(e);
       }
       real.append(record);
-    }
-
-    @Override
-    public void truncate(long size) throws IOException {
-      real.truncate(size);
-    }
-
-    @Override
-    public void force() throws IOException {
-      real.force();
-    }
-
-    @Override
-    public void close() throws IOException {
-      real.close();
     }
   }
 

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The real file, behind a quota the test can move: an append that would pass it writes what fits (as a full
  * disk does, leaving a partial record on disk) and then fails with ENOSPC's message.
  */
-final class QuotaFile implements AppendFile {
+final class QuotaFile extends ForwardingAppendFile {
 
   /** Shared by every file the opener opens, so a test can lift it while ingest runs. */
   static final class Quota {
@@ -23,21 +23,15 @@ final class QuotaFile implements AppendFile {
     }
   }
 
-  private final AppendFile real;
   private final Quota quota;
 
   QuotaFile(AppendFile real, Quota quota) {
-    this.real = real;
+    super(real);
     this.quota = quota;
   }
 
   static QuotaFile open(Path path, Quota quota) throws IOException {
     return new QuotaFile(ChannelAppendFile.open(path), quota);
-  }
-
-  @Override
-  public long size() throws IOException {
-    return real.size();
   }
 
   @Override
@@ -56,18 +50,8 @@ final class QuotaFile implements AppendFile {
   }
 
   @Override
-  public void truncate(long size) throws IOException {
-    real.truncate(size);
-  }
-
-  @Override
   public void force() throws IOException {
     quota.forces.incrementAndGet();
     real.force();
-  }
-
-  @Override
-  public void close() throws IOException {
-    real.close();
   }
 }
