@@ -1,22 +1,19 @@
 package wikirecent.ingest;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import ch.qos.logback.classic.Level;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 import wikirecent.common.Config;
 import wikirecent.replay.ReplayOptions;
 import wikirecent.replay.ReplayServer;
 import wikirecent.replay.Sample;
+import wikirecent.testsupport.LogCapture;
 import wikirecent.testsupport.Wait;
 
 import java.nio.charset.StandardCharsets;
@@ -38,19 +35,8 @@ class IngestDiskFullIT {
   @TempDir
   Path dir;
 
-  private ListAppender<ILoggingEvent> logs;
-
-  @BeforeEach
-  void captureLogs() {
-    logs = new ListAppender<>();
-    logs.start();
-    ((Logger) LoggerFactory.getLogger("wikirecent.ingest")).addAppender(logs);
-  }
-
-  @AfterEach
-  void stopCapturingLogs() {
-    ((Logger) LoggerFactory.getLogger("wikirecent.ingest")).detachAppender(logs);
-  }
+  @RegisterExtension
+  final LogCapture logs = new LogCapture("wikirecent.ingest");
 
   private Path file() {
     return dir.resolve(Config.FILE_NAME);
@@ -93,9 +79,8 @@ class IngestDiskFullIT {
     // and cuts it at once: wait for a moment between two of them.)
     Wait.until("the file to hold exactly the first 1000 records", PATIENCE, () -> firstRecordsOnly(sample, 1000));
     assertFileHolds(file(), sample.subList(0, 1000));
-    assertThat(logs.list).anyMatch(e -> e.getLevel().toString().equals("ERROR")
-      && e.getFormattedMessage().contains(file().toAbsolutePath().toString())
-      && e.getFormattedMessage().contains("No space left on device"));
+    assertThat(logs.at(Level.ERROR)).anyMatch(m -> m.contains(file().toAbsolutePath().toString())
+      && m.contains("No space left on device"));
 
     Wait.until("a retry that fails again", PATIENCE, () -> quota.failures.get() >= 2);
     Wait.until("the file to hold exactly the first 1000 records", PATIENCE, () -> firstRecordsOnly(sample, 1000));

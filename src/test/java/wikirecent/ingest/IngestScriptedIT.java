@@ -1,21 +1,17 @@
 package wikirecent.ingest;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 import wikirecent.common.Config;
+import wikirecent.testsupport.LogCapture;
 import wikirecent.testsupport.Wait;
 
 import java.io.InputStream;
@@ -45,23 +41,8 @@ class IngestScriptedIT {
   @TempDir
   Path dir;
 
-  private ListAppender<ILoggingEvent> logs;
-
-  @BeforeEach
-  void captureLogs() {
-    logs = new ListAppender<>();
-    logs.start();
-    ((Logger) LoggerFactory.getLogger(IngestVerticle.class)).addAppender(logs);
-  }
-
-  @AfterEach
-  void stopCapturingLogs() {
-    ((Logger) LoggerFactory.getLogger(IngestVerticle.class)).detachAppender(logs);
-  }
-
-  private List<String> logLines() {
-    return logs.list.stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
-  }
+  @RegisterExtension
+  final LogCapture logs = new LogCapture(IngestVerticle.class);
 
   private Path file() {
     return dir.resolve(Config.FILE_NAME);
@@ -92,9 +73,9 @@ class IngestScriptedIT {
     // second throttle: step = 100 ms * 2, at least half of it
     assertThat(afterUnavailable).as("backed off harder after a 5xx").isGreaterThanOrEqualTo(100);
     assertThat(counter(vertx, "http_refusals")).isEqualTo(2);
-    assertThat(logLines()).anyMatch(l -> l.startsWith("WARN Refused by") && l.contains("HTTP 429")
+    assertThat(logs.lines()).anyMatch(l -> l.startsWith("WARN Refused by") && l.contains("HTTP 429")
       && l.contains("at most 2 connections per client IP") && l.contains("backing off"));
-    assertThat(logLines()).anyMatch(l -> l.contains("HTTP 503") && l.contains("upstream is restarting"));
+    assertThat(logs.lines()).anyMatch(l -> l.contains("HTTP 503") && l.contains("upstream is restarting"));
     assertFileHolds(file(), List.of(data("a", "A"), data("b", "B"), data("c", "C")));
   }
 
@@ -115,7 +96,7 @@ class IngestScriptedIT {
     JsonObject status = refused[0];
     assertThat(status.getBoolean("live")).isFalse();
     assertThat(status.getString("detail")).contains("Please set a user-agent");
-    String logged = logLines().stream().filter(l -> l.contains("HTTP 403")).findFirst().orElseThrow();
+    String logged = logs.lines().stream().filter(l -> l.contains("HTTP 403")).findFirst().orElseThrow();
     assertThat(logged).startsWith("ERROR").contains("Please set a user-agent").contains("...");
     assertThat(logged.length()).isLessThan(1000); // the body is cut short
   }
@@ -127,7 +108,7 @@ class IngestScriptedIT {
       stream(pieces(event("1", "a", "A"), 1000), HOLD));
     deploy(vertx, config(server.url(), dir));
     awaitRecords(file(), 1);
-    assertThat(logLines()).anyMatch(l -> l.contains("not text/event-stream") && l.contains("hotel wifi"));
+    assertThat(logs.lines()).anyMatch(l -> l.contains("not text/event-stream") && l.contains("hotel wifi"));
     assertFileHolds(file(), List.of(data("a", "A")));
   }
 
@@ -211,7 +192,7 @@ class IngestScriptedIT {
     deploy(vertx, config(server.url(), dir, Config.STREAM_IDLE_TIMEOUT_SECONDS, 1));
     awaitRecords(file(), 3);
     assertThat(server.received().get(1).header("Last-Event-ID")).isEqualTo("2");
-    assertThat(logLines()).anyMatch(l -> l.startsWith("WARN Connection lost after 2 events") && l.contains("no data for 1 s"));
+    assertThat(logs.lines()).anyMatch(l -> l.startsWith("WARN Connection lost after 2 events") && l.contains("no data for 1 s"));
     assertFileHolds(file(), List.of(data("a", "A"), data("b", "B"), data("c", "C")));
   }
 

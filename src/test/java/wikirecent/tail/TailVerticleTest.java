@@ -1,9 +1,6 @@
 package wikirecent.tail;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
@@ -11,14 +8,14 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import wikirecent.common.Config;
 import wikirecent.common.ViewMessage;
 import wikirecent.common.ViewTable;
 import wikirecent.common.Views;
+import wikirecent.testsupport.LogCapture;
 import wikirecent.testsupport.Ports;
 import wikirecent.testsupport.Wait;
 
@@ -40,18 +37,12 @@ class TailVerticleTest {
 
   private static final long T = 1_700_000_000_000L;
 
-  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+  @RegisterExtension
+  final LogCapture logs = new LogCapture(ViewTail.class);
   private FakeMaterialize fake;
-
-  @BeforeEach
-  void captureLogs() {
-    logs.start();
-    ((Logger) LoggerFactory.getLogger(ViewTail.class)).addAppender(logs);
-  }
 
   @AfterEach
   void stop(Vertx vertx) {
-    ((Logger) LoggerFactory.getLogger(ViewTail.class)).detachAppender(logs);
     for (String id : vertx.deploymentIDs()) {
       Wait.on(vertx.undeploy(id).otherwiseEmpty()); // a child may already be gone with its parent
     }
@@ -231,9 +222,9 @@ class TailVerticleTest {
     deploy(vertx, fake.url(), 30_000);
 
     Wait.until("top10's second snapshot", () -> bus.messages("top10").size() >= 2);
-    assertThat(errors()).anySatisfy(line -> assertThat(line)
+    assertThat(logs.at(Level.ERROR)).anySatisfy(line -> assertThat(line)
       .contains("boom in the catalog", "XX000", "CREATE MATERIALIZED VIEW IF NOT EXISTS top10 AS SELECT"));
-    assertThat(errors()).anySatisfy(line -> assertThat(line)
+    assertThat(logs.at(Level.ERROR)).anySatisfy(line -> assertThat(line)
       .contains("division by zero", "XX000", "in: FETCH ALL c WITH (timeout='1s')"));
     assertThat(bus.counter("sql_errors")).isEqualTo(2);
     assertMessage(bus.messages("top10").get(1), true, T + 50, rows(row("bob", 3)), rows());
@@ -322,7 +313,7 @@ class TailVerticleTest {
 
     Wait.until("a protocol error", () -> bus.counter("protocol_errors") >= 1);
     assertThat(bus.messages("counter")).isEmpty();
-    assertThat(warnings()).anySatisfy(line -> assertThat(line).contains("counter", "[mz_timestamp, mz_progressed, mz_diff, count, oops]"));
+    assertThat(logs.at(Level.WARN)).anySatisfy(line -> assertThat(line).contains("counter", "[mz_timestamp, mz_progressed, mz_diff, count, oops]"));
   }
 
   @Test
@@ -393,13 +384,6 @@ class TailVerticleTest {
     return out;
   }
 
-  private List<String> errors() {
-    return logs.list.stream().filter(e -> e.getLevel() == Level.ERROR).map(ILoggingEvent::getFormattedMessage).toList();
-  }
-
-  private List<String> warnings() {
-    return logs.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage).toList();
-  }
 
   static JsonArray row(Object... values) {
     JsonArray row = new JsonArray();
