@@ -10,6 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wikirecent.common.Addresses;
 import wikirecent.common.Config;
+import wikirecent.common.LastPublished;
+import wikirecent.common.ViewMessage;
 import wikirecent.common.Views;
 
 import java.io.IOException;
@@ -35,6 +37,7 @@ public class EngineVerticle extends VerticleBase {
   /** The checkpoint's name in {@code data.dir}. */
   public static final String CHECKPOINT_FILE = "engine.checkpoint";
 
+  private final LastPublished published = new LastPublished();
   private Engine engine;
   private boolean live;
   private boolean stepQueued;
@@ -163,7 +166,7 @@ public class EngineVerticle extends VerticleBase {
   private void publish(List<JsonObject> messages) {
     EventBus bus = vertx.eventBus();
     for (JsonObject m : messages) {
-      bus.publish(Addresses.view(m.getString("view")), m);
+      bus.publish(Addresses.view(ViewMessage.view(m)), published.stamp(m));
     }
   }
 

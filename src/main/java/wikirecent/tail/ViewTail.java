@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wikirecent.common.Addresses;
 import wikirecent.common.Backoff;
+import wikirecent.common.LastPublished;
 import wikirecent.common.ViewMessage;
 import wikirecent.common.ViewTable;
 import wikirecent.common.Views;
@@ -43,6 +44,7 @@ final class ViewTail {
   private final Counters counters;
   private final Backoff backoff;
   private final ViewTable replica;
+  private final LastPublished published = new LastPublished();
 
   private State state = State.WAITING;
   private Session current;
@@ -130,7 +132,7 @@ final class ViewTail {
           log.info("{}: snapshot time {} is not after the last timestamp sent; sending it at {}", name, closed.timestamp(), ts);
         }
         replica.apply(ViewMessage.snapshot(name, ts, closed.inserted()));
-        vertx.eventBus().publish(Addresses.view(name), replica.snapshot());
+        vertx.eventBus().publish(Addresses.view(name), published.stamp(replica.snapshot()));
         counters.inc("snapshots_published");
         state = State.LIVE;
         problem = null;
@@ -142,7 +144,7 @@ final class ViewTail {
         if (!replica.apply(batch)) {
           throw new TailProtocolException("a batch deletes rows the view does not hold: " + closed.deleted().encode());
         }
-        vertx.eventBus().publish(Addresses.view(name), batch);
+        vertx.eventBus().publish(Addresses.view(name), published.stamp(batch));
         counters.inc("batches_published");
       }
       case PROGRESS -> {

@@ -24,7 +24,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * the node. It joins late the way DESIGN.md says: register, ask {@code views.<view>.snapshot},
  * hold the batches that arrive meanwhile, then apply those newer than the snapshot. If no source
  * answers yet it retries on a back-off and also takes the source's published (reset) snapshot.
- * A batch that does not fit the replica (divergence) makes it ask for a fresh snapshot.
+ * A batch that does not fit the replica, or follows one that never arrived (its "previous"; a clustered
+ * bus delivers at most once), is a divergence: the replica asks for a fresh snapshot.
  * <p>
  * A view with few followers on this node gets each batch as it came, so every node sends the
  * same sequence. With many ({@link FanOut#crowded}), where a round of writes takes milliseconds,
@@ -127,7 +128,13 @@ final class ViewReplica {
       return;
     }
     // A batch at or before what the replica (or the merge under way) holds is old news.
-    if (ViewMessage.timestamp(body) <= Math.max(table.timestamp(), pending.lastTimestamp())) {
+    long known = Math.max(table.timestamp(), pending.lastTimestamp());
+    if (ViewMessage.timestamp(body) <= known) {
+      return;
+    }
+    if (ViewMessage.previous(body) > known) {
+      resync("Batch " + ViewMessage.timestamp(body) + " of " + view + " follows " + ViewMessage.previous(body)
+        + ", which never arrived here (at " + known + ")");
       return;
     }
     pending.add(body);
@@ -153,10 +160,7 @@ final class ViewReplica {
     JsonObject batch = pending.take();
     long before = table.timestamp();
     if (!table.apply(batch)) {
-      metrics.divergence(view);
-      log.warn("Batch {} of {} does not fit the replica at {}: asking for a fresh snapshot", ViewMessage.timestamp(batch), view, before);
-      synced = false;
-      requestSnapshot();
+      resync("Batch " + ViewMessage.timestamp(batch) + " of " + view + " does not fit the replica at " + before);
       return;
     }
     snapshot = null;
@@ -165,6 +169,14 @@ final class ViewReplica {
     if (!batch.getJsonArray(ViewMessage.INSERTED).isEmpty() || !batch.getJsonArray(ViewMessage.DELETED).isEmpty()) {
       fanOut.batch(Encoded.of(batch));
     }
+  }
+
+  /** The replica missed something: stop sending batches and take a fresh snapshot (clients get it too). */
+  private void resync(String why) {
+    metrics.divergence(view);
+    log.warn("{}: asking for a fresh snapshot", why);
+    synced = false;
+    requestSnapshot();
   }
 
   private void requestSnapshot() {
@@ -237,11 +249,8 @@ final class ViewReplica {
     for (JsonObject batch : replay) {
       long ts = ViewMessage.timestamp(batch);
       if (ts > table.timestamp()) {
-        if (!table.apply(batch)) {
-          metrics.divergence(view);
-          log.warn("Held batch {} of {} does not fit the snapshot: asking again", ts, view);
-          synced = false;
-          requestSnapshot();
+        if (ViewMessage.previous(batch) > table.timestamp() || !table.apply(batch)) {
+          resync("Held batch " + ts + " of " + view + " does not follow the snapshot and the batches before it");
           return;
         }
         replayed++;
@@ -261,7 +270,8 @@ final class ViewReplica {
     if (!view.equals(m.getValue(ViewMessage.VIEW))
       || !(m.getValue(ViewMessage.TIMESTAMP) instanceof Number)
       || !(m.getValue(ViewMessage.INSERTED) instanceof JsonArray)
-      || !(m.getValue(ViewMessage.DELETED) instanceof JsonArray)) {
+      || !(m.getValue(ViewMessage.DELETED) instanceof JsonArray)
+      || m.containsKey(ViewMessage.PREVIOUS) && !(m.getValue(ViewMessage.PREVIOUS) instanceof Number)) {
       return null;
     }
     for (String rows : new String[]{ViewMessage.INSERTED, ViewMessage.DELETED}) {

@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A subscriber of the three views on the event bus, as the web part would be: it applies every
  * published message to a {@link ViewTable} and checks on the way that each one fits, that
- * timestamps increase per view, that batches are consolidated, and that the three views agree at
+ * timestamps increase per view, that each batch names the view's message before it, that batches are consolidated, and that the three views agree at
  * every timestamp (the counter equals the sum of user_edits, top10 is user_edits' first ten).
  * Messages are queued by the event bus and applied on the test thread.
  */
@@ -84,9 +84,12 @@ final class ViewsClient {
     if (ViewMessage.isSnapshot(m)) {
       snapshots++;
       assertThat(ViewMessage.timestamp(m)).as("a snapshot is newer than what it replaces").isGreaterThan(t.timestamp());
+      assertThat(m.containsKey("previous")).as("a snapshot starts over: %s", m).isFalse();
     } else {
       assertThat(t.hasSnapshot()).as("a snapshot comes first").isTrue();
       assertThat(ViewMessage.timestamp(m)).as("timestamps increase on %s", v).isGreaterThan(t.timestamp());
+      // This client gets every message (one JVM), so each batch names the one it got just before.
+      assertThat(m.getLong("previous")).as("previous of %s", m).isEqualTo(t.timestamp());
       ViewStatePropertyTest.assertConsolidated(m);
     }
     assertThat(t.apply(m)).as("batch fits: %s", m).isTrue();

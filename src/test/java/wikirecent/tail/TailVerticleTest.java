@@ -84,6 +84,9 @@ class TailVerticleTest {
     assertMessage(got.get(2), false, T + 3000, rows(row("dave", 1), row("dave", 1)), rows());
     assertMessage(got.get(3), false, T + 4000, rows(), rows(row("dave", 1), row("dave", 1)));
     assertMessage(got.get(4), false, T + 5000, rows(row(null, 2)), rows(row(null, 1)));
+    assertThat(got).extracting(m -> m.getLong("previous"))
+      .as("each batch names the message before it, so a subscriber can tell one was lost")
+      .containsExactly(null, T, T + 2000, T + 3000, T + 4000);
     assertThat(got.get(0).getJsonArray("inserted").encode())
       .as("a snapshot lists rows in the view's order, NULL last")
       .isEqualTo("[[\"alice\",2],[\"bob\",1],[null,1]]");
@@ -169,6 +172,8 @@ class TailVerticleTest {
     assertMessage(got.get(2), true, T + 1001, rows(row(12)), rows());
     assertMessage(got.get(3), false, T + 3000, rows(row(13)), rows(row(12)));
     assertMessage(got.get(4), true, T + 9000, rows(row(20)), rows());
+    assertThat(got).extracting(m -> m.getLong("previous")).as("the chain starts again at each reset snapshot")
+      .containsExactly(null, T, null, T + 1001, null);
     assertStrictlyIncreasing(got);
     assertThat(script.declares("counter")).isEqualTo(3);
     assertThat(bus.counter("session_failures")).isGreaterThanOrEqualTo(2);

@@ -134,6 +134,33 @@ class LateJoinerTest {
   }
 
   @Test
+  void aBatchLostOnTheBusIsNoticedByTheNextOne(Vertx vertx) {
+    ScriptedViewSource source = new ScriptedViewSource();
+    Wait.on(vertx.deployVerticle(source));
+    WebNode web = Wait.on(WebNode.start(vertx, null));
+    Wait.on(source.edit("Alice"));
+    Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/user_edits").bodyAsJsonObject().getJsonArray("inserted").size() == 1);
+    StreamWatcher stream = StreamWatcher.connect(vertx, web.port(), "user_edits");
+    Wait.until("snapshot", () -> stream.count() == 1);
+
+    // Bob's batch only inserts a row, so nothing in the next batch contradicts the replica: only its
+    // "previous" tells the node that a batch went missing.
+    Wait.on(source.loseNextBatch("user_edits"));
+    Wait.on(source.edit("Bob"));
+    Wait.on(source.edit("Carol"));
+    long last = Wait.on(source.lastTimestamp("user_edits"));
+    Wait.until("caught up", () -> stream.timestamp() >= last);
+    JsonArray expected = Wait.on(source.expected("user_edits"));
+    assertThat(expected.encode()).contains("Bob");
+    assertThat(stream.rows()).isEqualTo(expected);
+    assertThat(stream.snapshots()).as("a fresh snapshot after the gap").isEqualTo(2);
+    assertThat(Http.get(vertx, web.port(), "/api/views/user_edits").bodyAsJsonObject().getJsonArray("inserted")).isEqualTo(expected);
+    assertThat(stream.messages()).allSatisfy(f -> assertThat(f.containsKey("previous")).as("sent to a client: " + f).isFalse());
+    String metrics = Http.get(vertx, web.port(), "/metrics").bodyAsString();
+    assertThat(metrics).contains("wikirecent_web_divergences_total{view=\"user_edits\"} 1.0");
+  }
+
+  @Test
   void aNodeThatFallsFarBehindLosesNoChangeSilently(Vertx vertx) throws Exception {
     ScriptedViewSource source = new ScriptedViewSource();
     Wait.on(vertx.deployVerticle(source));

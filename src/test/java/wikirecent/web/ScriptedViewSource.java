@@ -42,6 +42,7 @@ public class ScriptedViewSource extends VerticleBase {
   private final Map<String, List<List<Object>>> published = new HashMap<>();
   private final Map<String, Long> viewTimestamps = new HashMap<>();
   private volatile boolean answerSnapshots = true;
+  private final java.util.Set<String> loseNext = new java.util.HashSet<>();
   private Context ctx;
 
   /** @param snapshotOnStart publish a (reset) snapshot of every view when deployed, like a source that (re)starts */
@@ -79,7 +80,7 @@ public class ScriptedViewSource extends VerticleBase {
     answerSnapshots = answer;
   }
 
-  /** One step: an edit by each of these users (null = no user); one batch per view that changed. */
+  /** One step: an edit by each of these users (null = no user); one batch per view that changed, as clients get it. */
   public Future<List<JsonObject>> edit(String... users) {
     return onContext(() -> {
       for (String u : users) {
@@ -110,6 +111,14 @@ public class ScriptedViewSource extends VerticleBase {
     });
   }
 
+  /** The next batch of this view counts as published but is not sent, as if the bus lost it. */
+  public Future<Void> loseNextBatch(String view) {
+    return onContext(() -> {
+      loseNext.add(view);
+      return null;
+    });
+  }
+
   /** The view's rows as the model says, in the view's order. */
   public Future<JsonArray> expected(String view) {
     return onContext(() -> toJson(rows(view)));
@@ -136,8 +145,12 @@ public class ScriptedViewSource extends VerticleBase {
       published.put(view, now);
       if (!inserted.isEmpty() || !deleted.isEmpty()) {
         JsonObject batch = ViewMessage.batch(view, ts, toJson(inserted), toJson(deleted));
-        vertx.eventBus().publish(Addresses.view(view), batch);
-        viewTimestamps.put(view, ts);
+        Long previous = viewTimestamps.put(view, ts);
+        // On the bus, as the sources do: the view's message before this one (clients never see it).
+        JsonObject onBus = previous == null ? batch : batch.copy().put("previous", previous);
+        if (!loseNext.remove(view)) {
+          vertx.eventBus().publish(Addresses.view(view), onBus);
+        }
         sent.add(batch);
       }
     }
