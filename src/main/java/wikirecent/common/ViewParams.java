@@ -55,7 +55,7 @@ public record ViewParams(View view, String wiki, Boolean bot, Window window) {
           return v;
         }
       }
-      throw new IllegalArgumentException("unknown view '" + shorten(name) + "' (views: "
+      throw new IllegalArgumentException("unknown view '" + shorten(String.valueOf(name)) + "' (views: "
         + Arrays.stream(values()).map(View::viewName).collect(Collectors.joining(", ")) + ")");
     }
   }

@@ -9,6 +9,7 @@ import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import wikirecent.common.ViewParams;
 import wikirecent.replay.Sample;
 import wikirecent.testsupport.PostgresServer;
 
@@ -88,6 +89,82 @@ class ShapedPostgresIT {
       Long ts = row.getLong(2);
       assertThat(parser.ts()).as("ts of %s", shown).isEqualTo(ts == null ? EventParser.NO_TS : ts);
     }
+  }
+
+  /**
+   * Every view over odd but valid lines (numbers and objects as wikis, strings and numbers as bot, times as
+   * decimals, late, missing, out of range) equals its definition run by PostgreSQL over the same lines.
+   */
+  @Test
+  void everyViewEqualsItsQuery() throws Exception {
+    Random random = new Random(11);
+    String[] users = {"\"Alice\"", "\"Bob\"", "\"bob\"", "\"\u00c4rger\"", "\"\ud83d\ude00\"", "null", "1.50", "\"Carol\"",
+      "\"Dave\"", "\"Eve\"", "\"Frank\"", "\"Grace\"", "\"Heidi\"", "\"Ivan\"", "\"Judy\""};
+    String[] wikis = {"\"enwiki\"", "\"enwiki\"", "\"dewiki\"", "1e2", "null", "{\"a\":1}", "\"w1\"", "\"w2\"", "\"w3\"",
+      "\"w4\"", "\"w5\"", "\"w6\"", "\"w7\"", "\"w8\"", "\"w9\""};
+    String[] bots = {"true", "false", "false", "\"true\"", "1", "null"};
+    ShapedCore core = new ShapedCore();
+    EventParser parser = new EventParser();
+    conn.query("DROP TABLE IF EXISTS rc").execute().await(30, TimeUnit.SECONDS);
+    conn.query("CREATE TABLE rc (val jsonb)").execute().await(30, TimeUnit.SECONDS);
+    List<Tuple> rows = new ArrayList<>();
+    long wm = 1_700_000_000L;
+    for (int i = 0; i < 4000; i++) {
+      int kind = random.nextInt(20);
+      long ts = kind < 12 ? (wm += random.nextInt(3)) : kind < 17 ? wm - random.nextInt(4000) : kind < 18 ? wm + 3600 : -1;
+      wm = Math.max(wm, ts);
+      String time = ts < 0 ? "\"later\"" : random.nextInt(10) == 0 ? ts + ".0" : random.nextInt(10) == 0 ? ts + ".5" : Long.toString(ts);
+      String line = "{\"user\":" + users[random.nextInt(users.length)] + ",\"wiki\":" + wikis[random.nextInt(wikis.length)]
+        + ",\"bot\":" + bots[random.nextInt(bots.length)] + ",\"timestamp\":" + time + "}";
+      byte[] b = bytes(line);
+      assertThat(parser.parse(b, 0, b.length)).isTrue();
+      core.apply(parser);
+      rows.add(Tuple.of(Buffer.buffer(b)));
+    }
+    conn.preparedQuery("INSERT INTO rc (val) SELECT convert_from($1, 'UTF8')::jsonb").executeBatch(rows).await(60, TimeUnit.SECONDS);
+
+    List<ViewParams> params = new ArrayList<>();
+    for (ViewParams.View view : ViewParams.View.values()) {
+      for (String wiki : java.util.Arrays.asList(null, "enwiki", "100", "w9", "nowiki")) {
+        for (Boolean bot : java.util.Arrays.asList(null, true, false)) {
+          for (ViewParams.Window window : ViewParams.Window.values()) {
+            try {
+              params.add(new ViewParams(view, wiki, bot, window));
+            } catch (IllegalArgumentException e) {
+              // not a parameter set of this view
+            }
+          }
+        }
+      }
+    }
+    assertThat(params).hasSizeGreaterThan(150);
+    for (ViewParams p : params) {
+      core.open(p, 0);
+      List<List<Object>> expected = new ArrayList<>();
+      Long window = p.window() == ViewParams.Window.ALL ? null : p.window().seconds();
+      for (Row r : conn.preparedQuery(query(p.view())).execute(Tuple.of(p.wiki(), p.bot(), window)).await(30, TimeUnit.SECONDS)) {
+        List<Object> row = new ArrayList<>();
+        for (int i = 0; i < r.size(); i++) {
+          row.add(r.getValue(i));
+        }
+        expected.add(row);
+      }
+      ShapedCorePropertyTest.assertRows(p, ShapedModel.plain(core.rows(p)), expected);
+    }
+  }
+
+  private static String query(ViewParams.View view) {
+    String matching = "WITH ev AS (SELECT val->>'user' AS \"user\", " + WIKI + " AS wiki, " + BOT + " AS bot, " + TS + " AS ts"
+      + " FROM (SELECT val, " + NUM + " AS n FROM rc) m),"
+      + " matching AS (SELECT * FROM ev WHERE ($1::text IS NULL OR wiki = $1) AND ($2::boolean IS NULL OR bot = $2)"
+      + " AND ($3::bigint IS NULL OR ts > (SELECT max(ts) FROM ev) - $3)) ";
+    return matching + switch (view) {
+      case COUNTER -> "SELECT count(*) FROM matching";
+      case USER_EDITS -> "SELECT \"user\", count(*) FROM matching GROUP BY 1";
+      case TOP10 -> "SELECT \"user\", count(*) FROM matching GROUP BY 1 ORDER BY 2 DESC, \"user\" COLLATE \"C\" NULLS LAST LIMIT 10";
+      case TOP_WIKIS -> "SELECT wiki, count(*) FROM matching GROUP BY 1 ORDER BY 2 DESC, wiki COLLATE \"C\" NULLS LAST LIMIT 10";
+      case EDITS_PER_MINUTE -> "SELECT ts - ts % 60, bot, count(*) FROM matching GROUP BY 1, 2 ORDER BY 1, 2";
+    };
   }
 
   private static byte[] bytes(String s) {
