@@ -8,11 +8,16 @@ import java.util.function.LongFunction;
 
 /**
  * The first {@code n} groups of a shaped instance in {@code ORDER BY count DESC, name} order, under
- * counts that rise and fall (windows expire events). It keeps, besides the list, an upper bound
- * (in that order) on every group outside it. A rise is handled as in {@link TopN}, the bound
- * taking whatever the list pushes out. A row that falls stays exact while it still ranks before
- * the bound; only when it falls behind (or leaves) does the list go stale, and the next
- * {@link #rows} scans all groups once, which also makes the bound tight again.
+ * counts that rise and fall (windows expire events), without sorting all groups each time.
+ * <p>
+ * It keeps a list of up to {@code capacity} groups that are exactly the best ones, in order, and a
+ * bound: a (name, count) that ranks behind every listed group and at or ahead of every group outside
+ * (none when nothing is outside). A group outside that rises ahead of the bound is the best outsider, so
+ * it joins the list; one that falls stays behind the bound. A listed group that falls behind the bound
+ * just leaves the list, which is still exact, only shorter. Only when fewer than {@code n} remain while
+ * groups are outside does the list go stale, and the next {@link #rows} scans all groups once (and
+ * refills the list). The spare room beyond {@code n} is what saves scans when near-equal groups keep
+ * changing places.
  */
 final class ShapedTop {
 
@@ -28,11 +33,14 @@ final class ShapedTop {
   private long boundCount; // 0: nothing outside the list
   private boolean stale = true;
 
-  ShapedTop(int n, LongFunction<String> names) {
+  ShapedTop(int n, int capacity, LongFunction<String> names) {
+    if (capacity < n) {
+      throw new IllegalArgumentException("capacity " + capacity + " below " + n);
+    }
     this.n = n;
     this.names = names;
-    this.keys = new long[n + 1];
-    this.counts = new long[n + 1];
+    this.keys = new long[capacity + 1]; // + 1: the bound found by a scan
+    this.counts = new long[capacity + 1];
   }
 
   /** The group {@code key} now has {@code count}: one more (delta 1) or one less (delta -1) than before. */
@@ -40,56 +48,55 @@ final class ShapedTop {
     if (stale) {
       return;
     }
-    int at = indexOf(key);
+    // Listed groups have at least the last one's count: a smaller old count is outside, no search needed.
+    boolean maybeListed = size > 0 && count - delta >= counts[size - 1];
+    int at = maybeListed ? indexOf(key) : -1;
     if (delta > 0) {
-      raised(at, key, count);
+      if (at >= 0) {
+        counts[at] = count;
+        up(at);
+      } else {
+        raisedOutside(key, count);
+      }
     } else if (at >= 0) {
       lowered(at, key, count);
-    } // a group outside that fell: the bound still bounds it
+    } // a group outside that fell: still behind the bound
   }
 
-  private void raised(int at, long key, long count) {
-    if (at < 0) {
-      if (size < n) {
-        at = size++; // a short list holds every group: nothing is outside
-      } else if (before(key, count, keys[n - 1], counts[n - 1])) {
-        raiseBound(keys[n - 1], counts[n - 1]);
-        at = n - 1;
-      } else {
-        raiseBound(key, count);
-        return;
-      }
-      keys[at] = key;
+  private void raisedOutside(long key, long count) {
+    if (boundCount > 0 && !before(key, count, boundKey, boundCount)) {
+      return; // still behind the bound: the bound still bounds it
     }
-    counts[at] = count;
-    for (; at > 0 && before(keys[at], counts[at], keys[at - 1], counts[at - 1]); at--) {
-      swap(at, at - 1);
+    int capacity = keys.length - 1;
+    if (size < capacity) {
+      keys[size] = key;
+      counts[size] = count;
+      up(size++);
+    } else if (before(key, count, keys[size - 1], counts[size - 1])) {
+      boundKey = keys[size - 1]; // the last one leaves: now the best outside
+      boundCount = counts[size - 1];
+      keys[size - 1] = key;
+      counts[size - 1] = count;
+      up(size - 1);
+    } else {
+      boundKey = key;
+      boundCount = count;
     }
   }
 
   private void lowered(int at, long key, long count) {
-    if (count == 0) {
-      System.arraycopy(keys, at + 1, keys, at, size - at - 1);
-      System.arraycopy(counts, at + 1, counts, at, size - at - 1);
-      size--;
-      stale = boundCount > 0; // a group outside may now belong in the list
+    if (count > 0 && (boundCount == 0 || before(key, count, boundKey, boundCount))) {
+      counts[at] = count;
+      for (; at + 1 < size && before(keys[at + 1], counts[at + 1], keys[at], counts[at]); at++) {
+        swap(at, at + 1);
+      }
       return;
     }
-    counts[at] = count;
-    if (boundCount > 0 && !before(key, count, boundKey, boundCount)) {
-      stale = true;
-      return;
-    }
-    for (; at + 1 < size && before(keys[at + 1], counts[at + 1], keys[at], counts[at]); at++) {
-      swap(at, at + 1);
-    }
-  }
-
-  private void raiseBound(long key, long count) {
-    if (boundCount == 0 || before(key, count, boundKey, boundCount)) {
-      boundKey = key;
-      boundCount = count;
-    }
+    // Gone, or no longer known to beat every group outside: it leaves the list (the bound still bounds it).
+    System.arraycopy(keys, at + 1, keys, at, size - at - 1);
+    System.arraycopy(counts, at + 1, counts, at, size - at - 1);
+    size--;
+    stale = size < n && boundCount > 0;
   }
 
   /** Forgets the list: the next {@link #rows} scans. */
@@ -97,40 +104,46 @@ final class ShapedTop {
     stale = true;
   }
 
-  /** The rows in rank order, rebuilt from {@code all} (every group's count) if stale. */
+  /** The first {@code n} rows in rank order, rescanned from {@code all} (every group's count) if stale. */
   List<Row> rows(LongCounts all) {
     if (stale) {
       rebuild(all);
     }
-    List<Row> out = new ArrayList<>(size);
-    for (int i = 0; i < size; i++) {
+    int shown = Math.min(n, size);
+    List<Row> out = new ArrayList<>(shown);
+    for (int i = 0; i < shown; i++) {
       out.add(new Row(keys[i], counts[i]));
     }
     return out;
   }
 
-  // The best n + 1 in the arrays (one spare slot): the first n are the list, the last the tight bound.
+  // The best capacity + 1 groups: all but the last are the list, the last is a tight bound.
   private void rebuild(LongCounts all) {
+    int full = keys.length;
     size = 0;
     all.forEach((key, count) -> {
-      if (size == n + 1 && !before(key, count, keys[n], counts[n])) {
+      if (size == full && !before(key, count, keys[full - 1], counts[full - 1])) {
         return;
       }
-      int at = size == n + 1 ? n : size++;
+      int at = size == full ? full - 1 : size++;
       keys[at] = key;
       counts[at] = count;
-      for (; at > 0 && before(keys[at], counts[at], keys[at - 1], counts[at - 1]); at--) {
-        swap(at, at - 1);
-      }
+      up(at);
     });
-    if (size == n + 1) {
-      size = n;
-      boundKey = keys[n];
-      boundCount = counts[n];
+    if (size == full) {
+      size--;
+      boundKey = keys[size];
+      boundCount = counts[size];
     } else {
       boundCount = 0;
     }
     stale = false;
+  }
+
+  private void up(int at) {
+    for (; at > 0 && before(keys[at], counts[at], keys[at - 1], counts[at - 1]); at--) {
+      swap(at, at - 1);
+    }
   }
 
   private boolean before(long keyA, long countA, long keyB, long countB) {

@@ -6,6 +6,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.RandomDistribution;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.statistics.Statistics;
 
 import java.util.AbstractMap;
@@ -34,9 +35,9 @@ class ShapedTopPropertyTest {
   }
 
   @Property(tries = 500)
-  void theListIsAlwaysTheBestTen(@ForAll("steps") List<Integer> steps) {
+  void theListIsAlwaysTheBestTen(@ForAll("steps") List<Integer> steps, @ForAll @IntRange(min = 10, max = 14) int capacity) {
     LongCounts counts = new LongCounts();
-    ShapedTop top = new ShapedTop(10, k -> NAMES[(int) k]);
+    ShapedTop top = new ShapedTop(10, capacity, k -> NAMES[(int) k]);
     Map<Integer, Long> model = new HashMap<>();
     top.rows(counts);
     for (int s : steps) {
