@@ -9,6 +9,7 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.IntBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -43,6 +44,7 @@ import java.util.Set;
 public final class ShapedCore {
 
   static final int VERSION = 1;
+  private static final int CHUNK = 1 << 14; // group ids per write or read
   private static final long DAY = EventRing.SECONDS;
   private static final long HOUR = 3600;
   private static final int ANY = -1;
@@ -313,8 +315,11 @@ public final class ShapedCore {
         out.writeLong(s);
         out.writeInt(n);
         int[] bucket = ring.bucket(s);
-        for (int i = 0; i < n; i++) {
-          out.writeInt(bucket[i]);
+        for (int from = 0; from < n; from += CHUNK) {
+          int k = Math.min(CHUNK, n - from);
+          ByteBuffer b = ByteBuffer.allocate(4 * k); // big-endian, as writeInt: one write, not four per id
+          b.asIntBuffer().put(bucket, from, k);
+          out.write(b.array());
         }
       }
     }
@@ -372,12 +377,18 @@ public final class ShapedCore {
       if (s <= last || s < c.firstStored() || s > c.wm || n <= 0 || n > c.events - c.ring.size()) {
         throw corrupt("second " + s + " with " + n + " events");
       }
-      for (int i = 0; i < n; i++) {
-        int g = in.readInt();
-        if (g < 0 || g >= groups) {
-          throw corrupt("group id " + g);
+      for (int from = 0; from < n; from += CHUNK) {
+        int len = Math.min(CHUNK, n - from);
+        byte[] b = new byte[4 * len];
+        in.readFully(b);
+        IntBuffer ids = ByteBuffer.wrap(b).asIntBuffer();
+        for (int i = 0; i < len; i++) {
+          int g = ids.get(i);
+          if (g < 0 || g >= groups) {
+            throw corrupt("group id " + g);
+          }
+          c.ring.add(s, g);
         }
-        c.ring.add(s, g);
       }
       if (s <= c.wm - HOUR) {
         c.ring.trim(s);
