@@ -28,7 +28,6 @@ final class ShapedInstance {
 
   final ViewParams params;
   final int bot; // -1: any, else 0 / 1
-  final long window; // seconds; 0: all
   int wiki; // id; -1: any; -2: a wiki no event has named yet (nothing matches)
 
   private final NameIds users;
@@ -44,7 +43,6 @@ final class ShapedInstance {
     this.params = params;
     this.wiki = wiki;
     this.bot = params.bot() == null ? -1 : params.bot() ? 1 : 0;
-    this.window = params.window().seconds();
     this.users = users;
     this.wikis = wikis;
     this.top = switch (params.view()) {
@@ -139,10 +137,6 @@ final class ShapedInstance {
     List<ShapedTop.Row> rows = new ArrayList<>(counts.size());
     counts.forEach((key, count) -> rows.add(new ShapedTop.Row(key, count)));
     return rows;
-  }
-
-  boolean touched() {
-    return touched;
   }
 
   /** The consolidated change since the batch started, or null if the rows are as they were; starts the next batch. */

@@ -94,16 +94,21 @@ public final class ShapedBench {
     return out;
   }
 
-  /** Applies {@code seconds} of events after {@code from}, closing a batch each second; ns per event. */
-  double run(ShapedCore core, long from, int seconds, long[] messages) {
-    long t0 = System.nanoTime();
+  /** Applies {@code seconds} of events after {@code from}, closing a batch each second; ns per event applying, ns per batch closing. */
+  double[] run(ShapedCore core, long from, int seconds, long[] messages) {
+    long applying = 0;
+    long closing = 0;
     for (int s = 1; s <= seconds; s++) {
+      long t0 = System.nanoTime();
       for (int i = 0; i < RATE; i++) {
         event(core, from + s);
       }
+      long t1 = System.nanoTime();
       messages[0] += core.closeBatch(from + s).size();
+      closing += System.nanoTime() - t1;
+      applying += t1 - t0;
     }
-    return (System.nanoTime() - t0) / (double) (seconds * RATE);
+    return new double[]{applying / (double) (seconds * RATE), closing / (double) seconds};
   }
 
   public static void main(String[] args) throws Exception {
@@ -129,9 +134,10 @@ public final class ShapedBench {
     bench.run(core, at, 600, messages); // warm up at steady state (the day's edge keeps expiring)
     at += 600;
     for (int round = 0; round < 3; round++) {
-      double none = bench.run(core, at, 1800, messages);
+      double[] none = bench.run(core, at, 1800, messages);
       at += 1800;
-      System.out.printf("steady state, no live instance: %.0f ns/event (a batch closed every second)%n", none);
+      System.out.printf("steady state, no live instance: apply %.0f ns/event, close a batch (each second) %.1f us%n",
+        none[0], none[1] / 1e3);
     }
     List<ViewParams> hundred = hundred();
     for (ViewParams p : hundred) {
@@ -141,10 +147,10 @@ public final class ShapedBench {
     at += 600;
     for (int round = 0; round < 6; round++) {
       messages[0] = 0;
-      double live = bench.run(core, at, 1800, messages);
+      double[] live = bench.run(core, at, 1800, messages);
       at += 1800;
-      System.out.printf("steady state, %d live instances: %.0f ns/event, %.1f messages per batch%n",
-        hundred.size(), live, messages[0] / 1800.0);
+      System.out.printf("steady state, %d live instances: apply %.0f ns/event, close a batch %.1f us (%.1f messages)%n",
+        hundred.size(), live[0], live[1] / 1e3, messages[0] / 1800.0);
     }
     long withInstances = usedHeap();
     System.out.printf("heap with the %d instances: +%.1f MB%n", hundred.size(), (withInstances - after) / 1e6);
