@@ -8,11 +8,11 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.common.Addresses;
-import wikirecent.common.Config;
-import wikirecent.common.LastPublished;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.Views;
+import wikirecent.bus.Addresses;
+import wikirecent.config.Config;
+import wikirecent.bus.LastPublished;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.Views;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package wikirecent.ingest;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import wikirecent.common.JsonbReader;
-import wikirecent.common.LineScan;
+import wikirecent.jsonb.JsonbReader;
+import wikirecent.jsonb.LineScan;
 
 import java.io.IOException;
 import java.util.Arrays;

@@ -6,8 +6,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.common.Addresses;
-import wikirecent.common.RecordFormat;
+import wikirecent.bus.Addresses;
+import wikirecent.records.RecordFormat;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -8,9 +8,9 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.common.Addresses;
-import wikirecent.common.Backoff;
-import wikirecent.common.Config;
+import wikirecent.bus.Addresses;
+import wikirecent.retry.Backoff;
+import wikirecent.config.Config;
 
 import java.io.IOException;
 import java.net.URI;

@@ -10,7 +10,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import wikirecent.common.Backoff;
+import wikirecent.retry.Backoff;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

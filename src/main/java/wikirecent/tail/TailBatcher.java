@@ -1,7 +1,7 @@
 package wikirecent.tail;
 
 import io.vertx.core.json.JsonArray;
-import wikirecent.common.ViewTable;
+import wikirecent.bus.ViewTable;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

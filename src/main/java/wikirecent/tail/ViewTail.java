@@ -11,12 +11,12 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.common.Addresses;
-import wikirecent.common.Backoff;
-import wikirecent.common.LastPublished;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.ViewTable;
-import wikirecent.common.Views;
+import wikirecent.bus.Addresses;
+import wikirecent.retry.Backoff;
+import wikirecent.bus.LastPublished;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewTable;
+import wikirecent.bus.Views;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collector;

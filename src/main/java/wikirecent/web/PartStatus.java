@@ -6,7 +6,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.Addresses;
+import wikirecent.bus.Addresses;
 
 import java.util.LinkedHashMap;
 import java.util.List;

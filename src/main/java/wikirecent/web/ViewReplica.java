@@ -10,10 +10,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.common.Addresses;
-import wikirecent.common.Backoff;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.ViewTable;
+import wikirecent.bus.Addresses;
+import wikirecent.retry.Backoff;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewTable;
 
 import java.util.ArrayList;
 import java.util.List;

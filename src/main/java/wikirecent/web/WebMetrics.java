@@ -9,7 +9,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.backends.BackendRegistries;
-import wikirecent.common.Views;
+import wikirecent.bus.Views;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -13,8 +13,8 @@ import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.common.Config;
-import wikirecent.common.Views;
+import wikirecent.config.Config;
+import wikirecent.bus.Views;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -13,10 +13,10 @@ import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.common.Addresses;
-import wikirecent.common.Config;
-import wikirecent.common.ViewTable;
-import wikirecent.common.Views;
+import wikirecent.bus.Addresses;
+import wikirecent.config.Config;
+import wikirecent.bus.ViewTable;
+import wikirecent.bus.Views;
 import wikirecent.replay.Sample;
 import wikirecent.testsupport.PostgresServer;
 

@@ -10,10 +10,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.common.Addresses;
-import wikirecent.common.Config;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.Views;
+import wikirecent.bus.Addresses;
+import wikirecent.config.Config;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.Views;
 import wikirecent.replay.Sample;
 import wikirecent.testsupport.Wait;
 
@@ -118,7 +118,7 @@ class EngineVerticleIT {
       JsonObject snap = request(vertx, Addresses.snapshot(v.viewName()));
       assertThat(ViewMessage.isSnapshot(snap)).isTrue();
       assertThat(ViewMessage.timestamp(snap)).isGreaterThanOrEqualTo(client.timestamp(v));
-      assertThat(new wikirecent.common.ViewTable(v.viewName())).satisfies(t -> {
+      assertThat(new wikirecent.bus.ViewTable(v.viewName())).satisfies(t -> {
         t.apply(snap);
         assertThat(t.rows()).isEqualTo(client.rows(v));
       });

@@ -9,7 +9,7 @@ import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import wikirecent.common.Views;
+import wikirecent.bus.Views;
 import wikirecent.ingest.EventJson;
 import wikirecent.replay.Sample;
 import wikirecent.testsupport.PostgresServer;

@@ -8,7 +8,7 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.common.RecordFormat;
+import wikirecent.records.RecordFormat;
 
 import wikirecent.testsupport.Wait;
 

@@ -2,7 +2,7 @@ package wikirecent.ingest;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.common.RecordFormat;
+import wikirecent.records.RecordFormat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

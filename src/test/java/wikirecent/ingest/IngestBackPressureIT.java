@@ -9,7 +9,7 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.common.Config;
+import wikirecent.config.Config;
 import wikirecent.testsupport.Wait;
 
 import java.io.IOException;

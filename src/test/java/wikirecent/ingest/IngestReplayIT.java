@@ -7,7 +7,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.common.Config;
+import wikirecent.config.Config;
 import wikirecent.replay.ReplayOptions;
 import wikirecent.replay.ReplayServer;
 import wikirecent.replay.Sample;
@@ -227,7 +227,7 @@ class IngestReplayIT {
   @Test
   void publishesTheNewFileSizeAfterAppends(Vertx vertx) throws Exception {
     List<Long> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Wait.on(vertx.eventBus().<Long>consumer(wikirecent.common.Addresses.FILE_APPENDED, m -> sizes.add(m.body())).completion());
+    Wait.on(vertx.eventBus().<Long>consumer(wikirecent.bus.Addresses.FILE_APPENDED, m -> sizes.add(m.body())).completion());
     ReplayServer replay = replay(vertx, new ReplayOptions());
     deploy(vertx, config(replay.url(), dir.resolve("data")));
     awaitRecords(file(), sample.size());

@@ -4,8 +4,8 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.Addresses;
-import wikirecent.common.Config;
+import wikirecent.bus.Addresses;
+import wikirecent.config.Config;
 import wikirecent.testsupport.Wait;
 
 import java.nio.file.Files;

@@ -5,7 +5,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.CharRange;
 import net.jqwik.api.constraints.Chars;
 import org.junit.jupiter.api.Test;
-import wikirecent.common.RecordFormat;
+import wikirecent.records.RecordFormat;
 
 import java.nio.charset.StandardCharsets;
 

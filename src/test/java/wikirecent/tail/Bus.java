@@ -2,8 +2,8 @@ package wikirecent.tail;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.Addresses;
-import wikirecent.common.Views;
+import wikirecent.bus.Addresses;
+import wikirecent.bus.Views;
 import wikirecent.testsupport.Wait;
 
 import java.util.List;

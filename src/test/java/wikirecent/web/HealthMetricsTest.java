@@ -7,8 +7,8 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import wikirecent.common.Addresses;
-import wikirecent.common.Config;
+import wikirecent.bus.Addresses;
+import wikirecent.config.Config;
 import wikirecent.testsupport.StreamWatcher;
 import wikirecent.testsupport.Wait;
 

@@ -4,7 +4,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.Config;
+import wikirecent.config.Config;
 import wikirecent.testsupport.Wait;
 
 import java.util.Map;
