@@ -1,11 +1,4 @@
--- wikirecent's views on Materialize v0.26 (the LTS line; the last with FILE
--- sources and TAIL). The tail verticle runs this file statement by statement
--- every time it connects, so a fresh Materialize is bootstrapped and a running
--- one is left alone: every statement is IF NOT EXISTS.
---
--- The same views as the embedded engine (DESIGN.md, "Views"). If your file is
--- somewhere else, create the wikirecent source yourself first; the statement
--- below then skips it.
+-- wikirecent's views on Materialize v0.26; what each statement is for and how it is run: docs/materialize.md.
 
 -- The file ingest appends to (the compose volume is mounted at /data).
 -- Each record's "data: " line carries one event's JSON; the other lines
