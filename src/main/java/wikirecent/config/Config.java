@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class Config {
 
-  // The design card's keys.
+  // The basic keys: port, feed, data directory, view source, Materialize, roles.
   public static final String HTTP_PORT = "http.port";
   public static final String STREAM_URL = "stream.url";
   public static final String DATA_DIR = "data.dir";

@@ -3,7 +3,7 @@ package wikirecent.records;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The {@code recentchanges} file's record, byte-compatible with the seed's curl capture, so
+ * The {@code recentchanges} file's record, byte-compatible with the original demo's {@code curl >> recentchanges} capture, so
  * Materialize's {@code FORMAT REGEX '^data: (?P<data>.*)'} reads it unchanged:
  * <pre>
  * event: message

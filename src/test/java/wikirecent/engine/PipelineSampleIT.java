@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The spine end to end: the replay server serves the bundled sample, cutting the connection in
  * the middle of a frame every 700 events; ingest appends it to the file; the engine follows the
  * file. The views a subscriber builds from the published batches must be PostgreSQL's answers to
- * the seed's queries over the sample's lines.
+ * the views' queries over the sample's lines.
  */
 @ExtendWith(VertxExtension.class)
 class PipelineSampleIT {

@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * 4. Cost against polling. The same events go into a PostgreSQL table and into the
  * {@code recentchanges} file the engine follows. While live events arrive at the live rate (each
- * appended to the file and inserted into the table), a poller runs the seed's counter and top-10
+ * appended to the file and inserted into the table), a poller runs the counter and top-10
  * queries once a second, as a web app backed by SQL would, and wikirecent's engine publishes its
  * diffs. Per history size: PostgreSQL backend CPU per poll (/proc/&lt;pg_backend_pid()&gt;/schedstat)
  * and the engine's CPU per batch (thread CPU of the worker threads it runs on), and the bytes a
@@ -54,7 +54,7 @@ final class PollingScenario {
 
   static Report.Table run(BenchOptions o, Path tmp) throws Exception {
     Report.Table t = new Report.Table("polling",
-      "4. Cost against polling: PostgreSQL answering the seed's counter + top-10 queries once a second vs wikirecent's incremental views")
+      "4. Cost against polling: PostgreSQL answering the counter + top-10 queries once a second vs wikirecent's incremental views")
       .column("history", "history events", "%,d")
       .column("users", "distinct users", "%,d")
       .column("pgCpuMsPerPoll", "PG CPU ms/poll", "%,.2f")
@@ -129,7 +129,7 @@ final class PollingScenario {
       Parts.close(vertx);
     }
     t.note("table: recentchanges(\"user\" text), one row per event holding only the user (NULL when the event has none): what"
-      + " sql/views.sql's recentchanges keeps and all that the two queries read (the seed's view also kept a dozen more columns,"
+      + " sql/views.sql's recentchanges keeps and all that the two queries read (the original demo's view also kept a dozen more columns,"
       + " which would only make each scan slower); no index (neither query can avoid reading every row)");
     t.note("queries, once a second on one connection: " + COUNT_SQL + "; " + TOP10_SQL);
     t.note("PostgreSQL 15 with shared_buffers=1GB (the table stays in memory), work_mem=64MB (no spill to disk),"
