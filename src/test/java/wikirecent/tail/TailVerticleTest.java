@@ -122,15 +122,16 @@ class TailVerticleTest {
   @Test
   void anEmptyViewHasAnEmptySnapshot(Vertx vertx) {
     ScriptedTail script = new ScriptedTail()
-      .rows("top10", progress(T + 1))
-      .rows("top10", data(T + 1000, 1, "alice", 1), progress(T + 1001));
+      .rows("top10", progress(T + 1))        // the session's first row: nothing before T+1, which says nothing about T+1
+      .rows("top10", progress(T + 1001))     // nothing up to T+1000 either: the view is empty
+      .rows("top10", data(T + 2000, 1, "alice", 1), progress(T + 2001));
     fake = Wait.on(new FakeMaterialize(vertx, script).start(0));
     Bus bus = Bus.record(vertx);
     deploy(vertx, fake.url(), 30_000);
 
     Wait.until("two messages", () -> bus.messages("top10").size() >= 2);
-    assertMessage(bus.messages("top10").get(0), true, T, rows(), rows());
-    assertMessage(bus.messages("top10").get(1), false, T + 1000, rows(row("alice", 1)), rows());
+    assertMessage(bus.messages("top10").get(0), true, T + 1000, rows(), rows());
+    assertMessage(bus.messages("top10").get(1), false, T + 2000, rows(row("alice", 1)), rows());
   }
 
   @Test
@@ -179,6 +180,32 @@ class TailVerticleTest {
     assertThat(bus.counter("session_failures")).isGreaterThanOrEqualTo(2);
     // Every session bootstrapped again before its TAIL.
     assertThat(bootstrapsBeforeEachTail(fake, "counter")).containsOnly(true).hasSize(3);
+  }
+
+  @Test
+  void aProgressRowAtTheSnapshotTimeIsNotTheEndOfTheSnapshot(Vertx vertx) {
+    ScriptedTail script = new ScriptedTail()
+      // top10: Materialize announces the TAIL's AS OF with a progress row, then sends the snapshot at that time
+      .rows("top10", progress(T))
+      .rows("top10", data(T, 1, "alice", 2), data(T, 1, "bob", 1))
+      .rows("top10", progress(T + 1))
+      .rows("top10", data(T + 1000, 1, "carol", 1), progress(T + 1001))
+      // user_edits: an empty view, known to be empty only once the frontier moves past T
+      .rows("user_edits", progress(T), progress(T))
+      .rows("user_edits", progress(T + 1000));
+    fake = Wait.on(new FakeMaterialize(vertx, script).start(0));
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url(), 30_000);
+
+    Wait.until("the scripts played out", () -> script.drained("top10") && script.drained("user_edits"));
+    Wait.until("two messages on top10", Wait.LONG, () -> bus.messages("top10").size() >= 2, () -> bus.messages("top10").toString());
+    List<JsonObject> top10 = bus.messages("top10");
+    assertMessage(top10.get(0), true, T, rows(row("alice", 2), row("bob", 1)), rows());
+    assertMessage(top10.get(1), false, T + 1000, rows(row("carol", 1)), rows());
+    Wait.until("user_edits' snapshot", () -> !bus.messages("user_edits").isEmpty());
+    assertMessage(bus.messages("user_edits").get(0), true, T + 999, rows(), rows());
+    assertThat(bus.messages("top10")).hasSize(2);
+    assertThat(bus.messages("user_edits")).hasSize(1);
   }
 
   @Test
