@@ -98,8 +98,8 @@ class TailVerticleTest {
     assertThat(ViewMessage.isSnapshot(snap)).isTrue();
     assertThat(snap.getJsonArray("inserted").encode()).isEqualTo("[[\"alice\",4],[null,2],[\"bob\",1],[\"carol\",1]]");
     assertThat(replay(got).rows()).isEqualTo(snap.getJsonArray("inserted"));
-    assertThat(bus.counter("batches_published")).isEqualTo(4);
-    assertThat(bus.counter("snapshots_published")).isEqualTo(1);
+    assertThat(bus.counter("wikirecent_views_batches_published_total")).isEqualTo(4);
+    assertThat(bus.counter("wikirecent_views_snapshots_published_total")).isEqualTo(1);
     assertThat(fake.unexpected()).isEmpty();
   }
 
@@ -142,12 +142,12 @@ class TailVerticleTest {
     deploy(vertx, fake.url(), 30_000);
 
     Wait.until("the snapshot", () -> bus.messages("counter").size() == 1);
-    long fetches = bus.counter("fetches");
-    Wait.until("two FETCHes answered empty after their 1 s timeout", () -> bus.counter("fetches") >= fetches + 2);
+    long fetches = bus.counter("wikirecent_views_tail_fetches_total");
+    Wait.until("two FETCHes answered empty after their 1 s timeout", () -> bus.counter("wikirecent_views_tail_fetches_total") >= fetches + 2);
     script.rows("counter", data(T + 5000, -1, 1L), data(T + 5000, 1, 2L), progress(T + 5001));
     Wait.until("the batch after the quiet time", () -> bus.messages("counter").size() == 2);
     assertMessage(bus.messages("counter").get(1), false, T + 5000, rows(row(2)), rows(row(1)));
-    assertThat(bus.counter("session_failures")).isZero();
+    assertThat(bus.counter("wikirecent_views_tail_session_failures_total")).isZero();
   }
 
   @Test
@@ -177,7 +177,7 @@ class TailVerticleTest {
       .containsExactly(null, T, null, T + 1001, null);
     assertStrictlyIncreasing(got);
     assertThat(script.declares("counter")).isEqualTo(3);
-    assertThat(bus.counter("session_failures")).isGreaterThanOrEqualTo(2);
+    assertThat(bus.counter("wikirecent_views_tail_session_failures_total")).isGreaterThanOrEqualTo(2);
     // Every session bootstrapped again before its TAIL.
     assertThat(bootstrapsBeforeEachTail(fake, "counter")).containsOnly(true).hasSize(3);
   }
@@ -214,7 +214,7 @@ class TailVerticleTest {
     Bus bus = Bus.record(vertx);
     deploy(vertx, "postgresql://materialize@127.0.0.1:" + port + "/materialize", 30_000);
 
-    Wait.until("a few failed attempts per view", () -> bus.counter("session_failures") >= 9);
+    Wait.until("a few failed attempts per view", () -> bus.counter("wikirecent_views_tail_session_failures_total") >= 9);
     JsonObject status = bus.status();
     assertThat(status.getString("part")).isEqualTo("views");
     assertThat(status.getBoolean("live")).isFalse();
@@ -227,9 +227,9 @@ class TailVerticleTest {
     // Back-off, not a hot loop: with 20..200 ms waits, a second of refusals is a handful of attempts per view,
     // far below 40. The bound scales with the time really observed (a loaded machine may sleep longer).
     long start = System.nanoTime();
-    long before = bus.counter("session_failures");
+    long before = bus.counter("wikirecent_views_tail_session_failures_total");
     sleep(1000);
-    long after = bus.counter("session_failures");
+    long after = bus.counter("wikirecent_views_tail_session_failures_total");
     double seconds = (System.nanoTime() - start) / 1e9;
     assertThat(after - before).as("refusals in %.1f s", seconds).isLessThan((long) (3 * 40 * seconds));
 
@@ -258,7 +258,7 @@ class TailVerticleTest {
       .contains("boom in the catalog", "XX000", "CREATE MATERIALIZED VIEW IF NOT EXISTS top10 AS SELECT"));
     assertThat(logs.at(Level.ERROR)).anySatisfy(line -> assertThat(line)
       .contains("division by zero", "XX000", "in: FETCH ALL c WITH (timeout='1s')"));
-    assertThat(bus.counter("sql_errors")).isEqualTo(2);
+    assertThat(bus.counter("wikirecent_views_tail_sql_errors_total")).isEqualTo(2);
     assertMessage(bus.messages("top10").get(1), true, T + 50, rows(row("bob", 3)), rows());
     Wait.until("all live", () -> bus.status().getBoolean("live"));
   }
@@ -310,7 +310,7 @@ class TailVerticleTest {
 
     Wait.until("the snapshot after the stall", () -> bus.messages("counter").size() >= 2);
     assertMessage(bus.messages("counter").get(1), true, T + 7000, rows(row(2)), rows());
-    assertThat(bus.counter("stalls")).isGreaterThanOrEqualTo(1);
+    assertThat(bus.counter("wikirecent_views_tail_stalls_total")).isGreaterThanOrEqualTo(1);
   }
 
   @Test
@@ -323,9 +323,9 @@ class TailVerticleTest {
 
     // Restart, and queue the new snapshots only once every old session is gone: a session still
     // fetching would take their rows as updates.
-    long failures = bus.counter("session_failures");
+    long failures = bus.counter("wikirecent_views_tail_session_failures_total");
     fake.restart(true);
-    Wait.until("every tail saw the restart", () -> bus.counter("session_failures") >= failures + Views.values().length);
+    Wait.until("every tail saw the restart", () -> bus.counter("wikirecent_views_tail_session_failures_total") >= failures + Views.values().length);
     everyViewSnapshots(script, T + 60_000);
     for (Views v : Views.values()) {
       Wait.until(v.viewName() + "'s reset", () -> bus.messages(v.viewName()).size() == 2);
@@ -343,7 +343,7 @@ class TailVerticleTest {
     Bus bus = Bus.record(vertx);
     deploy(vertx, fake.url(), 30_000);
 
-    Wait.until("a protocol error", () -> bus.counter("protocol_errors") >= 1);
+    Wait.until("a protocol error", () -> bus.counter("wikirecent_views_tail_protocol_errors_total") >= 1);
     assertThat(bus.messages("counter")).isEmpty();
     assertThat(logs.at(Level.WARN)).anySatisfy(line -> assertThat(line).contains("counter", "[mz_timestamp, mz_progressed, mz_diff, count, oops]"));
   }
@@ -366,6 +366,7 @@ class TailVerticleTest {
     Bus bus = Bus.record(vertx);
     JsonObject conf = new JsonObject()
       .put(Config.ROLES, "views")
+      .put(Config.HTTP_PORT, 0) // the status server of a process without web
       .put(Config.SOURCE, "materialize")
       .put(Config.MATERIALIZE_URL, fake.url());
     Wait.on(vertx.deployVerticle(new wikirecent.MainVerticle(), new DeploymentOptions().setConfig(conf)));
