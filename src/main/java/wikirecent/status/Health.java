@@ -57,12 +57,12 @@ public final class Health {
   }
 
   private final Vertx vertx;
-  private final Set<String> roles;
+  private final List<String> roles;
   private final long timeoutMillis;
 
   public Health(Vertx vertx, Set<String> roles, long timeoutMillis) {
     this.vertx = vertx;
-    this.roles = Set.copyOf(roles);
+    this.roles = List.copyOf(roles); // in the order configured, for the body
     this.timeoutMillis = timeoutMillis;
   }
 
@@ -77,7 +77,7 @@ public final class Health {
     });
   }
 
-  static Report report(List<Verdict> verdicts, Set<String> roles) {
+  static Report report(List<Verdict> verdicts, List<String> roles) {
     JsonArray judged = new JsonArray();
     List<String> notLive = new ArrayList<>();
     JsonObject parts = new JsonObject();
@@ -95,7 +95,7 @@ public final class Health {
     if (!ready) {
       body.put("reason", String.join("; ", notLive));
     }
-    body.put("roles", new JsonArray(List.copyOf(roles))).put("judged", judged);
+    body.put("roles", new JsonArray(roles)).put("judged", judged);
     return new Report(ready, body.mergeIn(parts));
   }
 

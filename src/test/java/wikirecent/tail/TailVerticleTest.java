@@ -15,8 +15,12 @@ import wikirecent.config.Config;
 import wikirecent.bus.ViewMessage;
 import wikirecent.bus.ViewTable;
 import wikirecent.bus.Views;
+import wikirecent.web.Http;
+import wikirecent.status.StatusServer;
 import wikirecent.testsupport.LogCapture;
 import wikirecent.testsupport.Ports;
+import wikirecent.testsupport.Promtool;
+import wikirecent.testsupport.Samples;
 import wikirecent.testsupport.Wait;
 
 import java.util.ArrayList;
@@ -372,6 +376,31 @@ class TailVerticleTest {
     Wait.on(vertx.deployVerticle(new wikirecent.MainVerticle(), new DeploymentOptions().setConfig(conf)));
     Wait.until("live", () -> bus.status().getBoolean("live"));
     assertThat(bus.snapshot("top10").getJsonArray("inserted").encode()).isEqualTo("[[\"alice\",2],[\"bob\",1]]");
+  }
+
+  @Test
+  void itsMetersOnMetricsAreWhatPromtoolExpects(Vertx vertx) throws Exception {
+    Promtool.require();
+    ScriptedTail script = everyViewSnapshots(new ScriptedTail(), T)
+      .rows("counter", data(T + 1000, -1, 3L), data(T + 1000, 1, 4L), progress(T + 1001));
+    fake = Wait.on(new FakeMaterialize(vertx, script).start(0));
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url(), 30_000);
+    Wait.until("the counter's batch", () -> bus.messages("counter").size() == 2);
+    StatusServer server = new StatusServer();
+    Wait.on(vertx.deployVerticle(server, new DeploymentOptions().setConfig(Config.load(new JsonObject()
+      .put(Config.ROLES, "views").put(Config.HTTP_PORT, 0), Map.of()))));
+
+    String text = Http.get(vertx, server.port(), "/metrics").bodyAsString();
+    Samples metrics = Samples.of(text);
+    assertThat(metrics.value("wikirecent_views_batches_published_total", "view=\"counter\"")).isEqualTo(1.0);
+    assertThat(metrics.value("wikirecent_views_snapshots_published_total", "view=\"top10\"")).isEqualTo(1.0);
+    assertThat(metrics.value("wikirecent_views_tail_rows_total", "kind=\"data\",view=\"counter\"")).isEqualTo(3.0);
+    assertThat(metrics.value("wikirecent_views_up", "")).isEqualTo(1.0);
+    assertThat(text).contains("wikirecent_views_tail_fetches_total{", "wikirecent_views_tail_sessions_started_total{",
+      "wikirecent_views_tail_session_failures_total{", "wikirecent_views_tail_sql_errors_total{",
+      "wikirecent_views_tail_protocol_errors_total{", "wikirecent_views_tail_stalls_total{");
+    assertThat(Promtool.complaints(text)).filteredOn(line -> line.contains("wikirecent_")).isEmpty();
   }
 
   @Test
