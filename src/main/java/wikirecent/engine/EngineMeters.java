@@ -40,7 +40,7 @@ final class EngineMeters {
   EngineMeters(MeterRegistry registry, Engine engine, BooleanSupplier live) {
     meters = new Meters(registry);
     applied = meters.counter("wikirecent.views.events.applied", "Events this process folded into the views (a re-read after a file reset counts again)");
-    skipped = meters.counter("wikirecent.views.events.skipped", "Records whose data the views could not use (not a JSON object with the fields they need)");
+    skipped = meters.counter("wikirecent.views.events.skipped", "Records of the data file whose data: line PostgreSQL would refuse as jsonb (skipped by the views)");
     readBytes = meters.counter("wikirecent.views.read.bytes", "Bytes of the data file read");
     checkpoints = meters.counter("wikirecent.views.checkpoints.written", "Engine checkpoints written");
     resets = meters.counter("wikirecent.views.file.resets", "Times the data file shrank, vanished or was replaced, and the views started over");

@@ -1,7 +1,6 @@
 package wikirecent.status;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,11 +29,6 @@ public final class Meters {
     return add(Counter.builder(name).description(help).tags(tags).register(registry));
   }
 
-  /** A counter kept by {@code target} (read at scrape time; it must only go up). */
-  public <T> void functionCounter(String name, String help, T target, ToDoubleFunction<T> count, String... tags) {
-    add(FunctionCounter.builder(name, target, count).description(help).tags(tags).register(registry));
-  }
-
   /** A value read from {@code target} at scrape time, from the scraping thread. */
   public <T> void gauge(String name, String help, T target, ToDoubleFunction<T> value, String... tags) {
     add(Gauge.builder(name, target, value).description(help).tags(tags).strongReference(true).register(registry));
@@ -44,10 +38,6 @@ public final class Meters {
   public <M extends Meter> M add(M meter) {
     meters.add(meter);
     return meter;
-  }
-
-  public MeterRegistry registry() {
-    return registry;
   }
 
   public void close() {
