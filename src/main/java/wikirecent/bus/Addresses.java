@@ -18,7 +18,7 @@ public final class Addresses {
   /** Ingest → views, a hint only: the file grew (body: its new size). The file stays the truth. */
   public static final String FILE_APPENDED = "recentchanges.appended";
 
-  /** Request/reply: a part's status ({@code {"live":bool,"detail":"...","counters":{...}}}). */
+  /** Request/reply: a part's status, {@link IngestStatus} and {@link ViewsStatus} as JSON. */
   public static final String STATUS_INGEST = "status.ingest";
   public static final String STATUS_VIEWS = "status.views";
 

@@ -22,6 +22,8 @@ public final class Config {
   public static final String SOURCE = "source";
   public static final String MATERIALIZE_URL = "materialize.url";
   public static final String ROLES = "roles";
+  /** The parts {@link #ROLES} may name. */
+  public static final java.util.List<String> ROLE_NAMES = java.util.List.of("ingest", "views", "web");
 
   // ingest: see IngestVerticle
   public static final String STREAM_USER_AGENT = "stream.userAgent";
@@ -55,7 +57,7 @@ public final class Config {
   public static final String WEB_CLIENT_QUEUE_BYTES = "web.clientQueueBytes";
   /** A client whose queue stays full this long is disconnected. */
   public static final String WEB_STUCK_CLIENT_MILLIS = "web.stuckClientMillis";
-  /** How long /health and /metrics wait for a part's status answer. */
+  /** How long /health waits for a part's status answer (on a web node, and on the status server of a node without web). */
   public static final String WEB_STATUS_TIMEOUT_MILLIS = "web.statusTimeoutMillis";
 
   // cluster (only with the launcher's -cluster): see conf/cluster.xml and wikirecent.cluster.Cluster
@@ -170,6 +172,25 @@ public final class Config {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(key + " must be a number, not " + v, e);
     }
+  }
+
+  /** The parts this process runs: a non-empty subset of {@link #ROLE_NAMES}, in the order given. */
+  public java.util.Set<String> roles() {
+    String spec = string(ROLES);
+    java.util.Set<String> roles = new java.util.LinkedHashSet<>();
+    java.util.List<String> unknown = new java.util.ArrayList<>();
+    for (String r : spec.split(",")) {
+      String role = r.trim();
+      if (ROLE_NAMES.contains(role)) {
+        roles.add(role);
+      } else if (!role.isEmpty()) {
+        unknown.add(role);
+      }
+    }
+    if (!unknown.isEmpty() || roles.isEmpty()) {
+      throw new IllegalArgumentException("roles must be a comma-separated subset of " + ROLE_NAMES + ", not '" + spec + "'");
+    }
+    return roles;
   }
 
   public java.nio.file.Path recentChangesFile() {

@@ -1,5 +1,6 @@
 package wikirecent.ingest;
 
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -33,7 +34,7 @@ final class EventPipeline {
   private final WorkerExecutor writerThread;
   private final AppendFile.Opener opener;
   private final Settings settings;
-  private final IngestCounters counters;
+  private final IngestMeters counters;
   private final LogThrottle invalidLog = new LogThrottle(10_000);
   private final LogThrottle errorLog = new LogThrottle(10_000);
 
@@ -46,7 +47,7 @@ final class EventPipeline {
 
   private List<byte[]> pending = new ArrayList<>();
   private List<String> pendingIds = new ArrayList<>();
-  private long backlogBytes;
+  private volatile long backlogBytes; // also read by the queued-bytes gauge, from the scraping thread
   private boolean writing;
   private IOException failAfterWrite; // an fsync failed while a batch was being written
   private final List<Promise<Void>> idleWaiters = new ArrayList<>();
@@ -54,7 +55,7 @@ final class EventPipeline {
   private Runnable drainHandler = () -> { };
   private Consumer<IOException> failureHandler = e -> { };
 
-  EventPipeline(Vertx vertx, WorkerExecutor writerThread, AppendFile.Opener opener, Settings settings, IngestCounters counters) {
+  EventPipeline(Vertx vertx, WorkerExecutor writerThread, AppendFile.Opener opener, Settings settings, IngestMeters counters) {
     this.vertx = vertx;
     this.writerThread = writerThread;
     this.opener = opener;
@@ -97,8 +98,8 @@ final class EventPipeline {
       recentIds = new RecentIds(settings.dedupeWindow());
       r.recentIds().forEach(recentIds::add);
       lastWrittenId = r.lastId();
-      counters.fileBytes = r.size();
-      counters.tornBytesCut += r.cutBytes();
+      counters.fileBytes.set(r.size());
+      counters.tornBytesCut.increment(r.cutBytes());
       accepting = true;
       return r;
     });
@@ -128,14 +129,14 @@ final class EventPipeline {
     }
     EventJson.Inspection inspection = EventJson.inspect(event.data());
     switch (inspection.kind()) {
-      case INVALID -> skipInvalid(event.lastEventId(), inspection.reason(), event.dataAsString());
-      case CANARY -> counters.canariesDropped++;
+      case INVALID -> skipInvalid(counters.eventsSkippedInvalid, event.lastEventId(), inspection.reason(), event.dataAsString());
+      case CANARY -> counters.canariesDropped.increment();
       case EVENT -> {
         String metaId = inspection.metaId();
         if (metaId == null) {
-          counters.eventsWithoutMetaId++;
+          counters.eventsWithoutMetaId.increment();
         } else if (!recentIds.add(metaId)) {
-          counters.duplicatesDropped++;
+          counters.duplicatesDropped.increment();
           return;
         }
         enqueue(event.lastEventId(), RecordFormat.record(event.lastEventId(), inspection.line()));
@@ -144,25 +145,24 @@ final class EventPipeline {
   }
 
   void oversized(String lastEventId, long bytes) {
-    counters.eventsOversized++;
-    skipInvalid(lastEventId, "longer than the limit", "(" + bytes + " bytes)");
+    skipInvalid(counters.eventsOversized, lastEventId, "longer than the limit", "(" + bytes + " bytes)");
   }
 
   private void otherEvent(SseEvent event) {
     if ("error".equals(event.type())) {
-      counters.errorEvents++;
+      counters.errorEvents.increment();
       long suppressed = errorLog.admit(System.currentTimeMillis());
       if (suppressed >= 0) {
         log.warn("The stream sent an error event: {}{}", excerpt(event.dataAsString()), more(suppressed));
       }
     } else {
-      counters.otherEvents++;
+      counters.otherEvents.increment();
       log.debug("Ignored an event of type {}", event.type());
     }
   }
 
-  private void skipInvalid(String id, String reason, String data) {
-    counters.eventsSkippedInvalid++;
+  private void skipInvalid(Counter skipped, String id, String reason, String data) {
+    skipped.increment();
     long suppressed = invalidLog.admit(System.currentTimeMillis());
     if (suppressed >= 0) {
       log.warn("Skipped an event whose data is not one JSON object PostgreSQL's jsonb accepts ({}), id {}: {}{}", reason, id,
@@ -196,9 +196,9 @@ final class EventPipeline {
     for (byte[] record : batch) {
       backlogBytes -= record.length;
     }
-    counters.eventsWritten += result.written();
-    counters.bytesWritten += result.bytes();
-    counters.fileBytes = result.size();
+    counters.eventsWritten.increment(result.written());
+    counters.bytesWritten.increment(result.bytes());
+    counters.fileBytes.set(result.size());
     if (result.written() > 0) {
       lastWrittenId = ids.get(result.written() - 1);
       vertx.eventBus().publish(Addresses.FILE_APPENDED, result.size());
@@ -222,7 +222,7 @@ final class EventPipeline {
   /** Stops taking events and drops the queue. Only while no batch is being written: its bytes are still counted. */
   private void fail(IOException error) {
     accepting = false;
-    counters.writeFailures++;
+    counters.writeFailures.increment();
     for (byte[] record : pending) {
       backlogBytes -= record.length;
     }

@@ -9,6 +9,8 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wikirecent.bus.Addresses;
+import wikirecent.bus.IngestStatus;
+import wikirecent.status.Metrics;
 import wikirecent.retry.Backoff;
 import wikirecent.config.Config;
 
@@ -43,7 +45,7 @@ public class IngestVerticle extends VerticleBase {
   private long fsyncMillis;
   private long backoffMaxMillis;
 
-  private final IngestCounters counters = new IngestCounters();
+  private IngestMeters counters;
   private WorkerExecutor writerThread;
   private EventPipeline pipeline;
   private HttpClient client;
@@ -54,10 +56,11 @@ public class IngestVerticle extends VerticleBase {
   private long timer = -1;
   private long syncTimer = -1;
   private boolean stopping;
-  private boolean streaming;
-  private long disconnectedAt;
+  // Also read by the up gauge, from the scraping thread.
+  private volatile boolean streaming;
+  private volatile long disconnectedAt;
   private String detail = "starting";
-  private IOException writeError;
+  private volatile IOException writeError;
 
   public IngestVerticle() {
     this(ChannelAppendFile::open, new HttpClientOptions());
@@ -88,6 +91,7 @@ public class IngestVerticle extends VerticleBase {
     backoff = new Backoff(base, cap, config.longValue(Config.INGEST_THROTTLE_BACKOFF_MILLIS), ThreadLocalRandom.current());
     diskBackoff = new Backoff(base, cap, base, ThreadLocalRandom.current());
 
+    counters = new IngestMeters(Metrics.registry(vertx));
     writerThread = vertx.createSharedWorkerExecutor("wikirecent-ingest-writer-" + deploymentID(), 1);
     pipeline = new EventPipeline(vertx, writerThread, opener, new EventPipeline.Settings(path,
       config.integer(Config.INGEST_DEDUPE_WINDOW), 2L * maxEventBytes + 64, fsyncMillis,
@@ -98,6 +102,7 @@ public class IngestVerticle extends VerticleBase {
       }
     });
     pipeline.failureHandler(this::onWriteFailure);
+    counters.bind(this::live, pipeline::backlogBytes);
     // No read-idle timeout on the connection: it would fire while the response is paused for back-pressure.
     // StreamSession watches for silence itself, only while it reads.
     client = vertx.createHttpClient(new HttpClientOptions(clientOptions));
@@ -113,6 +118,7 @@ public class IngestVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    counters.close();
     vertx.cancelTimer(timer);
     vertx.cancelTimer(syncTimer);
     if (session != null) {
@@ -138,7 +144,7 @@ public class IngestVerticle extends VerticleBase {
       return;
     }
     String resumeFrom = pipeline.lastWrittenId();
-    counters.connections++;
+    counters.connections.increment();
     StreamSession s = StreamSession.open(vertx, client, url, userAgent, resumeFrom, idleTimeoutMillis, maxEventBytes,
       new SseParser.Listener() {
         @Override
@@ -190,7 +196,7 @@ public class IngestVerticle extends VerticleBase {
     long delay;
     int status = outcome.status();
     if (outcome.end() == StreamSession.End.REFUSED) {
-      counters.httpRefusals++;
+      counters.httpRefusals.increment();
       if (status == 429 || status >= 500) {
         delay = backoff.afterThrottle(outcome.retryAfterMillis());
         log.warn("Refused by {} with HTTP {} ({}); backing off {} s", url, status, outcome.reason(), secs(delay));
@@ -218,7 +224,7 @@ public class IngestVerticle extends VerticleBase {
       log.warn("Could not stream from {}: {}; backing off {} s (attempt {})", url, outcome.reason(), secs(delay), backoff.attempts());
       detail = "cannot stream from " + url + " (" + outcome.reason() + "), retrying in " + secs(delay) + " s";
     }
-    counters.reconnects++;
+    counters.reconnects.increment();
     timer = vertx.setTimer(Math.max(1, delay), id -> connect());
   }
 
@@ -267,18 +273,16 @@ public class IngestVerticle extends VerticleBase {
     return Files.getFileStore(Files.exists(path) ? path : dir).getUsableSpace();
   }
 
-  private JsonObject status() {
-    boolean live = writeError == null
+  private boolean live() {
+    return writeError == null
       && (streaming || (disconnectedAt > 0 && System.currentTimeMillis() - disconnectedAt < LIVE_GRACE_MILLIS));
+  }
+
+  private JsonObject status() {
     String text = streaming
-      ? detail + ", " + counters.eventsWritten + " events written, last id " + pipeline.lastWrittenId()
+      ? detail + ", " + (long) counters.eventsWritten.count() + " events written, last id " + pipeline.lastWrittenId()
       : detail;
-    return new JsonObject()
-      .put("part", "ingest")
-      .put("live", live)
-      .put("detail", text)
-      .put("counters", counters.toJson())
-      .put("gauges", counters.gauges(pipeline.backlogBytes()));
+    return new IngestStatus(live(), text, pipeline.lastWrittenId()).toJson();
   }
 
   private static boolean isHttpUrl(String url) {

@@ -15,6 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wikirecent.config.Config;
 import wikirecent.bus.Views;
+import wikirecent.status.Health;
+import wikirecent.status.Metrics;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,7 +40,7 @@ public class WebVerticle extends VerticleBase {
   private final Map<String, ViewReplica> replicas = new LinkedHashMap<>();
   private WebMetrics metrics;
   private FanOut fanOut;
-  private PartStatus status;
+  private Health health;
   private HttpServer server;
   private int queueBound;
   private long stuckTimer = -1;
@@ -48,13 +50,13 @@ public class WebVerticle extends VerticleBase {
     Config config = Config.of(config());
     queueBound = config.integer(Config.WEB_CLIENT_QUEUE_BYTES);
     long stuckMillis = config.longValue(Config.WEB_STUCK_CLIENT_MILLIS);
-    metrics = new WebMetrics();
+    metrics = new WebMetrics(Metrics.registry(vertx));
     fanOut = new FanOut(queueBound, metrics, this::snapshotOf);
     for (Views v : Views.values()) {
       replicas.put(v.viewName(), new ViewReplica(vertx, v.viewName(), fanOut, metrics));
     }
     metrics.bind(fanOut, replicas);
-    status = new PartStatus(vertx, config.longValue(Config.WEB_STATUS_TIMEOUT_MILLIS));
+    health = new Health(vertx, config.roles(), config.longValue(Config.WEB_STATUS_TIMEOUT_MILLIS));
     stuckTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, stuckMillis / 4)),
       t -> fanOut.closeStuck(System.currentTimeMillis(), stuckMillis));
     List<Future<?>> started = new ArrayList<>();
@@ -104,7 +106,7 @@ public class WebVerticle extends VerticleBase {
   private Router router(int maxFrameSize) {
     Router router = Router.router(vertx);
     router.route().handler(WebVerticle::noSniff);
-    HttpApi api = new HttpApi(fanOut, replicas, metrics, status, queueBound, maxFrameSize);
+    HttpApi api = new HttpApi(fanOut, replicas, Metrics.registry(vertx), health, queueBound, maxFrameSize);
     router.get("/health/live").handler(api::handleLive);
     router.get("/health").handler(api::handleHealth);
     router.get("/metrics").handler(api::handleMetrics);

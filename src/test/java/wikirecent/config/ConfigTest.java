@@ -46,4 +46,14 @@ class ConfigTest {
     assertThatThrownBy(() -> Config.load(null, Map.of("WIKIRECENT_HTTP_PORT", "eighty")))
       .hasMessageContaining("WIKIRECENT_HTTP_PORT=eighty");
   }
+
+  @Test
+  void rolesAreASubsetOfThePartsInTheOrderGiven() {
+    assertThat(Config.of(Config.load(new JsonObject().put(Config.ROLES, " web, views ,web"), Map.of())).roles())
+      .containsExactly("web", "views");
+    for (String bad : new String[]{"", " , ", "views,engine"}) {
+      Config c = Config.of(Config.load(new JsonObject().put(Config.ROLES, bad), Map.of()));
+      assertThatThrownBy(c::roles).hasMessage("roles must be a comma-separated subset of [ingest, views, web], not '" + bad + "'");
+    }
+  }
 }

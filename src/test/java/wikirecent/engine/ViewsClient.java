@@ -129,6 +129,11 @@ final class ViewsClient {
     return rows.isEmpty() ? -1 : rows.getJsonArray(0).getLong(0);
   }
 
+  /** The batches (messages that are not snapshots) of {@code v} applied so far. */
+  long batches(Views v) {
+    return received.stream().filter(m -> ViewMessage.view(m).equals(v.viewName()) && !ViewMessage.isSnapshot(m)).count();
+  }
+
   long timestamp(Views v) {
     return tables.get(v).timestamp();
   }

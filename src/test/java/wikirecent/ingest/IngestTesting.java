@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.json.JsonObject;
 import wikirecent.bus.Addresses;
 import wikirecent.config.Config;
+import wikirecent.testsupport.Samples;
 import wikirecent.testsupport.Wait;
 
 import java.nio.file.Files;
@@ -61,8 +62,14 @@ final class IngestTesting {
     return Wait.on(vertx.eventBus().<JsonObject>request(Addresses.STATUS_INGEST, null)).body();
   }
 
+  /** One of ingest's unlabelled meters (e.g. {@code wikirecent_ingest_events_written_total}), as /metrics shows it. */
   static long counter(Vertx vertx, String name) {
-    return status(vertx).getJsonObject("counters").getLong(name);
+    return Samples.of(vertx).count(name);
+  }
+
+  /** {@code wikirecent_ingest_events_skipped_total} for one reason. */
+  static long skipped(Vertx vertx, String reason) {
+    return Math.round(Samples.of(vertx).value("wikirecent_ingest_events_skipped_total", "reason=\"" + reason + "\""));
   }
 
   static void awaitRecords(Path file, long n) {

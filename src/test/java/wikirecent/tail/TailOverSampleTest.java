@@ -106,7 +106,7 @@ class TailOverSampleTest {
 
     Files.write(file, RecordFormat.record("[2]", "{not json"), StandardOpenOption.APPEND);
     Wait.until("not live", () -> !bus.status().getBoolean("live"));
-    Wait.until("the error was seen more than once", () -> bus.counter("sql_errors") >= 3);
+    Wait.until("the error was seen more than once", () -> bus.counter("wikirecent_views_tail_sql_errors_total") >= 3);
     assertThat(bus.status().getString("detail")).contains("invalid input syntax for type jsonb");
     // What subscribers hold is the last good state; nothing wrong was published.
     assertThat(bus.snapshot("counter").getJsonArray("inserted").encode()).isEqualTo("[[1]]");

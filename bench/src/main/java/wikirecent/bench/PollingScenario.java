@@ -12,6 +12,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import wikirecent.bus.Addresses;
+import wikirecent.status.Metrics;
 import wikirecent.config.Config;
 import wikirecent.records.RecordFormat;
 import wikirecent.bus.ViewMessage;
@@ -100,8 +101,7 @@ final class PollingScenario {
         String engine = Parts.deployEngine(vertx, config); // catches up from its checkpoint (or the start) before going live
         live.awaitCount(history + liveEvents, Duration.ofMinutes(5));
         double loadSeconds = (System.nanoTime() - l0) / 1e9;
-        long users = Parts.await(vertx.eventBus().<JsonObject>request(Addresses.STATUS_VIEWS, null), Duration.ofSeconds(10))
-          .body().getJsonObject("gauges").getLong("distinct_users");
+        long users = Math.round(Metrics.registry(vertx).get("wikirecent.views.users").gauge().value());
 
         int polls = size > BIG ? Math.min(o.polls, 5) : o.polls;
         Measured m = measure(vertx, poller, writer, backend, live, file, sample, sampleUsers, liveCursor, polls, o.liveRate);
