@@ -7,7 +7,10 @@ import io.vertx.core.WorkerExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wikirecent.bus.Addresses;
+import wikirecent.records.AppendFile;
 import wikirecent.records.RecordFormat;
+import wikirecent.records.RecordTail;
+import wikirecent.records.RecordWriter;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -76,7 +79,7 @@ final class EventPipeline {
    * (Re)opens the file: cuts a torn tail, loads the resume id and the recent {@code meta.id}s. Also the way
    * back after a write failure, so the dedupe window is again exactly what the file holds.
    */
-  Future<FileTail.Recovery> open() {
+  Future<RecordTail.Recovery> open() {
     if (closed) {
       return Future.failedFuture("closed");
     }
@@ -88,12 +91,12 @@ final class EventPipeline {
         old.close(false);
       }
       return RecordWriter.open(settings.path(), opener, settings.dedupeWindow(), settings.maxTornBytes(),
-        settings.fsyncMillis(), System::currentTimeMillis);
+        settings.fsyncMillis(), System::currentTimeMillis, EventPipeline::meta);
     }, true);
     opening = opened;
     return opened.map(w -> {
       writer = w;
-      FileTail.Recovery r = w.recovery();
+      RecordTail.Recovery r = w.recovery();
       recentIds = new RecentIds(settings.dedupeWindow());
       r.recentIds().forEach(recentIds::add);
       lastWrittenId = r.lastId();
@@ -292,6 +295,11 @@ final class EventPipeline {
         return null;
       }, true);
     });
+  }
+
+  /** What the file's records say for dedupe and resume: read with the same check as the stream's events. */
+  static RecordTail.Meta meta(byte[] data) {
+    return new RecordTail.Meta(EventJson.inspect(data).metaId(), null);
   }
 
   private static String more(long suppressed) {

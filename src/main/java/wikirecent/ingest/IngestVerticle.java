@@ -11,6 +11,9 @@ import org.slf4j.LoggerFactory;
 import wikirecent.bus.Addresses;
 import wikirecent.retry.Backoff;
 import wikirecent.config.Config;
+import wikirecent.records.AppendFile;
+import wikirecent.records.ChannelAppendFile;
+import wikirecent.records.RecordTail;
 
 import java.io.IOException;
 import java.net.URI;
@@ -124,7 +127,7 @@ public class IngestVerticle extends VerticleBase {
       .eventually(() -> writerThread.close());
   }
 
-  private void logOpened(FileTail.Recovery r) {
+  private void logOpened(RecordTail.Recovery r) {
     if (r.cutBytes() > 0) {
       log.warn("Cut {} bytes of an incomplete record off the end of {} (an append was interrupted)", r.cutBytes(), path);
     }

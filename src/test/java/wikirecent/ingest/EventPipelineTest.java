@@ -10,6 +10,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import wikirecent.records.RecordFormat;
 
+import wikirecent.records.AppendFile;
+import wikirecent.records.ChannelAppendFile;
+import wikirecent.records.ForwardingAppendFile;
 import wikirecent.testsupport.Wait;
 
 import java.io.ByteArrayOutputStream;

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import wikirecent.config.Config;
+import wikirecent.records.ChannelAppendFile;
 import wikirecent.testsupport.LogCapture;
 import wikirecent.testsupport.Wait;
 

@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.json.JsonObject;
 import wikirecent.bus.Addresses;
 import wikirecent.config.Config;
+import wikirecent.records.AppendFile;
 import wikirecent.testsupport.Wait;
 
 import java.nio.file.Files;

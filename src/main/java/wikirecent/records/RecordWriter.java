@@ -1,9 +1,10 @@
-package wikirecent.ingest;
+package wikirecent.records;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -11,7 +12,7 @@ import java.util.function.LongSupplier;
  * a write fails the file is cut back to its size before that record. Runs on one thread only (the ingest
  * writer thread); the event loop hands it batches in order.
  */
-final class RecordWriter implements AutoCloseable {
+public final class RecordWriter implements AutoCloseable {
 
   /**
    * @param written how many records of the batch are in the file (all of them unless {@code error})
@@ -19,7 +20,7 @@ final class RecordWriter implements AutoCloseable {
    * @param bytes   bytes appended by this batch
    * @param error   why record number {@code written} failed, or null
    */
-  record Result(int written, long size, long bytes, IOException error) {
+  public record Result(int written, long size, long bytes, IOException error) {
   }
 
   private final AppendFile file;
@@ -29,9 +30,9 @@ final class RecordWriter implements AutoCloseable {
   private boolean dirty;
   private long lastSync;
 
-  private final FileTail.Recovery recovery;
+  private final RecordTail.Recovery recovery;
 
-  private RecordWriter(AppendFile file, FileTail.Recovery recovery, long fsyncMillis, LongSupplier clock) {
+  private RecordWriter(AppendFile file, RecordTail.Recovery recovery, long fsyncMillis, LongSupplier clock) {
     this.file = file;
     this.recovery = recovery;
     this.size = recovery.size();
@@ -41,11 +42,11 @@ final class RecordWriter implements AutoCloseable {
   }
 
   /** Opens the file, cuts a torn tail and reads where to resume: everything before the first append. */
-  static RecordWriter open(Path path, AppendFile.Opener opener, int window, long maxTornBytes, long fsyncMillis,
-                           LongSupplier clock) throws IOException {
+  public static RecordWriter open(Path path, AppendFile.Opener opener, int window, long maxTornBytes, long fsyncMillis,
+                                  LongSupplier clock, Function<byte[], RecordTail.Meta> meta) throws IOException {
     AppendFile file = opener.open(path);
     try {
-      FileTail.Recovery recovery = FileTail.recover(path, file, window, maxTornBytes);
+      RecordTail.Recovery recovery = RecordTail.recover(path, file, window, maxTornBytes, meta);
       return new RecordWriter(file, recovery, fsyncMillis, clock);
     } catch (IOException | RuntimeException e) {
       file.close();
@@ -54,15 +55,15 @@ final class RecordWriter implements AutoCloseable {
   }
 
   /** What was found in the file when it was opened. */
-  FileTail.Recovery recovery() {
+  public RecordTail.Recovery recovery() {
     return recovery;
   }
 
-  long size() {
+  public long size() {
     return size;
   }
 
-  Result append(List<byte[]> records) {
+  public Result append(List<byte[]> records) {
     long bytes = 0;
     for (int i = 0; i < records.size(); i++) {
       byte[] record = records.get(i);
@@ -93,7 +94,7 @@ final class RecordWriter implements AutoCloseable {
   }
 
   /** fsync if anything was written since the last one (the periodic fsync of {@code ingest.fsyncMillis}). */
-  void syncIfDirty() throws IOException {
+  public void syncIfDirty() throws IOException {
     if (dirty) {
       sync();
     }
@@ -116,7 +117,7 @@ final class RecordWriter implements AutoCloseable {
   }
 
   /** Closes the file; {@code sync} makes what was written durable first. */
-  void close(boolean sync) throws IOException {
+  public void close(boolean sync) throws IOException {
     try {
       if (sync) {
         syncIfDirty();

@@ -1,8 +1,7 @@
-package wikirecent.ingest;
+package wikirecent.records;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.records.RecordFormat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -36,7 +35,7 @@ class RecordWriterTest {
   }
 
   private RecordWriter open(Path file, AppendFile.Opener opener, long fsyncMillis, AtomicLong clock) throws IOException {
-    return RecordWriter.open(file, opener, 1000, 1 << 20, fsyncMillis, clock::get);
+    return RecordWriter.open(file, opener, 1000, 1 << 20, fsyncMillis, clock::get, RecordTailTest::meta);
   }
 
   @Test
