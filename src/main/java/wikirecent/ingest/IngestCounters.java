@@ -22,6 +22,16 @@ final class IngestCounters {
   long httpRefusals;
   long writeFailures;
   long tornBytesCut;
+  /** Connections that started by time or at the live edge because the last id could not be (or was not) taken back. */
+  long resumeIdFallbacks;
+  /** Lines longer than ingest.maxEventBytes, dropped when they passed it. */
+  long oversizedLinesDropped;
+  /** Connections cut because no complete event or heartbeat came for stream.idleTimeoutSeconds. */
+  long idleCuts;
+  /** Times the path stopped naming the file ingest was writing (renamed, deleted, replaced). */
+  long filesMoved;
+  /** Appends that first put the file back on a record boundary (it had shrunk or been written by someone else). */
+  long recordsRepaired;
   /** The data file's size: a gauge, since cutting a torn record makes it smaller. */
   long fileBytes;
 
@@ -40,7 +50,12 @@ final class IngestCounters {
       .put("reconnects", reconnects)
       .put("http_refusals", httpRefusals)
       .put("write_failures", writeFailures)
-      .put("torn_bytes_cut", tornBytesCut);
+      .put("torn_bytes_cut", tornBytesCut)
+      .put("resume_id_fallbacks", resumeIdFallbacks)
+      .put("oversized_lines_dropped", oversizedLinesDropped)
+      .put("idle_cuts", idleCuts)
+      .put("files_moved", filesMoved)
+      .put("records_repaired", recordsRepaired);
   }
 
   /** The values that go down as well as up; {@code queuedBytes} is the write queue's back-pressure count. */

@@ -143,7 +143,7 @@ class EventPipelineTest {
     Context ctx = vertx.getOrCreateContext();
     IngestCounters counters = new IngestCounters();
     // fsync only when asked (the verticle's ingest.fsyncMillis timer), never inside an append
-    EventPipeline.Settings settings = new EventPipeline.Settings(path, 100, 1 << 20, 3_600_000, 1 << 20);
+    EventPipeline.Settings settings = new EventPipeline.Settings(path, 100, (1 << 19) - 32, 4096, 3_600_000, 1 << 20);
     List<IOException> failures = new CopyOnWriteArrayList<>();
     EventPipeline pipeline = on(ctx, () -> {
       EventPipeline p = new EventPipeline(vertx, writerThread, file::open, settings, counters);

@@ -103,6 +103,34 @@ class RecordTailTest {
   }
 
   @Test
+  void theLastEventTimeAndCrlfAndAByteOrderMark() throws Exception {
+    Path file = dir.resolve("recentchanges");
+    String text = "\uFEFFid: [1]\r\ndata: {\"meta\":{\"id\":\"a\",\"dt\":\"2024-05-01T10:00:00Z\"}}\r\n\r\n"
+      + "event: message\rid: [2]\rdata: {\"meta\":{\"id\":\"b\",\"dt\":\"2024-05-01T10:00:01Z\"}}\r\r"
+      + "id: [3]\ndata: {\"meta\":{\"id\":\"c\"}}\n\n";
+    Files.writeString(file, text, StandardCharsets.UTF_8);
+    RecordTail.Recovery r = recover(file, 10, 1000);
+    assertThat(r.cutBytes()).isZero();
+    assertThat(r.lastId()).isEqualTo("[3]");
+    assertThat(r.recentIds()).containsExactly("a", "b", "c");
+    assertThat(r.lastDt()).as("the last record that has one").isEqualTo("2024-05-01T10:00:01Z");
+  }
+
+  @Test
+  void whatToAppendToReachARecordBoundary() throws Exception {
+    String[][] cases = {
+      {"", ""}, {"\n", ""}, {"data: {}\n\n", ""}, {"data: {}\r\n\r\n", ""},
+      {"data: {}\n", "\n"}, {"data: {", "\n\n"}, {"x", "\n\n"}, {"data: {}\r\n", "\n"}};
+    for (String[] c : cases) {
+      Path file = dir.resolve("b" + c[0].hashCode());
+      Files.writeString(file, c[0], StandardCharsets.UTF_8);
+      try (AppendFile f = ChannelAppendFile.open(file)) {
+        assertThat(new String(RecordTail.toBoundary(f, f.size()), StandardCharsets.UTF_8)).as(c[0]).isEqualTo(c[1]);
+      }
+    }
+  }
+
+  @Test
   void theSeedsRawCurlCaptureIsReadToo() throws Exception {
     // The seed appended curl's raw output: ":ok" comments, blank lines, ids before data. Ours reads it as SSE.
     Path file = dir.resolve("recentchanges");
