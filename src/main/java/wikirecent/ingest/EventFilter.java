@@ -27,6 +27,7 @@ final class EventFilter {
   private final IngestCounters counters;
   private final LogThrottle invalidLog = new LogThrottle(10_000);
   private final LogThrottle errorLog = new LogThrottle(10_000);
+  private final LogThrottle longIdLog = new LogThrottle(10_000);
   private RecentIds recentIds;
   private String blankedId; // the last id too long to write, so it is said once
 
@@ -76,9 +77,12 @@ final class EventFilter {
     }
     if (id != blankedId && !id.equals(blankedId)) { // once per id: a parser hands out one String until it changes
       blankedId = id;
-      log.warn("The feed sent an id of {} bytes, longer than stream.maxResumeIdBytes ({}): records carry an empty id until the "
-        + "next one, and ingest resumes after them by time; id {}", id.getBytes(StandardCharsets.UTF_8).length,
-        settings.maxResumeIdBytes(), Ids.shown(id));
+      long suppressed = longIdLog.admit(System.currentTimeMillis());
+      if (suppressed >= 0) {
+        log.warn("The feed sent an id of {} bytes, longer than stream.maxResumeIdBytes ({}): records carry an empty id until the "
+          + "next one, and ingest resumes after them by time; id {}{}", id.getBytes(StandardCharsets.UTF_8).length,
+          settings.maxResumeIdBytes(), Ids.shown(id), more(suppressed));
+      }
     }
     return "";
   }

@@ -50,6 +50,7 @@ final class EventPipeline {
   private final Settings settings;
   private final IngestCounters counters;
   private final EventFilter filter;
+  private final LogThrottle repairLog = new LogThrottle(10_000);
 
   private RecordWriter writer;
   private Future<?> opening = Future.succeededFuture();
@@ -206,6 +207,8 @@ final class EventPipeline {
     counters.bytesWritten += result.bytes();
     if (result.repaired()) {
       counters.recordsRepaired++;
+    }
+    if (result.repaired() && repairLog.admit(System.currentTimeMillis()) >= 0) {
       log.warn("{} had changed size behind ingest's back (cut short or written by someone else): its next records start on "
         + "a record boundary, so a damaged record stays one of its own that readers skip", settings.path().toAbsolutePath());
     }
