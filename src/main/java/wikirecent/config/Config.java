@@ -36,6 +36,10 @@ public final class Config {
   public static final String INGEST_BACKOFF_MAX_MILLIS = "ingest.backoffMaxMillis";
   public static final String INGEST_THROTTLE_BACKOFF_MILLIS = "ingest.throttleBackoffMillis";
   public static final String INGEST_MIN_FREE_MEGABYTES = "ingest.minFreeMegabytes";
+  /** An SSE id longer than this (UTF-8 bytes) is not sent back as Last-Event-ID: ingest resumes by time instead. */
+  public static final String STREAM_MAX_RESUME_ID_BYTES = "stream.maxResumeIdBytes";
+  /** On a fresh (empty or absent) file, start this many minutes back ({@code ?since=}); 0 starts at the live edge. */
+  public static final String STREAM_BACKFILL_MINUTES = "stream.backfillMinutes";
 
   // embedded engine
   /** Fallback poll of the file when no append hint arrives (ms). */

@@ -34,6 +34,16 @@ final class IngestMeters {
   final Counter httpRefusals;
   final Counter writeFailures;
   final Counter tornBytesCut;
+  /** Connections that started by time or at the live edge because the last id could not be (or was not) taken back. */
+  final Counter resumeIdFallbacks;
+  /** Lines longer than ingest.maxEventBytes, dropped the moment they passed it (also counted as oversized events). */
+  final Counter oversizedLinesDropped;
+  /** Connections cut because no complete event or heartbeat came for stream.idleTimeoutSeconds. */
+  final Counter idleCuts;
+  /** Times the path stopped naming the file ingest was writing (renamed, deleted, replaced). */
+  final Counter filesMoved;
+  /** Appends that first put the file back on a record boundary (it had shrunk or been written by someone else). */
+  final Counter recordsRepaired;
   /** The data file's size: a gauge, since cutting a torn record makes it smaller. */
   final AtomicLong fileBytes = new AtomicLong();
 
@@ -53,6 +63,11 @@ final class IngestMeters {
     httpRefusals = meters.counter("wikirecent.ingest.http.refusals", "Connections the stream answered with an HTTP error status or a response that is not an event stream");
     writeFailures = meters.counter("wikirecent.ingest.write.failures", "Appends or fsyncs of the data file that failed (ingest stops taking events until it can write)");
     tornBytesCut = meters.counter("wikirecent.ingest.torn.cut.bytes", "Bytes of an incomplete last record cut off the data file when it was opened");
+    resumeIdFallbacks = meters.counter("wikirecent.ingest.resume.id.fallbacks", "Connections that resumed by time (?since=) or at the live edge because the last id could not be sent back or was refused");
+    oversizedLinesDropped = meters.counter("wikirecent.ingest.oversized.lines.dropped", "Lines longer than ingest.maxEventBytes, dropped as they came (their events count as oversized)");
+    idleCuts = meters.counter("wikirecent.ingest.idle.cuts", "Connections cut because no complete event or heartbeat came for stream.idleTimeoutSeconds");
+    filesMoved = meters.counter("wikirecent.ingest.files.moved", "Times the data file's path stopped naming the file ingest was writing (renamed, deleted, replaced)");
+    recordsRepaired = meters.counter("wikirecent.ingest.records.repaired", "Appends that first put the data file back on a record boundary (it had shrunk or been written to by someone else)");
     meters.gauge("wikirecent.ingest.file.size.bytes", "The data file's size", fileBytes, AtomicLong::get);
   }
 

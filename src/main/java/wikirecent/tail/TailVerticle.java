@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wikirecent.bus.Addresses;
 import wikirecent.config.Config;
+import wikirecent.config.Redact;
 import wikirecent.bus.Views;
 import wikirecent.bus.ViewsStatus;
 import wikirecent.status.Meters;
@@ -40,7 +41,8 @@ public class TailVerticle extends VerticleBase {
     try {
       options = connectOptions(config.string(Config.MATERIALIZE_URL));
     } catch (IllegalArgumentException e) {
-      return Future.failedFuture(Config.MATERIALIZE_URL + " is not a postgresql:// URL: " + e.getMessage());
+      // the client's message quotes the whole URL, password and all
+      return Future.failedFuture(Config.MATERIALIZE_URL + " is not a postgresql:// URL: " + Redact.text(e.getMessage()));
     }
     where = options.getHost() + ":" + options.getPort() + "/" + options.getDatabase();
     ViewTail.Settings settings = new ViewTail.Settings(

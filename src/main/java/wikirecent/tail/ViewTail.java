@@ -17,6 +17,7 @@ import wikirecent.bus.LastPublished;
 import wikirecent.bus.ViewMessage;
 import wikirecent.bus.ViewTable;
 import wikirecent.bus.Views;
+import wikirecent.config.Redact;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collector;
@@ -292,8 +293,9 @@ final class ViewTail {
     }
   }
 
+  /** An error as logs and the status show it: a URL in it loses its credentials. */
   private static String message(Throwable t) {
-    return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    return t.getMessage() != null ? Redact.text(t.getMessage()) : t.getClass().getSimpleName();
   }
 
   private static String firstLine(String statement) {

@@ -32,6 +32,14 @@ class ConfigTest {
   }
 
   @Test
+  void ingestResumesFromAtMost4KbIdsAndAFreshFileStartsAnHourBack() {
+    Config c = Config.of(Config.load(null, Map.of("WIKIRECENT_STREAM_BACKFILL_MINUTES", "0")));
+    assertThat(c.integer(Config.STREAM_MAX_RESUME_ID_BYTES)).isEqualTo(4096);
+    assertThat(c.longValue(Config.STREAM_BACKFILL_MINUTES)).isZero();
+    assertThat(Config.of(Config.load(null, Map.of())).longValue(Config.STREAM_BACKFILL_MINUTES)).isEqualTo(60);
+  }
+
+  @Test
   void environmentBeatsConfFileBeatsDefaults() {
     JsonObject conf = new JsonObject().put("http.port", 9000).put("data.dir", "/tmp/x");
     Config c = Config.of(Config.load(conf, Map.of("WIKIRECENT_HTTP_PORT", "9100", "WIKIRECENT_SOURCE", "materialize")));

@@ -11,6 +11,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import wikirecent.records.RecordFormat;
 
+import wikirecent.records.AppendFile;
+import wikirecent.records.ChannelAppendFile;
+import wikirecent.records.ForwardingAppendFile;
 import wikirecent.testsupport.Wait;
 
 import java.io.ByteArrayOutputStream;
@@ -141,7 +144,7 @@ class EventPipelineTest {
     Context ctx = vertx.getOrCreateContext();
     IngestMeters counters = new IngestMeters(new SimpleMeterRegistry());
     // fsync only when asked (the verticle's ingest.fsyncMillis timer), never inside an append
-    EventPipeline.Settings settings = new EventPipeline.Settings(path, 100, 1 << 20, 3_600_000, 1 << 20);
+    EventPipeline.Settings settings = new EventPipeline.Settings(path, 100, (1 << 19) - 32, 4096, 3_600_000, 1 << 20);
     List<IOException> failures = new CopyOnWriteArrayList<>();
     EventPipeline pipeline = on(ctx, () -> {
       EventPipeline p = new EventPipeline(vertx, writerThread, file::open, settings, counters);

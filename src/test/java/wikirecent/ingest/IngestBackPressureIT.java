@@ -10,6 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import wikirecent.config.Config;
+import wikirecent.records.AppendFile;
+import wikirecent.records.ChannelAppendFile;
+import wikirecent.records.ForwardingAppendFile;
 import wikirecent.testsupport.Wait;
 
 import java.io.IOException;

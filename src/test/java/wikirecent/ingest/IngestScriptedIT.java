@@ -11,6 +11,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import wikirecent.config.Config;
+import wikirecent.records.ChannelAppendFile;
 import wikirecent.testsupport.LogCapture;
 import wikirecent.testsupport.Wait;
 
@@ -43,7 +44,7 @@ class IngestScriptedIT {
   Path dir;
 
   @RegisterExtension
-  final LogCapture logs = new LogCapture(IngestVerticle.class);
+  final LogCapture logs = new LogCapture("wikirecent.ingest");
 
   private Path file() {
     return dir.resolve(Config.FILE_NAME);
@@ -193,7 +194,7 @@ class IngestScriptedIT {
     deploy(vertx, config(server.url(), dir, Config.STREAM_IDLE_TIMEOUT_SECONDS, 1));
     awaitRecords(file(), 3);
     assertThat(server.received().get(1).header("Last-Event-ID")).isEqualTo("2");
-    assertThat(logs.lines()).anyMatch(l -> l.startsWith("WARN Connection lost after 2 events") && l.contains("no data for 1 s"));
+    assertThat(logs.lines()).anyMatch(l -> l.startsWith("WARN Connection lost after 2 events") && l.contains("no complete event or heartbeat for 1 s"));
     assertFileHolds(file(), List.of(data("a", "A"), data("b", "B"), data("c", "C")));
   }
 

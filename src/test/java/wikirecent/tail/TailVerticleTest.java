@@ -410,6 +410,24 @@ class TailVerticleTest {
       .hasMessageContaining("materialize.url is not a postgresql:// URL");
   }
 
+  @Test
+  void aPasswordInTheUrlShowsNeitherInStartUpErrorsNorInConnectionErrors(Vertx vertx) {
+    String password = "pa55-w0rd-1234";
+    JsonObject bad = Config.load(new JsonObject().put(Config.MATERIALIZE_URL, "postgresql://mz:" + password + "@materialized:notaport/db"), Map.of());
+    Throwable failure = Wait.on(vertx.deployVerticle(new TailVerticle(), new DeploymentOptions().setConfig(bad))
+      .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())));
+    assertThat(failure).hasMessageContaining("materialize.url is not a postgresql:// URL")
+      .hasMessageContaining("postgresql://***@materialized:notaport/db");
+    assertThat(failure.getMessage()).doesNotContain(password);
+
+    // A URL the client takes, to a port nobody listens on: connection errors, in the log and the status.
+    deploy(vertx, "postgresql://mz:" + password + "@127.0.0.1:" + Ports.freePort() + "/db?password=" + password, 30_000);
+    Bus bus = Bus.record(vertx);
+    Wait.until("a failed connection", () -> logs.lines().stream().anyMatch(l -> l.contains("cannot connect")));
+    assertThat(bus.status().encode()).doesNotContain(password);
+    assertThat(logs.lines()).allSatisfy(l -> assertThat(l).doesNotContain(password));
+  }
+
   // --- helpers
 
   private static void deploy(Vertx vertx, String url, long stallMillis) {

@@ -1,11 +1,10 @@
-package wikirecent.ingest;
+package wikirecent.records;
 
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.CharRange;
 import net.jqwik.api.constraints.Chars;
 import org.junit.jupiter.api.Test;
-import wikirecent.records.RecordFormat;
 
 import java.nio.charset.StandardCharsets;
 

@@ -1,4 +1,4 @@
-package wikirecent.ingest;
+package wikirecent.records;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,15 +10,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * The real file, behind a quota the test can move: an append that would pass it writes what fits (as a full
  * disk does, leaving a partial record on disk) and then fails with ENOSPC's message.
  */
-final class QuotaFile extends ForwardingAppendFile {
+public final class QuotaFile extends ForwardingAppendFile {
 
   /** Shared by every file the opener opens, so a test can lift it while ingest runs. */
-  static final class Quota {
-    final AtomicLong bytes = new AtomicLong(Long.MAX_VALUE);
-    final AtomicInteger failures = new AtomicInteger();
-    final AtomicInteger forces = new AtomicInteger();
+  public static final class Quota {
+    public final AtomicLong bytes = new AtomicLong(Long.MAX_VALUE);
+    public final AtomicInteger failures = new AtomicInteger();
+    public final AtomicInteger forces = new AtomicInteger();
 
-    AppendFile.Opener opener() {
+    public AppendFile.Opener opener() {
       return path -> new QuotaFile(ChannelAppendFile.open(path), this);
     }
   }

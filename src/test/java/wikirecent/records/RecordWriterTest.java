@@ -1,8 +1,7 @@
-package wikirecent.ingest;
+package wikirecent.records;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.records.RecordFormat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -36,7 +35,7 @@ class RecordWriterTest {
   }
 
   private RecordWriter open(Path file, AppendFile.Opener opener, long fsyncMillis, AtomicLong clock) throws IOException {
-    return RecordWriter.open(file, opener, 1000, 1 << 20, fsyncMillis, clock::get);
+    return RecordWriter.open(file, opener, 1000, 1 << 20, fsyncMillis, clock::get, RecordTailTest::meta);
   }
 
   @Test
@@ -122,6 +121,68 @@ class RecordWriterTest {
       .isInstanceOf(IOException.class).hasMessageContaining("locked");
     first.close();
     open(file, ChannelAppendFile::open, -1, new AtomicLong()).close();
+  }
+
+  /** Writes records 0..2, cuts the file to {@code cut} bytes behind the writer's back, appends record 3. */
+  private String afterCut(java.util.function.ToIntFunction<byte[]> cut) throws Exception {
+    Path file = dir.resolve("cut-" + System.nanoTime());
+    RecordWriter writer = open(file, ChannelAppendFile::open, -1, new AtomicLong());
+    assertThat(writer.append(records(0, 3)).repaired()).isFalse();
+    byte[] written = Files.readAllBytes(file);
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.truncate(cut.applyAsInt(written));
+    }
+    RecordWriter.Result r = writer.append(records(3, 1));
+    writer.close();
+    assertThat(r.error()).isNull();
+    assertThat(r.size()).isEqualTo(Files.size(file));
+    return (r.repaired() ? "repaired:" : "as is:") + Files.readString(file, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void afterTheFileShrankTheNextAppendStartsOnARecordBoundary() throws Exception {
+    String two = new String(concat(records(0, 2)), StandardCharsets.UTF_8);
+    String third = new String(records(2, 1).get(0), StandardCharsets.UTF_8);
+    String next = new String(records(3, 1).get(0), StandardCharsets.UTF_8);
+    int twoBytes = two.getBytes(StandardCharsets.UTF_8).length;
+    // in the middle of the third record's data line: the damaged record is closed with an empty line
+    assertThat(afterCut(b -> twoBytes + 30)).isEqualTo("repaired:" + two + third.substring(0, 30) + "\n\n" + next);
+    // right after its data line, before the empty line: one \n completes it
+    assertThat(afterCut(b -> b.length - 1)).isEqualTo("repaired:" + two + third + next);
+    // on a boundary: nothing to add
+    assertThat(afterCut(b -> twoBytes)).isEqualTo("as is:" + two + next);
+    assertThat(afterCut(b -> 0)).isEqualTo("as is:" + next);
+  }
+
+  @Test
+  void bytesAppendedBySomeoneElseAreClosedOffToo() throws Exception {
+    Path file = dir.resolve("recentchanges");
+    RecordWriter writer = open(file, ChannelAppendFile::open, -1, new AtomicLong());
+    writer.append(records(0, 1));
+    Files.writeString(file, "data: {\"half", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+    RecordWriter.Result r = writer.append(records(1, 1));
+    writer.close();
+    assertThat(r.repaired()).isTrue();
+    assertThat(Files.readAllBytes(file)).isEqualTo(concat(List.of(records(0, 1).get(0),
+      "data: {\"half\n\n".getBytes(StandardCharsets.UTF_8), records(1, 1).get(0))));
+  }
+
+  @Test
+  void itTellsWhenThePathNoLongerNamesItsFileAndWhatTheFileHeldWhenItLastDid() throws Exception {
+    Path file = dir.resolve("recentchanges");
+    RecordWriter writer = open(file, ChannelAppendFile::open, -1, new AtomicLong());
+    writer.append(records(0, 3));
+    assertThat(writer.checkPath()).isNull();
+    writer.append(records(3, 2)); // written after the last check: not known to be at the path
+    Files.move(file, dir.resolve("recentchanges.1"));
+    assertThat(writer.checkPath()).isEqualTo("it is gone");
+    Files.writeString(file, "");
+    assertThat(writer.checkPath()).isEqualTo("another file has its name");
+    RecordTail.Recovery confirmed = writer.confirmedTail();
+    assertThat(confirmed.lastId()).isEqualTo("[{\"offset\":2}]");
+    assertThat(confirmed.recentIds()).containsExactly("m0", "m1", "m2");
+    writer.close();
+    assertThat(Files.readAllBytes(dir.resolve("recentchanges.1"))).isEqualTo(concat(records(0, 5)));
   }
 
   @Test

@@ -1,14 +1,14 @@
-package wikirecent.ingest;
+package wikirecent.records;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /** The real file behind the seam; a test's fault overrides only the calls it disturbs. */
-abstract class ForwardingAppendFile implements AppendFile {
+public abstract class ForwardingAppendFile implements AppendFile {
 
   protected AppendFile real;
 
-  ForwardingAppendFile(AppendFile real) {
+  protected ForwardingAppendFile(AppendFile real) {
     this.real = real;
   }
 
@@ -20,6 +20,16 @@ abstract class ForwardingAppendFile implements AppendFile {
   @Override
   public void append(ByteBuffer record) throws IOException {
     real.append(record);
+  }
+
+  @Override
+  public int read(ByteBuffer dst, long position) throws IOException {
+    return real.read(dst, position);
+  }
+
+  @Override
+  public Object fileKey() {
+    return real.fileKey();
   }
 
   @Override

@@ -1,4 +1,4 @@
-package wikirecent.ingest;
+package wikirecent.records;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,47 +8,69 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * The real file: a {@link FileChannel} in append mode (O_APPEND, so each write lands at the end), holding an
- * advisory lock so a second ingest cannot interleave its records with ours. Readers do not take the lock.
+ * advisory lock so a second ingest cannot interleave its records with ours, and a second channel for reading
+ * it back (append mode cannot read). Readers elsewhere do not take the lock.
  */
-final class ChannelAppendFile implements AppendFile {
+public final class ChannelAppendFile implements AppendFile {
 
   private final Path path;
   private final FileChannel channel;
+  private final FileChannel reader;
   private final FileLock lock;
+  private final Object fileKey;
 
-  private ChannelAppendFile(Path path, FileChannel channel, FileLock lock) {
+  private ChannelAppendFile(Path path, FileChannel channel, FileChannel reader, FileLock lock, Object fileKey) {
     this.path = path;
     this.channel = channel;
+    this.reader = reader;
     this.lock = lock;
+    this.fileKey = fileKey;
   }
 
-  static AppendFile open(Path path) throws IOException {
+  public static AppendFile open(Path path) throws IOException {
     Path dir = path.toAbsolutePath().getParent();
     if (dir != null) {
       Files.createDirectories(dir);
     }
     boolean created = !Files.exists(path);
     FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-    if (created && dir != null) {
-      syncDirectory(dir);
-    }
-    FileLock lock;
+    FileChannel reader = null;
     try {
-      lock = channel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      lock = null;
-    } catch (IOException e) {
-      channel.close();
+      // Both opened back to back, then the key read: a rename in between is not a case worth a syscall more.
+      reader = FileChannel.open(path, StandardOpenOption.READ);
+      Object key = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+      if (created && dir != null) {
+        syncDirectory(dir);
+      }
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        throw new IOException(path + " is locked: another ingest is writing it");
+      }
+      return new ChannelAppendFile(path, channel, reader, lock, key);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(reader, e);
+      closeQuietly(channel, e);
       throw e;
     }
-    if (lock == null) {
-      channel.close();
-      throw new IOException(path + " is locked: another ingest is writing it");
+  }
+
+  private static void closeQuietly(FileChannel c, Exception cause) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        cause.addSuppressed(e);
+      }
     }
-    return new ChannelAppendFile(path, channel, lock);
   }
 
   /** Makes a new file's directory entry durable, so a power cut cannot lose the whole file. Best effort. */
@@ -75,6 +97,11 @@ final class ChannelAppendFile implements AppendFile {
   }
 
   @Override
+  public int read(ByteBuffer dst, long position) throws IOException {
+    return reader.read(dst, position);
+  }
+
+  @Override
   public void truncate(long size) throws IOException {
     channel.truncate(size);
   }
@@ -85,13 +112,22 @@ final class ChannelAppendFile implements AppendFile {
   }
 
   @Override
+  public Object fileKey() {
+    return fileKey;
+  }
+
+  @Override
   public void close() throws IOException {
     try {
       if (lock.isValid()) {
         lock.release();
       }
     } finally {
-      channel.close();
+      try {
+        reader.close();
+      } finally {
+        channel.close();
+      }
     }
   }
 }

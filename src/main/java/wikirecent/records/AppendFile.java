@@ -1,4 +1,4 @@
-package wikirecent.ingest;
+package wikirecent.records;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -6,10 +6,10 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
- * The data file as the writer sees it. A seam so tests can make a real file run out of space; production
- * uses {@link ChannelAppendFile}.
+ * The data file as its one writer sees it. A seam so tests can make a real file run out of space or stall;
+ * production uses {@link ChannelAppendFile}.
  */
-interface AppendFile extends Closeable {
+public interface AppendFile extends Closeable {
 
   /** Opens (creating if needed) the file at a path for appending. */
   @FunctionalInterface
@@ -22,8 +22,14 @@ interface AppendFile extends Closeable {
   /** Appends all of {@code record} with one write call; throws if any of it was not written. */
   void append(ByteBuffer record) throws IOException;
 
+  /** Reads from the file this was opened on (even once its name is gone): bytes read, -1 at the end. */
+  int read(ByteBuffer dst, long position) throws IOException;
+
   void truncate(long size) throws IOException;
 
   /** Makes everything appended so far durable (fdatasync). */
   void force() throws IOException;
+
+  /** The identity of the file opened ({@code BasicFileAttributes.fileKey()}), or null where the platform has none. */
+  Object fileKey();
 }
