@@ -22,14 +22,17 @@ final class HttpApi {
   private final Map<String, ViewReplica> replicas;
   private final WebMetrics metrics;
   private final PartStatus status;
+  private final ConnectionGuard guard;
   private final int queueBound;
   private final int maxFrameSize;
 
-  HttpApi(FanOut fanOut, Map<String, ViewReplica> replicas, WebMetrics metrics, PartStatus status, int queueBound, int maxFrameSize) {
+  HttpApi(FanOut fanOut, Map<String, ViewReplica> replicas, WebMetrics metrics, PartStatus status, ConnectionGuard guard,
+          int queueBound, int maxFrameSize) {
     this.fanOut = fanOut;
     this.replicas = replicas;
     this.metrics = metrics;
     this.status = status;
+    this.guard = guard;
     this.queueBound = queueBound;
     this.maxFrameSize = maxFrameSize;
   }
@@ -76,11 +79,15 @@ final class HttpApi {
       return;
     }
     rc.request().toWebSocket()
-      .onFailure(rc::fail)
+      .onFailure(e -> rc.fail(400, e))
       .onSuccess(ws -> {
+        Runnable connectionClosed = guard.upgraded(rc.request().connection());
         StreamClient client = new StreamClient(ws, maxFrameSize, queueBound);
         fanOut.add(client);
-        ws.closeHandler(v -> fanOut.remove(client));
+        ws.closeHandler(v -> {
+          fanOut.remove(client);
+          connectionClosed.run();
+        });
         ws.exceptionHandler(e -> log.debug("{}: {}", client, e.toString()));
         fanOut.subscribe(client, view.get().viewName(), true);
       });
