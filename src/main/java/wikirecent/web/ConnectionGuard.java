@@ -107,7 +107,13 @@ final class ConnectionGuard {
       cancelTimer(conn);
       conn.requests++;
       conn.upgrading = isUpgrade(request);
-      rc.addEndHandler(ar -> requestEnded(conn));
+      if (conn.upgrading) {
+        // A WebSocket keeps its request's response for as long as it lives: a handler added through the
+        // RoutingContext would keep the whole context too (about 1 KB per stream). This one holds only conn.
+        request.response().endHandler(v -> requestEnded(conn));
+      } else {
+        rc.addEndHandler(ar -> requestEnded(conn));
+      }
     }
     rc.next();
   }

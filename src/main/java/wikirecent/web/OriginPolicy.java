@@ -73,6 +73,12 @@ final class OriginPolicy {
         .end(new JsonObject().put("error", "origin not allowed").encode());
       return;
     }
+    if (isUpgrade(request)) {
+      // No CORS headers on a WebSocket handshake (browsers do not read them), and no handler that
+      // would keep the RoutingContext alive as long as the WebSocket.
+      rc.next();
+      return;
+    }
     String allowOrigin = crossOrigin ? (any ? "*" : origin) : null;
     // Applied when the head is written, so it also overrides what SockJS puts there.
     rc.addHeadersEndHandler(v -> {
@@ -100,6 +106,11 @@ final class OriginPolicy {
       return;
     }
     rc.next();
+  }
+
+  private static boolean isUpgrade(HttpServerRequest request) {
+    String upgrade = request.getHeader(HttpHeaders.UPGRADE);
+    return upgrade != null && upgrade.equalsIgnoreCase("websocket");
   }
 
   /** The page is this server's own: the Origin names the host (and port) the request was sent to. */
