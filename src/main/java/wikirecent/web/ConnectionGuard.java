@@ -63,14 +63,15 @@ final class ConnectionGuard {
   }
 
   /**
-   * The process's open-file limit less a reserve (a tenth, at least {@link #MIN_FD_RESERVE}), so
-   * that clients alone never use up the descriptors the rest of the process needs.
+   * The process's open-file limit less a reserve (a quarter, at least {@link #MIN_FD_RESERVE}):
+   * what the rest of the process needs, and room for connections the acceptor takes faster than
+   * the event loop can refuse them (each holds a descriptor until it is closed).
    */
   static int automaticMax() {
     OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
     if (os instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
       long fds = unix.getMaxFileDescriptorCount();
-      long reserve = Math.max(MIN_FD_RESERVE, fds / 10);
+      long reserve = Math.max(MIN_FD_RESERVE, fds / 4);
       return (int) Math.max(16, Math.min(Integer.MAX_VALUE, fds - reserve));
     }
     return 10_000;
