@@ -63,6 +63,16 @@ public final class Config {
   public static final String WEB_STUCK_CLIENT_MILLIS = "web.stuckClientMillis";
   /** How long /health waits for a part's status answer (on a web node, and on the status server of a node without web). */
   public static final String WEB_STATUS_TIMEOUT_MILLIS = "web.statusTimeoutMillis";
+  /** A connection waiting for its next request (not streaming) this long after its last response is closed. */
+  public static final String WEB_IDLE_TIMEOUT_SECONDS = "web.idleTimeoutSeconds";
+  /** A new connection that has not sent a complete request head this long after connecting is closed (slowloris). */
+  public static final String WEB_REQUEST_HEAD_TIMEOUT_SECONDS = "web.requestHeadTimeoutSeconds";
+  /** Open connections (streams included) past which a new one is closed at once; 0: the open-file limit less a reserve. */
+  public static final String WEB_MAX_CONNECTIONS = "web.maxConnections";
+  /** Origins whose pages may use the REST API, the stream and SockJS: {@code *}, or a comma-separated list. */
+  public static final String WEB_ALLOWED_ORIGINS = "web.allowedOrigins";
+  /** A directory to serve the page from instead of the jar's copy; empty: the jar's. */
+  public static final String WEB_ROOT = "web.root";
 
   // cluster (only with the launcher's -cluster): see conf/cluster.xml and wikirecent.cluster.Cluster
   /** Nodes join only a cluster of the same name, so two clusters on one network stay apart. */

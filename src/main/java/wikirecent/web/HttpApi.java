@@ -25,14 +25,17 @@ final class HttpApi {
   private final Map<String, ViewReplica> replicas;
   private final PrometheusMeterRegistry registry;
   private final Health health;
+  private final ConnectionGuard guard;
   private final int queueBound;
   private final int maxFrameSize;
 
-  HttpApi(FanOut fanOut, Map<String, ViewReplica> replicas, PrometheusMeterRegistry registry, Health health, int queueBound, int maxFrameSize) {
+  HttpApi(FanOut fanOut, Map<String, ViewReplica> replicas, PrometheusMeterRegistry registry, Health health, ConnectionGuard guard,
+          int queueBound, int maxFrameSize) {
     this.fanOut = fanOut;
     this.replicas = replicas;
     this.registry = registry;
     this.health = health;
+    this.guard = guard;
     this.queueBound = queueBound;
     this.maxFrameSize = maxFrameSize;
   }
@@ -79,11 +82,15 @@ final class HttpApi {
       return;
     }
     rc.request().toWebSocket()
-      .onFailure(rc::fail)
+      .onFailure(e -> rc.fail(400, e))
       .onSuccess(ws -> {
+        Runnable connectionClosed = guard.upgraded(rc.request().connection());
         StreamClient client = new StreamClient(ws, maxFrameSize, queueBound);
         fanOut.add(client);
-        ws.closeHandler(v -> fanOut.remove(client));
+        ws.closeHandler(v -> {
+          fanOut.remove(client);
+          connectionClosed.run();
+        });
         ws.exceptionHandler(e -> log.debug("{}: {}", client, e.toString()));
         fanOut.subscribe(client, view.get().viewName(), true);
       });

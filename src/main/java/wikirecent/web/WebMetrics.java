@@ -25,6 +25,14 @@ final class WebMetrics {
 
   static final List<String> SNAPSHOT_REASONS = List.of("synced", "reset", "drained");
   static final List<String> BRIDGE_FRAME_TYPES = List.of("register", "unregister", "send", "publish", "invalid");
+  /** Why the server closed a connection that was waiting for a request. */
+  static final List<String> TIMEOUT_REASONS = List.of("idle", "request_head");
+  /**
+   * What was wrong with a request: an unreadable head, a path that does not decode, a WebSocket
+   * handshake without its key, another request failure a client caused (a broken body), or a
+   * fault on the connection itself.
+   */
+  static final List<String> MALFORMED_KINDS = List.of("head", "path", "upgrade", "request", "connection");
 
   private final Meters meters;
   private final Map<Client.Transport, Counter> sent = new EnumMap<>(Client.Transport.class);
@@ -35,6 +43,10 @@ final class WebMetrics {
   private final Map<String, Counter> divergences = new HashMap<>();
   private final Map<String, Counter> resent = new HashMap<>();
   private final Map<String, Counter> refused = new HashMap<>();
+  private final Map<String, Counter> timedOut = new HashMap<>();
+  private final Map<String, Counter> malformed = new HashMap<>();
+  private final Counter connectionsRefused;
+  private final Counter originsRefused;
   private final Timer lag;
   private final DistributionSummary merged;
 
@@ -62,6 +74,14 @@ final class WebMetrics {
     for (String type : BRIDGE_FRAME_TYPES) {
       refused.put(type, meters.counter("wikirecent.web.bridge.refused", "Event-bus bridge frames refused", "type", type));
     }
+    for (String reason : TIMEOUT_REASONS) {
+      timedOut.put(reason, meters.counter("wikirecent.web.connections.closed", "Connections the server closed because no request came in time", "reason", reason));
+    }
+    for (String kind : MALFORMED_KINDS) {
+      malformed.put(kind, meters.counter("wikirecent.web.requests.malformed", "Malformed requests answered with a 4xx (or dropped)", "kind", kind));
+    }
+    connectionsRefused = meters.counter("wikirecent.web.connections.refused", "Connections closed at once because web.maxConnections were open");
+    originsRefused = meters.counter("wikirecent.web.origins.refused", "Requests refused (403) because their Origin is not in web.allowedOrigins");
     lag = meters.add(Timer.builder("wikirecent.web.lag")
       .description("Now minus the timestamp of the oldest change in a frame when this node fans it out")
       .publishPercentileHistogram()
@@ -86,6 +106,28 @@ final class WebMetrics {
       meters.gauge("wikirecent.web.replica.timestamp.seconds", "Timestamp of the replica's last applied change (seconds since the epoch)",
         r, x -> x.timestamp() / 1000.0, "view", r.view());
     }
+  }
+
+  /** Gauges read the connection guard at scrape time. */
+  void bind(ConnectionGuard guard) {
+    meters.gauge("wikirecent.web.connections.open", "Open connections, streams included", guard, ConnectionGuard::openCount);
+    meters.gauge("wikirecent.web.connections.max", "Open connections past which new ones are refused (web.maxConnections)", guard, ConnectionGuard::max);
+  }
+
+  void connectionRefused() {
+    connectionsRefused.increment();
+  }
+
+  void connectionTimedOut(String reason) {
+    timedOut.get(reason).increment();
+  }
+
+  void malformedRequest(String kind) {
+    malformed.get(kind).increment();
+  }
+
+  void originRefused() {
+    originsRefused.increment();
   }
 
   void frameSent(Client.Transport t) {

@@ -59,6 +59,13 @@ public final class WebNode {
     return Wait.on(p.future());
   }
 
+  /** The connections the web node counts as open (streams included), read on its event loop. */
+  int openConnections() {
+    io.vertx.core.Promise<Integer> p = io.vertx.core.Promise.promise();
+    verticle.webContext().runOnContext(v -> p.complete(verticle.guard().openCount()));
+    return Wait.on(p.future());
+  }
+
   /** Runs {@code r} on the web verticle's event loop without waiting (e.g. to keep it busy). */
   void runOnWebContext(Runnable r) {
     verticle.webContext().runOnContext(v -> r.run());

@@ -60,6 +60,13 @@ public final class LogCapture implements BeforeEachCallback, AfterEachCallback {
     }
   }
 
+  /** Every event so far (with its logger, level and any throwable), in the order logged. */
+  public List<ILoggingEvent> events() {
+    synchronized (events) {
+      return List.copyOf(events);
+    }
+  }
+
   /** The messages logged at exactly this level, in order. */
   public List<String> at(Level level) {
     synchronized (events) {
