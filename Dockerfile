@@ -1,14 +1,12 @@
 # wikirecent's image: build the runnable jar with Maven, run it on a JRE.
 # Used by docker-compose.yml for the ingest (stream), the app and the offline replay.
 
-# --- stage 1: build target/wikirecent.jar
+# --- stage 1: build target/wikirecent.jar (the product module only, not the benchmarks)
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
-# Dependencies first: a change to the code does not download them again.
-COPY pom.xml .
-RUN mvn -B -q dependency:go-offline
 COPY . .
-RUN mvn -B -DskipTests package
+# The Maven repository is a build cache: a change to the code does not download the dependencies again.
+RUN --mount=type=cache,target=/root/.m2 mvn -B -DskipTests package -pl :wikirecent -am
 
 # --- stage 2: a JRE and the jar, nothing else
 FROM eclipse-temurin:17-jre

@@ -1,5 +1,5 @@
 -- What the tail verticle sends on each view's own connection, in this order.
--- {view} is replaced by a name from the fixed list in common/Views (checked to
+-- {view} is replaced by a name from the fixed list in bus/Views (checked to
 -- be a plain identifier), never by anything from a request.
 --
 -- A TAIL cursor lives in a transaction. PROGRESS adds mz_progressed and rows

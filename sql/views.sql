@@ -1,11 +1,4 @@
--- wikirecent's views on Materialize v0.26 (the LTS line; the last with FILE
--- sources and TAIL). The tail verticle runs this file statement by statement
--- every time it connects, so a fresh Materialize is bootstrapped and a running
--- one is left alone: every statement is IF NOT EXISTS.
---
--- The same views as the embedded engine (DESIGN.md, "Views"). If your file is
--- somewhere else, create the wikirecent source yourself first; the statement
--- below then skips it.
+-- wikirecent's views on Materialize v0.26; what each statement is for and how it is run: docs/materialize.md.
 
 -- The file ingest appends to (the compose volume is mounted at /data).
 -- Each record's "data: " line carries one event's JSON; the other lines
@@ -14,7 +7,7 @@ CREATE SOURCE IF NOT EXISTS wikirecent
 FROM FILE '/data/recentchanges' WITH (tail = true)
 FORMAT REGEX '^data: (?P<data>.*)';
 
--- Only the column the views need. The seed cast a dozen fields (::bool,
+-- Only the column the views need. The original demo's view cast a dozen fields (::bool,
 -- ::float::int); in Materialize a failed cast puts every view on top in an
 -- error state that nothing clears (MaterializeInc/materialize#6861), so each
 -- cast we do not need is a risk we do not take. The one cast left,
@@ -25,7 +18,7 @@ FORMAT REGEX '^data: (?P<data>.*)';
 -- range, at most 10,000 levels deep; tested against PostgreSQL 15), and skips
 -- and counts the rest. Not covered: lines written by anything else, and any
 -- place Materialize's own JSON parser is stricter than PostgreSQL's.
--- Materialized, as in the seed: the file source is then read by this one
+-- Materialized, as in Materialize's original wikirecent demo: the file source is then read by this one
 -- dataflow, and counter and user_edits are both built on its index, so they
 -- change at the same timestamps. With one column, identical rows consolidate:
 -- memory grows with distinct users, not with events.
@@ -41,7 +34,7 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS counter AS
 CREATE MATERIALIZED VIEW IF NOT EXISTS user_edits AS
     SELECT "user", count(*) FROM recentchanges GROUP BY "user";
 
--- The seed ordered by count only, so ties at the 10th place were broken
+-- The original demo ordered by count only, so ties at the 10th place were broken
 -- arbitrarily and two runs could disagree. Ties go to the smaller name
 -- (byte order, NULL last), exactly as the embedded engine does.
 CREATE MATERIALIZED VIEW IF NOT EXISTS top10 AS

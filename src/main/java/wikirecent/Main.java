@@ -8,7 +8,6 @@ import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
-import wikirecent.bench.Bench;
 import wikirecent.cluster.Cluster;
 import wikirecent.replay.ReplayServer;
 
@@ -17,7 +16,7 @@ import java.util.Arrays;
 /**
  * The jar's entry point. {@code java -jar wikirecent.jar [launcher options]} runs the app
  * (the Vert.x launcher: {@code -conf}, {@code -cluster}, ...); {@code java -jar wikirecent.jar replay ...}
- * serves a recorded file as an SSE feed; {@code java -jar wikirecent.jar bench engine ...} runs a benchmark.
+ * serves a recorded file as an SSE feed.
  */
 public class Main extends VertxApplication implements VertxApplicationHooks {
 
@@ -32,10 +31,6 @@ public class Main extends VertxApplication implements VertxApplicationHooks {
   public static void main(String[] args) {
     if (args.length > 0 && args[0].equals("replay")) {
       ReplayServer.main(Arrays.copyOfRange(args, 1, args.length));
-      return;
-    }
-    if (args.length > 0 && args[0].equals("bench")) {
-      Bench.main(Arrays.copyOfRange(args, 1, args.length));
       return;
     }
     new Main(args).launch();

@@ -10,19 +10,22 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.common.Addresses;
-import wikirecent.common.Config;
+import wikirecent.bus.Addresses;
+import wikirecent.config.Config;
 import wikirecent.engine.EngineVerticle;
 import wikirecent.ingest.IngestVerticle;
+import wikirecent.status.StatusServer;
 import wikirecent.tail.TailVerticle;
 import wikirecent.web.WebVerticle;
 
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** Deploys the parts named by {@code roles}: the view source first, so it sees the first append. */
+/**
+ * Deploys the parts named by {@code roles}: the view source first, so it sees the first append. A process
+ * without the web role also gets the {@link StatusServer}, so that every process serves its own
+ * {@code /health} and {@code /metrics}.
+ */
 public class MainVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(MainVerticle.class);
@@ -33,13 +36,16 @@ public class MainVerticle extends VerticleBase {
   public Future<?> start() {
     JsonObject conf = Config.load(config(), System.getenv());
     Config config = Config.of(conf);
-    Set<String> roles = roles(config.string(Config.ROLES));
+    Set<String> roles = config.roles();
     log.info("Starting roles {} (source={}, data.dir={})", roles, config.string(Config.SOURCE), config.string(Config.DATA_DIR));
     Future<?> chain = roles.contains("views") ? onlyViewSourceInTheCluster() : Future.succeededFuture();
     for (String role : ORDER) {
       if (roles.contains(role)) {
         chain = chain.compose(x -> deploy(role, conf));
       }
+    }
+    if (!roles.contains("web")) {
+      chain = chain.compose(x -> vertx.deployVerticle(new StatusServer(), new DeploymentOptions().setConfig(conf)));
     }
     return chain;
   }
@@ -87,25 +93,5 @@ public class MainVerticle extends VerticleBase {
       default:
         throw new IllegalStateException(role);
     }
-  }
-
-  static Set<String> roles(String spec) {
-    Set<String> roles = new LinkedHashSet<>();
-    List<String> unknown = new ArrayList<>();
-    for (String r : spec.split(",")) {
-      String role = r.trim();
-      if (role.isEmpty()) {
-        continue;
-      }
-      if (ORDER.contains(role)) {
-        roles.add(role);
-      } else {
-        unknown.add(role);
-      }
-    }
-    if (!unknown.isEmpty() || roles.isEmpty()) {
-      throw new IllegalArgumentException("roles must be a comma-separated subset of " + ORDER + ", not '" + spec + "'");
-    }
-    return roles;
   }
 }

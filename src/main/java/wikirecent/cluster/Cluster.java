@@ -14,7 +14,7 @@ import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.common.Config;
+import wikirecent.config.Config;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package wikirecent.cluster;
 
-import wikirecent.common.Config;
+import wikirecent.config.Config;
 
 import java.util.ArrayList;
 import java.util.List;

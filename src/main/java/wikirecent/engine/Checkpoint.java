@@ -1,5 +1,6 @@
 package wikirecent.engine;
 
+import wikirecent.records.RecordScanner;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;

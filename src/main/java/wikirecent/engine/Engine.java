@@ -1,9 +1,10 @@
 package wikirecent.engine;
 
+import wikirecent.records.RecordScanner;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.common.Views;
+import wikirecent.bus.Views;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -8,11 +8,13 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.common.Addresses;
-import wikirecent.common.Config;
-import wikirecent.common.LastPublished;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.Views;
+import wikirecent.bus.Addresses;
+import wikirecent.config.Config;
+import wikirecent.bus.LastPublished;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.Views;
+import wikirecent.bus.ViewsStatus;
+import wikirecent.status.Metrics;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -39,10 +41,10 @@ public class EngineVerticle extends VerticleBase {
 
   private final LastPublished published = new LastPublished();
   private Engine engine;
-  private boolean live;
+  private EngineMeters meters;
+  private volatile boolean live; // also read by the up gauge, from the scraping thread
   private boolean stepQueued;
   private boolean stopped;
-  private long batchesPublished;
   private String readProblem;
   private long catchUpStart;
   private long lastProgressLog;
@@ -68,6 +70,7 @@ public class EngineVerticle extends VerticleBase {
     } else {
       log.info(restore.message());
     }
+    meters = new EngineMeters(Metrics.registry(vertx), engine, () -> live);
     EventBus bus = vertx.eventBus();
     List<Future<Void>> registered = new ArrayList<>();
     for (Views view : Views.values()) {
@@ -86,6 +89,7 @@ public class EngineVerticle extends VerticleBase {
     stopped = true;
     checkpoint();
     engine.close();
+    meters.close();
     return Future.succeededFuture();
   }
 
@@ -114,15 +118,13 @@ public class EngineVerticle extends VerticleBase {
       readProblem = problem;
       return;
     }
+    meters.sync(engine);
     if (step.reset() != null && live) {
       live = false; // the reset state is re-read without publishing, then announced with snapshots
       beginCatchUp();
     }
     if (live) {
       publish(step.messages());
-      if (!step.messages().isEmpty()) {
-        batchesPublished++;
-      }
     } else if (step.more()) {
       logProgress();
     } else {
@@ -166,6 +168,7 @@ public class EngineVerticle extends VerticleBase {
   private void publish(List<JsonObject> messages) {
     EventBus bus = vertx.eventBus();
     for (JsonObject m : messages) {
+      meters.published(ViewMessage.view(m), Boolean.TRUE.equals(m.getValue(ViewMessage.SNAPSHOT))); // counted before anyone sees it
       bus.publish(Addresses.view(ViewMessage.view(m)), published.stamp(m));
     }
   }
@@ -177,6 +180,7 @@ public class EngineVerticle extends VerticleBase {
     try {
       long t0 = System.nanoTime();
       engine.writeCheckpoint();
+      meters.sync(engine);
       log.debug("checkpoint at offset {} written in {} ms", engine.offset(), (System.nanoTime() - t0) / 1_000_000);
     } catch (IOException | RuntimeException e) {
       log.warn("writing the engine checkpoint failed (the next one will retry): {}", e.toString());
@@ -206,19 +210,6 @@ public class EngineVerticle extends VerticleBase {
     if (readProblem != null) {
       detail += "; " + readProblem;
     }
-    JsonObject counters = new JsonObject()
-      .put("events_applied", s.total())
-      .put("events_skipped_invalid", s.skipped())
-      .put("batches_published", batchesPublished)
-      .put("bytes_read", engine.bytesRead())
-      .put("checkpoint_writes", engine.checkpointWrites())
-      .put("file_resets", engine.resets());
-    // Sizes and positions, which go down when the file is re-read: gauges, not counters.
-    JsonObject gauges = new JsonObject()
-      .put("distinct_users", s.groups())
-      .put("file_offset", engine.offset())
-      .put("file_size", engine.fileSize());
-    msg.reply(new JsonObject().put("part", "views").put("live", live).put("detail", detail)
-      .put("counters", counters).put("gauges", gauges));
+    msg.reply(new ViewsStatus(live, "embedded", detail).toJson());
   }
 }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
-import wikirecent.common.JsonbReader;
-import wikirecent.common.LineScan;
+import wikirecent.jsonb.JsonbReader;
+import wikirecent.jsonb.LineScan;
 
 import java.io.IOException;
 import java.math.BigDecimal;

@@ -2,8 +2,8 @@ package wikirecent.engine;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.ViewParams;
-import wikirecent.common.ViewParams.Window;
+import wikirecent.bus.ViewParams;
+import wikirecent.bus.ViewParams.Window;
 
 import java.io.DataInput;
 import java.io.DataOutput;

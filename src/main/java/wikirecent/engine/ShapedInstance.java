@@ -2,9 +2,9 @@ package wikirecent.engine;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.ViewParams;
-import wikirecent.common.Views;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewParams;
+import wikirecent.bus.Views;
 
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,6 +1,6 @@
 package wikirecent.engine;
 
-import wikirecent.common.UserOrder;
+import wikirecent.bus.UserOrder;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -2,8 +2,8 @@ package wikirecent.engine;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.Views;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.Views;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -54,7 +54,7 @@ public final class ViewState {
     return false;
   }
 
-  /** Same, for text whose UTF-8 and escapes {@link wikirecent.common.LineScan} already checked ({@code textOk}). */
+  /** Same, for text whose UTF-8 and escapes {@link wikirecent.jsonb.LineScan} already checked ({@code textOk}). */
   boolean applyScanned(byte[] b, int off, int len, boolean textOk) {
     if (textOk && parser.parseChecked(b, off, len)) {
       add(parser.user());

@@ -2,8 +2,8 @@ package wikirecent.ingest;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import wikirecent.common.JsonbReader;
-import wikirecent.common.LineScan;
+import wikirecent.jsonb.JsonbReader;
+import wikirecent.jsonb.LineScan;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -25,8 +25,9 @@ public final class EventJson {
    * @param metaId {@code meta.id} if it is a string, else null
    * @param line   the data as one line, ready for the record (null unless {@code EVENT})
    * @param reason why the data is {@code INVALID}
+   * @param metaDt {@code meta.dt} if it is a string, else null: where to resume by time
    */
-  public record Inspection(Kind kind, String metaId, byte[] line, String reason) {
+  public record Inspection(Kind kind, String metaId, byte[] line, String reason, String metaDt) {
   }
 
   private EventJson() {
@@ -40,6 +41,7 @@ public final class EventJson {
     // Read the data as sent: oneLine keeps valid JSON equivalent, but could join the tokens of invalid JSON.
     JsonbReader r = new JsonbReader();
     String metaId = null;
+    String metaDt = null;
     String domain = null;
     try {
       r.start(data, 0, data.length);
@@ -56,6 +58,7 @@ public final class EventJson {
           // the value of a top-level "meta": with duplicate keys the last one wins, as in jsonb
           metaValueNext = false;
           metaId = null;
+          metaDt = null;
           domain = null;
           inMeta = t == JsonToken.START_OBJECT;
         } else if (depth == 1) {
@@ -67,6 +70,8 @@ public final class EventJson {
             metaId = r.next() == JsonToken.VALUE_STRING ? p.getText() : null;
           } else if ("domain".equals(field)) {
             domain = r.next() == JsonToken.VALUE_STRING ? p.getText() : null;
+          } else if ("dt".equals(field)) {
+            metaDt = r.next() == JsonToken.VALUE_STRING ? p.getText() : null;
           }
         }
       }
@@ -76,9 +81,9 @@ public final class EventJson {
       r.close();
     }
     if ("canary".equals(domain)) {
-      return new Inspection(Kind.CANARY, metaId, null, null);
+      return new Inspection(Kind.CANARY, metaId, null, null, metaDt);
     }
-    return new Inspection(Kind.EVENT, metaId, line, null);
+    return new Inspection(Kind.EVENT, metaId, line, null, metaDt);
   }
 
   /**
@@ -124,6 +129,6 @@ public final class EventJson {
   }
 
   private static Inspection invalid(String reason) {
-    return new Inspection(Kind.INVALID, null, null, reason);
+    return new Inspection(Kind.INVALID, null, null, reason, null);
   }
 }

@@ -6,8 +6,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.common.Addresses;
-import wikirecent.common.RecordFormat;
+import wikirecent.bus.Addresses;
+import wikirecent.records.AppendFile;
+import wikirecent.records.RecordTail;
+import wikirecent.records.RecordWriter;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,50 +18,70 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * From parsed events to appended records, on the verticle's event loop: drops canaries, data that is not a JSON
- * object PostgreSQL's jsonb accepts ({@link EventJson}) and re-delivered {@code meta.id}s, queues records for the
- * one writer thread (batches in order, one write call per record), tracks the last id written and tells how full
- * the queue is so the stream can be paused.
+ * From parsed events to appended records, on the verticle's event loop: takes what {@link EventFilter} keeps,
+ * queues the records for the one writer thread (batches in order, one write call per record), tracks the last id
+ * and time written, tells how full the queue is so the stream can be paused, and watches that the path still
+ * names the file it writes.
  */
 final class EventPipeline {
 
   private static final Logger log = LoggerFactory.getLogger(EventPipeline.class);
+  /** How often the path is checked against the open file (one stat): a rename is noticed within about this. */
+  static final long FILE_CHECK_MILLIS = 500;
 
   /** Settings of the pipeline, from the ingest config. */
-  record Settings(Path path, int dedupeWindow, long maxTornBytes, long fsyncMillis, long maxBacklogBytes) {
+  record Settings(Path path, int dedupeWindow, int maxEventBytes, int maxResumeIdBytes, long fsyncMillis, long maxBacklogBytes) {
+    /** The longest a torn record at the file's end can be: an id line and a data line at the limit. */
+    long maxTornBytes() {
+      return 2L * maxEventBytes + 64;
+    }
+  }
+
+  /**
+   * What an open found: the file's own recovery, or, for a new file that took the place of the one written
+   * before, what that one held when the path last named it ({@code carried}).
+   */
+  record Opened(RecordTail.Recovery recovery, boolean carried) {
   }
 
   private final Vertx vertx;
   private final WorkerExecutor writerThread;
   private final AppendFile.Opener opener;
   private final Settings settings;
-  private final IngestCounters counters;
-  private final LogThrottle invalidLog = new LogThrottle(10_000);
-  private final LogThrottle errorLog = new LogThrottle(10_000);
+  private final IngestMeters counters;
+  private final EventFilter filter;
+  private final LogThrottle repairLog = new LogThrottle(10_000);
 
   private RecordWriter writer;
-  private Future<RecordWriter> opening = Future.succeededFuture();
+  private Future<?> opening = Future.succeededFuture();
   private boolean closed;
-  private RecentIds recentIds;
   private boolean accepting;
   private String lastWrittenId = "";
+  private String lastWrittenDt;
+  private long fileSize;
 
   private List<byte[]> pending = new ArrayList<>();
   private List<String> pendingIds = new ArrayList<>();
-  private long backlogBytes;
+  private List<String> pendingDts = new ArrayList<>();
+  private volatile long backlogBytes; // also read by the queued-bytes gauge, from the scraping thread
   private boolean writing;
+  private boolean checking;
   private IOException failAfterWrite; // an fsync failed while a batch was being written
   private final List<Promise<Void>> idleWaiters = new ArrayList<>();
+  private long syncTimer = -1;
+  private long checkTimer = -1;
 
   private Runnable drainHandler = () -> { };
   private Consumer<IOException> failureHandler = e -> { };
+  private Consumer<String> movedHandler = why -> { };
 
-  EventPipeline(Vertx vertx, WorkerExecutor writerThread, AppendFile.Opener opener, Settings settings, IngestCounters counters) {
+  EventPipeline(Vertx vertx, WorkerExecutor writerThread, AppendFile.Opener opener, Settings settings, IngestMeters counters) {
     this.vertx = vertx;
     this.writerThread = writerThread;
     this.opener = opener;
     this.settings = settings;
     this.counters = counters;
+    this.filter = new EventFilter(settings, counters);
   }
 
   /** Called when the queue has drained below half its limit (resume the stream). */
@@ -72,41 +94,64 @@ final class EventPipeline {
     this.failureHandler = handler;
   }
 
+  /** Called once the path no longer names the file being written; events are refused until {@link #open()}. */
+  void movedHandler(Consumer<String> handler) {
+    this.movedHandler = handler;
+  }
+
   /**
-   * (Re)opens the file: cuts a torn tail, loads the resume id and the recent {@code meta.id}s. Also the way
-   * back after a write failure, so the dedupe window is again exactly what the file holds.
+   * (Re)opens the file at the path: cuts a torn tail, loads the resume id and time and the recent
+   * {@code meta.id}s. Also the way back after a write failure or a move, so the dedupe window is again exactly
+   * what is known to be at the path. When the path names another file than the one written so far and that file
+   * is empty, it goes on from what the old one held when the path last named it; events written to the old file
+   * after that come again from the feed, into the new one ({@link RecordWriter#reopen}).
    */
-  Future<FileTail.Recovery> open() {
+  Future<Opened> open() {
     if (closed) {
       return Future.failedFuture("closed");
     }
     RecordWriter old = writer;
     writer = null;
     accepting = false;
-    Future<RecordWriter> opened = writerThread.executeBlocking(() -> {
-      if (old != null) {
-        old.close(false);
-      }
-      return RecordWriter.open(settings.path(), opener, settings.dedupeWindow(), settings.maxTornBytes(),
-        settings.fsyncMillis(), System::currentTimeMillis);
-    }, true);
+    Future<RecordWriter> opened = writerThread.executeBlocking(() -> old != null ? old.reopen(opener)
+      : RecordWriter.open(settings.path(), opener, settings.dedupeWindow(), settings.maxTornBytes(), settings.fsyncMillis(),
+      System::currentTimeMillis, EventPipeline::meta), true);
     opening = opened;
     return opened.map(w -> {
       writer = w;
-      FileTail.Recovery r = w.recovery();
-      recentIds = new RecentIds(settings.dedupeWindow());
-      r.recentIds().forEach(recentIds::add);
+      RecordTail.Recovery r = w.recovery();
+      filter.reset(r.recentIds());
       lastWrittenId = r.lastId();
-      counters.fileBytes = r.size();
-      counters.tornBytesCut += r.cutBytes();
+      lastWrittenDt = r.lastDt();
+      fileSize = r.size();
+      counters.fileBytes.set(fileSize);
+      counters.tornBytesCut.increment(r.cutBytes());
       accepting = true;
-      return r;
+      return new Opened(r, w.carried());
     });
+  }
+
+  /** Starts the periodic fsync (when {@code ingest.fsyncMillis} > 0) and the check that the path names the file. */
+  void watch() {
+    if (settings.fsyncMillis() > 0) {
+      syncTimer = vertx.setPeriodic(settings.fsyncMillis(), id -> syncIfDirty());
+    }
+    checkTimer = vertx.setPeriodic(FILE_CHECK_MILLIS, id -> checkFile());
   }
 
   /** The id of the last record in the file: where a reconnect resumes. */
   String lastWrittenId() {
     return lastWrittenId;
+  }
+
+  /** The {@code meta.dt} of the last event written that has one (null if none): where to resume by time. */
+  String lastWrittenDt() {
+    return lastWrittenDt;
+  }
+
+  /** True while the file holds nothing. */
+  boolean fileIsEmpty() {
+    return fileSize == 0;
   }
 
   /** Bytes of records queued or being written: what back-pressure counts. */
@@ -119,60 +164,20 @@ final class EventPipeline {
   }
 
   void accept(SseEvent event) {
-    if (!accepting) {
-      return; // after a write failure: these come again when the stream resumes from the last id written
-    }
-    if (!event.isMessage()) {
-      otherEvent(event);
-      return;
-    }
-    EventJson.Inspection inspection = EventJson.inspect(event.data());
-    switch (inspection.kind()) {
-      case INVALID -> skipInvalid(event.lastEventId(), inspection.reason(), event.dataAsString());
-      case CANARY -> counters.canariesDropped++;
-      case EVENT -> {
-        String metaId = inspection.metaId();
-        if (metaId == null) {
-          counters.eventsWithoutMetaId++;
-        } else if (!recentIds.add(metaId)) {
-          counters.duplicatesDropped++;
-          return;
-        }
-        enqueue(event.lastEventId(), RecordFormat.record(event.lastEventId(), inspection.line()));
-      }
+    if (accepting) { // after a write failure or a move, events come again once the stream resumes
+      filter.take(event, this::enqueue);
     }
   }
 
-  void oversized(String lastEventId, long bytes) {
-    counters.eventsOversized++;
-    skipInvalid(lastEventId, "longer than the limit", "(" + bytes + " bytes)");
+  /** An event being dropped as it comes, because one line of it ({@code oneLine}) or its data passed the limit. */
+  void oversized(String lastEventId, long bytes, boolean oneLine) {
+    filter.oversized(lastEventId, bytes, oneLine);
   }
 
-  private void otherEvent(SseEvent event) {
-    if ("error".equals(event.type())) {
-      counters.errorEvents++;
-      long suppressed = errorLog.admit(System.currentTimeMillis());
-      if (suppressed >= 0) {
-        log.warn("The stream sent an error event: {}{}", excerpt(event.dataAsString()), more(suppressed));
-      }
-    } else {
-      counters.otherEvents++;
-      log.debug("Ignored an event of type {}", event.type());
-    }
-  }
-
-  private void skipInvalid(String id, String reason, String data) {
-    counters.eventsSkippedInvalid++;
-    long suppressed = invalidLog.admit(System.currentTimeMillis());
-    if (suppressed >= 0) {
-      log.warn("Skipped an event whose data is not one JSON object PostgreSQL's jsonb accepts ({}), id {}: {}{}", reason, id,
-        excerpt(data), more(suppressed));
-    }
-  }
-
-  private void enqueue(String id, byte[] record) {
+  private void enqueue(String id, String dt, byte[] record) {
     pending.add(record);
     pendingIds.add(id);
+    pendingDts.add(dt);
     backlogBytes += record.length;
     if (!writing) {
       flush();
@@ -182,25 +187,41 @@ final class EventPipeline {
   private void flush() {
     List<byte[]> batch = pending;
     List<String> ids = pendingIds;
+    List<String> dts = pendingDts;
     pending = new ArrayList<>();
     pendingIds = new ArrayList<>();
+    pendingDts = new ArrayList<>();
     writing = true;
     RecordWriter w = writer;
     writerThread.<RecordWriter.Result>executeBlocking(() -> w.append(batch), true)
-      .onComplete(ar -> written(batch, ids, ar.succeeded() ? ar.result()
-        : new RecordWriter.Result(0, w.size(), 0, new IOException("append failed", ar.cause()))));
+      .onComplete(ar -> written(batch, ids, dts, ar.succeeded() ? ar.result()
+        : new RecordWriter.Result(0, w.size(), 0, false, new IOException("append failed", ar.cause()))));
   }
 
-  private void written(List<byte[]> batch, List<String> ids, RecordWriter.Result result) {
+  private void written(List<byte[]> batch, List<String> ids, List<String> dts, RecordWriter.Result result) {
     writing = false;
     for (byte[] record : batch) {
       backlogBytes -= record.length;
     }
-    counters.eventsWritten += result.written();
-    counters.bytesWritten += result.bytes();
-    counters.fileBytes = result.size();
+    counters.eventsWritten.increment(result.written());
+    counters.bytesWritten.increment(result.bytes());
+    if (result.repaired()) {
+      counters.recordsRepaired.increment();
+    }
+    if (result.repaired() && repairLog.admit(System.currentTimeMillis()) >= 0) {
+      log.warn("{} had changed size behind ingest's back (cut short or written by someone else): its next records start on "
+        + "a record boundary, so a damaged record stays one of its own that readers skip", settings.path().toAbsolutePath());
+    }
+    fileSize = result.size();
+    counters.fileBytes.set(fileSize);
     if (result.written() > 0) {
       lastWrittenId = ids.get(result.written() - 1);
+      for (int i = result.written() - 1; i >= 0; i--) {
+        if (dts.get(i) != null) {
+          lastWrittenDt = dts.get(i);
+          break;
+        }
+      }
       vertx.eventBus().publish(Addresses.FILE_APPENDED, result.size());
     }
     IOException error = result.error() != null ? result.error() : failAfterWrite;
@@ -219,19 +240,25 @@ final class EventPipeline {
     }
   }
 
-  /** Stops taking events and drops the queue. Only while no batch is being written: its bytes are still counted. */
-  private void fail(IOException error) {
+  /** Stops taking events and drops the queue (it comes again from the feed). Only while no batch is being written. */
+  private int stopTaking() {
     accepting = false;
-    counters.writeFailures++;
     for (byte[] record : pending) {
       backlogBytes -= record.length;
     }
     int dropped = pending.size();
     pending = new ArrayList<>();
     pendingIds = new ArrayList<>();
+    pendingDts = new ArrayList<>();
+    return dropped;
+  }
+
+  private void fail(IOException error) {
+    counters.writeFailures.increment();
+    int dropped = stopTaking();
     log.error("Could not append to {}: {}. Stopped taking events; the file ends with the last complete record "
         + "(id {}), {} queued events will be fetched again", settings.path().toAbsolutePath(), error.toString(),
-      lastWrittenId, dropped, error);
+      Ids.shown(lastWrittenId), dropped, error);
     idle();
     failureHandler.accept(error);
   }
@@ -260,6 +287,32 @@ final class EventPipeline {
     });
   }
 
+  /** Does the path still name the file being written? (Between batches, on the writer thread.) */
+  private void checkFile() {
+    RecordWriter w = writer;
+    if (w == null || !accepting || checking) {
+      return;
+    }
+    checking = true;
+    writerThread.executeBlocking(w::checkPath, true).onComplete(ar -> {
+      checking = false;
+      if (ar.succeeded() && ar.result() != null && writer == w && accepting) {
+        moved(ar.result());
+      } else if (ar.failed()) {
+        log.debug("Could not look at {}: {}", settings.path(), ar.cause().toString());
+      }
+    });
+  }
+
+  private void moved(String what) {
+    counters.filesMoved.increment();
+    int dropped = stopTaking();
+    log.warn("{} no longer names the file ingest was writing ({}: renamed or deleted). Going on in a new file at that path "
+        + "from the last event known to be there; events written to the old file since ({} queued too) come again from "
+        + "the feed, into the new file", settings.path().toAbsolutePath(), what, dropped);
+    whenIdle().onComplete(v -> movedHandler.accept(what));
+  }
+
   /** Completes when everything queued so far is written (or failed). */
   Future<Void> whenIdle() {
     if (!writing && pending.isEmpty()) {
@@ -279,6 +332,8 @@ final class EventPipeline {
   /** Writes what is queued, then closes the file ({@code sync}: fsync first). */
   Future<Void> close(boolean sync) {
     closed = true;
+    vertx.cancelTimer(syncTimer);
+    vertx.cancelTimer(checkTimer);
     // an open still running (a retry after a write failure) finishes first, so its file is closed too
     return opening.transform(ar -> whenIdle()).compose(v -> {
       RecordWriter w = writer;
@@ -294,8 +349,10 @@ final class EventPipeline {
     });
   }
 
-  private static String more(long suppressed) {
-    return suppressed > 0 ? " (and " + suppressed + " more since the last such line)" : "";
+  /** What the file's records say for dedupe and resume: read with the same check as the stream's events. */
+  static RecordTail.Meta meta(byte[] data) {
+    EventJson.Inspection i = EventJson.inspect(data);
+    return new RecordTail.Meta(i.metaId(), i.metaDt());
   }
 
   static String excerpt(String s) {

@@ -14,7 +14,9 @@ import java.util.Arrays;
  *       an event without {@code id} keeps the previous one; {@code retry} is taken only if all ASCII digits;</li>
  *   <li>an empty line dispatches the event, unless no {@code data} line came since the last one.</li>
  * </ul>
- * A line or an event longer than {@code maxEventBytes} is not buffered: it is dropped and reported as oversized.
+ * A line or an event longer than {@code maxEventBytes} is not buffered: it is dropped and reported as oversized the
+ * moment it passes the limit (a line that never ends is reported all the same). {@link #progress()} counts what
+ * shows the stream is alive: dispatched events and comment lines, not bytes.
  * Not thread-safe: one parser per connection, fed from one thread.
  */
 public final class SseParser {
@@ -27,8 +29,11 @@ public final class SseParser {
     default void onRetry(long millis) {
     }
 
-    /** An event whose data (or one line) exceeded the limit and was dropped. */
-    default void onOversized(String lastEventId, long bytes) {
+    /**
+     * An event is being dropped: one of its lines ({@code oneLine}) or its data passed the limit. Said once per
+     * event, when it happens; the rest of it is skipped as it comes.
+     */
+    default void onOversized(String lastEventId, long bytes, boolean oneLine) {
     }
   }
 
@@ -47,7 +52,7 @@ public final class SseParser {
   private byte[] line = new byte[1024];
   private int lineLength;
   private boolean lineTooLong;
-  private long droppedBytes;
+  private long lineBytes;
 
   // the event being built
   private byte[] data = new byte[4096];
@@ -62,6 +67,7 @@ public final class SseParser {
 
   private boolean atStart = true;
   private boolean skipLeadingLf;
+  private long progress;
 
   /**
    * @param initialLastEventId the id in force before the first {@code id:} field (the one a reconnect resumed from),
@@ -82,6 +88,16 @@ public final class SseParser {
   /** The last event id in force: what a reconnect would send as {@code Last-Event-ID}. */
   public String lastEventId() {
     return lastEventId;
+  }
+
+  /** How many events (of any type, oversized ones too) and comment lines (heartbeats) came so far. */
+  public long progress() {
+    return progress;
+  }
+
+  /** Bytes of the line that has not ended yet, dropped ones included. */
+  public long partialLineBytes() {
+    return lineBytes;
   }
 
   public void feed(byte[] bytes) {
@@ -127,10 +143,13 @@ public final class SseParser {
 
   private void appendToLine(byte[] bytes, int from, int to) {
     int n = to - from;
+    lineBytes += n;
     if (lineTooLong || lineLength + n > maxEventBytes) {
-      lineTooLong = true;
-      droppedBytes += lineLength + n;
-      lineLength = 0;
+      if (!lineTooLong) {
+        lineTooLong = true;
+        lineLength = 0;
+        tooLong(lineBytes, true);
+      }
       return;
     }
     if (lineLength + n > line.length) {
@@ -143,15 +162,16 @@ public final class SseParser {
   private void endLine(byte[] buf, int from, int to) {
     if (lineTooLong || to - from > maxEventBytes) {
       if (!lineTooLong) {
-        droppedBytes += to - from;
+        tooLong(to - from, true);
       }
       lineTooLong = false;
       lineLength = 0;
-      eventTooLong = true;
+      lineBytes = 0;
       atStart = false;
       return;
     }
     lineLength = 0;
+    lineBytes = 0;
     if (atStart) {
       atStart = false;
       if (to - from >= 3 && buf[from] == (byte) 0xEF && buf[from + 1] == (byte) 0xBB && buf[from + 2] == (byte) 0xBF) {
@@ -167,6 +187,7 @@ public final class SseParser {
       return;
     }
     if (buf[from] == ':') {
+      progress++; // a comment: how servers say "still here, nothing new"
       return;
     }
     int colon = from;
@@ -196,13 +217,11 @@ public final class SseParser {
 
   private void appendData(byte[] buf, int from, int to) {
     if (eventTooLong) {
-      droppedBytes += to - from;
       return;
     }
     int n = to - from + (dataLines > 0 ? 1 : 0);
     if (dataLength + n > maxEventBytes) {
-      eventTooLong = true;
-      droppedBytes += dataLength + n;
+      tooLong((long) dataLength + n, false);
       dataLength = 0;
       return;
     }
@@ -245,22 +264,29 @@ public final class SseParser {
     listener.onRetry(value);
   }
 
+  /** The event being built is dropped (reported once, now); what is left of it is skipped as it comes. */
+  private void tooLong(long bytes, boolean oneLine) {
+    if (!eventTooLong) {
+      eventTooLong = true;
+      listener.onOversized(idBuffer, bytes, oneLine);
+    }
+  }
+
   private void dispatch() {
     lastEventId = idBuffer;
     String type = eventType == null || eventType.isEmpty() ? SseEvent.MESSAGE : eventType;
     eventType = null;
     if (eventTooLong) {
-      long dropped = droppedBytes;
       eventTooLong = false;
-      droppedBytes = 0;
       dataLength = 0;
       dataLines = 0;
-      listener.onOversized(lastEventId, dropped);
+      progress++;
       return;
     }
     if (dataLines == 0) {
       return;
     }
+    progress++;
     byte[] payload = Arrays.copyOf(data, dataLength);
     dataLength = 0;
     dataLines = 0;

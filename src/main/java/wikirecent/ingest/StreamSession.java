@@ -10,7 +10,8 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import wikirecent.common.Backoff;
+import wikirecent.config.Redact;
+import wikirecent.retry.Backoff;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -18,19 +19,24 @@ import java.util.function.BooleanSupplier;
 
 /**
  * One GET of the SSE feed, from request to the end of the response. Feeds the body to an {@link SseParser} and
- * says how it ended; what to do next (back off, resume) is the verticle's business.
+ * says how it ended; what to do next (back off, resume) is {@link IngestLoop}'s business.
  * <p>
- * A connection that stays silent for the idle timeout is closed, so a half-open one cannot hang ingest. Until the
- * response headers that is the request's own idle timeout; after them a timer on the event loop, which counts
- * only while we read: while the response is paused for back-pressure the server is not silent, we are deaf.
+ * A connection that delivers nothing complete for the idle timeout is closed, so neither a half-open connection
+ * nor a line that never ends can hang ingest. Until the response headers that is the request's own idle timeout;
+ * after them a timer on the event loop that looks at the parser's {@link SseParser#progress()}: a complete event
+ * or a comment line (the heartbeat servers send when there is nothing new, like Wikimedia's {@code :ok}) counts,
+ * bytes alone do not. It counts only while we read: while the response is paused for back-pressure the server
+ * is not silent, we are deaf.
  */
 final class StreamSession {
 
   enum End {
     /** The server ended the response (Wikimedia does every 15 minutes): routine. */
     ENDED,
-    /** Could not connect, or the connection broke or went idle. */
+    /** Could not connect, or the connection broke. */
     LOST,
+    /** Nothing complete came for the idle timeout: we cut it. */
+    IDLE,
     /** The server answered with something other than an event stream (a status, a body). */
     REFUSED,
     /** We closed it (stop, or a write failure). */
@@ -46,6 +52,15 @@ final class StreamSession {
   record Outcome(End end, int status, String reason, long retryAfterMillis, long events) {
   }
 
+  /**
+   * One connection's request.
+   *
+   * @param from      where to start (Last-Event-ID, since, or the live edge)
+   * @param idInForce the id events carry until the stream sends one (the last id written, sent or not)
+   */
+  record Request(String url, String userAgent, ResumePoint from, String idInForce, long idleTimeoutMillis, int maxEventBytes) {
+  }
+
   private static final int MAX_REASON_CHARS = 500;
 
   private final Promise<Outcome> outcome = Promise.promise();
@@ -57,34 +72,41 @@ final class StreamSession {
   private boolean paused;
   private long events;
   private long idleTimeoutMillis;
-  private long lastDataNanos;
+  private SseParser parser;
+  private long seenProgress;
+  private long lastActivityNanos;
+  private long lastActivityMillis; // wall clock of this connection's last complete event or heartbeat, 0 if none
   private long idleTimer = -1;
 
   private StreamSession(Vertx vertx) {
     this.vertx = vertx;
   }
 
-  /**
-   * @param lastEventId sent as {@code Last-Event-ID} unless empty; also the id events carry until the stream sends one
-   * @param shouldPause asked after each chunk: true pauses the response until {@link #resume()}
-   */
-  static StreamSession open(Vertx vertx, HttpClient client, String url, String userAgent, String lastEventId,
-                            long idleTimeoutMillis, int maxEventBytes, SseParser.Listener listener,
-                            BooleanSupplier shouldPause) {
+  /** @param shouldPause asked after each chunk: true pauses the response until {@link #resume()} */
+  static StreamSession open(Vertx vertx, HttpClient client, Request r, SseParser.Listener listener, BooleanSupplier shouldPause) {
     StreamSession session = new StreamSession(vertx);
-    session.idleTimeoutMillis = idleTimeoutMillis;
-    RequestOptions options = new RequestOptions()
-      .setMethod(HttpMethod.GET)
-      .setAbsoluteURI(url)
-      .setFollowRedirects(true)
-      .setIdleTimeout(idleTimeoutMillis)
-      .putHeader(HttpHeaders.ACCEPT, "text/event-stream")
-      .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
-      .putHeader(HttpHeaders.USER_AGENT, userAgent);
-    if (!lastEventId.isEmpty()) {
-      options.putHeader("Last-Event-ID", lastEventId);
+    session.idleTimeoutMillis = r.idleTimeoutMillis();
+    SseParser parser = new SseParser(session.counting(listener), r.idInForce(), r.maxEventBytes());
+    session.parser = parser;
+    session.lastActivityNanos = System.nanoTime();
+    RequestOptions options;
+    try {
+      options = new RequestOptions()
+        .setMethod(HttpMethod.GET)
+        .setAbsoluteURI(r.from().since() == null ? r.url() : Since.addTo(r.url(), r.from().since()))
+        .setFollowRedirects(true)
+        .setIdleTimeout(r.idleTimeoutMillis())
+        .putHeader(HttpHeaders.ACCEPT, "text/event-stream")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+        .putHeader(HttpHeaders.USER_AGENT, r.userAgent());
+      if (r.from().id() != null) {
+        options.putHeader("Last-Event-ID", Ids.headerValue(r.from().id()));
+      }
+    } catch (RuntimeException e) {
+      // A request that cannot even be built ends like a failed connection: the loop decides what comes next.
+      vertx.runOnContext(v -> session.finish(End.LOST, 0, describe(e), -1));
+      return session;
     }
-    SseParser parser = new SseParser(session.counting(listener), lastEventId, maxEventBytes);
     client.request(options)
       .compose(req -> {
         session.request = req;
@@ -120,8 +142,8 @@ final class StreamSession {
       }
 
       @Override
-      public void onOversized(String lastEventId, long bytes) {
-        listener.onOversized(lastEventId, bytes);
+      public void onOversized(String lastEventId, long bytes, boolean oneLine) {
+        listener.onOversized(lastEventId, bytes, oneLine);
       }
     };
   }
@@ -137,12 +159,17 @@ final class StreamSession {
     String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
     if (status == 200 && type != null && type.toLowerCase().startsWith("text/event-stream")) {
       connected.complete(status);
-      lastDataNanos = System.nanoTime();
+      lastActivityNanos = System.nanoTime();
       watchIdle(idleTimeoutMillis);
       resp.handler(buffer -> {
-        lastDataNanos = System.nanoTime(); // the timer looks at this when it fires: no timer churn per chunk
         if (!outcome.future().isComplete()) {
           parser.feed(buffer.getBytes());
+          long progress = parser.progress();
+          if (progress != seenProgress) {
+            seenProgress = progress;
+            lastActivityNanos = System.nanoTime(); // the timer looks at this when it fires: no timer churn per chunk
+            lastActivityMillis = System.currentTimeMillis();
+          }
           if (!paused && shouldPause.getAsBoolean()) {
             paused = true;
             stopWatchingIdle();
@@ -167,6 +194,19 @@ final class StreamSession {
     resp.exceptionHandler(e -> finish(End.REFUSED, status, what + reason(body), retryAfter));
   }
 
+  /**
+   * When this connection last delivered a complete event or heartbeat (wall clock ms, 0 if never); now while
+   * paused for back-pressure, since then we are the ones not reading.
+   */
+  long lastActivityMillis() {
+    return paused && !outcome.future().isComplete() ? System.currentTimeMillis() : lastActivityMillis;
+  }
+
+  /** Bytes of a line the server started and has not ended. */
+  long partialLineBytes() {
+    return parser.partialLineBytes();
+  }
+
   /** Completes with the status once the server answered with an event stream. */
   Future<Integer> connected() {
     return connected.future();
@@ -179,7 +219,7 @@ final class StreamSession {
   void resume() {
     if (paused && response != null && !outcome.future().isComplete()) {
       paused = false;
-      lastDataNanos = System.nanoTime(); // the silence counts from when we listen again
+      lastActivityNanos = System.nanoTime(); // the silence counts from when we listen again
       watchIdle(idleTimeoutMillis);
       response.resume();
     }
@@ -227,22 +267,25 @@ final class StreamSession {
     if (paused || outcome.future().isComplete()) {
       return; // resume() starts watching again
     }
-    long silentMillis = (System.nanoTime() - lastDataNanos) / 1_000_000;
+    long silentMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
     if (silentMillis < idleTimeoutMillis) {
       watchIdle(idleTimeoutMillis - silentMillis);
       return;
     }
-    finish(End.LOST, response.statusCode(), "no data for " + silentMillis / 1000 + " s (stream.idleTimeoutSeconds)", -1);
+    long partial = parser.partialLineBytes();
+    finish(End.IDLE, response.statusCode(), "no complete event or heartbeat for " + silentMillis / 1000 + " s (stream.idleTimeoutSeconds)"
+      + (partial > 0 ? ", in a line of " + partial + " bytes so far" : ""), -1);
     request.reset(); // closes the connection; its late exception finds the outcome already set
   }
 
+  /** The start of a refusal's body: it usually says why. Servers echo URLs: any in it are redacted. */
   private static String reason(Buffer body) {
-    String text = body.toString(StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim();
+    String text = Redact.text(body.toString(StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim());
     return text.length() <= MAX_REASON_CHARS ? text : text.substring(0, MAX_REASON_CHARS) + "...";
   }
 
   private static String describe(Throwable e) {
-    String message = e.getMessage();
+    String message = Redact.text(e.getMessage());
     return message == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + message;
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import wikirecent.ingest.Since;
 import wikirecent.ingest.SseParser;
 
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,12 +32,15 @@ final class ReplayFeed {
   /** Per event: where the characters of its meta.id string are in its bytes ([start, end)), or -1. */
   private final int[] idStart;
   private final int[] idEnd;
+  /** Per event: its meta.dt in epoch milliseconds, or Long.MIN_VALUE if it has none. */
+  private final long[] dtMillis;
 
   private ReplayFeed(List<byte[]> events, String source) {
     this.events = events;
     this.source = source;
     this.idStart = new int[events.size()];
     this.idEnd = new int[events.size()];
+    this.dtMillis = new long[events.size()];
     for (int i = 0; i < events.size(); i++) {
       locateMetaId(i);
     }
@@ -190,10 +195,26 @@ final class ReplayFeed {
     return -1;
   }
 
-  /** Finds meta.id once, so later rounds can splice in a fresh one without re-serializing the JSON. */
+  /**
+   * The offset of the first event whose meta.dt is at or after {@code since}: where {@code ?since=} starts. A
+   * time after every recorded event is the live edge, which for a replay is its start (offset 0): the recording
+   * is what "now" is for its clients.
+   */
+  long firstAtOrAfter(Instant since) {
+    long t = since.toEpochMilli();
+    for (int i = 0; i < dtMillis.length; i++) {
+      if (dtMillis[i] != Long.MIN_VALUE && dtMillis[i] >= t) {
+        return i;
+      }
+    }
+    return 0;
+  }
+
+  /** Finds meta.id (and meta.dt) once, so later rounds can splice in a fresh id without re-serializing the JSON. */
   private void locateMetaId(int i) {
     idStart[i] = -1;
     idEnd[i] = -1;
+    dtMillis[i] = Long.MIN_VALUE;
     try (JsonParser p = MAPPER.getFactory().createParser(events.get(i))) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return;
@@ -208,6 +229,8 @@ final class ReplayFeed {
               p.getText(); // reads to the closing quote
               idStart[i] = start;
               idEnd[i] = (int) p.currentLocation().getByteOffset() - 1;
+            } else if (p.currentToken() == JsonToken.VALUE_STRING && "dt".equals(field)) {
+              dtMillis[i] = dtMillis(p.getText());
             } else {
               p.skipChildren();
             }
@@ -219,6 +242,14 @@ final class ReplayFeed {
     } catch (IOException e) {
       idStart[i] = -1; // not JSON: served as recorded, every round
       idEnd[i] = -1;
+    }
+  }
+
+  private static long dtMillis(String dt) {
+    try {
+      return Since.parse(dt).toEpochMilli();
+    } catch (IllegalArgumentException e) {
+      return Long.MIN_VALUE; // not a time: this event is never where a since starts
     }
   }
 

@@ -27,7 +27,9 @@ public final class ReplayOptions {
     "  --help               print this and exit",
     "",
     "Every event goes out as 'event: message', an id like [{\"topic\":\"replay\",\"partition\":0,\"offset\":N}]",
-    "and its JSON on a data: line. A client's Last-Event-ID resumes after that offset.");
+    "and its JSON on a data: line. A client's Last-Event-ID resumes after that offset; without one, ?since=T",
+    "(ISO-8601 or epoch milliseconds) starts at the first event whose meta.dt is at or after T, and a T after",
+    "every recorded event starts at the beginning (the replay's live edge).");
 
   private Path file;
   private String host = DEFAULT_HOST;

@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import wikirecent.ingest.Since;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,8 +19,9 @@ import java.util.List;
 
 /**
  * Serves a recorded file as a Wikimedia-like recent-change SSE feed on {@code /v2/stream/recentchange}: a
- * {@code :ok} comment first, {@code event: message}, Wikimedia-shaped ids, resume after a Last-Event-ID, an
- * optional rate limit, cuts every N events (cleanly or mid-frame) and looping. Offline runs and tests use it.
+ * {@code :ok} comment first, {@code event: message}, Wikimedia-shaped ids, resume after a Last-Event-ID or from
+ * a time ({@code ?since=}, by the events' meta.dt), an optional rate limit, cuts every N events (cleanly or
+ * mid-frame) and looping. Offline runs and tests use it.
  */
 public final class ReplayServer {
 
@@ -28,8 +30,8 @@ public final class ReplayServer {
   private static final int CHUNK_BYTES = 64 * 1024;
   private static final int MAX_REMEMBERED_REQUESTS = 1000;
 
-  /** What a client sent when it connected (kept for tests and for the log). */
-  public record Request(String userAgent, String lastEventId, String accept, long startOffset) {
+  /** What a client sent when it connected (kept for tests and for the log); {@code since} as sent, or null. */
+  public record Request(String userAgent, String lastEventId, String accept, long startOffset, String since) {
   }
 
   private final Vertx vertx;
@@ -117,20 +119,29 @@ public final class ReplayServer {
       return;
     }
     String lastEventId = req.getHeader("Last-Event-ID");
+    String since = req.getParam(Since.PARAM);
     long after = ReplayFeed.offsetOf(lastEventId);
     long start = after + 1;
+    if (after < 0 && since != null) {
+      try {
+        start = feed.firstAtOrAfter(Since.parse(since)); // an id of ours wins, as on EventStreams
+      } catch (IllegalArgumentException e) {
+        req.response().setStatusCode(400).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8").end(e.getMessage() + "\n");
+        return;
+      }
+    }
     if (!options.loop() && start > feed.size()) {
       start = feed.size();
     }
-    Request r = new Request(req.getHeader(HttpHeaders.USER_AGENT), lastEventId, req.getHeader(HttpHeaders.ACCEPT), start);
+    Request r = new Request(req.getHeader(HttpHeaders.USER_AGENT), lastEventId, req.getHeader(HttpHeaders.ACCEPT), start, since);
     synchronized (requests) {
       requests.add(r);
       if (requests.size() > MAX_REMEMBERED_REQUESTS) {
         requests.remove(0);
       }
     }
-    log.info("Client {} connected (User-Agent: {}; Last-Event-ID: {}): sending from offset {}",
-      req.remoteAddress(), r.userAgent(), lastEventId == null ? "none" : lastEventId, start);
+    log.info("Client {} connected (User-Agent: {}; Last-Event-ID: {}{}): sending from offset {}",
+      req.remoteAddress(), r.userAgent(), lastEventId == null ? "none" : lastEventId, since == null ? "" : "; since " + since, start);
     new Connection(req.response(), start).begin();
   }
 

@@ -1,7 +1,7 @@
 package wikirecent.tail;
 
 import io.vertx.core.json.JsonArray;
-import wikirecent.common.ViewTable;
+import wikirecent.bus.ViewTable;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,11 +12,13 @@ import java.util.function.Consumer;
 /**
  * Turns one TAIL session's rows into closed, consolidated timestamps.
  * <p>
- * TAIL sends rows in non-decreasing {@code mz_timestamp} order; a timestamp is complete once a
- * row with a larger timestamp arrives, or a progress row ({@code mz_progressed}) at a larger one
- * ("no more rows before this"). Within a timestamp the same row may be retracted and inserted
- * again (Materialize #5421, #5827), so diffs are summed per row and rows that net to zero vanish.
- * The first closed timestamp of a session is its snapshot.
+ * {@code mz_timestamp} never goes back within a TAIL, and a progress row ({@code mz_progressed}) at T says
+ * only that no more rows will come at times before T: rows at T itself may still follow (Materialize may
+ * announce the TAIL's {@code AS OF} with a progress row before the snapshot rows at that time). So a
+ * timestamp is complete once a row with a larger timestamp arrives, data or progress. Within a timestamp the
+ * same row may be retracted and inserted again (Materialize #5421, #5827), so diffs are summed per row and
+ * rows that net to zero vanish. The first closed timestamp of a session is its snapshot; an empty view's
+ * snapshot is known once a progress row moves past the first timestamp the session saw.
  */
 final class TailBatcher {
 
@@ -36,6 +38,8 @@ final class TailBatcher {
   private long frontier = Long.MIN_VALUE;
   private long lastClosed = Long.MIN_VALUE;
   private boolean snapshotDone;
+  private boolean started;
+  private long firstTimestamp; // of the session's first row: the snapshot is at this time or later
 
   TailBatcher(Consumer<Closed> out) {
     this.out = out;
@@ -52,6 +56,7 @@ final class TailBatcher {
     if (hasOpen && timestamp > openTimestamp) {
       close();
     }
+    start(timestamp);
     hasOpen = true;
     openTimestamp = timestamp;
     if (diff != 0) {
@@ -59,7 +64,7 @@ final class TailBatcher {
     }
   }
 
-  /** A progress row: no more rows will come at times before {@code timestamp}. */
+  /** A progress row: no more rows will come at times before {@code timestamp} (rows at it may). */
   void progress(long timestamp) {
     if (timestamp < frontier) {
       throw new TailProtocolException("progress went back from " + frontier + " to " + timestamp);
@@ -68,16 +73,31 @@ final class TailBatcher {
     if (hasOpen && openTimestamp < timestamp) {
       close();
     }
+    if (!started) {
+      start(timestamp); // nothing before the session's first time: that says nothing about the view
+      return;
+    }
     if (hasOpen || timestamp - 1 <= lastClosed) {
       return; // rows at the frontier itself may still come; or nothing new is known
     }
-    lastClosed = timestamp - 1;
     if (!snapshotDone) {
-      // Nothing before the frontier: the view was empty when the TAIL began.
+      if (timestamp <= firstTimestamp) {
+        return;
+      }
+      // Every time from the first one up to the frontier is complete, without a row: the view is empty.
       snapshotDone = true;
+      lastClosed = timestamp - 1;
       out.accept(new Closed(Kind.SNAPSHOT, lastClosed, new JsonArray(), new JsonArray()));
-    } else {
-      out.accept(new Closed(Kind.PROGRESS, lastClosed, new JsonArray(), new JsonArray()));
+      return;
+    }
+    lastClosed = timestamp - 1;
+    out.accept(new Closed(Kind.PROGRESS, lastClosed, new JsonArray(), new JsonArray()));
+  }
+
+  private void start(long timestamp) {
+    if (!started) {
+      started = true;
+      firstTimestamp = timestamp;
     }
   }
 

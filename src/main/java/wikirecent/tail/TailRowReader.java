@@ -3,7 +3,7 @@ package wikirecent.tail;
 import io.vertx.core.json.JsonArray;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.data.Numeric;
-import wikirecent.common.Views;
+import wikirecent.bus.Views;
 
 import java.util.ArrayList;
 import java.util.List;

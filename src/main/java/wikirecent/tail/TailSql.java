@@ -1,6 +1,6 @@
 package wikirecent.tail;
 
-import wikirecent.common.Views;
+import wikirecent.bus.Views;
 
 import java.util.List;
 import java.util.regex.Pattern;

@@ -9,9 +9,13 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.SslMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.common.Addresses;
-import wikirecent.common.Config;
-import wikirecent.common.Views;
+import wikirecent.bus.Addresses;
+import wikirecent.config.Config;
+import wikirecent.config.Redact;
+import wikirecent.bus.Views;
+import wikirecent.bus.ViewsStatus;
+import wikirecent.status.Meters;
+import wikirecent.status.Metrics;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +31,7 @@ public class TailVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(TailVerticle.class);
 
   private final List<ViewTail> tails = new ArrayList<>();
-  private final Counters counters = new Counters();
+  private Meters meters;
   private String where;
 
   @Override
@@ -37,7 +41,8 @@ public class TailVerticle extends VerticleBase {
     try {
       options = connectOptions(config.string(Config.MATERIALIZE_URL));
     } catch (IllegalArgumentException e) {
-      return Future.failedFuture(Config.MATERIALIZE_URL + " is not a postgresql:// URL: " + e.getMessage());
+      // the client's message quotes the whole URL, password and all
+      return Future.failedFuture(Config.MATERIALIZE_URL + " is not a postgresql:// URL: " + Redact.text(e.getMessage()));
     }
     where = options.getHost() + ":" + options.getPort() + "/" + options.getDatabase();
     ViewTail.Settings settings = new ViewTail.Settings(
@@ -45,14 +50,17 @@ public class TailVerticle extends VerticleBase {
       config.longValue(Config.MATERIALIZE_RETRY_MAX_MILLIS),
       config.longValue(Config.MATERIALIZE_STALL_MILLIS));
     TailSql sql = TailSql.load();
+    meters = new Meters(Metrics.registry(vertx));
 
     List<Future<Void>> registered = new ArrayList<>();
     for (Views view : Views.values()) {
-      ViewTail tail = new ViewTail(vertx, view, options, sql, settings, counters);
+      ViewTail tail = new ViewTail(vertx, view, options, sql, settings, new TailMeters(meters, view.viewName()));
       tails.add(tail);
       MessageConsumer<Object> consumer = vertx.eventBus().consumer(Addresses.snapshot(view.viewName()), tail::replySnapshot);
       registered.add(consumer.completion());
     }
+    meters.gauge("wikirecent.views.up", "1 when the view source is live (every view's TAIL has its snapshot)", List.copyOf(tails),
+      all -> all.stream().allMatch(ViewTail::live) ? 1 : 0);
     registered.add(vertx.eventBus().consumer(Addresses.STATUS_VIEWS, msg -> msg.reply(status())).completion());
     return Future.all(registered).onSuccess(x -> {
       log.info("Tailing {} views on Materialize at {}", tails.size(), where);
@@ -76,16 +84,13 @@ public class TailVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    meters.close();
     return Future.join(tails.stream().map(ViewTail::stop).collect(Collectors.toList()));
   }
 
   private JsonObject status() {
     boolean live = tails.stream().allMatch(ViewTail::live);
     String detail = "Materialize at " + where + ": " + tails.stream().map(ViewTail::describe).collect(Collectors.joining(", "));
-    return new JsonObject()
-      .put("part", "views")
-      .put("live", live)
-      .put("detail", detail)
-      .put("counters", counters.toJson());
+    return new ViewsStatus(live, "materialize", detail).toJson();
   }
 }

@@ -11,12 +11,13 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.common.Addresses;
-import wikirecent.common.Backoff;
-import wikirecent.common.LastPublished;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.ViewTable;
-import wikirecent.common.Views;
+import wikirecent.bus.Addresses;
+import wikirecent.retry.Backoff;
+import wikirecent.bus.LastPublished;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewTable;
+import wikirecent.bus.Views;
+import wikirecent.config.Redact;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collector;
@@ -41,12 +42,12 @@ final class ViewTail {
   private final PgConnectOptions options;
   private final TailSql sql;
   private final Settings settings;
-  private final Counters counters;
+  private final TailMeters meters;
   private final Backoff backoff;
   private final ViewTable replica;
   private final LastPublished published = new LastPublished();
 
-  private State state = State.WAITING;
+  private volatile State state = State.WAITING; // also read by the up gauge, from the scraping thread
   private Session current;
   private int sessions;
   private long retryTimer = -1;
@@ -54,13 +55,13 @@ final class ViewTail {
   private String problem = "not started yet";
   private long liveSince = -1;
 
-  ViewTail(Vertx vertx, Views view, PgConnectOptions options, TailSql sql, Settings settings, Counters counters) {
+  ViewTail(Vertx vertx, Views view, PgConnectOptions options, TailSql sql, Settings settings, TailMeters meters) {
     this.vertx = vertx;
     this.view = view;
     this.options = options;
     this.sql = sql;
     this.settings = settings;
-    this.counters = counters;
+    this.meters = meters;
     this.backoff = new Backoff(settings.retryMinMillis(), settings.retryMaxMillis(), settings.retryMinMillis(), ThreadLocalRandom.current());
     this.replica = new ViewTable(view.viewName());
   }
@@ -98,7 +99,7 @@ final class ViewTail {
   }
 
   private void sessionEnded(String why) {
-    counters.inc("session_failures");
+    meters.sessionFailures.increment();
     problem = why;
     if (state == State.STOPPED) {
       return;
@@ -132,8 +133,8 @@ final class ViewTail {
           log.info("{}: snapshot time {} is not after the last timestamp sent; sending it at {}", name, closed.timestamp(), ts);
         }
         replica.apply(ViewMessage.snapshot(name, ts, closed.inserted()));
+        meters.snapshotsPublished.increment(); // counted before anyone sees it
         vertx.eventBus().publish(Addresses.view(name), published.stamp(replica.snapshot()));
-        counters.inc("snapshots_published");
         state = State.LIVE;
         problem = null;
         liveSince = System.nanoTime();
@@ -144,8 +145,8 @@ final class ViewTail {
         if (!replica.apply(batch)) {
           throw new TailProtocolException("a batch deletes rows the view does not hold: " + closed.deleted().encode());
         }
+        meters.batchesPublished.increment();
         vertx.eventBus().publish(Addresses.view(name), published.stamp(batch));
-        counters.inc("batches_published");
       }
       case PROGRESS -> {
         // Nothing changed up to here: the replica's snapshot can say so, without a message.
@@ -204,7 +205,7 @@ final class ViewTail {
           .onSuccess(v -> {
             if (active()) {
               state = State.TAILING;
-              counters.inc("sessions_started");
+              meters.sessionsStarted.increment();
               log.info("{}: TAIL declared (session {})", view.viewName(), number);
               fetch();
             }
@@ -232,9 +233,9 @@ final class ViewTail {
           failure(sql.fetch(), ar.cause()).onFailure(t -> end(message(t)));
           return;
         }
-        counters.inc("fetches");
+        meters.fetches.increment();
         if (rowError != null) {
-          counters.inc("protocol_errors");
+          meters.protocolErrors.increment();
           end("unexpected TAIL output: " + rowError.getMessage());
           return;
         }
@@ -247,7 +248,7 @@ final class ViewTail {
         return;
       }
       try {
-        counters.inc(reader.feed(row, batcher) ? "progress_rows" : "tail_rows");
+        (reader.feed(row, batcher) ? meters.progressRows : meters.dataRows).increment();
       } catch (RuntimeException e) {
         rowError = e; // ends the session once the FETCH completes
       }
@@ -255,7 +256,7 @@ final class ViewTail {
 
     private Future<Void> failure(String statement, Throwable t) {
       if (t instanceof PgException pg) {
-        counters.inc("sql_errors");
+        meters.sqlErrors.increment();
         log.error("{}: Materialize refused a statement: {} (SQLSTATE {}) in: {}",
           view.viewName(), pg.getErrorMessage(), pg.getSqlState(), oneLine(statement));
         return Future.failedFuture("SQL error " + pg.getSqlState() + ": " + pg.getErrorMessage() + " in: " + firstLine(statement));
@@ -267,7 +268,7 @@ final class ViewTail {
       vertx.cancelTimer(watchdog);
       watchdog = vertx.setTimer(settings.stallMillis(), id -> {
         if (active()) {
-          counters.inc("stalls");
+          meters.stalls.increment();
           end(what + ": no answer within " + settings.stallMillis() + " ms");
         }
       });
@@ -292,8 +293,9 @@ final class ViewTail {
     }
   }
 
+  /** An error as logs and the status show it: a URL in it loses its credentials. */
   private static String message(Throwable t) {
-    return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    return t.getMessage() != null ? Redact.text(t.getMessage()) : t.getClass().getSimpleName();
   }
 
   private static String firstLine(String statement) {

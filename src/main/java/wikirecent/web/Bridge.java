@@ -3,8 +3,8 @@ package wikirecent.web;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.Addresses;
-import wikirecent.common.Views;
+import wikirecent.bus.Addresses;
+import wikirecent.bus.Views;
 
 /**
  * The Vert.x event-bus bridge wire protocol (what {@code @vertx/eventbus-bridge-client.js} and

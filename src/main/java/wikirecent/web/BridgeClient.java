@@ -38,10 +38,14 @@ final class BridgeClient extends Client {
     socket.setWriteQueueMaxSize(queueBound);
   }
 
-  void start() {
+  /** @param connectionClosed run when the socket closes (the connection guard's bookkeeping) */
+  void start(Runnable connectionClosed) {
     fanOut.add(this);
     socket.handler(this::handle);
-    socket.closeHandler(v -> fanOut.remove(this));
+    socket.closeHandler(v -> {
+      fanOut.remove(this);
+      connectionClosed.run();
+    });
     socket.exceptionHandler(e -> log.debug("{}: {}", this, e.toString()));
   }
 

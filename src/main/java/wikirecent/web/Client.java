@@ -34,6 +34,8 @@ abstract class Client {
   boolean stalled;
   long stalledSinceMillis;
   long framesDropped;
+  /** How many times it stalled: only the first is worth a log line. */
+  int stalls;
   boolean closed;
 
   Client(Transport transport) {
@@ -45,6 +47,11 @@ abstract class Client {
 
   /** Writes one frame; the future completes when the transport has handed it to the network. */
   abstract Future<Void> write(Buffer frame);
+
+  /** Writes a view message whose frame is {@code frame}; a transport may build what it sends from the message instead. */
+  Future<Void> write(Encoded message, Buffer frame) {
+    return write(frame);
+  }
 
   /** The transport's own back-pressure signal (Netty's or SockJS's queue). */
   abstract boolean transportFull();

@@ -3,8 +3,8 @@ package wikirecent.web;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.Addresses;
-import wikirecent.common.ViewMessage;
+import wikirecent.bus.Addresses;
+import wikirecent.bus.ViewMessage;
 
 /**
  * A view message serialized once: the JSON text for the raw WebSocket and REST, and the bridge's

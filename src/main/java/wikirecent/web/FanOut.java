@@ -1,8 +1,10 @@
 package wikirecent.web;
 
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,6 +30,10 @@ import java.util.function.Supplier;
 final class FanOut {
 
   private static final Logger log = LoggerFactory.getLogger(FanOut.class);
+  // Clients decide how often these happen: each kind is at most one line per interval.
+  private final LogLimiter stallLog = new LogLimiter(log, Level.INFO);
+  private final LogLimiter leftLog = new LogLimiter(log, Level.INFO);
+  private final LogLimiter stuckLog = new LogLimiter(log, Level.WARN);
   /** From this many followers of a view on a node, a round of writes takes milliseconds. */
   static final int CROWD = 100;
 
@@ -59,7 +65,8 @@ final class FanOut {
         subscribers.getOrDefault(view, Set.of()).remove(client);
       }
       if (client.framesDropped > 0) {
-        log.info("{} left; {} frames were dropped for it while its queue was full", client, client.framesDropped);
+        leftLog.log(() -> client + " left; " + client.framesDropped + " frames were dropped for it while its queue was full"
+          + " (it stalled " + client.stalls + (client.stalls == 1 ? " time)" : " times)"));
       } else {
         log.debug("{} left", client);
       }
@@ -77,7 +84,7 @@ final class FanOut {
     subscribers.computeIfAbsent(view, v -> new LinkedHashSet<>()).add(client);
     Encoded snapshot = snapshots.apply(view);
     if (withSnapshot && snapshot != null) {
-      send(client, client.frame(snapshot));
+      send(client, snapshot);
     }
   }
 
@@ -90,7 +97,7 @@ final class FanOut {
   /** A batch the replica applied: the same frame to every subscriber of its transport. */
   void batch(Encoded batch) {
     for (Client c : subscribers.getOrDefault(batch.view, Set.of())) {
-      send(c, c.frame(batch));
+      send(c, batch);
     }
   }
 
@@ -114,7 +121,7 @@ final class FanOut {
     }
     Encoded snapshot = snapshots.get();
     for (Client c : followers) {
-      if (send(c, c.frame(snapshot))) {
+      if (send(c, snapshot)) {
         metrics.snapshotResent(reason);
       }
     }
@@ -126,6 +133,15 @@ final class FanOut {
    * frame, so a message larger than the bound still gets through. Returns whether it was written.
    */
   boolean send(Client client, Buffer frame) {
+    return send(client, frame, null);
+  }
+
+  /** A view message, in the frame of the client's transport. */
+  boolean send(Client client, Encoded message) {
+    return send(client, client.frame(message), message);
+  }
+
+  private boolean send(Client client, Buffer frame, Encoded message) {
     if (client.closed) {
       return false;
     }
@@ -134,7 +150,12 @@ final class FanOut {
       && (client.queuedBytes + length > queueBound || client.transportFull())) {
       client.stalled = true;
       client.stalledSinceMillis = System.currentTimeMillis();
-      log.info("{} is not keeping up ({} bytes queued): dropping its batches until it drains", client, client.queuedBytes);
+      client.stalls++;
+      if (client.stalls == 1) {
+        stallLog.log(() -> client + " is not keeping up (" + client.queuedBytes + " bytes queued): dropping its batches until it drains");
+      } else {
+        log.debug("{} is not keeping up again ({} bytes queued)", client, client.queuedBytes);
+      }
     }
     if (client.stalled) {
       client.framesDropped++;
@@ -145,7 +166,8 @@ final class FanOut {
     client.maxQueuedBytes = Math.max(client.maxQueuedBytes, client.queuedBytes);
     maxQueuedBytes = Math.max(maxQueuedBytes, client.queuedBytes);
     metrics.frameSent(client.transport);
-    client.write(frame).onComplete(ar -> written(client, length));
+    Future<Void> write = message == null ? client.write(frame) : client.write(message, frame);
+    write.onComplete(ar -> written(client, length));
     return true;
   }
 
@@ -153,10 +175,10 @@ final class FanOut {
     client.queuedBytes -= length;
     if (client.stalled && client.queuedBytes == 0 && !client.closed) {
       client.stalled = false;
-      log.info("{} drained after {} ms; sending it fresh snapshots", client, System.currentTimeMillis() - client.stalledSinceMillis);
+      log.debug("{} drained after {} ms; sending it fresh snapshots", client, System.currentTimeMillis() - client.stalledSinceMillis);
       for (String view : client.views) {
         Encoded snapshot = snapshots.apply(view);
-        if (snapshot != null && send(client, client.frame(snapshot))) {
+        if (snapshot != null && send(client, snapshot)) {
           metrics.snapshotResent("drained");
         }
       }
@@ -172,8 +194,9 @@ final class FanOut {
       }
     }
     for (Client c : stuck) {
-      log.warn("{} has not read anything for {} ms ({} bytes queued, {} frames dropped): closing it",
-        c, nowMillis - c.stalledSinceMillis, c.queuedBytes, c.framesDropped);
+      long stuckFor = nowMillis - c.stalledSinceMillis;
+      stuckLog.log(() -> c + " has not read anything for " + stuckFor + " ms (" + c.queuedBytes + " bytes queued, "
+        + c.framesDropped + " frames dropped): closing it");
       metrics.stuckClientClosed(c.transport);
       remove(c);
       c.close();

@@ -1,12 +1,15 @@
 package wikirecent.web;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.common.Views;
+import wikirecent.bus.Views;
+import wikirecent.status.Health;
+import wikirecent.status.StatusHttp;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,23 +23,26 @@ final class HttpApi {
 
   private final FanOut fanOut;
   private final Map<String, ViewReplica> replicas;
-  private final WebMetrics metrics;
-  private final PartStatus status;
+  private final PrometheusMeterRegistry registry;
+  private final Health health;
+  private final ConnectionGuard guard;
   private final int queueBound;
   private final int maxFrameSize;
 
-  HttpApi(FanOut fanOut, Map<String, ViewReplica> replicas, WebMetrics metrics, PartStatus status, int queueBound, int maxFrameSize) {
+  HttpApi(FanOut fanOut, Map<String, ViewReplica> replicas, PrometheusMeterRegistry registry, Health health, ConnectionGuard guard,
+          int queueBound, int maxFrameSize) {
     this.fanOut = fanOut;
     this.replicas = replicas;
-    this.metrics = metrics;
-    this.status = status;
+    this.registry = registry;
+    this.health = health;
+    this.guard = guard;
     this.queueBound = queueBound;
     this.maxFrameSize = maxFrameSize;
   }
 
   /** The process is up (for a liveness probe); readiness is {@link #handleHealth}. */
   void handleLive(RoutingContext rc) {
-    json(rc, 200, new JsonObject().put("status", "alive"));
+    StatusHttp.live(rc);
   }
 
   void handleViews(RoutingContext rc) {
@@ -76,11 +82,15 @@ final class HttpApi {
       return;
     }
     rc.request().toWebSocket()
-      .onFailure(rc::fail)
+      .onFailure(e -> rc.fail(400, e))
       .onSuccess(ws -> {
+        Runnable connectionClosed = guard.upgraded(rc.request().connection());
         StreamClient client = new StreamClient(ws, maxFrameSize, queueBound);
         fanOut.add(client);
-        ws.closeHandler(v -> fanOut.remove(client));
+        ws.closeHandler(v -> {
+          fanOut.remove(client);
+          connectionClosed.run();
+        });
         ws.exceptionHandler(e -> log.debug("{}: {}", client, e.toString()));
         fanOut.subscribe(client, view.get().viewName(), true);
       });
@@ -96,42 +106,22 @@ final class HttpApi {
     return view;
   }
 
-  /** Ready (200) only when ingest and the view source say they are live and every replica is synced; else 503 and why. */
+  /** Ready (200) when every part {@link Health} judges is live and every replica of this node is synced; else 503 and why. */
   void handleHealth(RoutingContext rc) {
-    status.all().onSuccess(parts -> {
-      JsonObject details = new JsonObject();
-      List<String> notLive = new ArrayList<>();
-      parts.forEach((part, s) -> {
-        details.put(part, new JsonObject().put("live", s.getBoolean("live")).put("detail", s.getString("detail")));
-        if (!s.getBoolean("live")) {
-          notLive.add(part + " " + s.getString("detail"));
-        }
-      });
-      List<String> waiting = new ArrayList<>();
-      JsonObject views = new JsonObject();
-      replicas.forEach((name, r) -> {
-        views.put(name, r.synced() ? "synced at " + r.timestamp() : "waiting for a snapshot");
-        if (!r.synced()) {
-          waiting.add(name);
-        }
-      });
-      details.put("web", new JsonObject().put("live", waiting.isEmpty()).put("replicas", views));
-      if (!waiting.isEmpty()) {
-        notLive.add("web has no snapshot of " + String.join(", ", waiting) + " yet");
+    List<String> waiting = new ArrayList<>();
+    JsonObject views = new JsonObject();
+    replicas.forEach((name, r) -> {
+      views.put(name, r.synced() ? "synced at " + r.timestamp() : "waiting for a snapshot");
+      if (!r.synced()) {
+        waiting.add(name);
       }
-      boolean ready = notLive.isEmpty();
-      JsonObject body = new JsonObject().put("status", ready ? "ready" : "not ready");
-      if (!ready) {
-        body.put("reason", String.join("; ", notLive));
-      }
-      json(rc, ready ? 200 : 503, body.mergeIn(details));
     });
+    String detail = waiting.isEmpty() ? "every replica synced" : "has no snapshot of " + String.join(", ", waiting) + " yet";
+    StatusHttp.health(rc, health, List.of(Health.Verdict.local("web", waiting.isEmpty(), detail, new JsonObject().put("replicas", views))));
   }
 
   void handleMetrics(RoutingContext rc) {
-    status.all().onSuccess(parts -> rc.response()
-      .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-      .end(metrics.scrape() + PartStatus.prometheus(parts)));
+    StatusHttp.metrics(rc, registry);
   }
 
   private static void json(RoutingContext rc, int status, JsonObject body) {

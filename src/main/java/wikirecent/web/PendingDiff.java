@@ -2,8 +2,8 @@ package wikirecent.web;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.ViewTable;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewTable;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -4,10 +4,9 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
-import io.vertx.core.http.WebSocketFrameType;
-import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.SocketAddress;
+
+import java.nio.charset.StandardCharsets;
 
 /**
  * A raw WebSocket on {@code /api/stream/<view>}: the snapshot, then every batch, one JSON text
@@ -25,34 +24,28 @@ final class StreamClient extends Client {
     ws.setWriteQueueMaxSize(queueBound);
   }
 
+  /** The message's UTF-8 bytes, made once per message: what the queue bound counts. */
   @Override
   Buffer frame(Encoded message) {
     return message.text();
   }
 
   /**
-   * The public API writes text frames from a String only, encoding it again for every client;
-   * this writes slices of the one shared UTF-8 Buffer instead (split into continuation frames
-   * past the frame size, as {@code writeTextMessage} does).
+   * Each socket gets a frame of its own, encoded from the message's text: Netty releases a frame's
+   * bytes and moves their read index as it writes them, so one frame cannot go to several sockets.
+   * A message longer than a frame is split into continuation frames by {@code writeTextMessage}.
    */
   @Override
-  Future<Void> write(Buffer utf8) {
-    int length = utf8.length();
-    if (length <= maxFrameSize) {
-      return ws.writeFrame(textFrame(utf8, true));
+  Future<Void> write(Encoded message, Buffer utf8) {
+    if (utf8.length() <= maxFrameSize) {
+      return ws.writeFrame(WebSocketFrame.textFrame(message.json, true));
     }
-    Future<Void> last = null;
-    for (int from = 0; from < length; from += maxFrameSize) {
-      int to = Math.min(length, from + maxFrameSize);
-      Buffer slice = utf8.slice(from, to);
-      boolean isFinal = to == length;
-      last = ws.writeFrame(from == 0 ? textFrame(slice, isFinal) : WebSocketFrame.continuationFrame(slice, isFinal));
-    }
-    return last;
+    return ws.writeTextMessage(message.json);
   }
 
-  private static WebSocketFrame textFrame(Buffer utf8, boolean isFinal) {
-    return new WebSocketFrameImpl(WebSocketFrameType.TEXT, ((BufferInternal) utf8).getByteBuf(), isFinal);
+  @Override
+  Future<Void> write(Buffer utf8) {
+    return ws.writeTextMessage(utf8.toString(StandardCharsets.UTF_8));
   }
 
   @Override

@@ -10,10 +10,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.common.Addresses;
-import wikirecent.common.Backoff;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.ViewTable;
+import wikirecent.bus.Addresses;
+import wikirecent.retry.Backoff;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewTable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * This node's copy of one view, kept by the only event-bus consumer of {@code views.<view>} on
- * the node. It joins late the way DESIGN.md says: register, ask {@code views.<view>.snapshot},
+ * the node. It joins late as every subscriber does (docs/ARCHITECTURE.md): register, ask {@code views.<view>.snapshot},
  * hold the batches that arrive meanwhile, then apply those newer than the snapshot. If no source
  * answers yet it retries on a back-off and also takes the source's published (reset) snapshot.
  * A batch that does not fit the replica, or follows one that never arrived (its "previous"; a clustered

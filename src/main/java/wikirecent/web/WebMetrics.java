@@ -2,36 +2,39 @@ package wikirecent.web;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.micrometer.backends.BackendRegistries;
-import wikirecent.common.Views;
+import wikirecent.bus.Views;
+import wikirecent.status.Meters;
+import wikirecent.status.Metrics;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.ToDoubleFunction;
 
 /**
- * The web part's meters, in the Prometheus registry Vert.x Micrometer set up (see
- * {@code wikirecent.Main}), or in a private one when Vert.x runs without metrics (tests).
- * Meters are created once and removed on stop, so a redeployed verticle starts clean.
+ * The web part's meters, in the process's registry ({@link Metrics#registry}); created once and removed on
+ * stop, so a redeployed verticle starts clean.
  */
 final class WebMetrics {
 
   static final List<String> SNAPSHOT_REASONS = List.of("synced", "reset", "drained");
   static final List<String> BRIDGE_FRAME_TYPES = List.of("register", "unregister", "send", "publish", "invalid");
+  /** Why the server closed a connection that was waiting for a request. */
+  static final List<String> TIMEOUT_REASONS = List.of("idle", "request_head");
+  /**
+   * What was wrong with a request: an unreadable head, a path that does not decode, a WebSocket
+   * handshake without its key, another request failure a client caused (a broken body), or a
+   * fault on the connection itself.
+   */
+  static final List<String> MALFORMED_KINDS = List.of("head", "path", "upgrade", "request", "connection");
 
-  private final PrometheusMeterRegistry registry;
-  private final List<Meter> meters = new ArrayList<>();
+  private final Meters meters;
   private final Map<Client.Transport, Counter> sent = new EnumMap<>(Client.Transport.class);
   private final Map<Client.Transport, Counter> dropped = new EnumMap<>(Client.Transport.class);
   private final Map<Client.Transport, Counter> stuckClosed = new EnumMap<>(Client.Transport.class);
@@ -40,56 +43,91 @@ final class WebMetrics {
   private final Map<String, Counter> divergences = new HashMap<>();
   private final Map<String, Counter> resent = new HashMap<>();
   private final Map<String, Counter> refused = new HashMap<>();
+  private final Map<String, Counter> timedOut = new HashMap<>();
+  private final Map<String, Counter> malformed = new HashMap<>();
+  private final Counter connectionsRefused;
+  private final Counter originsRefused;
   private final Timer lag;
   private final DistributionSummary merged;
 
+  /** In a registry of its own (tests of the fan-out alone). */
   WebMetrics() {
-    MeterRegistry shared = BackendRegistries.getDefaultNow();
-    registry = shared instanceof PrometheusMeterRegistry
-      ? (PrometheusMeterRegistry) shared
-      : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  WebMetrics(MeterRegistry registry) {
+    meters = new Meters(registry);
     for (Client.Transport t : Client.Transport.values()) {
-      sent.put(t, counter("wikirecent.web.frames.sent", "Frames written to clients", "transport", t.tag));
-      dropped.put(t, counter("wikirecent.web.frames.dropped", "Frames not sent because the client's queue was full (it gets a snapshot once drained)", "transport", t.tag));
-      stuckClosed.put(t, counter("wikirecent.web.clients.closed.stuck", "Clients disconnected because their queue stayed full", "transport", t.tag));
+      sent.put(t, meters.counter("wikirecent.web.frames.sent", "Frames written to clients", "transport", t.tag));
+      dropped.put(t, meters.counter("wikirecent.web.frames.dropped", "Frames not sent because the client's queue was full (it gets a snapshot once drained)", "transport", t.tag));
+      stuckClosed.put(t, meters.counter("wikirecent.web.clients.closed.stuck", "Clients disconnected because their queue stayed full", "transport", t.tag));
     }
     for (Views v : Views.values()) {
       String view = v.viewName();
-      batches.put(view, counter("wikirecent.web.batches.received", "View messages received from the event bus", "view", view));
-      invalid.put(view, counter("wikirecent.web.messages.invalid", "Malformed view messages ignored", "view", view));
-      divergences.put(view, counter("wikirecent.web.divergences", "Batches that did not fit the replica (a fresh snapshot was taken)", "view", view));
+      batches.put(view, meters.counter("wikirecent.web.batches.received", "View messages received from the event bus", "view", view));
+      invalid.put(view, meters.counter("wikirecent.web.messages.invalid", "Malformed view messages ignored", "view", view));
+      divergences.put(view, meters.counter("wikirecent.web.divergences", "Batches that did not fit the replica (a fresh snapshot was taken)", "view", view));
     }
     for (String reason : SNAPSHOT_REASONS) {
-      resent.put(reason, counter("wikirecent.web.snapshots.resent", "Snapshots pushed to connected clients", "reason", reason));
+      resent.put(reason, meters.counter("wikirecent.web.snapshots.resent", "Snapshots pushed to connected clients", "reason", reason));
     }
     for (String type : BRIDGE_FRAME_TYPES) {
-      refused.put(type, counter("wikirecent.web.bridge.refused", "Event-bus bridge frames refused", "type", type));
+      refused.put(type, meters.counter("wikirecent.web.bridge.refused", "Event-bus bridge frames refused", "type", type));
     }
-    lag = Timer.builder("wikirecent.web.lag")
+    for (String reason : TIMEOUT_REASONS) {
+      timedOut.put(reason, meters.counter("wikirecent.web.connections.closed", "Connections the server closed because no request came in time", "reason", reason));
+    }
+    for (String kind : MALFORMED_KINDS) {
+      malformed.put(kind, meters.counter("wikirecent.web.requests.malformed", "Malformed requests answered with a 4xx (or dropped)", "kind", kind));
+    }
+    connectionsRefused = meters.counter("wikirecent.web.connections.refused", "Connections closed at once because web.maxConnections were open");
+    originsRefused = meters.counter("wikirecent.web.origins.refused", "Requests refused (403) because their Origin is not in web.allowedOrigins");
+    lag = meters.add(Timer.builder("wikirecent.web.lag")
       .description("Now minus the timestamp of the oldest change in a frame when this node fans it out")
       .publishPercentileHistogram()
       .minimumExpectedValue(Duration.ofMillis(1))
       .maximumExpectedValue(Duration.ofSeconds(60))
-      .register(registry);
-    meters.add(lag);
-    merged = DistributionSummary.builder("wikirecent.web.batches.merged")
+      .register(registry));
+    merged = meters.add(DistributionSummary.builder("wikirecent.web.batches.merged")
       .description("Batches merged into one frame (more than 1 when batches arrive faster than this node fans them out)")
-      .register(registry);
-    meters.add(merged);
+      .register(registry));
   }
 
   /** Gauges read the fan-out and replicas at scrape time. */
   void bind(FanOut fanOut, Map<String, ViewReplica> replicas) {
     for (Client.Transport t : Client.Transport.values()) {
-      gauge("wikirecent.web.clients", "Connected clients", fanOut, f -> f.clientCount(t), "transport", t.tag);
+      meters.gauge("wikirecent.web.clients", "Connected clients", fanOut, f -> f.clientCount(t), "transport", t.tag);
     }
-    gauge("wikirecent.web.clients.stalled", "Clients currently not getting batches because their queue is full", fanOut, FanOut::stalledCount);
-    gauge("wikirecent.web.queued.bytes", "Bytes queued towards all clients", fanOut, FanOut::queuedBytes);
-    gauge("wikirecent.web.client.queue.bound.bytes", "Per-client queue bound (web.clientQueueBytes)", fanOut, FanOut::queueBound);
+    meters.gauge("wikirecent.web.clients.stalled", "Clients currently not getting batches because their queue is full", fanOut, FanOut::stalledCount);
+    meters.gauge("wikirecent.web.queued.bytes", "Bytes queued towards all clients", fanOut, FanOut::queuedBytes);
+    meters.gauge("wikirecent.web.client.queue.bound.bytes", "Per-client queue bound (web.clientQueueBytes)", fanOut, FanOut::queueBound);
     for (ViewReplica r : replicas.values()) {
-      gauge("wikirecent.web.replica.synced", "1 when this node's replica of the view is up to date", r, x -> x.synced() ? 1 : 0, "view", r.view());
-      gauge("wikirecent.web.replica.timestamp", "Timestamp (ms) of the replica's last applied change", r, ViewReplica::timestamp, "view", r.view());
+      meters.gauge("wikirecent.web.replica.synced", "1 when this node's replica of the view is up to date", r, x -> x.synced() ? 1 : 0, "view", r.view());
+      meters.gauge("wikirecent.web.replica.timestamp.seconds", "Timestamp of the replica's last applied change (seconds since the epoch)",
+        r, x -> x.timestamp() / 1000.0, "view", r.view());
     }
+  }
+
+  /** Gauges read the connection guard at scrape time. */
+  void bind(ConnectionGuard guard) {
+    meters.gauge("wikirecent.web.connections.open", "Open connections, streams included", guard, ConnectionGuard::openCount);
+    meters.gauge("wikirecent.web.connections.max", "Open connections past which new ones are refused (web.maxConnections)", guard, ConnectionGuard::max);
+  }
+
+  void connectionRefused() {
+    connectionsRefused.increment();
+  }
+
+  void connectionTimedOut(String reason) {
+    timedOut.get(reason).increment();
+  }
+
+  void malformedRequest(String kind) {
+    malformed.get(kind).increment();
+  }
+
+  void originRefused() {
+    originsRefused.increment();
   }
 
   void frameSent(Client.Transport t) {
@@ -132,25 +170,7 @@ final class WebMetrics {
     lag.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
   }
 
-  /** Everything in the registry (Vert.x's own meters too, when enabled), Prometheus text format. */
-  String scrape() {
-    return registry.scrape();
-  }
-
   void close() {
-    for (Meter m : meters) {
-      registry.remove(m);
-    }
-    meters.clear();
-  }
-
-  private Counter counter(String name, String help, String tag, String value) {
-    Counter c = Counter.builder(name).description(help).tag(tag, value).register(registry);
-    meters.add(c);
-    return c;
-  }
-
-  private <T> void gauge(String name, String help, T target, ToDoubleFunction<T> f, String... tags) {
-    meters.add(Gauge.builder(name, target, f).description(help).tags(tags).strongReference(true).register(registry));
+    meters.close();
   }
 }

@@ -8,14 +8,16 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.common.Config;
-import wikirecent.common.Views;
+import wikirecent.config.Config;
+import wikirecent.bus.Views;
+import wikirecent.status.Health;
+import wikirecent.status.Metrics;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,8 +40,13 @@ public class WebVerticle extends VerticleBase {
   private final Map<String, ViewReplica> replicas = new LinkedHashMap<>();
   private WebMetrics metrics;
   private FanOut fanOut;
-  private PartStatus status;
+  private Health health;
   private HttpServer server;
+  private ConnectionGuard guard;
+  private BadRequests badRequests;
+  private OriginPolicy origins;
+  private PageFiles page;
+  private PageFiles webjars;
   private int queueBound;
   private long stuckTimer = -1;
 
@@ -48,13 +55,23 @@ public class WebVerticle extends VerticleBase {
     Config config = Config.of(config());
     queueBound = config.integer(Config.WEB_CLIENT_QUEUE_BYTES);
     long stuckMillis = config.longValue(Config.WEB_STUCK_CLIENT_MILLIS);
-    metrics = new WebMetrics();
+    metrics = new WebMetrics(Metrics.registry(vertx));
     fanOut = new FanOut(queueBound, metrics, this::snapshotOf);
     for (Views v : Views.values()) {
       replicas.put(v.viewName(), new ViewReplica(vertx, v.viewName(), fanOut, metrics));
     }
     metrics.bind(fanOut, replicas);
-    status = new PartStatus(vertx, config.longValue(Config.WEB_STATUS_TIMEOUT_MILLIS));
+    guard = new ConnectionGuard(vertx, metrics, config.integer(Config.WEB_MAX_CONNECTIONS),
+      config.longValue(Config.WEB_REQUEST_HEAD_TIMEOUT_SECONDS) * 1000, config.longValue(Config.WEB_IDLE_TIMEOUT_SECONDS) * 1000);
+    metrics.bind(guard);
+    badRequests = new BadRequests(metrics);
+    origins = OriginPolicy.of(config.json().getValue(Config.WEB_ALLOWED_ORIGINS), metrics);
+    String root = config.string(Config.WEB_ROOT).trim();
+    page = root.isEmpty()
+      ? PageFiles.fromClasspath(vertx, "/", "webroot", 60)
+      : PageFiles.fromDirectory(vertx, "/", Path.of(root), 60);
+    webjars = PageFiles.fromClasspath(vertx, "/webjars/", "META-INF/resources/webjars", 86400);
+    health = new Health(vertx, config.roles(), config.longValue(Config.WEB_STATUS_TIMEOUT_MILLIS));
     stuckTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, stuckMillis / 4)),
       t -> fanOut.closeStuck(System.currentTimeMillis(), stuckMillis));
     List<Future<?>> started = new ArrayList<>();
@@ -80,6 +97,10 @@ public class WebVerticle extends VerticleBase {
     return fanOut;
   }
 
+  ConnectionGuard guard() {
+    return guard;
+  }
+
   /** The event loop the fan-out lives on: look at it only from there. */
   Context webContext() {
     return context;
@@ -91,20 +112,31 @@ public class WebVerticle extends VerticleBase {
   }
 
   private Future<HttpServer> startHttpServer(int port) {
-    HttpServerOptions options = new HttpServerOptions().setPort(port);
+    // No browser speaks HTTP/2 without TLS; and with h2c on, Vert.x makes a connection (and tells
+    // the guard about it) only once its first bytes arrive, so a silent one would go unseen.
+    HttpServerOptions options = new HttpServerOptions().setPort(port).setHttp2ClearTextEnabled(false);
     return vertx.createHttpServer(options)
+      .connectionHandler(guard::connected)
+      .invalidRequestHandler(badRequests::invalidRequest)
+      .exceptionHandler(badRequests::connectionFailed)
       .requestHandler(router(options.getMaxWebSocketFrameSize()))
       .listen()
       .onSuccess(s -> {
         server = s;
-        log.info("Web listening on port {}: dashboard /, /api/views, /api/stream/<view>, /eventbus, /health, /metrics", s.actualPort());
+        log.info("Web listening on port {}: dashboard /, /api/views, /api/stream/<view>, /eventbus, /health, /metrics"
+          + " (at most {} connections; the page from {})", s.actualPort(), guard.max(), page.source());
       });
   }
 
   private Router router(int maxFrameSize) {
     Router router = Router.router(vertx);
+    // In this order: the connection is busy; the request is one we can read; its page may ask.
+    router.route().handler(guard::requestStarted);
+    router.route().handler(badRequests::check);
+    router.route().handler(origins::handle);
     router.route().handler(WebVerticle::noSniff);
-    HttpApi api = new HttpApi(fanOut, replicas, metrics, status, queueBound, maxFrameSize);
+    router.route().failureHandler(badRequests::failed);
+    HttpApi api = new HttpApi(fanOut, replicas, Metrics.registry(vertx), health, guard, queueBound, maxFrameSize);
     router.get("/health/live").handler(api::handleLive);
     router.get("/health").handler(api::handleHealth);
     router.get("/metrics").handler(api::handleMetrics);
@@ -117,9 +149,10 @@ public class WebVerticle extends VerticleBase {
     // SockJS's XHR fallbacks POST their frames; only those requests need their body read (not the upgrades).
     router.post("/eventbus/*").handler(BodyHandler.create().setBodyLimit(MAX_SOCKJS_POST_BYTES));
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, sockJs)
-      .socketHandler(socket -> new BridgeClient(socket, fanOut, this::snapshotOf, metrics, queueBound).start()));
-    router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86400));
-    router.route("/*").handler(WebVerticle::pageHeaders).handler(StaticHandler.create("webroot").setMaxAgeSeconds(60));
+      .socketHandler(socket -> new BridgeClient(socket, fanOut, this::snapshotOf, metrics, queueBound)
+        .start(guard.upgraded(socket.routingContext().request().connection()))));
+    router.route("/webjars/*").handler(webjars::handle);
+    router.route("/*").handler(WebVerticle::pageHeaders).handler(page::handle);
     return router;
   }
 

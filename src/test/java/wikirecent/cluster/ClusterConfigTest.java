@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ClusterConfigTest {
 
   private static ClusterSettings settings(Map<String, String> env) {
-    return ClusterSettings.of(wikirecent.common.Config.of(wikirecent.common.Config.load(null, env)));
+    return ClusterSettings.of(wikirecent.config.Config.of(wikirecent.config.Config.load(null, env)));
   }
 
   @Test
@@ -49,8 +49,8 @@ class ClusterConfigTest {
       .hasMessageContaining("cluster.name (WIKIRECENT_CLUSTER_NAME)");
     assertThatThrownBy(() -> settings(Map.of("WIKIRECENT_CLUSTER_HOST", "")))
       .hasMessageContaining("cluster.host (WIKIRECENT_CLUSTER_HOST)");
-    assertThatThrownBy(() -> ClusterSettings.of(wikirecent.common.Config.of(
-      wikirecent.common.Config.load(new JsonObject().put("cluster.port", "fifty"), Map.of()))))
+    assertThatThrownBy(() -> ClusterSettings.of(wikirecent.config.Config.of(
+      wikirecent.config.Config.load(new JsonObject().put("cluster.port", "fifty"), Map.of()))))
       .hasMessageContaining("cluster.port (WIKIRECENT_CLUSTER_PORT) must be a port number");
   }
 

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.ViewTable;
-import wikirecent.common.Views;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewTable;
+import wikirecent.bus.Views;
 import wikirecent.replay.ReplayOptions;
 import wikirecent.replay.ReplayServer;
 import wikirecent.testsupport.JarProcess;
@@ -123,11 +123,18 @@ class ClusterIT {
     JsonObject health = alone.bodyAsJsonObject();
     assertThat(health.getJsonObject("views").getBoolean("live")).isFalse();
     assertThat(health.getJsonObject("views").getString("detail")).isEqualTo("not running");
-    assertThat(health.getJsonObject("ingest").getString("detail")).isEqualTo("not running");
+    // ingest is neither this node's role nor in the cluster yet: not judged (views is: web needs it)
+    assertThat(health.getJsonObject("ingest").getBoolean("judged")).isFalse();
+    assertThat(health.getJsonArray("judged")).containsExactly("views", "web");
 
     views = startNode("views", "ingest,views", 1);
     views.awaitJoined(2);
     awaitReady(httpB);
+    // The views node's ingest answers its status too (once deployed, after the view source): judged from then on.
+    Wait.until("web-b judges the views node's ingest", LONG, () -> {
+      HttpResponse<Buffer> r = Http.get(vertx, httpB, "/health");
+      return r.statusCode() == 200 && r.bodyAsJsonObject().getJsonArray("judged").equals(new JsonArray().add("ingest").add("views").add("web"));
+    });
   }
 
   @AfterEach

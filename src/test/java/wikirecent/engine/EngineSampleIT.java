@@ -13,10 +13,10 @@ import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.common.Addresses;
-import wikirecent.common.Config;
-import wikirecent.common.ViewTable;
-import wikirecent.common.Views;
+import wikirecent.bus.Addresses;
+import wikirecent.config.Config;
+import wikirecent.bus.ViewTable;
+import wikirecent.bus.Views;
 import wikirecent.replay.Sample;
 import wikirecent.testsupport.PostgresServer;
 
@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * End to end over the bundled sample: records appended to the file in random pieces with the
  * ingest hint, the engine verticle publishing, a subscriber applying the batches; the result must
- * be what PostgreSQL's answers to the seed's queries are over the same data lines.
+ * be what PostgreSQL's answers to the views' queries are over the same data lines.
  */
 @ExtendWith(VertxExtension.class)
 class EngineSampleIT {
@@ -87,7 +87,7 @@ class EngineSampleIT {
     }
   }
 
-  /** Loads the lines one by one (PostgreSQL refuses the invalid ones) and runs the seed's queries. */
+  /** Loads the lines one by one (PostgreSQL refuses the invalid ones) and runs the views' queries. */
   static Oracle.Expected postgresAnswers(Vertx vertx, PostgresServer pg, List<String> lines) throws Exception {
     PgConnection conn = PgConnection.connect(vertx, pg.connectOptions()).await(30, TimeUnit.SECONDS);
     try {

@@ -10,10 +10,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.common.Addresses;
-import wikirecent.common.Config;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.Views;
+import wikirecent.bus.Addresses;
+import wikirecent.config.Config;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.Views;
+import wikirecent.bus.ViewsStatus;
+import wikirecent.testsupport.Samples;
 import wikirecent.replay.Sample;
 import wikirecent.testsupport.Wait;
 
@@ -118,21 +120,25 @@ class EngineVerticleIT {
       JsonObject snap = request(vertx, Addresses.snapshot(v.viewName()));
       assertThat(ViewMessage.isSnapshot(snap)).isTrue();
       assertThat(ViewMessage.timestamp(snap)).isGreaterThanOrEqualTo(client.timestamp(v));
-      assertThat(new wikirecent.common.ViewTable(v.viewName())).satisfies(t -> {
+      assertThat(new wikirecent.bus.ViewTable(v.viewName())).satisfies(t -> {
         t.apply(snap);
         assertThat(t.rows()).isEqualTo(client.rows(v));
       });
     }
-    JsonObject status = request(vertx, Addresses.STATUS_VIEWS);
-    assertThat(status.getString("part")).isEqualTo("views");
-    assertThat(status.getBoolean("live")).isTrue();
-    assertThat(status.getString("detail")).startsWith("live");
-    JsonObject counters = status.getJsonObject("counters");
-    assertThat(counters.getLong("events_applied")).isEqualTo(expected.count());
-    assertThat(counters.getLong("events_skipped_invalid")).isEqualTo(2);
-    assertThat(status.getJsonObject("gauges").getLong("distinct_users")).isEqualTo(expected.userEdits().size());
-    assertThat(status.getJsonObject("gauges").getLong("file_offset")).isEqualTo(Files.size(file()));
-    assertThat(counters.getLong("batches_published")).isPositive();
+    ViewsStatus status = ViewsStatus.fromJson(request(vertx, Addresses.STATUS_VIEWS));
+    assertThat(status.live()).isTrue();
+    assertThat(status.source()).isEqualTo("embedded");
+    assertThat(status.detail()).startsWith("live");
+    Samples metrics = Samples.of(vertx);
+    assertThat(metrics.count("wikirecent_views_events_applied_total")).isEqualTo(expected.count());
+    assertThat(metrics.count("wikirecent_views_events_skipped_total")).isEqualTo(2);
+    assertThat(metrics.count("wikirecent_views_users")).isEqualTo(expected.userEdits().size());
+    assertThat(metrics.count("wikirecent_views_file_offset_bytes")).isEqualTo(Files.size(file()));
+    assertThat(metrics.count("wikirecent_views_snapshots_published_total")).isEqualTo(client.snapshots);
+    assertThat(metrics.value("wikirecent_views_batches_published_total", "view=\"counter\""))
+      .as("a batch of the counter view for every message the client got of it after its snapshot")
+      .isEqualTo(client.batches(Views.COUNTER));
+    assertThat(metrics.value("wikirecent_views_up", "")).isEqualTo(1.0);
   }
 
   @Test
@@ -163,11 +169,13 @@ class EngineVerticleIT {
     client.awaitUntil("the rest after the restart", () -> client.matches(expected));
     assertThat(client.snapshots).as("a reset snapshot per view after the restart").isEqualTo(6);
     assertThat(client.timestamp(Views.COUNTER)).isGreaterThan(before);
-    JsonObject counters = request(vertx, Addresses.STATUS_VIEWS).getJsonObject("counters");
+    Samples metrics = Samples.of(vertx);
     long checkpointed = RecordFiles.recordsOf(sample.subList(0, 4000), 0).length;
     long rest = Files.size(file()) - checkpointed;
-    assertThat(counters.getLong("bytes_read")).as("read what came after the checkpoint, not the part before")
+    assertThat(metrics.count("wikirecent_views_read_bytes_total")).as("read what came after the checkpoint, not the part before")
       .isGreaterThanOrEqualTo(rest).isLessThan(rest + checkpointed / 2);
+    assertThat(metrics.count("wikirecent_views_events_applied_total")).as("the checkpoint's events were applied by the first run")
+      .isEqualTo(expected.count() - expected(sample.subList(0, 4000)).count());
   }
 
   @Test
@@ -183,7 +191,10 @@ class EngineVerticleIT {
     Oracle.Expected expected = expected(sample.subList(0, 100));
     client.awaitUntil("the reset", () -> client.matches(expected));
     assertThat(client.snapshots).isEqualTo(6);
-    assertThat(request(vertx, Addresses.STATUS_VIEWS).getJsonObject("counters").getLong("file_resets")).isEqualTo(1);
+    Samples metrics = Samples.of(vertx);
+    assertThat(metrics.count("wikirecent_views_file_resets_total")).isEqualTo(1);
+    assertThat(metrics.count("wikirecent_views_events_applied_total")).as("the re-read after the reset counts again")
+      .isEqualTo(expected(sample).count() + expected.count());
   }
 
   @Test

@@ -5,7 +5,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import wikirecent.common.LineScan;
+import wikirecent.jsonb.LineScan;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

@@ -8,10 +8,10 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.common.Addresses;
-import wikirecent.common.Config;
-import wikirecent.common.ViewTable;
-import wikirecent.common.Views;
+import wikirecent.bus.Addresses;
+import wikirecent.config.Config;
+import wikirecent.bus.ViewTable;
+import wikirecent.bus.Views;
 import wikirecent.ingest.IngestVerticle;
 import wikirecent.replay.ReplayOptions;
 import wikirecent.replay.ReplayServer;
@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The spine end to end: the replay server serves the bundled sample, cutting the connection in
  * the middle of a frame every 700 events; ingest appends it to the file; the engine follows the
  * file. The views a subscriber builds from the published batches must be PostgreSQL's answers to
- * the seed's queries over the sample's lines.
+ * the views' queries over the sample's lines.
  */
 @ExtendWith(VertxExtension.class)
 class PipelineSampleIT {

@@ -9,7 +9,7 @@ import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import wikirecent.common.Views;
+import wikirecent.bus.Views;
 import wikirecent.ingest.EventJson;
 import wikirecent.replay.Sample;
 import wikirecent.testsupport.PostgresServer;
@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PostgresSemanticsIT {
 
-  // The seed's views over a table of the accepted lines, ordered deterministically as DESIGN.md says.
+  // The views' queries over a table of the accepted lines, top10 ordered as docs/ARCHITECTURE.md says.
   private static final String COUNTER = "SELECT count(*) FROM rc";
   private static final String USER_EDITS = "SELECT val->>'user' AS \"user\", count(*) FROM rc GROUP BY 1";
   private static final String TOP10 = "SELECT * FROM (" + USER_EDITS + ") user_edits"

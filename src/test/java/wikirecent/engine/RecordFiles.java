@@ -1,6 +1,6 @@
 package wikirecent.engine;
 
-import wikirecent.common.RecordFormat;
+import wikirecent.records.RecordFormat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

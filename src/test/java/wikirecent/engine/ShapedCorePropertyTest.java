@@ -10,10 +10,10 @@ import net.jqwik.api.RandomDistribution;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.Size;
 import net.jqwik.api.statistics.Statistics;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.ViewParams;
-import wikirecent.common.ViewParams.View;
-import wikirecent.common.ViewTable;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewParams;
+import wikirecent.bus.ViewParams.View;
+import wikirecent.bus.ViewTable;
 import wikirecent.engine.ShapedModel.Draft;
 import wikirecent.engine.ShapedModel.Ev;
 

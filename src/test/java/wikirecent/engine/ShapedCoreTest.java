@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.ViewParams;
-import wikirecent.common.ViewParams.View;
-import wikirecent.common.ViewParams.Window;
-import wikirecent.common.Views;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewParams;
+import wikirecent.bus.ViewParams.View;
+import wikirecent.bus.ViewParams.Window;
+import wikirecent.bus.Views;
 import wikirecent.engine.ShapedModel.Ev;
 import wikirecent.replay.Sample;
 

@@ -5,10 +5,10 @@ import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.Tuple;
-import wikirecent.common.ViewParams;
-import wikirecent.common.ViewParams.View;
-import wikirecent.common.ViewParams.Window;
-import wikirecent.common.ViewTable;
+import wikirecent.bus.ViewParams;
+import wikirecent.bus.ViewParams.View;
+import wikirecent.bus.ViewParams.Window;
+import wikirecent.bus.ViewTable;
 
 import java.util.AbstractMap;
 import java.util.ArrayList;

@@ -9,7 +9,7 @@ import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import wikirecent.common.ViewParams;
+import wikirecent.bus.ViewParams;
 import wikirecent.replay.Sample;
 import wikirecent.testsupport.PostgresServer;
 

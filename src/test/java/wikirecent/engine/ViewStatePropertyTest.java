@@ -8,9 +8,9 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.constraints.IntRange;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.ViewTable;
-import wikirecent.common.Views;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewTable;
+import wikirecent.bus.Views;
 
 import java.util.ArrayList;
 import java.util.EnumMap;

@@ -7,10 +7,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.Addresses;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.ViewTable;
-import wikirecent.common.Views;
+import wikirecent.bus.Addresses;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewTable;
+import wikirecent.bus.Views;
 import wikirecent.testsupport.Wait;
 
 import java.time.Duration;
@@ -127,6 +127,11 @@ final class ViewsClient {
   long counter() {
     JsonArray rows = rows(Views.COUNTER);
     return rows.isEmpty() ? -1 : rows.getJsonArray(0).getLong(0);
+  }
+
+  /** The batches (messages that are not snapshots) of {@code v} applied so far. */
+  long batches(Views v) {
+    return received.stream().filter(m -> ViewMessage.view(m).equals(v.viewName()) && !ViewMessage.isSnapshot(m)).count();
   }
 
   long timestamp(Views v) {

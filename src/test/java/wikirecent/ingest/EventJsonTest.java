@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import wikirecent.common.JsonbReader;
+import wikirecent.jsonb.JsonbReader;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package wikirecent.ingest;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -8,8 +9,11 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.common.RecordFormat;
+import wikirecent.records.RecordFormat;
 
+import wikirecent.records.AppendFile;
+import wikirecent.records.ChannelAppendFile;
+import wikirecent.records.ForwardingAppendFile;
 import wikirecent.testsupport.Wait;
 
 import java.io.ByteArrayOutputStream;
@@ -138,9 +142,9 @@ class EventPipelineTest {
     GatedFile file = new GatedFile();
     WorkerExecutor writerThread = vertx.createSharedWorkerExecutor("pipeline-test-writer", 1);
     Context ctx = vertx.getOrCreateContext();
-    IngestCounters counters = new IngestCounters();
+    IngestMeters counters = new IngestMeters(new SimpleMeterRegistry());
     // fsync only when asked (the verticle's ingest.fsyncMillis timer), never inside an append
-    EventPipeline.Settings settings = new EventPipeline.Settings(path, 100, 1 << 20, 3_600_000, 1 << 20);
+    EventPipeline.Settings settings = new EventPipeline.Settings(path, 100, (1 << 19) - 32, 4096, 3_600_000, 1 << 20);
     List<IOException> failures = new CopyOnWriteArrayList<>();
     EventPipeline pipeline = on(ctx, () -> {
       EventPipeline p = new EventPipeline(vertx, writerThread, file::open, settings, counters);
@@ -189,7 +193,7 @@ class EventPipelineTest {
       assertThat(after.failures()).isEqualTo(1);
       assertThat(failures.get(0)).hasMessage("Input/output error");
       assertThat(after.backlogBytes()).isZero();
-      assertThat(on(ctx, () -> counters.writeFailures)).isEqualTo(1);
+      assertThat(counters.writeFailures.count()).isEqualTo(1);
       assertThat(on(ctx, pipeline::lastWrittenId)).isEqualTo(event(2).lastEventId());
       assertThat(Files.readAllBytes(path)).isEqualTo(records(1, 2));
 

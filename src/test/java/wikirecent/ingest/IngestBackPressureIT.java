@@ -9,7 +9,10 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.common.Config;
+import wikirecent.config.Config;
+import wikirecent.records.AppendFile;
+import wikirecent.records.ChannelAppendFile;
+import wikirecent.records.ForwardingAppendFile;
 import wikirecent.testsupport.Wait;
 
 import java.io.IOException;
@@ -25,7 +28,7 @@ import static wikirecent.ingest.IngestTesting.assertFileHolds;
 import static wikirecent.ingest.IngestTesting.awaitRecords;
 import static wikirecent.ingest.IngestTesting.config;
 import static wikirecent.ingest.IngestTesting.deploy;
-import static wikirecent.ingest.IngestTesting.status;
+import static wikirecent.ingest.IngestTesting.counter;
 
 /** Ingest pausing the stream while the disk is slow: a long pause is not a silent connection. */
 @ExtendWith(VertxExtension.class)
@@ -87,20 +90,19 @@ class IngestBackPressureIT {
       deploy(vertx, conf, path -> new StallingFile(ChannelAppendFile.open(path), gate), new HttpClientOptions());
 
       // The first append hangs, the queue fills past its limit: ingest has paused the response.
-      Wait.until("the write queue past its limit", IngestTesting.PATIENCE, () -> status(vertx).getJsonObject("gauges").getLong("queued_bytes") > MAX_QUEUED_BYTES);
+      Wait.until("the write queue past its limit", IngestTesting.PATIENCE, () -> counter(vertx, "wikirecent_ingest_queued_bytes") > MAX_QUEUED_BYTES);
       // Stay paused for well over the idle timeout. (A pause is the scenario here, not a wait for a result.)
       Thread.sleep(3000L * IDLE_TIMEOUT_SECONDS);
-      assertThat(status(vertx).getJsonObject("counters").getLong("connections")).as("still the first connection").isEqualTo(1);
+      assertThat(counter(vertx, "wikirecent_ingest_connections_total")).as("still the first connection").isEqualTo(1);
     } finally {
       gate.countDown();
     }
 
     awaitRecords(dir.resolve(Config.FILE_NAME), EVENTS);
-    JsonObject counters = status(vertx).getJsonObject("counters");
-    assertThat(counters.getLong("connections")).isEqualTo(1);
-    assertThat(counters.getLong("reconnects")).isZero();
+    assertThat(counter(vertx, "wikirecent_ingest_connections_total")).isEqualTo(1);
+    assertThat(counter(vertx, "wikirecent_ingest_reconnects_total")).isZero();
     assertThat(server.received()).hasSize(1);
     assertFileHolds(dir.resolve(Config.FILE_NAME), expected);
-    assertThat(status(vertx).getJsonObject("gauges").getLong("queued_bytes")).isZero();
+    assertThat(counter(vertx, "wikirecent_ingest_queued_bytes")).isZero();
   }
 }

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.common.Config;
+import wikirecent.config.Config;
+import wikirecent.records.QuotaFile;
 import wikirecent.replay.ReplayOptions;
 import wikirecent.replay.ReplayServer;
 import wikirecent.replay.Sample;
@@ -74,7 +75,7 @@ class IngestDiskFullIT {
       return !stopped[0].getBoolean("live") && stopped[0].getString("detail").contains("No space left on device");
     });
     assertThat(stopped[0].getString("detail")).contains(file().toAbsolutePath().toString()).contains("stopped taking events");
-    assertThat(stopped[0].getJsonObject("counters").getLong("write_failures")).isGreaterThanOrEqualTo(1);
+    assertThat(counter(vertx, "wikirecent_ingest_write_failures_total")).isGreaterThanOrEqualTo(1);
     // What was written stays, and no part of the record that did not fit. (Each retry writes part of a record
     // and cuts it at once: wait for a moment between two of them.)
     Wait.until("the file to hold exactly the first 1000 records", PATIENCE, () -> firstRecordsOnly(sample, 1000));
@@ -91,7 +92,7 @@ class IngestDiskFullIT {
     assertFileHolds(file(), sample);
     // every reconnect after the failure resumed right after the last complete record
     assertThat(replay.requests()).allSatisfy(r -> assertThat(r.lastEventId() == null || r.lastEventId().equals(replayId(999))).isTrue());
-    assertThat(counter(vertx, "write_failures")).isGreaterThanOrEqualTo(2);
+    assertThat(counter(vertx, "wikirecent_ingest_write_failures_total")).isGreaterThanOrEqualTo(2);
   }
 
   @Test

@@ -57,6 +57,7 @@ class IngestJarIT {
     JarProcess app = run("app", Map.of(
       "WIKIRECENT_STREAM_URL", url,
       "WIKIRECENT_ROLES", "ingest",
+      "WIKIRECENT_HTTP_PORT", "0", // its status server (/health, /metrics)
       "WIKIRECENT_DATA_DIR", dir.resolve("data").toString()));
     Path file = dir.resolve("data").resolve("recentchanges");
     List<String> sample = Sample.lines();
@@ -80,7 +81,7 @@ class IngestJarIT {
   @Test
   void anAppKilledWithSigkillResumesWithoutLosingOrRepeatingAnEvent() throws Exception {
     String url = startReplay("--rate", "1000");
-    Map<String, String> env = Map.of("WIKIRECENT_STREAM_URL", url, "WIKIRECENT_ROLES", "ingest",
+    Map<String, String> env = Map.of("WIKIRECENT_STREAM_URL", url, "WIKIRECENT_ROLES", "ingest", "WIKIRECENT_HTTP_PORT", "0",
       "WIKIRECENT_DATA_DIR", dir.resolve("data").toString());
     Path file = dir.resolve("data").resolve("recentchanges");
     List<String> sample = Sample.lines();

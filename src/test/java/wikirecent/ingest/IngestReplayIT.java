@@ -7,7 +7,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.common.Config;
+import wikirecent.bus.IngestStatus;
+import wikirecent.config.Config;
 import wikirecent.replay.ReplayOptions;
 import wikirecent.replay.ReplayServer;
 import wikirecent.replay.Sample;
@@ -26,6 +27,7 @@ import static wikirecent.ingest.IngestTesting.assertFileHolds;
 import static wikirecent.ingest.IngestTesting.awaitRecords;
 import static wikirecent.ingest.IngestTesting.config;
 import static wikirecent.ingest.IngestTesting.counter;
+import static wikirecent.ingest.IngestTesting.skipped;
 import static wikirecent.ingest.IngestTesting.deploy;
 import static wikirecent.ingest.IngestTesting.replayId;
 
@@ -64,7 +66,7 @@ class IngestReplayIT {
     ReplayServer replay = replay(vertx, new ReplayOptions().cutEvery(397));
     String id = deploy(vertx, config(replay.url(), dir.resolve("data")));
     awaitRecords(file(), sample.size());
-    Wait.until("all written", PATIENCE, () -> counter(vertx, "events_written") == sample.size());
+    Wait.until("all written", PATIENCE, () -> counter(vertx, "wikirecent_ingest_events_written_total") == sample.size());
     Wait.on(vertx.undeploy(id));
 
     assertFileHolds(file(), sample);
@@ -82,9 +84,9 @@ class IngestReplayIT {
     ReplayServer replay = replay(vertx, new ReplayOptions().cutEvery(250).cutMidFrame(true));
     String id = deploy(vertx, config(replay.url(), dir.resolve("data")));
     awaitRecords(file(), sample.size());
-    Wait.until("all written", PATIENCE, () -> counter(vertx, "events_written") == sample.size());
-    assertThat(counter(vertx, "events_skipped_invalid")).isZero(); // the half frames never became events
-    assertThat(counter(vertx, "reconnects")).isGreaterThanOrEqualTo(sample.size() / 250);
+    Wait.until("all written", PATIENCE, () -> counter(vertx, "wikirecent_ingest_events_written_total") == sample.size());
+    assertThat(skipped(vertx, "invalid")).isZero(); // the half frames never became events
+    assertThat(counter(vertx, "wikirecent_ingest_reconnects_total")).isGreaterThanOrEqualTo(sample.size() / 250);
     Wait.on(vertx.undeploy(id));
 
     assertFileHolds(file(), sample);
@@ -106,7 +108,7 @@ class IngestReplayIT {
 
     id = deploy(vertx, conf);
     awaitRecords(file(), sample.size());
-    Wait.until("all written", PATIENCE, () -> counter(vertx, "events_written") == sample.size() - k);
+    Wait.until("all written", PATIENCE, () -> counter(vertx, "wikirecent_ingest_events_written_total") == sample.size() - k);
     Wait.on(vertx.undeploy(id));
 
     assertFileHolds(file(), sample);
@@ -131,8 +133,8 @@ class IngestReplayIT {
     ReplayServer replay = replay(vertx, new ReplayOptions());
     String id = deploy(vertx, config(replay.url(), dir.resolve("data")));
     awaitRecords(file(), sample.size());
-    Wait.until("all written", PATIENCE, () -> counter(vertx, "events_written") == sample.size() - 1000);
-    assertThat(counter(vertx, "torn_bytes_cut")).isEqualTo(next.length() / 2);
+    Wait.until("all written", PATIENCE, () -> counter(vertx, "wikirecent_ingest_events_written_total") == sample.size() - 1000);
+    assertThat(counter(vertx, "wikirecent_ingest_torn_cut_bytes_total")).isEqualTo(next.length() / 2);
     Wait.on(vertx.undeploy(id));
 
     assertFileHolds(file(), sample);
@@ -169,17 +171,14 @@ class IngestReplayIT {
 
     ReplayServer replay = replay(vertx, new ReplayOptions().file(recording));
     String id = deploy(vertx, config(replay.url(), dir.resolve("data")));
-    Wait.until("the whole recording handled", PATIENCE, () -> {
-      JsonObject c = IngestTesting.status(vertx).getJsonObject("counters");
-      return c.getLong("events_written") + c.getLong("canaries_dropped") + c.getLong("events_skipped_invalid")
-        + c.getLong("duplicates_dropped") == served.size();
-    });
-    JsonObject counters = IngestTesting.status(vertx).getJsonObject("counters");
-    assertThat(counters.getLong("canaries_dropped")).isEqualTo(canaries);
-    assertThat(counters.getLong("events_skipped_invalid")).isEqualTo(invalid);
-    assertThat(counters.getLong("duplicates_dropped")).isEqualTo(duplicates);
-    assertThat(counters.getLong("events_without_meta_id")).isEqualTo(1);
-    assertThat(counters.getLong("events_written")).isEqualTo(expected.size());
+    // Every event received is written or skipped for one reason.
+    Wait.until("the whole recording handled", PATIENCE, () -> counter(vertx, "wikirecent_ingest_events_written_total")
+      + counter(vertx, "wikirecent_ingest_events_skipped_total") == served.size());
+    assertThat(skipped(vertx, "canary")).isEqualTo(canaries);
+    assertThat(skipped(vertx, "invalid")).isEqualTo(invalid);
+    assertThat(skipped(vertx, "duplicate")).isEqualTo(duplicates);
+    assertThat(counter(vertx, "wikirecent_ingest_events_without_meta_id_total")).isEqualTo(1);
+    assertThat(counter(vertx, "wikirecent_ingest_events_written_total")).isEqualTo(expected.size());
     Wait.on(vertx.undeploy(id));
 
     assertFileHolds(file(), expected);
@@ -201,7 +200,7 @@ class IngestReplayIT {
     ReplayServer replay = replay(vertx, new ReplayOptions().crlf(true).cutEvery(1000));
     String id = deploy(vertx, config(replay.url(), dir.resolve("data")));
     awaitRecords(file(), sample.size());
-    Wait.until("all written", PATIENCE, () -> counter(vertx, "events_written") == sample.size());
+    Wait.until("all written", PATIENCE, () -> counter(vertx, "wikirecent_ingest_events_written_total") == sample.size());
     Wait.on(vertx.undeploy(id));
     assertFileHolds(file(), sample);
     assertIdsAreTheReplayOffsets();
@@ -212,22 +211,22 @@ class IngestReplayIT {
     ReplayServer replay = replay(vertx, new ReplayOptions());
     deploy(vertx, config(replay.url(), dir.resolve("data")));
     awaitRecords(file(), sample.size());
-    Wait.until("all written", PATIENCE, () -> counter(vertx, "events_written") == sample.size());
-    JsonObject status = IngestTesting.status(vertx);
-    assertThat(status.getString("part")).isEqualTo("ingest");
-    assertThat(status.getBoolean("live")).isTrue();
-    assertThat(status.getString("detail")).contains(replay.url()).contains(replayId(sample.size() - 1));
-    assertThat(status.getJsonObject("counters").getLong("bytes_written")).isEqualTo(Files.size(file()));
+    Wait.until("all written", PATIENCE, () -> counter(vertx, "wikirecent_ingest_events_written_total") == sample.size());
+    IngestStatus status = IngestStatus.fromJson(IngestTesting.status(vertx));
+    assertThat(status.live()).isTrue();
+    assertThat(status.detail()).contains(replay.url()).contains(replayId(sample.size() - 1));
+    assertThat(status.lastId()).isEqualTo(replayId(sample.size() - 1));
+    assertThat(counter(vertx, "wikirecent_ingest_written_bytes_total")).isEqualTo(Files.size(file()));
     // sizes go down too (a torn record cut, the queue drained): gauges, not counters
-    assertThat(status.getJsonObject("gauges").getLong("file_bytes")).isEqualTo(Files.size(file()));
-    assertThat(status.getJsonObject("gauges").getLong("queued_bytes")).isZero();
-    assertThat(status.getJsonObject("counters").containsKey("file_bytes")).isFalse();
+    assertThat(counter(vertx, "wikirecent_ingest_file_size_bytes")).isEqualTo(Files.size(file()));
+    assertThat(counter(vertx, "wikirecent_ingest_queued_bytes")).isZero();
+    assertThat(counter(vertx, "wikirecent_ingest_up")).isEqualTo(1);
   }
 
   @Test
   void publishesTheNewFileSizeAfterAppends(Vertx vertx) throws Exception {
     List<Long> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Wait.on(vertx.eventBus().<Long>consumer(wikirecent.common.Addresses.FILE_APPENDED, m -> sizes.add(m.body())).completion());
+    Wait.on(vertx.eventBus().<Long>consumer(wikirecent.bus.Addresses.FILE_APPENDED, m -> sizes.add(m.body())).completion());
     ReplayServer replay = replay(vertx, new ReplayOptions());
     deploy(vertx, config(replay.url(), dir.resolve("data")));
     awaitRecords(file(), sample.size());
@@ -257,7 +256,7 @@ class IngestReplayIT {
     assertThat(failure).hasMessageContaining("locked");
     awaitRecords(file(), 20);
     for (int i = 0; i < 5; i++) { // only the running ingest answers
-      assertThat(counter(vertx, "events_written")).isPositive();
+      assertThat(counter(vertx, "wikirecent_ingest_events_written_total")).isPositive();
     }
     Wait.on(vertx.undeploy(id));
     List<String> written = FileRecords.data(file());

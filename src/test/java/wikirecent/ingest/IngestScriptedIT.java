@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.common.Config;
+import wikirecent.config.Config;
+import wikirecent.records.ChannelAppendFile;
 import wikirecent.testsupport.LogCapture;
 import wikirecent.testsupport.Wait;
 
@@ -26,6 +27,7 @@ import static wikirecent.ingest.IngestTesting.assertFileHolds;
 import static wikirecent.ingest.IngestTesting.awaitRecords;
 import static wikirecent.ingest.IngestTesting.config;
 import static wikirecent.ingest.IngestTesting.counter;
+import static wikirecent.ingest.IngestTesting.skipped;
 import static wikirecent.ingest.IngestTesting.deploy;
 import static wikirecent.ingest.ScriptedSseServer.After.DROP;
 import static wikirecent.ingest.ScriptedSseServer.After.END;
@@ -42,7 +44,7 @@ class IngestScriptedIT {
   Path dir;
 
   @RegisterExtension
-  final LogCapture logs = new LogCapture(IngestVerticle.class);
+  final LogCapture logs = new LogCapture("wikirecent.ingest");
 
   private Path file() {
     return dir.resolve(Config.FILE_NAME);
@@ -72,7 +74,7 @@ class IngestScriptedIT {
     assertThat(afterTooMany).as("waited for Retry-After: 1").isGreaterThanOrEqualTo(1000);
     // second throttle: step = 100 ms * 2, at least half of it
     assertThat(afterUnavailable).as("backed off harder after a 5xx").isGreaterThanOrEqualTo(100);
-    assertThat(counter(vertx, "http_refusals")).isEqualTo(2);
+    assertThat(counter(vertx, "wikirecent_ingest_http_refusals_total")).isEqualTo(2);
     assertThat(logs.lines()).anyMatch(l -> l.startsWith("WARN Refused by") && l.contains("HTTP 429")
       && l.contains("at most 2 connections per client IP") && l.contains("backing off"));
     assertThat(logs.lines()).anyMatch(l -> l.contains("HTTP 503") && l.contains("upstream is restarting"));
@@ -141,7 +143,7 @@ class IngestScriptedIT {
     ScriptedSseServer server = ScriptedSseServer.start(vertx, stream(pieces(":ok\n\n" + capture + "\n\n", 97), HOLD));
     deploy(vertx, config(server.url(), dir));
     awaitRecords(file(), 3);
-    Wait.until("all written", PATIENCE, () -> counter(vertx, "events_written") == 3);
+    Wait.until("all written", PATIENCE, () -> counter(vertx, "wikirecent_ingest_events_written_total") == 3);
     assertThat(FileRecords.read(file())).containsExactlyElementsOf(expected);
     assertFileHolds(file(), expected.stream().map(FileRecords.Rec::data).toList());
   }
@@ -157,8 +159,8 @@ class IngestScriptedIT {
       stream(pieces(":ok\n\n" + capture, 200), END),
       stream(pieces(":ok\n\n" + capture + "\n\n", 200), HOLD));
     deploy(vertx, config(server.url(), dir));
-    Wait.until("the third event", PATIENCE, () -> counter(vertx, "events_written") == 3);
-    assertThat(counter(vertx, "duplicates_dropped")).isEqualTo(2);
+    Wait.until("the third event", PATIENCE, () -> counter(vertx, "wikirecent_ingest_events_written_total") == 3);
+    assertThat(skipped(vertx, "duplicate")).isEqualTo(2);
     assertThat(server.received()).hasSize(2);
     assertThat(server.received().get(1).header("Last-Event-ID")).isEqualTo(expected.get(1).id());
     assertThat(FileRecords.read(file())).containsExactlyElementsOf(expected);
@@ -176,8 +178,8 @@ class IngestScriptedIT {
     deploy(vertx, config(server.url(), dir));
     Wait.until("resumed", PATIENCE, () -> server.received().size() == 2);
     assertThat(server.received().get(1).header("Last-Event-ID")).isEqualTo("a2");
-    assertThat(counter(vertx, "error_events")).isEqualTo(1);
-    assertThat(counter(vertx, "other_events")).isEqualTo(1);
+    assertThat(skipped(vertx, "error_event")).isEqualTo(1);
+    assertThat(skipped(vertx, "other_event")).isEqualTo(1);
     assertThat(FileRecords.read(file())).containsExactly(
       new FileRecords.Rec("a1", data("x1", "A")),
       new FileRecords.Rec("a1", "{\"meta\":{\"id\":\"x2\"},\"user\":\"B  C\"}"),
@@ -192,7 +194,7 @@ class IngestScriptedIT {
     deploy(vertx, config(server.url(), dir, Config.STREAM_IDLE_TIMEOUT_SECONDS, 1));
     awaitRecords(file(), 3);
     assertThat(server.received().get(1).header("Last-Event-ID")).isEqualTo("2");
-    assertThat(logs.lines()).anyMatch(l -> l.startsWith("WARN Connection lost after 2 events") && l.contains("no data for 1 s"));
+    assertThat(logs.lines()).anyMatch(l -> l.startsWith("WARN Connection lost after 2 events") && l.contains("no complete event or heartbeat for 1 s"));
     assertFileHolds(file(), List.of(data("a", "A"), data("b", "B"), data("c", "C")));
   }
 
@@ -203,7 +205,7 @@ class IngestScriptedIT {
       stream(req -> pieces("2".equals(req.getHeader("Last-Event-ID")) ? event("3", "c", "C") : "", 1000), HOLD));
     deploy(vertx, config(server.url(), dir));
     awaitRecords(file(), 3);
-    assertThat(counter(vertx, "events_skipped_invalid")).isZero();
+    assertThat(skipped(vertx, "invalid")).isZero();
     assertFileHolds(file(), List.of(data("a", "A"), data("b", "B"), data("c", "C")));
   }
 

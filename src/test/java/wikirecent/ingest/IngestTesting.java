@@ -4,8 +4,10 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.Addresses;
-import wikirecent.common.Config;
+import wikirecent.bus.Addresses;
+import wikirecent.config.Config;
+import wikirecent.records.AppendFile;
+import wikirecent.testsupport.Samples;
 import wikirecent.testsupport.Wait;
 
 import java.nio.file.Files;
@@ -22,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Deploying ingest against a test server, and checking the file it writes. */
 final class IngestTesting {
 
-  /** The seed's views.sql: {@code FORMAT REGEX '^data: (?P<data>.*)'}; Rust's "." stops only at \n, hence UNIX_LINES. */
+  /** sql/views.sql's source regex: {@code FORMAT REGEX '^data: (?P<data>.*)'}; Rust's "." stops only at \n, hence UNIX_LINES. */
   static final Pattern VIEWS_SQL_REGEX = Pattern.compile("^data: (?<data>.*)", Pattern.UNIX_LINES);
 
   static final String AGENT = "wikirecent-test/1.0 (ingest tests; test@wikirecent.invalid)";
@@ -61,8 +63,14 @@ final class IngestTesting {
     return Wait.on(vertx.eventBus().<JsonObject>request(Addresses.STATUS_INGEST, null)).body();
   }
 
+  /** One of ingest's unlabelled meters (e.g. {@code wikirecent_ingest_events_written_total}), as /metrics shows it. */
   static long counter(Vertx vertx, String name) {
-    return status(vertx).getJsonObject("counters").getLong(name);
+    return Samples.of(vertx).count(name);
+  }
+
+  /** {@code wikirecent_ingest_events_skipped_total} for one reason. */
+  static long skipped(Vertx vertx, String reason) {
+    return Math.round(Samples.of(vertx).value("wikirecent_ingest_events_skipped_total", "reason=\"" + reason + "\""));
   }
 
   static void awaitRecords(Path file, long n) {
@@ -70,7 +78,7 @@ final class IngestTesting {
   }
 
   /**
-   * The file holds exactly these events' data, in this order, each once, as well-formed records; and the seed's
+   * The file holds exactly these events' data, in this order, each once, as well-formed records; and sql/views.sql's
    * regex, applied line by line, picks exactly these data.
    */
   static void assertFileHolds(Path file, List<String> expectedData) throws Exception {

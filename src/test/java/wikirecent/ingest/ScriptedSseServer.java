@@ -24,10 +24,14 @@ import java.util.function.Function;
  */
 final class ScriptedSseServer {
 
-  /** One request as the server saw it. */
-  record Received(Map<String, String> headers, long atNanos) {
+  /** One request as the server saw it: its headers, its query parameters (decoded), when it came. */
+  record Received(Map<String, String> headers, Map<String, String> params, long atNanos) {
     String header(String name) {
       return headers.get(name.toLowerCase());
+    }
+
+    String param(String name) {
+      return params.get(name);
     }
   }
 
@@ -108,8 +112,10 @@ final class ScriptedSseServer {
   private void handle(HttpServerRequest req) {
     Map<String, String> headers = new java.util.HashMap<>();
     req.headers().forEach(e -> headers.put(e.getKey().toLowerCase(), e.getValue()));
+    Map<String, String> params = new java.util.HashMap<>();
+    req.params().forEach(e -> params.put(e.getKey(), e.getValue()));
     int n = received.size();
-    received.add(new Received(Collections.unmodifiableMap(headers), System.nanoTime()));
+    received.add(new Received(Collections.unmodifiableMap(headers), Collections.unmodifiableMap(params), System.nanoTime()));
     replies.get(Math.min(n, replies.size() - 1)).serve(vertx, req);
   }
 

@@ -132,7 +132,7 @@ class SseParserPropertiesTest {
       .filter(e -> e.dataAsString().indexOf('\n') < 0 && e.dataAsString().indexOf('\r') < 0).toList();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (SseEvent e : expected) {
-      out.writeBytes(wikirecent.common.RecordFormat.record(e.lastEventId(), e.dataAsString()));
+      out.writeBytes(wikirecent.records.RecordFormat.record(e.lastEventId(), e.dataAsString()));
     }
     SseParserTest.Recorder r = new SseParserTest.Recorder();
     new SseParser(r).feed(out.toByteArray());

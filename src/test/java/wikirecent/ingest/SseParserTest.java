@@ -15,6 +15,7 @@ class SseParserTest {
     final List<SseEvent> events = new ArrayList<>();
     final List<Long> retries = new ArrayList<>();
     final List<String> oversized = new ArrayList<>();
+    final List<Boolean> oneLine = new ArrayList<>();
 
     @Override
     public void onEvent(SseEvent event) {
@@ -27,8 +28,9 @@ class SseParserTest {
     }
 
     @Override
-    public void onOversized(String lastEventId, long bytes) {
+    public void onOversized(String lastEventId, long bytes, boolean line) {
       oversized.add(lastEventId);
+      oneLine.add(line);
     }
   }
 
@@ -220,6 +222,47 @@ class SseParserTest {
     p.feed("0123\n\nid: 3\ndata: ok\n\n".getBytes(StandardCharsets.UTF_8));
     assertThat(r.oversized).containsExactly("1", "2");
     assertThat(r.events).containsExactly(ev("message", "3", "ok"));
+  }
+
+  @Test
+  void aLineThatNeverEndsIsReportedOnceTheMomentItPassesTheLimitAndNotBuffered() {
+    Recorder r = new Recorder();
+    SseParser p = new SseParser(r, "", 1000);
+    p.feed("id: 7\ndata: {\"user\":\"".getBytes(StandardCharsets.UTF_8));
+    byte[] chunk = "x".repeat(300).getBytes(StandardCharsets.UTF_8);
+    p.feed(chunk);
+    p.feed(chunk);
+    p.feed(chunk);
+    assertThat(r.oversized).isEmpty(); // 915 bytes so far
+    p.feed(chunk);
+    assertThat(r.oversized).containsExactly("7");
+    assertThat(r.oneLine).containsExactly(true);
+    for (int i = 0; i < 1000; i++) {
+      p.feed(chunk); // 300 KB more of it: dropped as it comes, said once
+    }
+    assertThat(r.oversized).hasSize(1);
+    assertThat(p.partialLineBytes()).isEqualTo(15 + 1004 * 300L);
+    assertThat(p.progress()).isZero();
+    p.feed("\n\nid: 8\ndata: ok\n\n".getBytes(StandardCharsets.UTF_8));
+    assertThat(r.oversized).hasSize(1);
+    assertThat(r.events).containsExactly(ev("message", "8", "ok"));
+    assertThat(p.partialLineBytes()).isZero();
+  }
+
+  @Test
+  void progressCountsEventsAndCommentsNotBytes() {
+    Recorder r = new Recorder();
+    SseParser p = new SseParser(r, "", 16);
+    p.feed(":ok\n\n".getBytes(StandardCharsets.UTF_8));
+    assertThat(p.progress()).isEqualTo(1); // a comment; the blank line after it is no event
+    p.feed("data: a\n\nevent: error\ndata: b\n\n".getBytes(StandardCharsets.UTF_8));
+    assertThat(p.progress()).isEqualTo(3);
+    p.feed("retry: 5\nfoo: bar\nid: 3\n\n\n".getBytes(StandardCharsets.UTF_8));
+    assertThat(p.progress()).as("fields and blank lines without data are no event").isEqualTo(3);
+    p.feed("data: 0123456789abcdefghij\n\n".getBytes(StandardCharsets.UTF_8));
+    assertThat(p.progress()).as("an oversized event that ends is a complete event").isEqualTo(4);
+    p.feed("data: partial".getBytes(StandardCharsets.UTF_8));
+    assertThat(p.progress()).isEqualTo(4);
   }
 
   @Test

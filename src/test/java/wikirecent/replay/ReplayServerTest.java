@@ -186,6 +186,62 @@ class ReplayServerTest {
     assertThat(millis).isGreaterThanOrEqualTo(450);
   }
 
+  /** The first sample event whose meta.dt is at or after {@code t}, read with Jackson and java.time. */
+  private static int firstAtOrAfter(java.time.Instant t) throws Exception {
+    ObjectMapper mapper = new ObjectMapper();
+    for (int i = 0; i < sample.size(); i++) {
+      String dt = mapper.readTree(sample.get(i)).path("meta").path("dt").asText(null);
+      if (dt != null && !java.time.OffsetDateTime.parse(dt).toInstant().isBefore(t)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  @Test
+  void sinceStartsAtTheFirstEventAtOrAfterThatTimeGivenAsIsoOrMillis(Vertx vertx) throws Exception {
+    ReplayServer server = start(vertx, new ReplayOptions().cutEvery(2));
+    java.time.Instant t = java.time.Instant.parse("2018-03-07T16:16:20Z");
+    int first = firstAtOrAfter(t);
+    assertThat(first).isGreaterThan(0);
+    String expected = ":ok\n\n" + frame(first, sample.get(first), "\n") + frame(first + 1, sample.get(first + 1), "\n");
+    for (String since : List.of("2018-03-07T16:16:20Z", "2018-03-07T16%3A16%3A20%2B00%3A00", "2018-03-07T17:16:20.000+01:00".replace("+", "%2B"),
+      Long.toString(t.toEpochMilli()))) {
+      assertThat(get(vertx, server, ReplayServer.PATH + "?since=" + since, null).body()).as(since).isEqualTo(expected);
+    }
+    assertThat(server.requests()).allSatisfy(r -> assertThat(r.startOffset()).isEqualTo(first));
+    assertThat(server.requests().get(0).since()).isEqualTo("2018-03-07T16:16:20Z");
+
+    // a time a second later starts later
+    java.time.Instant later = t.plusSeconds(1);
+    int firstLater = firstAtOrAfter(later);
+    assertThat(firstLater).isGreaterThan(first);
+    assertThat(get(vertx, server, ReplayServer.PATH + "?since=" + later.toEpochMilli(), null).body())
+      .startsWith(":ok\n\n" + frame(firstLater, sample.get(firstLater), "\n"));
+  }
+
+  @Test
+  void aSinceAfterEveryRecordedEventIsTheLiveEdgeWhichForAReplayIsItsStart(Vertx vertx) {
+    ReplayServer server = start(vertx, new ReplayOptions().cutEvery(1));
+    assertThat(get(vertx, server, ReplayServer.PATH + "?since=2030-01-01T00:00:00Z", null).body())
+      .isEqualTo(":ok\n\n" + frame(0, sample.get(0), "\n"));
+  }
+
+  @Test
+  void aLastEventIdOfOursWinsOverSince(Vertx vertx) {
+    ReplayServer server = start(vertx, new ReplayOptions().cutEvery(1));
+    assertThat(get(vertx, server, ReplayServer.PATH + "?since=2018-03-07T16:16:20Z", id(99)).body())
+      .isEqualTo(":ok\n\n" + frame(100, sample.get(100), "\n"));
+  }
+
+  @Test
+  void aSinceThatIsNotATimeIsRefusedWithTheReason(Vertx vertx) {
+    ReplayServer server = start(vertx, new ReplayOptions());
+    Received r = get(vertx, server, ReplayServer.PATH + "?since=yesterday", null);
+    assertThat(r.response().statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("since").contains("ISO-8601").contains("milliseconds");
+  }
+
   @Test
   void otherPathsAreNotFound(Vertx vertx) {
     ReplayServer server = start(vertx, new ReplayOptions());

@@ -2,8 +2,9 @@ package wikirecent.tail;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.Addresses;
-import wikirecent.common.Views;
+import wikirecent.bus.Addresses;
+import wikirecent.bus.Views;
+import wikirecent.testsupport.Samples;
 import wikirecent.testsupport.Wait;
 
 import java.util.List;
@@ -53,7 +54,8 @@ final class Bus {
     return Wait.on(vertx.eventBus().<JsonObject>request(Addresses.STATUS_VIEWS, null)).body();
   }
 
+  /** A {@code wikirecent_views_*} counter, summed over the views, from this Vert.x's registry (what /metrics shows). */
   long counter(String name) {
-    return status().getJsonObject("counters").getLong(name);
+    return Samples.of(vertx).count(name);
   }
 }

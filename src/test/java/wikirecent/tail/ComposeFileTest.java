@@ -2,7 +2,7 @@ package wikirecent.tail;
 
 import io.vertx.pgclient.PgConnectOptions;
 import org.junit.jupiter.api.Test;
-import wikirecent.common.Config;
+import wikirecent.config.Config;
 import wikirecent.replay.ReplayServer;
 
 import java.io.IOException;

@@ -85,6 +85,7 @@ final class RecentChangesTail implements FakeMaterialize.TailSource {
       s.snapshotSent = true;
       long asOf = s.next == 0 ? now : steps.get(s.next - 1).timestamp();
       Map<String, Long> counts = countsThrough(s.next);
+      out.add(TailRow.progress(asOf)); // as Materialize starts a TAIL: the AS OF first, then the rows at it
       for (List<Object> row : rows(view, counts)) {
         out.add(TailRow.data(asOf, 1, row.toArray()));
       }

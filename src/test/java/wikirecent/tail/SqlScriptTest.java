@@ -55,7 +55,7 @@ class SqlScriptTest {
   void tailSqlHoldsTheSessionStatements() {
     TailSql sql = TailSql.load();
     assertThat(sql.begin()).isEqualTo("BEGIN");
-    assertThat(sql.declare(wikirecent.common.Views.TOP10)).isEqualTo("DECLARE c CURSOR FOR TAIL top10 WITH (PROGRESS)");
+    assertThat(sql.declare(wikirecent.bus.Views.TOP10)).isEqualTo("DECLARE c CURSOR FOR TAIL top10 WITH (PROGRESS)");
     assertThat(sql.fetch()).isEqualTo("FETCH ALL c WITH (timeout='1s')");
     assertThat(sql.bootstrap()).isEqualTo(SqlScript.load("/sql/views.sql"));
   }

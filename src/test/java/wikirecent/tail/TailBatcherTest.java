@@ -25,9 +25,10 @@ class TailBatcherTest {
 
   /**
    * For random histories of a view (a multiset of rows per timestamp), TAIL output is made the
-   * way Materialize may send it: the snapshot and every step unconsolidated (retract old, insert
-   * new, plus +k/-k noise on unrelated rows), progress rows sometimes between timestamps,
-   * sometimes repeated, sometimes missing. The batcher must give back exactly the history.
+   * way Materialize may send it: sometimes a progress row at the snapshot's time first (the AS OF),
+   * the snapshot and every step unconsolidated (retract old, insert new, plus +k/-k noise on
+   * unrelated rows), progress rows sometimes between timestamps, sometimes repeated, sometimes
+   * missing. The batcher must give back exactly the history.
    */
   @Property(tries = 300)
   void recoversTheHistoryFromUnconsolidatedTailOutput(
@@ -36,6 +37,9 @@ class TailBatcherTest {
     Random random = new Random(seed);
     long t0 = 1_000 + random.nextInt(1000);
     List<Update> tail = new ArrayList<>();
+    if (random.nextBoolean()) {
+      tail.add(new Update(t0, null, null)); // "nothing before t0": the snapshot's rows at t0 are still to come
+    }
     List<Long> times = new ArrayList<>();
     Map<List<Object>, Long> previous = new HashMap<>();
     long ts = t0;
@@ -79,7 +83,13 @@ class TailBatcherTest {
 
     assertThat(out).isNotEmpty();
     assertThat(out.get(0).kind()).isEqualTo(TailBatcher.Kind.SNAPSHOT);
-    assertThat(out.get(0).timestamp()).isGreaterThanOrEqualTo(t0).isLessThan(times.size() > 1 ? times.get(1) : Long.MAX_VALUE);
+    long snapshotTime = out.get(0).timestamp();
+    assertThat(snapshotTime).isGreaterThanOrEqualTo(t0);
+    if (tail.get(0).ts() == t0) {
+      // A first row at t0 (data, or progress announcing it): the next row past t0 closes the snapshot.
+      assertThat(snapshotTime).isLessThan(times.size() > 1 ? times.get(1) : Long.MAX_VALUE);
+    } // else an empty first step sent only a later progress row: nothing says when the TAIL began, so
+      // the snapshot is the first timestamp known complete after that row (it may take in the next step)
     Map<List<Object>, Long> replica = new HashMap<>();
     List<Long> batchTimes = new ArrayList<>();
     long last = Long.MIN_VALUE;
@@ -111,10 +121,10 @@ class TailBatcherTest {
       replica.values().removeIf(n -> n == 0);
       assertThat(replica).as("state at %d", c.timestamp()).isEqualTo(stateAt(history, times, c.timestamp()));
     }
-    // A batch for exactly the timestamps where the view changed.
+    // A batch for exactly the timestamps after the snapshot where the view changed.
     List<Long> changed = new ArrayList<>();
     for (int i = 1; i < history.size(); i++) {
-      if (!multiset(history.get(i)).equals(multiset(history.get(i - 1)))) {
+      if (times.get(i) > snapshotTime && !multiset(history.get(i)).equals(multiset(history.get(i - 1)))) {
         changed.add(times.get(i));
       }
     }
@@ -152,17 +162,40 @@ class TailBatcherTest {
   void rowsAtTheFrontierStayOpenUntilALaterOne() {
     List<TailBatcher.Closed> out = new ArrayList<>();
     TailBatcher b = new TailBatcher(out::add);
-    b.progress(10);                              // empty snapshot at 9
-    b.data(10, 1, new JsonArray().add("x"));     // may still get more rows at 10
-    b.progress(10);
-    assertThat(out).hasSize(1);
+    b.progress(10);                              // the AS OF: nothing before 10, which says nothing about 10
+    assertThat(out).isEmpty();
+    b.data(10, 1, new JsonArray().add("x"));     // the snapshot's rows at 10
+    b.progress(10);                              // more may still come at 10
+    assertThat(out).isEmpty();
     b.data(10, 1, new JsonArray().add("y"));
-    b.progress(11);
-    assertThat(out).hasSize(2);
+    b.progress(11);                              // 10 is complete
+    assertThat(out).hasSize(1);
     assertThat(out.get(0).kind()).isEqualTo(TailBatcher.Kind.SNAPSHOT);
-    assertThat(out.get(0).timestamp()).isEqualTo(9);
-    assertThat(out.get(1).timestamp()).isEqualTo(10);
-    assertThat(out.get(1).inserted().encode()).isEqualTo("[[\"x\"],[\"y\"]]");
+    assertThat(out.get(0).timestamp()).isEqualTo(10);
+    assertThat(out.get(0).inserted().encode()).isEqualTo("[[\"x\"],[\"y\"]]");
+    b.progress(15);
+    assertThat(out).hasSize(2);
+    assertThat(out.get(1).kind()).isEqualTo(TailBatcher.Kind.PROGRESS);
+    assertThat(out.get(1).timestamp()).isEqualTo(14);
+  }
+
+  @Test
+  void anEmptyViewsSnapshotIsKnownOnceProgressMovesPastTheFirstTime() {
+    List<TailBatcher.Closed> out = new ArrayList<>();
+    TailBatcher b = new TailBatcher(out::add);
+    b.progress(10);
+    b.progress(10);
+    assertThat(out).isEmpty();
+    b.progress(12);                              // 10 and 11 complete, without a row
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).kind()).isEqualTo(TailBatcher.Kind.SNAPSHOT);
+    assertThat(out.get(0).timestamp()).isEqualTo(11);
+    assertThat(out.get(0).inserted()).isEmpty();
+    b.data(12, 1, new JsonArray().add("x"));
+    b.progress(13);
+    assertThat(out).hasSize(2);
+    assertThat(out.get(1).kind()).isEqualTo(TailBatcher.Kind.BATCH);
+    assertThat(out.get(1).timestamp()).isEqualTo(12);
   }
 
   // --- an independent model: rows are [user, count] with user u0..u2, as Lists of Long/String

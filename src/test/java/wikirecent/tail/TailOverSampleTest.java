@@ -8,11 +8,11 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import wikirecent.common.Config;
-import wikirecent.common.RecordFormat;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.ViewTable;
-import wikirecent.common.Views;
+import wikirecent.config.Config;
+import wikirecent.records.RecordFormat;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewTable;
+import wikirecent.bus.Views;
 import wikirecent.replay.Sample;
 import wikirecent.testsupport.Wait;
 
@@ -106,7 +106,7 @@ class TailOverSampleTest {
 
     Files.write(file, RecordFormat.record("[2]", "{not json"), StandardOpenOption.APPEND);
     Wait.until("not live", () -> !bus.status().getBoolean("live"));
-    Wait.until("the error was seen more than once", () -> bus.counter("sql_errors") >= 3);
+    Wait.until("the error was seen more than once", () -> bus.counter("wikirecent_views_tail_sql_errors_total") >= 3);
     assertThat(bus.status().getString("detail")).contains("invalid input syntax for type jsonb");
     // What subscribers hold is the last good state; nothing wrong was published.
     assertThat(bus.snapshot("counter").getJsonArray("inserted").encode()).isEqualTo("[[1]]");

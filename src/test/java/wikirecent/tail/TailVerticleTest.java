@@ -11,12 +11,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import wikirecent.common.Config;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.ViewTable;
-import wikirecent.common.Views;
+import wikirecent.config.Config;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewTable;
+import wikirecent.bus.Views;
+import wikirecent.web.Http;
+import wikirecent.status.StatusServer;
 import wikirecent.testsupport.LogCapture;
 import wikirecent.testsupport.Ports;
+import wikirecent.testsupport.Promtool;
+import wikirecent.testsupport.Samples;
 import wikirecent.testsupport.Wait;
 
 import java.util.ArrayList;
@@ -98,8 +102,8 @@ class TailVerticleTest {
     assertThat(ViewMessage.isSnapshot(snap)).isTrue();
     assertThat(snap.getJsonArray("inserted").encode()).isEqualTo("[[\"alice\",4],[null,2],[\"bob\",1],[\"carol\",1]]");
     assertThat(replay(got).rows()).isEqualTo(snap.getJsonArray("inserted"));
-    assertThat(bus.counter("batches_published")).isEqualTo(4);
-    assertThat(bus.counter("snapshots_published")).isEqualTo(1);
+    assertThat(bus.counter("wikirecent_views_batches_published_total")).isEqualTo(4);
+    assertThat(bus.counter("wikirecent_views_snapshots_published_total")).isEqualTo(1);
     assertThat(fake.unexpected()).isEmpty();
   }
 
@@ -122,15 +126,16 @@ class TailVerticleTest {
   @Test
   void anEmptyViewHasAnEmptySnapshot(Vertx vertx) {
     ScriptedTail script = new ScriptedTail()
-      .rows("top10", progress(T + 1))
-      .rows("top10", data(T + 1000, 1, "alice", 1), progress(T + 1001));
+      .rows("top10", progress(T + 1))        // the session's first row: nothing before T+1, which says nothing about T+1
+      .rows("top10", progress(T + 1001))     // nothing up to T+1000 either: the view is empty
+      .rows("top10", data(T + 2000, 1, "alice", 1), progress(T + 2001));
     fake = Wait.on(new FakeMaterialize(vertx, script).start(0));
     Bus bus = Bus.record(vertx);
     deploy(vertx, fake.url(), 30_000);
 
     Wait.until("two messages", () -> bus.messages("top10").size() >= 2);
-    assertMessage(bus.messages("top10").get(0), true, T, rows(), rows());
-    assertMessage(bus.messages("top10").get(1), false, T + 1000, rows(row("alice", 1)), rows());
+    assertMessage(bus.messages("top10").get(0), true, T + 1000, rows(), rows());
+    assertMessage(bus.messages("top10").get(1), false, T + 2000, rows(row("alice", 1)), rows());
   }
 
   @Test
@@ -141,12 +146,12 @@ class TailVerticleTest {
     deploy(vertx, fake.url(), 30_000);
 
     Wait.until("the snapshot", () -> bus.messages("counter").size() == 1);
-    long fetches = bus.counter("fetches");
-    Wait.until("two FETCHes answered empty after their 1 s timeout", () -> bus.counter("fetches") >= fetches + 2);
+    long fetches = bus.counter("wikirecent_views_tail_fetches_total");
+    Wait.until("two FETCHes answered empty after their 1 s timeout", () -> bus.counter("wikirecent_views_tail_fetches_total") >= fetches + 2);
     script.rows("counter", data(T + 5000, -1, 1L), data(T + 5000, 1, 2L), progress(T + 5001));
     Wait.until("the batch after the quiet time", () -> bus.messages("counter").size() == 2);
     assertMessage(bus.messages("counter").get(1), false, T + 5000, rows(row(2)), rows(row(1)));
-    assertThat(bus.counter("session_failures")).isZero();
+    assertThat(bus.counter("wikirecent_views_tail_session_failures_total")).isZero();
   }
 
   @Test
@@ -176,9 +181,35 @@ class TailVerticleTest {
       .containsExactly(null, T, null, T + 1001, null);
     assertStrictlyIncreasing(got);
     assertThat(script.declares("counter")).isEqualTo(3);
-    assertThat(bus.counter("session_failures")).isGreaterThanOrEqualTo(2);
+    assertThat(bus.counter("wikirecent_views_tail_session_failures_total")).isGreaterThanOrEqualTo(2);
     // Every session bootstrapped again before its TAIL.
     assertThat(bootstrapsBeforeEachTail(fake, "counter")).containsOnly(true).hasSize(3);
+  }
+
+  @Test
+  void aProgressRowAtTheSnapshotTimeIsNotTheEndOfTheSnapshot(Vertx vertx) {
+    ScriptedTail script = new ScriptedTail()
+      // top10: Materialize announces the TAIL's AS OF with a progress row, then sends the snapshot at that time
+      .rows("top10", progress(T))
+      .rows("top10", data(T, 1, "alice", 2), data(T, 1, "bob", 1))
+      .rows("top10", progress(T + 1))
+      .rows("top10", data(T + 1000, 1, "carol", 1), progress(T + 1001))
+      // user_edits: an empty view, known to be empty only once the frontier moves past T
+      .rows("user_edits", progress(T), progress(T))
+      .rows("user_edits", progress(T + 1000));
+    fake = Wait.on(new FakeMaterialize(vertx, script).start(0));
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url(), 30_000);
+
+    Wait.until("the scripts played out", () -> script.drained("top10") && script.drained("user_edits"));
+    Wait.until("two messages on top10", Wait.LONG, () -> bus.messages("top10").size() >= 2, () -> bus.messages("top10").toString());
+    List<JsonObject> top10 = bus.messages("top10");
+    assertMessage(top10.get(0), true, T, rows(row("alice", 2), row("bob", 1)), rows());
+    assertMessage(top10.get(1), false, T + 1000, rows(row("carol", 1)), rows());
+    Wait.until("user_edits' snapshot", () -> !bus.messages("user_edits").isEmpty());
+    assertMessage(bus.messages("user_edits").get(0), true, T + 999, rows(), rows());
+    assertThat(bus.messages("top10")).hasSize(2);
+    assertThat(bus.messages("user_edits")).hasSize(1);
   }
 
   @Test
@@ -187,7 +218,7 @@ class TailVerticleTest {
     Bus bus = Bus.record(vertx);
     deploy(vertx, "postgresql://materialize@127.0.0.1:" + port + "/materialize", 30_000);
 
-    Wait.until("a few failed attempts per view", () -> bus.counter("session_failures") >= 9);
+    Wait.until("a few failed attempts per view", () -> bus.counter("wikirecent_views_tail_session_failures_total") >= 9);
     JsonObject status = bus.status();
     assertThat(status.getString("part")).isEqualTo("views");
     assertThat(status.getBoolean("live")).isFalse();
@@ -200,9 +231,9 @@ class TailVerticleTest {
     // Back-off, not a hot loop: with 20..200 ms waits, a second of refusals is a handful of attempts per view,
     // far below 40. The bound scales with the time really observed (a loaded machine may sleep longer).
     long start = System.nanoTime();
-    long before = bus.counter("session_failures");
+    long before = bus.counter("wikirecent_views_tail_session_failures_total");
     sleep(1000);
-    long after = bus.counter("session_failures");
+    long after = bus.counter("wikirecent_views_tail_session_failures_total");
     double seconds = (System.nanoTime() - start) / 1e9;
     assertThat(after - before).as("refusals in %.1f s", seconds).isLessThan((long) (3 * 40 * seconds));
 
@@ -231,7 +262,7 @@ class TailVerticleTest {
       .contains("boom in the catalog", "XX000", "CREATE MATERIALIZED VIEW IF NOT EXISTS top10 AS SELECT"));
     assertThat(logs.at(Level.ERROR)).anySatisfy(line -> assertThat(line)
       .contains("division by zero", "XX000", "in: FETCH ALL c WITH (timeout='1s')"));
-    assertThat(bus.counter("sql_errors")).isEqualTo(2);
+    assertThat(bus.counter("wikirecent_views_tail_sql_errors_total")).isEqualTo(2);
     assertMessage(bus.messages("top10").get(1), true, T + 50, rows(row("bob", 3)), rows());
     Wait.until("all live", () -> bus.status().getBoolean("live"));
   }
@@ -283,7 +314,7 @@ class TailVerticleTest {
 
     Wait.until("the snapshot after the stall", () -> bus.messages("counter").size() >= 2);
     assertMessage(bus.messages("counter").get(1), true, T + 7000, rows(row(2)), rows());
-    assertThat(bus.counter("stalls")).isGreaterThanOrEqualTo(1);
+    assertThat(bus.counter("wikirecent_views_tail_stalls_total")).isGreaterThanOrEqualTo(1);
   }
 
   @Test
@@ -296,9 +327,9 @@ class TailVerticleTest {
 
     // Restart, and queue the new snapshots only once every old session is gone: a session still
     // fetching would take their rows as updates.
-    long failures = bus.counter("session_failures");
+    long failures = bus.counter("wikirecent_views_tail_session_failures_total");
     fake.restart(true);
-    Wait.until("every tail saw the restart", () -> bus.counter("session_failures") >= failures + Views.values().length);
+    Wait.until("every tail saw the restart", () -> bus.counter("wikirecent_views_tail_session_failures_total") >= failures + Views.values().length);
     everyViewSnapshots(script, T + 60_000);
     for (Views v : Views.values()) {
       Wait.until(v.viewName() + "'s reset", () -> bus.messages(v.viewName()).size() == 2);
@@ -316,7 +347,7 @@ class TailVerticleTest {
     Bus bus = Bus.record(vertx);
     deploy(vertx, fake.url(), 30_000);
 
-    Wait.until("a protocol error", () -> bus.counter("protocol_errors") >= 1);
+    Wait.until("a protocol error", () -> bus.counter("wikirecent_views_tail_protocol_errors_total") >= 1);
     assertThat(bus.messages("counter")).isEmpty();
     assertThat(logs.at(Level.WARN)).anySatisfy(line -> assertThat(line).contains("counter", "[mz_timestamp, mz_progressed, mz_diff, count, oops]"));
   }
@@ -339,6 +370,7 @@ class TailVerticleTest {
     Bus bus = Bus.record(vertx);
     JsonObject conf = new JsonObject()
       .put(Config.ROLES, "views")
+      .put(Config.HTTP_PORT, 0) // the status server of a process without web
       .put(Config.SOURCE, "materialize")
       .put(Config.MATERIALIZE_URL, fake.url());
     Wait.on(vertx.deployVerticle(new wikirecent.MainVerticle(), new DeploymentOptions().setConfig(conf)));
@@ -347,10 +379,53 @@ class TailVerticleTest {
   }
 
   @Test
+  void itsMetersOnMetricsAreWhatPromtoolExpects(Vertx vertx) throws Exception {
+    Promtool.require();
+    ScriptedTail script = everyViewSnapshots(new ScriptedTail(), T)
+      .rows("counter", data(T + 1000, -1, 3L), data(T + 1000, 1, 4L), progress(T + 1001));
+    fake = Wait.on(new FakeMaterialize(vertx, script).start(0));
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url(), 30_000);
+    Wait.until("the counter's batch", () -> bus.messages("counter").size() == 2);
+    StatusServer server = new StatusServer();
+    Wait.on(vertx.deployVerticle(server, new DeploymentOptions().setConfig(Config.load(new JsonObject()
+      .put(Config.ROLES, "views").put(Config.HTTP_PORT, 0), Map.of()))));
+
+    String text = Http.get(vertx, server.port(), "/metrics").bodyAsString();
+    Samples metrics = Samples.of(text);
+    assertThat(metrics.value("wikirecent_views_batches_published_total", "view=\"counter\"")).isEqualTo(1.0);
+    assertThat(metrics.value("wikirecent_views_snapshots_published_total", "view=\"top10\"")).isEqualTo(1.0);
+    assertThat(metrics.value("wikirecent_views_tail_rows_total", "kind=\"data\",view=\"counter\"")).isEqualTo(3.0);
+    assertThat(metrics.value("wikirecent_views_up", "")).isEqualTo(1.0);
+    assertThat(text).contains("wikirecent_views_tail_fetches_total{", "wikirecent_views_tail_sessions_started_total{",
+      "wikirecent_views_tail_session_failures_total{", "wikirecent_views_tail_sql_errors_total{",
+      "wikirecent_views_tail_protocol_errors_total{", "wikirecent_views_tail_stalls_total{");
+    assertThat(Promtool.complaints(text)).filteredOn(line -> line.contains("wikirecent_")).isEmpty();
+  }
+
+  @Test
   void aUrlThatIsNotPostgresFailsTheDeploymentClearly(Vertx vertx) {
     JsonObject conf = Config.load(new JsonObject().put(Config.MATERIALIZE_URL, "mysql://materialized:6875/x"), Map.of());
     assertThatThrownBy(() -> Wait.on(vertx.deployVerticle(new TailVerticle(), new DeploymentOptions().setConfig(conf))))
       .hasMessageContaining("materialize.url is not a postgresql:// URL");
+  }
+
+  @Test
+  void aPasswordInTheUrlShowsNeitherInStartUpErrorsNorInConnectionErrors(Vertx vertx) {
+    String password = "pa55-w0rd-1234";
+    JsonObject bad = Config.load(new JsonObject().put(Config.MATERIALIZE_URL, "postgresql://mz:" + password + "@materialized:notaport/db"), Map.of());
+    Throwable failure = Wait.on(vertx.deployVerticle(new TailVerticle(), new DeploymentOptions().setConfig(bad))
+      .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())));
+    assertThat(failure).hasMessageContaining("materialize.url is not a postgresql:// URL")
+      .hasMessageContaining("postgresql://***@materialized:notaport/db");
+    assertThat(failure.getMessage()).doesNotContain(password);
+
+    // A URL the client takes, to a port nobody listens on: connection errors, in the log and the status.
+    deploy(vertx, "postgresql://mz:" + password + "@127.0.0.1:" + Ports.freePort() + "/db?password=" + password, 30_000);
+    Bus bus = Bus.record(vertx);
+    Wait.until("a failed connection", () -> logs.lines().stream().anyMatch(l -> l.contains("cannot connect")));
+    assertThat(bus.status().encode()).doesNotContain(password);
+    assertThat(logs.lines()).allSatisfy(l -> assertThat(l).doesNotContain(password));
   }
 
   // --- helpers

@@ -1,6 +1,6 @@
 package wikirecent.testsupport;
 
-import wikirecent.bench.Child;
+import wikirecent.testsupport.Child;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

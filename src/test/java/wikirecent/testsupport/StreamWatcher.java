@@ -5,8 +5,8 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.ViewTable;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewTable;
 
 import java.util.ArrayList;
 import java.util.List;

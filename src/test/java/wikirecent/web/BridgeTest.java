@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import wikirecent.common.Addresses;
+import wikirecent.bus.Addresses;
 import wikirecent.testsupport.Wait;
 
 import java.util.List;

@@ -6,9 +6,9 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.Addresses;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.ViewTable;
+import wikirecent.bus.Addresses;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewTable;
 import wikirecent.testsupport.Wait;
 
 import java.util.ArrayList;

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-/** The seed's exact curl command against the raw WebSocket stream. */
+/** The README's curl command (the original demo's) against the raw WebSocket stream. */
 @ExtendWith(VertxExtension.class)
 class CurlStreamTest {
 
@@ -35,7 +35,7 @@ class CurlStreamTest {
       .getJsonArray("inserted").size() == 3);
     String snapshot = Http.get(vertx, web.port(), "/api/views/top10").bodyAsString();
 
-    // Verbatim from the seed's README, with our ephemeral port.
+    // Verbatim from README.md ("What you get"), with our ephemeral port.
     Process curl = new ProcessBuilder(CURL, "--no-buffer", "--output", "-",
       "-H", "Sec-WebSocket-Key: +", "-H", "Sec-WebSocket-Version: 13", "-H", "Connection: Upgrade", "-H", "Upgrade: websocket",
       "http://localhost:" + web.port() + "/api/stream/top10")

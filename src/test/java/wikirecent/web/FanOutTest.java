@@ -10,7 +10,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import wikirecent.common.ViewMessage;
+import wikirecent.bus.ViewMessage;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;

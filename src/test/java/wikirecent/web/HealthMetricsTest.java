@@ -7,8 +7,11 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import wikirecent.common.Addresses;
-import wikirecent.common.Config;
+import wikirecent.bus.Addresses;
+import wikirecent.bus.IngestStatus;
+import wikirecent.bus.ViewsStatus;
+import wikirecent.config.Config;
+import wikirecent.testsupport.Samples;
 import wikirecent.testsupport.StreamWatcher;
 import wikirecent.testsupport.Wait;
 
@@ -25,13 +28,18 @@ class HealthMetricsTest {
     Wait.on(vertx.eventBus().consumer(address, m -> m.reply(status)).completion());
   }
 
+  private static JsonObject roles(String roles) {
+    return new JsonObject().put(Config.ROLES, roles);
+  }
+
   @Test
   void healthSaysWhichPartIsNotRunning(Vertx vertx) {
-    WebNode web = Wait.on(WebNode.start(vertx, null));
+    WebNode web = Wait.on(WebNode.start(vertx, roles("ingest,views,web")));
     HttpResponse<Buffer> r = Http.get(vertx, web.port(), "/health");
     assertThat(r.statusCode()).isEqualTo(503);
     JsonObject body = r.bodyAsJsonObject();
     assertThat(body.getString("status")).isEqualTo("not ready");
+    assertThat(body.getJsonArray("judged")).containsExactly("ingest", "views", "web");
     assertThat(body.getJsonObject("ingest")).isEqualTo(new JsonObject().put("live", false).put("detail", "not running"));
     assertThat(body.getJsonObject("views")).isEqualTo(new JsonObject().put("live", false).put("detail", "not running"));
     assertThat(body.getJsonObject("web").getBoolean("live")).isFalse();
@@ -44,7 +52,7 @@ class HealthMetricsTest {
   void healthIsReadyWhenBothPartsAreLiveAndTheReplicasSynced(Vertx vertx) {
     answer(vertx, Addresses.STATUS_INGEST, new JsonObject().put("part", "ingest").put("live", true).put("detail", "streaming"));
     answer(vertx, Addresses.STATUS_VIEWS, new JsonObject().put("part", "views").put("live", true).put("detail", "at offset 42"));
-    WebNode web = Wait.on(WebNode.start(vertx, null));
+    WebNode web = Wait.on(WebNode.start(vertx, roles("ingest,views,web")));
     assertThat(Http.get(vertx, web.port(), "/health").bodyAsJsonObject().getString("reason")).contains("web has no snapshot");
 
     Wait.on(vertx.deployVerticle(new ScriptedViewSource(true)));
@@ -58,25 +66,51 @@ class HealthMetricsTest {
 
   @Test
   void aPartThatIsNotLiveOrDoesNotAnswerIsNamed(Vertx vertx) {
-    answer(vertx, Addresses.STATUS_INGEST, new JsonObject().put("live", false).put("detail", "reconnecting to the stream after HTTP 429"));
+    answer(vertx, Addresses.STATUS_INGEST, new IngestStatus(false, "reconnecting to the stream after HTTP 429", "").toJson());
     Wait.on(vertx.eventBus().consumer(Addresses.STATUS_VIEWS, m -> { /* never answers */ }).completion());
-    WebNode web = Wait.on(WebNode.start(vertx, new JsonObject().put(Config.WEB_STATUS_TIMEOUT_MILLIS, 300)));
+    WebNode web = Wait.on(WebNode.start(vertx, roles("web").put(Config.WEB_STATUS_TIMEOUT_MILLIS, 300)));
     Wait.on(vertx.deployVerticle(new ScriptedViewSource(true)));
     Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/counter").statusCode() == 200);
 
     HttpResponse<Buffer> r = Http.get(vertx, web.port(), "/health");
     assertThat(r.statusCode()).isEqualTo(503);
     assertThat(r.bodyAsJsonObject().getString("reason"))
+      .as("a web-only node judges the parts that answer from elsewhere, and views, which it needs")
       .isEqualTo("ingest reconnecting to the stream after HTTP 429; views no answer within 300 ms");
+    assertThat(r.bodyAsJsonObject().getJsonArray("judged")).containsExactly("ingest", "views", "web");
   }
 
   @Test
-  void metricsHaveTheWebMetersAndThePartsCounters(Vertx vertx) {
-    answer(vertx, Addresses.STATUS_INGEST, new JsonObject().put("part", "ingest").put("live", true)
-      .put("counters", new JsonObject().put("events_written", 42).put("events_skipped_invalid", 3).put("bad-name", 1).put("text", "x")));
+  void anAnswerThatIsNotAStatusMakesThePartNotLive(Vertx vertx) {
+    answer(vertx, Addresses.STATUS_VIEWS, new JsonObject().put("live", true).put("detail", "no part named"));
+    WebNode web = Wait.on(WebNode.start(vertx, roles("views,web")));
+    Wait.on(vertx.deployVerticle(new ScriptedViewSource(true)));
+    Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/counter").statusCode() == 200);
+    HttpResponse<Buffer> r = Http.get(vertx, web.port(), "/health");
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(r.bodyAsJsonObject().getString("reason")).startsWith("views answered something that is not a status: ");
+  }
+
+  @Test
+  void aPartNotInThisDeploymentIsNotJudged(Vertx vertx) {
+    answer(vertx, Addresses.STATUS_VIEWS, new ViewsStatus(true, "materialize", "fed by another writer").toJson());
+    WebNode web = Wait.on(WebNode.start(vertx, roles("views,web")));
+    Wait.on(vertx.deployVerticle(new ScriptedViewSource(true)));
+    Wait.until("ready", () -> Http.get(vertx, web.port(), "/health").statusCode() == 200);
+    JsonObject body = Http.get(vertx, web.port(), "/health").bodyAsJsonObject();
+    assertThat(body.getJsonArray("judged")).containsExactly("views", "web");
+    assertThat(body.getJsonObject("ingest").getBoolean("judged")).isFalse();
+    assertThat(body.getJsonObject("ingest").getString("detail")).contains("not in this deployment", Addresses.STATUS_INGEST);
+    assertThat(body.getJsonObject("ingest").containsKey("live")).isFalse();
+  }
+
+  @Test
+  void metricsAreTheMetersOfThisProcess(Vertx vertx) {
+    // A part elsewhere in the cluster answers its status, but its numbers are its own process's /metrics.
+    answer(vertx, Addresses.STATUS_INGEST, new IngestStatus(true, "streaming", "").toJson());
     ScriptedViewSource source = new ScriptedViewSource();
     Wait.on(vertx.deployVerticle(source));
-    WebNode web = Wait.on(WebNode.start(vertx, null));
+    WebNode web = Wait.on(WebNode.start(vertx, roles("web")));
     Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/top10").statusCode() == 200);
     StreamWatcher watcher = StreamWatcher.connect(vertx, web.port(), "top10");
     Wait.on(source.edit("Alice"));
@@ -94,12 +128,10 @@ class HealthMetricsTest {
       "wikirecent_web_batches_received_total{view=\"top10\"} 1.0",
       "wikirecent_web_lag_seconds_count 3",
       "wikirecent_web_lag_seconds_bucket{le=",
-      "wikirecent_web_replica_synced{view=\"top10\"} 1.0",
-      "# TYPE wikirecent_ingest_events_written counter\nwikirecent_ingest_events_written 42\n",
-      "wikirecent_ingest_events_skipped_invalid 3\n",
-      "wikirecent_ingest_up 1\n",
-      "wikirecent_views_up 0\n");
-    assertThat(text).doesNotContain("bad-name", "wikirecent_ingest_text");
+      "wikirecent_web_replica_synced{view=\"top10\"} 1.0");
+    assertThat(Samples.of(text).value("wikirecent_web_replica_timestamp_seconds", "view=\"top10\""))
+      .isEqualTo(Wait.on(vertx.eventBus().<JsonObject>request(Addresses.snapshot("top10"), null)).body().getLong("timestamp") / 1000.0);
+    assertThat(text).as("no ingest runs in this process").doesNotContain("wikirecent_ingest_");
     for (String line : text.split("\n")) {
       if (!line.isEmpty() && !line.startsWith("#")) {
         assertThat(line).as("a Prometheus sample line").matches(SAMPLE);

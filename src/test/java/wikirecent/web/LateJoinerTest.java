@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import wikirecent.common.ViewMessage;
+import wikirecent.bus.ViewMessage;
 import wikirecent.testsupport.StreamWatcher;
 import wikirecent.testsupport.Wait;
 

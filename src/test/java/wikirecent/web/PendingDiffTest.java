@@ -6,8 +6,8 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.ViewTable;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewTable;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -2,7 +2,7 @@ package wikirecent.web;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.Config;
+import wikirecent.config.Config;
 import wikirecent.testsupport.Wait;
 
 import java.util.Random;

@@ -6,9 +6,9 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.Addresses;
-import wikirecent.common.ViewMessage;
-import wikirecent.common.Views;
+import wikirecent.bus.Addresses;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.Views;
 
 import java.util.ArrayList;
 import java.util.Arrays;

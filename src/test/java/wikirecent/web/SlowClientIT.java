@@ -6,13 +6,17 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import wikirecent.common.Config;
+import wikirecent.config.Config;
+import wikirecent.testsupport.LogCapture;
 import wikirecent.testsupport.StreamWatcher;
 import wikirecent.testsupport.Wait;
 
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,6 +32,9 @@ class SlowClientIT {
   private static final int USERS = 2000;
   private static final int ROUNDS = 2000;
   private static final int EDITS_PER_ROUND = 400;
+
+  @RegisterExtension
+  final LogCapture logs = new LogCapture(org.slf4j.Logger.ROOT_LOGGER_NAME);
 
   /** What the fan-out knows about one client, read on its event loop. */
   record Seen(boolean present, boolean stalled, long queued, long maxQueued, long dropped) {
@@ -186,5 +193,53 @@ class SlowClientIT {
       assertThat(reader.closed()).isFalse();
     }
     reader.close();
+  }
+
+  /** Clients decide how often they stall and get closed: however many do, the log gets a few short lines. */
+  @Test
+  void manyStuckClientsAreClosedWithAFewLogLines(Vertx vertx) throws Exception {
+    ScriptedViewSource source = new ScriptedViewSource();
+    Wait.on(vertx.deployVerticle(source));
+    WebNode web = Wait.on(WebNode.start(vertx, new JsonObject()
+      .put(Config.WEB_CLIENT_QUEUE_BYTES, 16 * 1024).put(Config.WEB_STUCK_CLIENT_MILLIS, 500)));
+    String[] names = names();
+    Wait.on(source.edit(names));
+    Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/user_edits").statusCode() == 200);
+    int perTransport = 10;
+    List<StuckClient> stuck = new ArrayList<>();
+    try {
+      for (int i = 0; i < perTransport; i++) {
+        stuck.add(stuck("websocket", web.port()));
+        stuck.add(stuck("sockjs", web.port()));
+      }
+      Wait.until("all follow user_edits", () -> web.inspect(f -> f.clients().stream().filter(c -> c.views.contains("user_edits")).count())
+        == 2L * perTransport);
+      long started = System.nanoTime();
+      Random random = new Random(7);
+      long deadline = started + Wait.LONG.toNanos();
+      while (web.inspect(f -> f.clients().size()) > 0 && System.nanoTime() < deadline) {
+        String[] users = new String[EDITS_PER_ROUND];
+        for (int i = 0; i < users.length; i++) {
+          users[i] = names[random.nextInt(USERS)];
+        }
+        Wait.on(source.edit(users));
+      }
+      long seconds = (System.nanoTime() - started) / 1_000_000_000 + 1;
+      int left = web.inspect(f -> f.clients().size());
+      assertThat(left).as("every stuck client was closed").isZero();
+      assertThat(Http.get(vertx, web.port(), "/metrics").bodyAsString()).contains(
+        "wikirecent_web_clients_closed_stuck_total{transport=\"websocket\"} " + perTransport + ".0",
+        "wikirecent_web_clients_closed_stuck_total{transport=\"sockjs\"} " + perTransport + ".0");
+
+      assertThat(logs.events()).as("no stack traces").allSatisfy(e -> assertThat(e.getThrowableProxy()).isNull());
+      List<String> fanOutLines = logs.events().stream().filter(e -> e.getLoggerName().endsWith(".FanOut"))
+        .map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
+      // Three kinds of line (stalled, closed, left), each at most once per 10 s.
+      assertThat(fanOutLines).as("%d stuck clients in %d s", 2 * perTransport, seconds).hasSizeLessThanOrEqualTo((int) (3 * (seconds / 10 + 1)));
+    } finally {
+      for (StuckClient c : stuck) {
+        c.close();
+      }
+    }
   }
 }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import wikirecent.common.ViewMessage;
+import wikirecent.bus.ViewMessage;
 import wikirecent.testsupport.StreamWatcher;
 import wikirecent.testsupport.Wait;
 
@@ -72,6 +72,36 @@ class StreamTest {
     assertThat(rest.getJsonArray("inserted")).isEqualTo(expected);
     assertThat(watcher.rows()).isEqualTo(expected);
     watcher.close();
+  }
+
+  /** Every socket gets frames of its own: several clients, messages of one frame and of several. */
+  @Test
+  void severalClientsGetWholeMessagesSmallAndLargerThanAFrame(Vertx vertx) {
+    ScriptedViewSource source = new ScriptedViewSource();
+    Wait.on(vertx.deployVerticle(source));
+    WebNode web = Wait.on(WebNode.start(vertx, null));
+    String[] names = new String[4000];
+    for (int i = 0; i < names.length; i++) {
+      names[i] = "a rather long user name, number " + i;
+    }
+    Wait.on(source.edit(names));
+    Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/user_edits").statusCode() == 200);
+    String snapshot = Http.get(vertx, web.port(), "/api/views/user_edits").bodyAsString();
+    assertThat(snapshot.length()).as("larger than one frame (64 KiB)").isGreaterThan(2 * 65536);
+
+    List<StreamWatcher> watchers = List.of(StreamWatcher.connect(vertx, web.port(), "user_edits"),
+      StreamWatcher.connect(vertx, web.port(), "user_edits"), StreamWatcher.connect(vertx, web.port(), "user_edits"));
+    Wait.on(source.edit("Alice", "Bob"));
+    Wait.on(source.edit(names)); // a large batch: every count changes
+    long last = Wait.on(source.lastTimestamp("user_edits"));
+    JsonArray expected = Wait.on(source.expected("user_edits"));
+    for (StreamWatcher w : watchers) {
+      Wait.until("the watcher has every batch", () -> w.timestamp() >= last);
+      assertThat(w.messages().get(0).encode()).isEqualTo(snapshot);
+      assertThat(w.diverged()).isFalse();
+      assertThat(w.rows()).isEqualTo(expected);
+      w.close();
+    }
   }
 
   @Test

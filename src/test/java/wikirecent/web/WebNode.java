@@ -4,7 +4,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import wikirecent.common.Config;
+import wikirecent.config.Config;
 import wikirecent.testsupport.Wait;
 
 import java.util.Map;
@@ -56,6 +56,13 @@ public final class WebNode {
   <T> T inspect(java.util.function.Function<FanOut, T> f) {
     io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
     verticle.webContext().runOnContext(v -> p.complete(f.apply(verticle.fanOut())));
+    return Wait.on(p.future());
+  }
+
+  /** The connections the web node counts as open (streams included), read on its event loop. */
+  int openConnections() {
+    io.vertx.core.Promise<Integer> p = io.vertx.core.Promise.promise();
+    verticle.webContext().runOnContext(v -> p.complete(verticle.guard().openCount()));
     return Wait.on(p.future());
   }
 

@@ -1,0 +1,198 @@
+package wikirecent.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The options of {@code bench <scenario>}: sizes per scenario, with full defaults (the whole run
+ * fits in 15 minutes on 2 cores) or {@code --quick} ones (a smoke run of a minute or two). An
+ * option given explicitly wins over either.
+ */
+final class BenchOptions {
+
+  static final List<String> SCENARIOS = List.of("throughput", "latency", "fanout", "polling", "restart");
+
+  static final String USAGE = String.join("\n",
+    "usage: java -jar bench/target/wikirecent-bench.jar [all|throughput|latency|fanout|polling|restart] [options]",
+    "       java -jar bench/target/wikirecent-bench.jar engine [options]   (the engine micro-benchmark; bench engine --help)",
+    "",
+    "Runs the real parts on loopback, prints a table per scenario and writes every figure as JSON.",
+    "",
+    "  --quick                 small sizes: a smoke run of a minute or two",
+    "  --json FILE             where the JSON goes (default target/bench.json)",
+    "  --runs N                repetitions of throughput and restart; medians are printed (default 3, quick 1)",
+    "  --tmp DIR               parent of the temp dir (default java.io.tmpdir); everything in it is deleted after",
+    "  --verbose               keep the parts' INFO logs (default: warnings only)",
+    "  --throughput-events N   events in the synthetic file (default 600k, quick 50k)",
+    "  --latency-rates LIST    events/s (default 50,1000,10000)",
+    "  --latency-clients LIST  WebSocket clients on /api/stream/counter (default 1000,100; quick 100)",
+    "  --latency-seconds N     measured seconds per rate, after 3 s of warm-up (default 15, quick 4)",
+    "  --fanout-clients LIST   concurrent clients (default 1000,5000,10000; quick 200,1000)",
+    "  --fanout-transports L   websocket,sockjs (default both)",
+    "  --fanout-seconds N      measured seconds per case (default 15, quick 4)",
+    "  --live-rate N           events/s of the live feed in fanout and polling (default 40)",
+    "  --polling-sizes LIST    events of history (default 10k,100k,1M,10M; quick 10k,100k)",
+    "  --polls N               polls per history size (default 10, quick 3; at most 5 past 1M events)",
+    "  --restart-sizes LIST    recentchanges file sizes (default 100MB,1GB; quick 10MB,50MB)",
+    "",
+    "Sizes take k/M/G suffixes (events: powers of 10; bytes with B: MB = 2^20). Each scenario runs alone",
+    "by its name; 'all' runs the five in order. Temp files go under --tmp and are deleted after.");
+
+  String scenario;
+  boolean quick;
+  boolean verbose;
+  Path json = Path.of("target", "bench.json");
+  int runs;
+  Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+  long throughputEvents;
+  List<Long> latencyRates;
+  List<Long> latencyClients;
+  int latencySeconds;
+  List<Long> fanoutClients;
+  List<String> fanoutTransports;
+  int fanoutSeconds;
+  double liveRate;
+  List<Long> pollingSizes;
+  int polls;
+  List<Long> restartSizes;
+
+  /** The scenarios to run, in order. */
+  List<String> scenarios() {
+    return scenario.equals("all") ? SCENARIOS : List.of(scenario);
+  }
+
+  /** Parses {@code bench <scenario> [options]}; IllegalArgumentException with a readable message on a bad one. */
+  static BenchOptions parse(String scenario, String[] args) {
+    if (!scenario.equals("all") && !SCENARIOS.contains(scenario)) {
+      throw new IllegalArgumentException("unknown scenario '" + scenario + "'");
+    }
+    Map<String, String> given = new HashMap<>();
+    BenchOptions o = new BenchOptions();
+    o.scenario = scenario;
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      switch (a) {
+        case "--quick" -> o.quick = true;
+        case "--verbose" -> o.verbose = true;
+        default -> {
+          if (!a.startsWith("--") || !VALUED.contains(a)) {
+            throw new IllegalArgumentException("unknown option " + a);
+          }
+          if (i + 1 >= args.length) {
+            throw new IllegalArgumentException(a + " needs a value");
+          }
+          given.put(a, args[++i]);
+        }
+      }
+    }
+    boolean q = o.quick;
+    o.runs = (int) positive(given, "--runs", q ? 1 : 3);
+    o.json = Path.of(given.getOrDefault("--json", o.json.toString()));
+    o.tmp = Path.of(given.getOrDefault("--tmp", o.tmp.toString()));
+    o.throughputEvents = given.containsKey("--throughput-events") ? count(given.get("--throughput-events"), "--throughput-events")
+      : q ? 50_000 : 600_000;
+    o.latencyRates = list(given, "--latency-rates", "50,1000,10000", false);
+    o.latencyClients = list(given, "--latency-clients", q ? "100" : "1000,100", false);
+    o.latencySeconds = (int) positive(given, "--latency-seconds", q ? 4 : 15);
+    o.fanoutClients = list(given, "--fanout-clients", q ? "200,1000" : "1000,5000,10000", false);
+    o.fanoutTransports = new ArrayList<>();
+    for (String t : given.getOrDefault("--fanout-transports", "websocket,sockjs").split(",")) {
+      String name = t.trim().toLowerCase(Locale.ROOT);
+      if (!name.equals("websocket") && !name.equals("sockjs")) {
+        throw new IllegalArgumentException("--fanout-transports takes websocket and/or sockjs, not " + t);
+      }
+      o.fanoutTransports.add(name);
+    }
+    o.fanoutSeconds = (int) positive(given, "--fanout-seconds", q ? 4 : 15);
+    o.liveRate = positiveDecimal(given.getOrDefault("--live-rate", "40"), "--live-rate");
+    o.pollingSizes = list(given, "--polling-sizes", q ? "10k,100k" : "10k,100k,1M,10M", false);
+    o.polls = (int) positive(given, "--polls", q ? 3 : 10);
+    o.restartSizes = list(given, "--restart-sizes", q ? "10MB,50MB" : "100MB,1GB", true);
+    return o;
+  }
+
+  private static final List<String> VALUED = List.of("--json", "--runs", "--tmp", "--throughput-events", "--latency-rates",
+    "--latency-clients", "--latency-seconds", "--fanout-clients", "--fanout-transports", "--fanout-seconds", "--live-rate",
+    "--polling-sizes", "--polls", "--restart-sizes");
+
+  private static long positive(Map<String, String> given, String option, long dflt) {
+    return given.containsKey(option) ? count(given.get(option), option) : dflt;
+  }
+
+  private static List<Long> list(Map<String, String> given, String option, String dflt, boolean bytes) {
+    List<Long> out = new ArrayList<>();
+    for (String part : given.getOrDefault(option, dflt).split(",")) {
+      out.add(bytes ? bytes(part.trim(), option) : count(part.trim(), option));
+    }
+    return out;
+  }
+
+  /** {@code 10k} = 10,000; {@code 1M}; {@code 2G}; a plain number. At least 1. */
+  static long count(String v, String option) {
+    String s = v.trim();
+    long unit = 1;
+    if (!s.isEmpty()) {
+      switch (Character.toLowerCase(s.charAt(s.length() - 1))) {
+        case 'k' -> unit = 1_000;
+        case 'm' -> unit = 1_000_000;
+        case 'g' -> unit = 1_000_000_000;
+        default -> unit = 1;
+      }
+    }
+    if (unit > 1) {
+      s = s.substring(0, s.length() - 1);
+    }
+    try {
+      long n = Math.multiplyExact(Long.parseLong(s.trim()), unit);
+      if (n < 1) {
+        throw new IllegalArgumentException(option + " must be at least 1, not " + v);
+      }
+      return n;
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new IllegalArgumentException(option + " needs a whole number (k/M/G allowed), not " + v);
+    }
+  }
+
+  /** {@code 100MB} = 100 x 2^20 bytes, {@code 1GB}, {@code 512KB}, or plain bytes. At least 1. */
+  static long bytes(String v, String option) {
+    String s = v.trim().toUpperCase(Locale.ROOT);
+    long unit = 1;
+    if (s.endsWith("KB")) {
+      unit = 1L << 10;
+    } else if (s.endsWith("MB")) {
+      unit = 1L << 20;
+    } else if (s.endsWith("GB")) {
+      unit = 1L << 30;
+    }
+    if (unit > 1) {
+      s = s.substring(0, s.length() - 2);
+    } else if (s.endsWith("B")) {
+      s = s.substring(0, s.length() - 1);
+    }
+    try {
+      long n = Math.multiplyExact(Long.parseLong(s.trim()), unit);
+      if (n < 1) {
+        throw new IllegalArgumentException(option + " must be at least 1 byte, not " + v);
+      }
+      return n;
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new IllegalArgumentException(option + " needs a size such as 100MB or 1GB, not " + v);
+    }
+  }
+
+  private static double positiveDecimal(String v, String option) {
+    try {
+      double d = Double.parseDouble(v.trim());
+      if (!(d > 0) || Double.isInfinite(d)) {
+        throw new IllegalArgumentException(option + " must be more than 0, not " + v);
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(option + " needs a number, not " + v);
+    }
+  }
+}

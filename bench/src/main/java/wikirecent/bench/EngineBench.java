@@ -1,0 +1,295 @@
+package wikirecent.bench;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import wikirecent.records.RecordFormat;
+import wikirecent.engine.Engine;
+import wikirecent.engine.EventParser;
+import wikirecent.engine.ViewState;
+
+import java.io.IOException;
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * {@code bench engine}: replays a large file through the engine and prints events/s next to a
+ * bare loop that only reads the file and parses each data line with Jackson, in the same run; the
+ * ratio is the number that matters. Then measures the heap the views take per million distinct
+ * users. Not a test: it asserts nothing and prints numbers.
+ */
+public final class EngineBench {
+
+  private long events = 1_000_000;
+  private int users = 200_000;
+  private int runs = 5;
+  private int batchBytes = 1 << 20;
+  private int heapUsers = 1_000_000;
+  private long seed = 1;
+  private int latencyAppends = 400;
+  private Path file;
+  private Path sample;
+
+  public static void main(String[] args) throws IOException {
+    EngineBench b = new EngineBench();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("-h") || a.equals("--help")) {
+        usage(null);
+        return;
+      }
+      if (i + 1 >= args.length) {
+        usage("missing value for " + a);
+        return;
+      }
+      String v = args[++i];
+      switch (a) {
+        case "--events" -> b.events = Long.parseLong(v);
+        case "--users" -> b.users = Integer.parseInt(v);
+        case "--runs" -> b.runs = Integer.parseInt(v);
+        case "--batch-bytes" -> b.batchBytes = Integer.parseInt(v);
+        case "--heap-users" -> b.heapUsers = Integer.parseInt(v);
+        case "--seed" -> b.seed = Long.parseLong(v);
+        case "--latency-appends" -> b.latencyAppends = Integer.parseInt(v);
+        case "--file" -> b.file = Path.of(v);
+        case "--sample" -> b.sample = Path.of(v);
+        default -> {
+          usage("unknown option " + a);
+          return;
+        }
+      }
+    }
+    b.run();
+  }
+
+  private static void usage(String problem) {
+    if (problem != null) {
+      System.err.println(problem);
+    }
+    System.err.println("""
+      usage: java -jar bench/target/wikirecent-bench.jar engine [options]
+        --events N       events in the generated file (default 1000000)
+        --users N        distinct user names besides the bots (default 200000)
+        --runs N         timed runs; medians are printed (default 5)
+        --batch-bytes N  bytes per engine step / read chunk (default 1048576, as engine.batchMaxBytes)
+        --heap-users N   distinct users for the heap measurement (default 1000000)
+        --seed N         generator seed (default 1)
+        --latency-appends N  appends (at ~40/s) for the append-to-batch latency; 0 skips it (default 400)
+        --file PATH      the recentchanges file to use; generated there if missing
+                         (default: <tmp>/wikirecent-bench/recentchanges-<events>-<users>-<seed>)
+        --sample PATH    the recorded events to build from (default: the bundled sample)""");
+    if (problem != null) {
+      System.exit(2);
+    }
+  }
+
+  private void run() throws IOException {
+    if (file == null) {
+      file = Path.of(System.getProperty("java.io.tmpdir"), "wikirecent-bench",
+        "recentchanges-" + events + "-" + users + "-" + seed);
+    }
+    if (!Files.exists(file)) {
+      long t0 = System.nanoTime();
+      System.out.printf("generating %s: %,d events, %,d user names ...%n", file, events, users);
+      new LargeFileGenerator(users, seed).write(file, events, LargeFileGenerator.sampleLines(sample));
+      System.out.printf("generated in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    }
+    System.out.printf("file %s: %,d bytes; batch/read size %,d bytes; %d runs; %s %s, %d cpus%n",
+      file, Files.size(file), batchBytes, runs, System.getProperty("java.vm.name"), System.getProperty("java.version"),
+      Runtime.getRuntime().availableProcessors());
+
+    // Warm-up (untimed): the JIT sees every path before the timed runs.
+    bareParse();
+    catchUp();
+    live();
+
+    List<Double> bare = new ArrayList<>();
+    List<Double> catchUp = new ArrayList<>();
+    List<Double> live = new ArrayList<>();
+    List<Double> catchUpRatio = new ArrayList<>();
+    List<Double> liveRatio = new ArrayList<>();
+    System.out.printf("%-6s %16s %18s %7s %16s %7s %10s%n", "run", "bare-parse ev/s", "engine-catchup ev/s", "ratio",
+      "engine-live ev/s", "ratio", "batches");
+    for (int r = 1; r <= runs; r++) {
+      Result b = bareParse();
+      Result c = catchUp();
+      Result l = live();
+      bare.add(b.perSecond());
+      catchUp.add(c.perSecond());
+      live.add(l.perSecond());
+      catchUpRatio.add(c.perSecond() / b.perSecond());
+      liveRatio.add(l.perSecond() / b.perSecond());
+      System.out.printf("%-6d %,16.0f %,18.0f %7.2f %,16.0f %7.2f %,10d%n", r, b.perSecond(), c.perSecond(),
+        c.perSecond() / b.perSecond(), l.perSecond(), l.perSecond() / b.perSecond(), l.batches);
+      if (b.lines != c.lines || c.lines != l.lines) {
+        System.out.printf("  (lines differ: bare %d, catch-up %d, live %d)%n", b.lines, c.lines, l.lines);
+      }
+    }
+    System.out.printf("%-6s %,16.0f %,18.0f %7.2f %,16.0f %7.2f%n", "median", median(bare), median(catchUp),
+      median(catchUpRatio), median(live), median(liveRatio));
+    System.out.printf("(%,d data lines; catch-up = read without publishing; live = a consolidated batch of all three views"
+      + " per %,d-byte step; ratios are engine/bare within a run, their median in the last row)%n", catchUpLines, batchBytes);
+
+    heapPerMillionUsers();
+    if (latencyAppends > 0) {
+      EngineLatency.measure(latencyAppends, LargeFileGenerator.sampleLines(sample));
+    }
+  }
+
+  record Result(long lines, long nanos, long batches) {
+    double perSecond() {
+      return lines * 1e9 / nanos;
+    }
+  }
+
+  private long catchUpLines;
+
+  private Result bareParse() throws IOException {
+    return bareParse(file, batchBytes);
+  }
+
+  /**
+   * The ceiling: reads the file in chunks and parses every data line to its end with Jackson; nothing else.
+   * The throughput scenario runs it next to the pipeline.
+   */
+  static Result bareParse(Path file, int batchBytes) throws IOException {
+    JsonFactory factory = EventParser.factory();
+    long t0 = System.nanoTime();
+    long lines = 0;
+    byte[] buf = new byte[batchBytes + (1 << 16)];
+    byte[] prefix = RecordFormat.DATA_PREFIX_BYTES;
+    try (FileChannel ch = FileChannel.open(file)) {
+      long position = 0;
+      int have = 0;
+      while (true) {
+        if (have == buf.length) {
+          buf = java.util.Arrays.copyOf(buf, buf.length * 2); // a line longer than the buffer
+        }
+        int n = ch.read(ByteBuffer.wrap(buf, have, buf.length - have), position);
+        if (n <= 0) {
+          break;
+        }
+        position += n;
+        int end = have + n;
+        int i = 0;
+        while (true) {
+          int nl = indexOfNewline(buf, i, end);
+          if (nl < 0) {
+            break;
+          }
+          if (RecordFormat.startsWith(buf, i, nl, prefix)) {
+            lines++;
+            try (JsonParser p = factory.createParser(buf, i + prefix.length, nl - i - prefix.length)) {
+              while (p.nextToken() != null) {
+                // every token, as validating the line needs
+              }
+            } catch (IOException e) {
+              // an invalid line
+            }
+          }
+          i = nl + 1;
+        }
+        have = end - i;
+        System.arraycopy(buf, i, buf, 0, have);
+      }
+    }
+    return new Result(lines, System.nanoTime() - t0, 0);
+  }
+
+  // Eight bytes at a time, as the engine's scan does, so both loops split lines equally fast.
+  private static final java.lang.invoke.VarHandle LONGS =
+    java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+  private static int indexOfNewline(byte[] b, int from, int to) {
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long x = (long) LONGS.get(b, i) ^ 0x0A0A0A0A0A0A0A0AL;
+      long hit = (x - 0x0101010101010101L) & ~x & 0x8080808080808080L;
+      if (hit != 0) {
+        return i + (Long.numberOfTrailingZeros(hit) >>> 3);
+      }
+    }
+    for (; i < to; i++) {
+      if (b[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The engine reading the whole file without publishing (startup catch-up). */
+  private Result catchUp() throws IOException {
+    long t0 = System.nanoTime();
+    try (Engine e = new Engine(file, null, batchBytes, System::currentTimeMillis)) {
+      while (e.step(false).more()) {
+        // next step
+      }
+      long lines = e.state().total() + e.state().skipped();
+      catchUpLines = lines;
+      return new Result(lines, System.nanoTime() - t0, 0);
+    }
+  }
+
+  /** The engine live: every step closes a consolidated batch of the three views at a new timestamp. */
+  private Result live() throws IOException {
+    long t0 = System.nanoTime();
+    long batches = 0;
+    try (Engine e = new Engine(file, null, batchBytes, System::currentTimeMillis)) {
+      e.goLive();
+      while (true) {
+        Engine.Step s = e.step(true);
+        if (!s.messages().isEmpty()) {
+          batches++;
+        }
+        if (!s.more()) {
+          break;
+        }
+      }
+      return new Result(e.state().total() + e.state().skipped(), System.nanoTime() - t0, batches);
+    }
+  }
+
+  /** Prints the heap the views hold for {@code heapUsers} distinct users (used heap after GC, before and after). */
+  private void heapPerMillionUsers() {
+    LargeFileGenerator names = new LargeFileGenerator(1, seed);
+    long before = usedAfterGc();
+    ViewState state = new ViewState();
+    long chars = 0;
+    for (int k = 0; k < heapUsers; k++) {
+      String name = names.distinctName(k);
+      chars += name.length();
+      state.add(name);
+    }
+    long after = usedAfterGc();
+    long groups = state.groups();
+    Reference.reachabilityFence(state);
+    double mb = (after - before) / (1024.0 * 1024.0);
+    System.out.printf("heap: %,d distinct users (names of %.1f chars on average) take %.1f MB, i.e. %.1f MB per million users%n",
+      groups, chars / (double) heapUsers, mb, mb * 1e6 / groups);
+  }
+
+  private static long usedAfterGc() {
+    Runtime rt = Runtime.getRuntime();
+    for (int i = 0; i < 4; i++) {
+      System.gc();
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return rt.totalMemory() - rt.freeMemory();
+  }
+
+  private static double median(List<Double> xs) {
+    List<Double> s = new ArrayList<>(xs);
+    Collections.sort(s);
+    int n = s.size();
+    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+  }
+}

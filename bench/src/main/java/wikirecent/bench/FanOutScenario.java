@@ -1,0 +1,208 @@
+package wikirecent.bench;
+
+import wikirecent.testsupport.Dirs;
+import wikirecent.testsupport.Child;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import wikirecent.replay.ReplayOptions;
+import wikirecent.replay.ReplayServer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * 3. Fan-out. Per case, a fresh server process (the real jar, roles {@code ingest,views,web}) follows
+ * the replay server (in this process) at the live rate; a client process ({@code bench client})
+ * connects N WebSocket or SockJS clients to the counter view, each of which gets every batch. The
+ * client process reports delivery latency (its wall clock on receipt minus the batch timestamp)
+ * and frames/s; this process weighs the server: heap after a full GC ({@code jcmd GC.run}, then
+ * {@code jvm_memory_used_bytes} from {@code /metrics}) and VmRSS, before the clients and with them.
+ */
+final class FanOutScenario {
+
+  private static final int WARMUP_SECONDS = 3;
+
+  private FanOutScenario() {
+  }
+
+  static Report.Table run(BenchOptions o, Path tmp) throws Exception {
+    Report.Table t = new Report.Table("fanout",
+      "3. Fan-out: N clients of the counter view, each getting every batch at the live rate (server and clients in separate JVMs)")
+      .column("transport", "transport", "%s")
+      .column("clients", "clients", "%,d")
+      .column("connectSeconds", "connect s", "%.1f")
+      .column("batchesPerClientPerSecond", "batches/s per client", "%.1f")
+      .column("framesPerSecond", "frames/s", "%,.0f")
+      .column("p50Ms", "p50 ms", "%.1f")
+      .column("p99Ms", "p99 ms", "%.1f")
+      .column("p999Ms", "p99.9 ms", "%.1f")
+      .column("heapMiB", "heap MiB", "%,.1f")
+      .column("heapPerClientKiB", "heap/client KiB", "%.1f")
+      .column("rssMiB", "RSS MiB", "%,.0f")
+      .column("rssPerClientKiB", "RSS/client KiB", "%.1f")
+      .column("dropped", "dropped", "%,d")
+      .column("resyncs", "resyncs", "%,d");
+    boolean jcmd = jcmdAvailable();
+    Vertx upstream = Vertx.vertx();
+    try {
+      for (String transport : o.fanoutTransports) {
+        for (long n : o.fanoutClients) {
+          Path dir = Files.createTempDirectory(tmp, transport + n);
+          try {
+            measure(t, upstream, o.liveRate, StreamClients.Transport.of(transport), (int) n, o.fanoutSeconds, jcmd, dir);
+          } finally {
+            Dirs.deleteTree(dir);
+          }
+        }
+      }
+    } finally {
+      Parts.close(upstream);
+    }
+    t.note(String.format("live feed: the bundled sample looped by the replay server at %.0f events/s; the engine closes about one"
+      + " batch per append, so the counter changes ~%.0f times a second", o.liveRate, o.liveRate));
+    t.note("websocket: /api/stream/counter; sockjs: /eventbus/<server>/<session>/websocket (SockJS framing o / a[...] / h),"
+      + " registering on views.counter and asking for the snapshot as the dashboard does");
+    t.note("the clients connect while the server is idle (connect s); the feed starts once all are connected");
+    t.note("one run per case, " + o.fanoutSeconds + " s measured after " + WARMUP_SECONDS + " s of warm-up; latency = client wall"
+      + " clock on receipt minus the batch's timestamp (the engine's wall clock in ms when it closed the batch, so up to 1 ms high);"
+      + " percentiles over every (batch, client) pair");
+    t.note("server: a fresh JVM of the whole app per case (default JVM flags); clients: one more JVM (`bench client`), so each"
+      + " process stays under the 20,000 open-file limit (10k sockets each at 10k clients); both on this 2-core box, competing for it");
+    t.note((jcmd ? "heap: used heap after a full GC (jcmd <pid> GC.run, then GC.heap_info)"
+      : "heap: used heap from /metrics WITHOUT a full GC (no jcmd on this machine), so it includes garbage")
+      + ", with the clients connected; per client = (with - before the clients) / N; RSS = VmRSS of the server process");
+    t.note("dropped: frames the server did not send because a client's queue was full (wikirecent_web_frames_dropped_total);"
+      + " resyncs: snapshots clients got in the window after falling behind");
+    return t;
+  }
+
+  private static void measure(Report.Table t, Vertx upstream, double rate, StreamClients.Transport transport, int clients,
+                              int seconds, boolean jcmd, Path dir) throws Exception {
+    int port = Parts.freePort();
+    int feedPort = Parts.freePort();
+    Path data = Files.createDirectories(dir.resolve("data"));
+    // The feed starts only once every client is connected (a connection storm and the fan-out would fight over the
+    // web part's one event loop); until then ingest retries every half second.
+    Map<String, String> env = Map.of(
+      "WIKIRECENT_HTTP_PORT", String.valueOf(port),
+      "WIKIRECENT_DATA_DIR", data.toString(),
+      "WIKIRECENT_STREAM_URL", "http://127.0.0.1:" + feedPort + ReplayServer.PATH,
+      "WIKIRECENT_INGEST_BACKOFF_MILLIS", "200",
+      "WIKIRECENT_INGEST_BACKOFF_MAX_MILLIS", "500",
+      "WIKIRECENT_ROLES", "ingest,views,web");
+    String base = "http://127.0.0.1:" + port;
+    ReplayServer feed = null;
+    try (Child server = Child.start("server", Parts.appCommand(), env, dir.resolve("server.log"), false)) {
+      try {
+        Parts.awaitHttp200(base + "/api/views/counter", Duration.ofMinutes(2));
+      } catch (IllegalStateException e) {
+        throw new IOException(e.getMessage() + "; server log ends:\n" + server.logTail(30), e);
+      }
+      Thread.sleep(1000);
+      long heapBefore = heap(server.pid(), base, jcmd);
+      long rssBefore = Machine.rssBytes(server.pid());
+      List<String> args = new ArrayList<>(List.of("--port", String.valueOf(port), "--transport",
+        transport.label(), "--view", "counter", "--clients", String.valueOf(clients), "--warmup", String.valueOf(WARMUP_SECONDS),
+        "--seconds", String.valueOf(seconds), "--wait-start", "true"));
+      try (Child client = Child.start("clients", Parts.clientCommand(args), Map.of(), dir.resolve("clients.log"), true)) {
+        double connectSeconds = Double.parseDouble(client.awaitLine("CONNECTED", Duration.ofMinutes(10)).split(" ")[1]);
+        feed = Parts.await(ReplayServer.start(upstream, new ReplayOptions().port(feedPort).rate(rate).loop(true)),
+          Duration.ofMinutes(1));
+        client.send("start");
+        JsonObject r;
+        try {
+          r = new JsonObject(client.awaitLine("RESULT", Duration.ofSeconds(WARMUP_SECONDS + seconds + 120)));
+        } catch (IOException e) {
+          throw new IOException(e.getMessage() + "\nserver log ends:\n" + server.logTail(20), e);
+        }
+        long heapWith = heap(server.pid(), base, jcmd);
+        long rssWith = Machine.rssBytes(server.pid());
+        client.send("quit");
+        client.close();
+        // Asked once the clients are gone: a saturated web event loop answers /metrics late.
+        long dropped = metric(Parts.httpBody(base + "/metrics"), "wikirecent_web_frames_dropped_total");
+        double window = r.getDouble("windowSeconds");
+        t.row("transport", transport.label(), "clients", clients, "connectSeconds", connectSeconds,
+          "batchesPerClientPerSecond", r.getDouble("batchesPerClientMedian") / window,
+          "framesPerSecond", r.getDouble("framesPerSecond"),
+          "p50Ms", r.getDouble("p50Ms"), "p99Ms", r.getDouble("p99Ms"), "p999Ms", r.getDouble("p999Ms"), "maxMs", r.getDouble("maxMs"),
+          "heapMiB", heapWith / 1048576.0, "heapPerClientKiB", (heapWith - heapBefore) / 1024.0 / clients,
+          "heapBeforeMiB", heapBefore / 1048576.0,
+          "rssMiB", rssWith / 1048576.0, "rssPerClientKiB", (rssWith - rssBefore) / 1024.0 / clients,
+          "rssBeforeMiB", rssBefore / 1048576.0, "peakRssMiB", Machine.peakRssBytes(server.pid()) / 1048576.0,
+          "dropped", dropped, "resyncs", r.getLong("snapshotsInWindow"),
+          "batchesPerClientMin", r.getLong("batchesPerClientMin"), "batchesPerClientMax", r.getLong("batchesPerClientMax"),
+          "closedInWindow", r.getLong("closedInWindow"), "bytesPerSecond", r.getDouble("bytesPerSecond"));
+      }
+    } finally {
+      if (feed != null) {
+        Parts.await(feed.close(), Duration.ofSeconds(30));
+      }
+    }
+  }
+
+  /**
+   * Used heap of the server after a full GC ({@code jcmd GC.run}, then {@code GC.heap_info}: it answers even while the
+   * server's event loops are saturated); without jcmd, {@code jvm_memory_used_bytes} from /metrics, garbage included.
+   */
+  private static long heap(long pid, String base, boolean jcmd) throws Exception {
+    if (jcmd) {
+      jcmd(pid, "GC.run");
+      Matcher m = HEAP_USED.matcher(jcmd(pid, "GC.heap_info"));
+      return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
+    }
+    String metrics = Parts.httpBody(base + "/metrics");
+    long sum = 0;
+    if (metrics != null) {
+      for (String line : metrics.split("\n")) {
+        if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+          sum += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+    }
+    return sum;
+  }
+
+  private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
+
+  private static String jcmd(long pid, String command) throws Exception {
+    Process p = new ProcessBuilder("jcmd", String.valueOf(pid), command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    p.waitFor(60, TimeUnit.SECONDS);
+    return out;
+  }
+
+  /** The sum of a Prometheus metric's samples (over its labels), or -1 when /metrics did not answer. */
+  static long metric(String metrics, String name) {
+    if (metrics == null) {
+      return -1;
+    }
+    double sum = 0;
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return (long) sum;
+  }
+
+  private static boolean jcmdAvailable() {
+    try {
+      Process p = new ProcessBuilder("jcmd", "-h").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+}

@@ -1,0 +1,137 @@
+package wikirecent.bench;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import wikirecent.config.Config;
+import wikirecent.engine.EngineVerticle;
+import wikirecent.ingest.IngestVerticle;
+import wikirecent.testsupport.Child;
+import wikirecent.web.WebVerticle;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** The real parts, deployed in this JVM the way {@code MainVerticle} deploys them. */
+final class Parts {
+
+  private Parts() {
+  }
+
+  /** The whole app (every part, as {@code java -jar wikirecent.jar} runs it) in a child JVM on these classes. */
+  static List<String> appCommand() {
+    return Child.command("wikirecent.Main", List.of(), List.of("wikirecent.MainVerticle"));
+  }
+
+  /** The benchmark's client mode ({@link ClientMode}) in a child JVM. */
+  static List<String> clientCommand(List<String> args) {
+    List<String> all = new ArrayList<>(List.of("client"));
+    all.addAll(args);
+    return Child.command(Bench.class.getName(), List.of(), all);
+  }
+
+  /** The defaults with {@code overrides}; the environment is ignored, so a run does not depend on the shell. */
+  static JsonObject config(Path dataDir, JsonObject overrides) {
+    JsonObject o = new JsonObject().put(Config.DATA_DIR, dataDir.toString()).put(Config.HTTP_PORT, 0);
+    return Config.load(o.mergeIn(overrides), Map.of());
+  }
+
+  static String deployEngine(Vertx vertx, JsonObject config) throws Exception {
+    return await(vertx.deployVerticle(new EngineVerticle(),
+      new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setConfig(config)), Duration.ofMinutes(5));
+  }
+
+  static String deployIngest(Vertx vertx, JsonObject config) throws Exception {
+    return await(vertx.deployVerticle(new IngestVerticle(), new DeploymentOptions().setConfig(config)), Duration.ofMinutes(1));
+  }
+
+  /** Deploys the web part; returns it (its {@link WebVerticle#port()} is the port it got). */
+  static WebVerticle deployWeb(Vertx vertx, JsonObject config) throws Exception {
+    WebVerticle web = new WebVerticle();
+    await(vertx.deployVerticle(web, new DeploymentOptions().setConfig(config)), Duration.ofMinutes(1));
+    return web;
+  }
+
+  /** The counter's value in a counter message (its one inserted row), or -1 if it has none. */
+  static long count(JsonObject counterMessage) {
+    JsonArray inserted = counterMessage.getJsonArray("inserted");
+    return inserted == null || inserted.isEmpty() ? -1 : inserted.getJsonArray(0).getLong(0);
+  }
+
+  static <T> T await(Future<T> f, Duration timeout) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  static void close(Vertx vertx) {
+    if (vertx != null) {
+      try {
+        await(vertx.close(), Duration.ofSeconds(60));
+      } catch (Exception e) {
+        System.err.println("closing a Vert.x instance: " + e);
+      }
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static final HttpClient HTTP = HttpClient.newBuilder()
+    .connectTimeout(Duration.ofSeconds(2)).build();
+
+  /** The status of a GET, or -1 when nothing answers (yet). */
+  static int httpStatus(String url) {
+    try {
+      HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build();
+      return HTTP.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /** The body of a GET, or null when nothing answers or the status is not 200. */
+  static String httpBody(String url) {
+    try {
+      HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build();
+      HttpResponse<String> r = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? r.body() : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** Polls a URL every 10 ms until it answers 200. */
+  static void awaitHttp200(String url, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (httpStatus(url) != 200) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(url + " did not answer 200 within " + timeout.toSeconds() + " s");
+      }
+      Thread.sleep(10);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package wikirecent.bus;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A view's rows as a client holds them: start from a snapshot, apply batches in timestamp
+ * order. Rows are a multiset (the views' rows are distinct, but a diff stream need not assume it).
+ */
+public final class ViewTable {
+
+  private final String view;
+  private final Map<List<Object>, Integer> rows = new HashMap<>();
+  private long timestamp = -1;
+  private boolean hasSnapshot;
+
+  public ViewTable(String view) {
+    this.view = view;
+  }
+
+  public String view() {
+    return view;
+  }
+
+  public long timestamp() {
+    return timestamp;
+  }
+
+  public boolean hasSnapshot() {
+    return hasSnapshot;
+  }
+
+  public int size() {
+    int n = 0;
+    for (int count : rows.values()) {
+      n += count;
+    }
+    return n;
+  }
+
+  /**
+   * Applies a snapshot (replaces everything) or a batch. A batch at or before the current
+   * timestamp is ignored (returns true: nothing is wrong). Returns false when the batch does
+   * not fit the state (deletes a row that is not there, or arrives before any snapshot): the
+   * holder has diverged and must take a fresh snapshot.
+   */
+  public boolean apply(JsonObject message) {
+    long ts = ViewMessage.timestamp(message);
+    if (ViewMessage.isSnapshot(message)) {
+      rows.clear();
+      addAll(message.getJsonArray(ViewMessage.INSERTED));
+      timestamp = ts;
+      hasSnapshot = true;
+      return true;
+    }
+    if (!hasSnapshot) {
+      return false;
+    }
+    if (ts <= timestamp) {
+      return true;
+    }
+    boolean consistent = true;
+    for (Object row : message.getJsonArray(ViewMessage.DELETED)) {
+      List<Object> key = normalize((JsonArray) row);
+      Integer count = rows.get(key);
+      if (count == null) {
+        consistent = false;
+      } else if (count == 1) {
+        rows.remove(key);
+      } else {
+        rows.put(key, count - 1);
+      }
+    }
+    addAll(message.getJsonArray(ViewMessage.INSERTED));
+    timestamp = ts;
+    return consistent;
+  }
+
+  private void addAll(JsonArray inserted) {
+    for (Object row : inserted) {
+      rows.merge(normalize((JsonArray) row), 1, Integer::sum);
+    }
+  }
+
+  /** The rows in the view's order (count descending, then user; see {@link UserOrder}). */
+  public JsonArray rows() {
+    List<List<Object>> list = new ArrayList<>();
+    rows.forEach((row, count) -> {
+      for (int i = 0; i < count; i++) {
+        list.add(row);
+      }
+    });
+    list.sort(ROW_ORDER);
+    JsonArray out = new JsonArray();
+    for (List<Object> row : list) {
+      out.add(new JsonArray(new ArrayList<>(row)));
+    }
+    return out;
+  }
+
+  public JsonObject snapshot() {
+    return ViewMessage.snapshot(view, timestamp, rows());
+  }
+
+  /** Integral numbers become Long, so [x, 5] from any decoder is one row. */
+  public static List<Object> normalize(JsonArray row) {
+    List<Object> out = new ArrayList<>(row.size());
+    for (int i = 0; i < row.size(); i++) {
+      Object v = row.getValue(i);
+      if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
+        v = ((Number) v).longValue();
+      }
+      out.add(v);
+    }
+    return Collections.unmodifiableList(out); // List.copyOf refuses the NULL user
+  }
+
+  // [user, count] rows rank as in top10; a one-column row (counter) has just one.
+  private static final Comparator<List<Object>> ROW_ORDER = (a, b) -> {
+    if (a.size() == 2 && b.size() == 2 && a.get(1) instanceof Long && b.get(1) instanceof Long) {
+      return UserOrder.compare((String) a.get(0), (Long) a.get(1), (String) b.get(0), (Long) b.get(1));
+    }
+    return 0;
+  };
+}

@@ -1,0 +1,93 @@
+package wikirecent.config;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * URLs as they may be shown (status, /health, logs, exceptions): the user-info becomes {@code ***}, every query
+ * value {@code ***}, a fragment {@code ***}; scheme, host, port, path and parameter names stay, so a reader still
+ * sees which server and which feed. The request itself always uses the real URL.
+ */
+public final class Redact {
+
+  public static final String MASK = "***";
+
+  private static final Pattern URL = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'<>`]+");
+  private static final String TRAILING = ".,;:!)]}";
+
+  private Redact() {
+  }
+
+  /** One URL (with or without a scheme), redacted. */
+  public static String url(String url) {
+    if (url == null) {
+      return null;
+    }
+    int scheme = url.indexOf("://");
+    int authorityStart = scheme < 0 ? 0 : scheme + 3;
+    int authorityEnd = indexOfAny(url, "/?#", authorityStart);
+    StringBuilder out = new StringBuilder(url.length());
+    int at = url.lastIndexOf('@', authorityEnd - 1);
+    if (at >= authorityStart) {
+      out.append(url, 0, authorityStart).append(MASK).append(url, at, authorityEnd);
+    } else {
+      out.append(url, 0, authorityEnd);
+    }
+    int query = url.indexOf('?', authorityEnd);
+    int fragment = url.indexOf('#', authorityEnd);
+    int pathEnd = query >= 0 ? query : fragment >= 0 ? fragment : url.length();
+    out.append(url, authorityEnd, pathEnd);
+    if (query >= 0) {
+      int queryEnd = fragment > query ? fragment : url.length();
+      out.append('?').append(query(url.substring(query + 1, queryEnd)));
+    }
+    if (fragment >= 0 && fragment < url.length() - 1) {
+      out.append('#').append(MASK);
+    }
+    return out.toString();
+  }
+
+  /** Any text (a log line, an error message, a server's answer) with every URL in it redacted. */
+  public static String text(String text) {
+    if (text == null || !text.contains("://")) {
+      return text;
+    }
+    Matcher m = URL.matcher(text);
+    StringBuilder out = new StringBuilder(text.length());
+    int last = 0;
+    while (m.find()) {
+      int end = m.end();
+      while (end > m.start() && TRAILING.indexOf(text.charAt(end - 1)) >= 0) {
+        end--; // sentence punctuation after a URL is not part of it
+      }
+      out.append(text, last, m.start()).append(url(text.substring(m.start(), end)));
+      last = end;
+    }
+    return out.append(text, last, text.length()).toString();
+  }
+
+  private static String query(String query) {
+    StringBuilder out = new StringBuilder();
+    for (String param : query.split("&", -1)) {
+      if (out.length() > 0) {
+        out.append('&');
+      }
+      int eq = param.indexOf('=');
+      if (eq >= 0) {
+        out.append(param, 0, eq + 1).append(MASK);
+      } else if (!param.isEmpty()) {
+        out.append(MASK); // a bare value may be a token too
+      }
+    }
+    return out.toString();
+  }
+
+  private static int indexOfAny(String s, String chars, int from) {
+    for (int i = from; i < s.length(); i++) {
+      if (chars.indexOf(s.charAt(i)) >= 0) {
+        return i;
+      }
+    }
+    return s.length();
+  }
+}

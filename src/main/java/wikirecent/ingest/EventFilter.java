@@ -1,0 +1,134 @@
+package wikirecent.ingest;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import wikirecent.records.RecordFormat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Which events become records: drops canaries, data that is not a JSON object PostgreSQL's jsonb accepts
+ * ({@link EventJson}), events over the size limit and re-delivered {@code meta.id}s (a window the size of
+ * {@code ingest.dedupeWindow}, reset to what the file holds whenever it is opened); counts each, and logs the
+ * ones a feed can cause at most once per 10 s. Event-loop only.
+ */
+final class EventFilter {
+
+  private static final Logger log = LoggerFactory.getLogger(EventFilter.class);
+
+  /** Receives a record to append: its id as written, its {@code meta.dt} (or null), its bytes. */
+  @FunctionalInterface
+  interface Sink {
+    void take(String id, String dt, byte[] record);
+  }
+
+  private final EventPipeline.Settings settings;
+  private final IngestMeters counters;
+  private final LogThrottle invalidLog = new LogThrottle(10_000);
+  private final LogThrottle errorLog = new LogThrottle(10_000);
+  private final LogThrottle longIdLog = new LogThrottle(10_000);
+  private RecentIds recentIds;
+  private String blankedId; // the last id too long to write, so it is said once
+
+  EventFilter(EventPipeline.Settings settings, IngestMeters counters) {
+    this.settings = settings;
+    this.counters = counters;
+    this.recentIds = new RecentIds(settings.dedupeWindow());
+  }
+
+  /** The dedupe window becomes these {@code meta.id}s, oldest first: what the file holds. */
+  void reset(List<String> ids) {
+    recentIds = new RecentIds(settings.dedupeWindow());
+    ids.forEach(recentIds::add);
+  }
+
+  void take(SseEvent event, Sink sink) {
+    if (!event.isMessage()) {
+      otherEvent(event);
+      return;
+    }
+    EventJson.Inspection inspection = EventJson.inspect(event.data());
+    switch (inspection.kind()) {
+      case INVALID -> skipInvalid(event.lastEventId(), inspection.reason(), event.dataAsString());
+      case CANARY -> counters.canariesDropped.increment();
+      case EVENT -> {
+        String metaId = inspection.metaId();
+        if (metaId == null) {
+          counters.eventsWithoutMetaId.increment();
+        } else if (!recentIds.add(metaId)) {
+          counters.duplicatesDropped.increment();
+          return;
+        }
+        String id = storedId(event.lastEventId());
+        sink.take(id, inspection.metaDt(), RecordFormat.record(id, inspection.line()));
+      }
+    }
+  }
+
+  /**
+   * The id as the record holds it: as received, but empty when it is longer than {@code stream.maxResumeIdBytes}.
+   * Such an id cannot be used to resume (ingest resumes by time after it), and SSE ids last until the next
+   * {@code id:} line, so one huge id would otherwise be copied into every record that follows.
+   */
+  private String storedId(String id) {
+    if (!Ids.longerThan(id, settings.maxResumeIdBytes())) {
+      return id;
+    }
+    if (id != blankedId && !id.equals(blankedId)) { // once per id: a parser hands out one String until it changes
+      blankedId = id;
+      long suppressed = longIdLog.admit(System.currentTimeMillis());
+      if (suppressed >= 0) {
+        log.warn("The feed sent an id of {} bytes, longer than stream.maxResumeIdBytes ({}): records carry an empty id until the "
+          + "next one, and ingest resumes after them by time; id {}{}", id.getBytes(StandardCharsets.UTF_8).length,
+          settings.maxResumeIdBytes(), Ids.shown(id), more(suppressed));
+      }
+    }
+    return "";
+  }
+
+  /** An event being dropped as it comes, because one line of it ({@code oneLine}) or its data passed the limit. */
+  void oversized(String lastEventId, long bytes, boolean oneLine) {
+    counters.eventsOversized.increment(); // one reason per skipped event: oversized, not also invalid
+    if (!oneLine) {
+      logInvalid(lastEventId, "longer than the limit", "(" + bytes + " bytes)");
+      return;
+    }
+    counters.oversizedLinesDropped.increment();
+    long suppressed = invalidLog.admit(System.currentTimeMillis());
+    if (suppressed >= 0) {
+      log.warn("Dropped a line longer than {} bytes (ingest.maxEventBytes) after id {}: the rest of it is skipped as it comes, "
+        + "and its event with it{}", settings.maxEventBytes(), Ids.shown(lastEventId), more(suppressed));
+    }
+  }
+
+  private void otherEvent(SseEvent event) {
+    if ("error".equals(event.type())) {
+      counters.errorEvents.increment();
+      long suppressed = errorLog.admit(System.currentTimeMillis());
+      if (suppressed >= 0) {
+        log.warn("The stream sent an error event: {}{}", EventPipeline.excerpt(event.dataAsString()), more(suppressed));
+      }
+    } else {
+      counters.otherEvents.increment();
+      log.debug("Ignored an event of type {}", event.type());
+    }
+  }
+
+  private void skipInvalid(String id, String reason, String data) {
+    counters.eventsSkippedInvalid.increment();
+    logInvalid(id, reason, data);
+  }
+
+  private void logInvalid(String id, String reason, String data) {
+    long suppressed = invalidLog.admit(System.currentTimeMillis());
+    if (suppressed >= 0) {
+      log.warn("Skipped an event whose data is not one JSON object PostgreSQL's jsonb accepts ({}), id {}: {}{}", reason,
+        Ids.shown(id), EventPipeline.excerpt(data), more(suppressed));
+    }
+  }
+
+  private static String more(long suppressed) {
+    return suppressed > 0 ? " (and " + suppressed + " more since the last such line)" : "";
+  }
+}

@@ -1,0 +1,133 @@
+package wikirecent.records;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * The real file: a {@link FileChannel} in append mode (O_APPEND, so each write lands at the end), holding an
+ * advisory lock so a second ingest cannot interleave its records with ours, and a second channel for reading
+ * it back (append mode cannot read). Readers elsewhere do not take the lock.
+ */
+public final class ChannelAppendFile implements AppendFile {
+
+  private final Path path;
+  private final FileChannel channel;
+  private final FileChannel reader;
+  private final FileLock lock;
+  private final Object fileKey;
+
+  private ChannelAppendFile(Path path, FileChannel channel, FileChannel reader, FileLock lock, Object fileKey) {
+    this.path = path;
+    this.channel = channel;
+    this.reader = reader;
+    this.lock = lock;
+    this.fileKey = fileKey;
+  }
+
+  public static AppendFile open(Path path) throws IOException {
+    Path dir = path.toAbsolutePath().getParent();
+    if (dir != null) {
+      Files.createDirectories(dir);
+    }
+    boolean created = !Files.exists(path);
+    FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    FileChannel reader = null;
+    try {
+      // Both opened back to back, then the key read: a rename in between is not a case worth a syscall more.
+      reader = FileChannel.open(path, StandardOpenOption.READ);
+      Object key = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+      if (created && dir != null) {
+        syncDirectory(dir);
+      }
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        throw new IOException(path + " is locked: another ingest is writing it");
+      }
+      return new ChannelAppendFile(path, channel, reader, lock, key);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(reader, e);
+      closeQuietly(channel, e);
+      throw e;
+    }
+  }
+
+  private static void closeQuietly(FileChannel c, Exception cause) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        cause.addSuppressed(e);
+      }
+    }
+  }
+
+  /** Makes a new file's directory entry durable, so a power cut cannot lose the whole file. Best effort. */
+  private static void syncDirectory(Path dir) {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // not every platform can open a directory; the file's own fsyncs still apply
+    }
+  }
+
+  @Override
+  public long size() throws IOException {
+    return channel.size();
+  }
+
+  @Override
+  public void append(ByteBuffer record) throws IOException {
+    int length = record.remaining();
+    int written = channel.write(record);
+    if (written != length) {
+      throw new IOException("short write to " + path + ": " + written + " of " + length + " bytes");
+    }
+  }
+
+  @Override
+  public int read(ByteBuffer dst, long position) throws IOException {
+    return reader.read(dst, position);
+  }
+
+  @Override
+  public void truncate(long size) throws IOException {
+    channel.truncate(size);
+  }
+
+  @Override
+  public void force() throws IOException {
+    channel.force(false);
+  }
+
+  @Override
+  public Object fileKey() {
+    return fileKey;
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      if (lock.isValid()) {
+        lock.release();
+      }
+    } finally {
+      try {
+        reader.close();
+      } finally {
+        channel.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,242 @@
+package wikirecent.records;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+/**
+ * Appends records to the data file, one write call per record, and never leaves part of a record behind: when
+ * a write fails the file is cut back to its size before that record. A file that changed size behind its back
+ * (cut short, written by someone else) gets its next append started on a record boundary
+ * ({@link RecordTail#toBoundary}). Also tells whether its path still names the file it writes. Runs on one
+ * thread only (the ingest writer thread); the event loop hands it batches in order.
+ */
+public final class RecordWriter implements AutoCloseable {
+
+  /**
+   * @param written  how many records of the batch are in the file (all of them unless {@code error})
+   * @param size     the file's size afterwards
+   * @param bytes    bytes appended by this batch's records
+   * @param repaired true if the file had changed size and the batch first put it back on a record boundary
+   * @param error    why record number {@code written} failed, or null
+   */
+  public record Result(int written, long size, long bytes, boolean repaired, IOException error) {
+  }
+
+  private final Path path;
+  private final AppendFile file;
+  private final int window;
+  private final long maxTornBytes;
+  private final long fsyncMillis;
+  private final LongSupplier clock;
+  private final Function<byte[], RecordTail.Meta> meta;
+  private final RecordTail.Recovery recovery;
+  private final boolean carried;
+  private long size;
+  private long confirmedSize; // the size when the path was last seen to name this file
+  private boolean dirty;
+  private long lastSync;
+
+  private RecordWriter(Path path, AppendFile file, int window, long maxTornBytes, long fsyncMillis,
+                       LongSupplier clock, Function<byte[], RecordTail.Meta> meta, RecordTail.Recovery recovery, boolean carried) {
+    this.path = path;
+    this.file = file;
+    this.window = window;
+    this.maxTornBytes = maxTornBytes;
+    this.fsyncMillis = fsyncMillis;
+    this.clock = clock;
+    this.meta = meta;
+    this.recovery = recovery;
+    this.carried = carried;
+    this.size = recovery.size();
+    this.confirmedSize = size;
+    this.lastSync = clock.getAsLong();
+  }
+
+  /** Opens the file, cuts a torn tail and reads where to resume: everything before the first append. */
+  public static RecordWriter open(Path path, AppendFile.Opener opener, int window, long maxTornBytes, long fsyncMillis,
+                                  LongSupplier clock, Function<byte[], RecordTail.Meta> meta) throws IOException {
+    return open(path, opener, window, maxTornBytes, fsyncMillis, clock, meta, null);
+  }
+
+  private static RecordWriter open(Path path, AppendFile.Opener opener, int window, long maxTornBytes, long fsyncMillis,
+                                   LongSupplier clock, Function<byte[], RecordTail.Meta> meta, RecordTail.Recovery carry)
+    throws IOException {
+    AppendFile file = opener.open(path);
+    try {
+      RecordTail.Recovery own = RecordTail.recover(path, file, window, maxTornBytes, meta);
+      boolean carried = carry != null && own.size() == 0;
+      RecordTail.Recovery recovery = carried
+        ? new RecordTail.Recovery(0, own.cutBytes(), carry.lastId(), carry.recentIds(), carry.lastDt()) : own;
+      return new RecordWriter(path, file, window, maxTornBytes, fsyncMillis, clock, meta, recovery, carried);
+    } catch (IOException | RuntimeException e) {
+      file.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Closes this writer and opens the path again (after a write failure, or once it names another file). When the
+   * path now names another file and that one is empty, the new writer goes on from what this file held when the
+   * path last named it ({@link #carried()}): its last id and time, its recent {@code meta.id}s.
+   */
+  public RecordWriter reopen(AppendFile.Opener opener) throws IOException {
+    RecordTail.Recovery carry = null;
+    try {
+      if (checkPath() != null) {
+        carry = confirmedTail();
+      }
+    } finally {
+      close(false);
+    }
+    return open(path, opener, window, maxTornBytes, fsyncMillis, clock, meta, carry);
+  }
+
+  /** Where to resume: what was found in the file when it was opened, or what was carried over to it. */
+  public RecordTail.Recovery recovery() {
+    return recovery;
+  }
+
+  /** True if {@link #recovery()} is the file this one took the place of, as it was when last at the path. */
+  public boolean carried() {
+    return carried;
+  }
+
+  public long size() {
+    return size;
+  }
+
+  public Result append(List<byte[]> records) {
+    boolean repaired;
+    try {
+      repaired = onBoundary();
+    } catch (IOException e) {
+      undo(size, e); // a truncate never makes a file longer: at worst this does nothing
+      return new Result(0, size, 0, false, e);
+    }
+    long bytes = 0;
+    for (int i = 0; i < records.size(); i++) {
+      byte[] record = records.get(i);
+      long before = size;
+      try {
+        file.append(ByteBuffer.wrap(record));
+        size += record.length;
+        dirty = true;
+        if (fsyncMillis == 0) {
+          sync();
+        }
+      } catch (IOException e) {
+        undo(before, e);
+        return new Result(i, size, bytes, repaired, e);
+      }
+      bytes += record.length;
+    }
+    if (fsyncMillis > 0 && clock.getAsLong() - lastSync >= fsyncMillis) {
+      try {
+        syncIfDirty();
+      } catch (IOException e) {
+        // The records are in the page cache (a kill -9 keeps them) but not known to be on disk: stop all the
+        // same, so whoever watches sees the disk is in trouble. Nothing is cut: they are complete records.
+        return new Result(records.size(), size, bytes, repaired, e);
+      }
+    }
+    return new Result(records.size(), size, bytes, repaired, null);
+  }
+
+  /**
+   * If the file is not the size this writer left it (cut short by someone, or written to), appends what puts it
+   * back on a record boundary. One fstat per batch; true if something had to be appended.
+   */
+  private boolean onBoundary() throws IOException {
+    long actual = file.size();
+    if (actual == size) {
+      return false;
+    }
+    size = actual;
+    confirmedSize = Math.min(confirmedSize, actual);
+    byte[] pad = RecordTail.toBoundary(file, actual);
+    if (pad.length == 0) {
+      return false;
+    }
+    file.append(ByteBuffer.wrap(pad));
+    size += pad.length;
+    dirty = true;
+    return true;
+  }
+
+  /**
+   * Null if the path still names the file this writer holds (then everything written so far is known to be at
+   * the path), else what became of it. Platforms without file keys always say it does.
+   */
+  public String checkPath() throws IOException {
+    Object key = file.fileKey();
+    if (key == null) {
+      return null;
+    }
+    try {
+      Object now = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+      if (Objects.equals(now, key)) {
+        confirmedSize = size;
+        return null;
+      }
+      return "another file has its name";
+    } catch (NoSuchFileException e) {
+      return "it is gone";
+    }
+  }
+
+  /**
+   * What the file said when its path was last seen to name it (its records up to then): where to go on from
+   * in a new file at the path. Read from the open file, so it works even once the file is renamed or deleted.
+   */
+  public RecordTail.Recovery confirmedTail() throws IOException {
+    long end = Math.min(confirmedSize, file.size());
+    return RecordTail.read(file, end, window, maxTornBytes, meta);
+  }
+
+  /** fsync if anything was written since the last one (the periodic fsync of {@code ingest.fsyncMillis}). */
+  public void syncIfDirty() throws IOException {
+    if (dirty) {
+      sync();
+    }
+  }
+
+  private void sync() throws IOException {
+    file.force();
+    dirty = false;
+    lastSync = clock.getAsLong();
+  }
+
+  private void undo(long before, IOException cause) {
+    try {
+      file.truncate(before);
+      size = before;
+    } catch (IOException e) {
+      // The next open cuts the torn record anyway (it has no blank line after it).
+      cause.addSuppressed(e);
+    }
+  }
+
+  /** Closes the file; {@code sync} makes what was written durable first. */
+  public void close(boolean sync) throws IOException {
+    try {
+      if (sync) {
+        syncIfDirty();
+      }
+    } finally {
+      file.close();
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    close(false);
+  }
+}

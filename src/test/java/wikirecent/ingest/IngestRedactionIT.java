@@ -1,0 +1,93 @@
+package wikirecent.ingest;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import wikirecent.config.Config;
+import wikirecent.testsupport.LogCapture;
+import wikirecent.testsupport.Wait;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static wikirecent.ingest.IngestTesting.PATIENCE;
+import static wikirecent.ingest.IngestTesting.awaitRecords;
+import static wikirecent.ingest.IngestTesting.config;
+import static wikirecent.ingest.IngestTesting.deploy;
+import static wikirecent.ingest.IngestTesting.status;
+import static wikirecent.ingest.ScriptedSseServer.After.DROP;
+import static wikirecent.ingest.ScriptedSseServer.After.HOLD;
+import static wikirecent.ingest.ScriptedSseServer.pieces;
+import static wikirecent.ingest.ScriptedSseServer.status;
+import static wikirecent.ingest.ScriptedSseServer.stream;
+
+/** A feed URL with a password and a token: the request uses them, nothing that is shown does. */
+@ExtendWith(VertxExtension.class)
+class IngestRedactionIT {
+
+  private static final String PASSWORD = "s3cret-pw-4711";
+  private static final String TOKEN = "t0ken-0815";
+
+  @TempDir
+  Path dir;
+
+  @RegisterExtension
+  final LogCapture logs = new LogCapture("wikirecent");
+
+  private static String event(String id, String metaId) {
+    return "event: message\nid: " + id + "\ndata: {\"meta\":{\"id\":\"" + metaId + "\"},\"user\":\"U\"}\n\n";
+  }
+
+  private void assertNoSecret(String what, String text) {
+    assertThat(text).as(what).doesNotContain(PASSWORD).doesNotContain(TOKEN);
+  }
+
+  @Test
+  void theStatusLogsAndErrorsNeverShowTheCredentials(Vertx vertx) throws Exception {
+    // The server echoes the URL it was asked for in its refusal, as many do.
+    ScriptedSseServer server = ScriptedSseServer.start(vertx,
+      (v, req) -> req.response().setStatusCode(401).end("bad credentials for " + req.absoluteURI()),
+      stream(pieces(event("1", "a"), 1000), DROP),
+      stream(pieces(event("2", "b"), 1000), HOLD));
+    String url = server.url().replace("http://", "http://feeduser:" + PASSWORD + "@") + "?token=" + TOKEN;
+    List<JsonObject> statuses = new ArrayList<>();
+    deploy(vertx, config(url, dir, Config.INGEST_BACKOFF_MILLIS, 200));
+    Wait.until("both events, status seen along the way", PATIENCE, () -> {
+      statuses.add(status(vertx));
+      return FileRecords.countRecords(dir.resolve(Config.FILE_NAME)) >= 2;
+    });
+    awaitRecords(dir.resolve(Config.FILE_NAME), 2);
+    statuses.add(status(vertx));
+
+    assertThat(server.received()).hasSize(3).allSatisfy(r -> assertThat(r.param("token")).isEqualTo(TOKEN)); // the real URL
+    assertThat(statuses.get(statuses.size() - 1).getString("detail")).contains("http://***@127.0.0.1:").contains("token=***");
+    for (JsonObject s : statuses) {
+      assertNoSecret("status", s.encode());
+    }
+    assertThat(logs.lines()).anyMatch(l -> l.contains("HTTP 401") && l.contains("bad credentials for"));
+    assertThat(logs.lines()).anyMatch(l -> l.contains("Connected to http://***@127.0.0.1:"));
+    for (String line : logs.lines()) {
+      assertNoSecret("log line", line);
+    }
+  }
+
+  @Test
+  void aBadUrlIsRefusedWithoutShowingItsCredentials(Vertx vertx) {
+    String url = "ftp://feeduser:" + PASSWORD + "@example.org/feed?token=" + TOKEN;
+    Throwable failure = Wait.on(vertx.deployVerticle(new IngestVerticle(), new DeploymentOptions().setConfig(config(url, dir)))
+      .transform(ar -> Future.succeededFuture(ar.cause())));
+    assertThat(failure).hasMessageContaining("stream.url must be an http:// or https:// URL").hasMessageContaining("ftp://***@example.org/feed?token=***");
+    assertNoSecret("error", failure.getMessage());
+    for (String line : logs.lines()) {
+      assertNoSecret("log line", line);
+    }
+  }
+}

@@ -1,0 +1,196 @@
+package wikirecent.records;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RecordWriterTest {
+
+  @TempDir
+  Path dir;
+
+  private static List<byte[]> records(int from, int count) {
+    List<byte[]> list = new ArrayList<>();
+    for (int i = from; i < from + count; i++) {
+      list.add(RecordFormat.record("[{\"offset\":" + i + "}]", "{\"meta\":{\"id\":\"m" + i + "\"},\"user\":\"u" + (i % 7) + "\"}"));
+    }
+    return list;
+  }
+
+  private static byte[] concat(List<byte[]> records) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    records.forEach(out::writeBytes);
+    return out.toByteArray();
+  }
+
+  private RecordWriter open(Path file, AppendFile.Opener opener, long fsyncMillis, AtomicLong clock) throws IOException {
+    return RecordWriter.open(file, opener, 1000, 1 << 20, fsyncMillis, clock::get, RecordTailTest::meta);
+  }
+
+  @Test
+  void aFailedAppendLeavesNoPartOfTheRecordAndLaterOnesGoOnWhenThereIsRoom() throws Exception {
+    Path file = dir.resolve("recentchanges");
+    QuotaFile.Quota quota = new QuotaFile.Quota();
+    List<byte[]> all = records(0, 10);
+    long fourRecords = concat(all.subList(0, 4)).length;
+    quota.bytes.set(fourRecords + 30); // the fifth record would only half fit
+
+    RecordWriter writer = open(file, quota.opener(), -1, new AtomicLong());
+    RecordWriter.Result r = writer.append(all.subList(0, 7));
+    assertThat(r.written()).isEqualTo(4);
+    assertThat(r.error()).hasMessage("No space left on device");
+    assertThat(quota.failures).hasValue(1);
+    assertThat(r.size()).isEqualTo(fourRecords);
+    assertThat(Files.readAllBytes(file)).isEqualTo(concat(all.subList(0, 4)));
+
+    quota.bytes.set(Long.MAX_VALUE);
+    RecordWriter.Result again = writer.append(all.subList(4, 10));
+    assertThat(again.written()).isEqualTo(6);
+    assertThat(again.error()).isNull();
+    writer.close();
+    assertThat(Files.readAllBytes(file)).isEqualTo(concat(all));
+  }
+
+  @Test
+  void fsyncEveryRecordNeverOrAtMostEveryNMillis() throws Exception {
+    AtomicLong clock = new AtomicLong(1_000);
+    QuotaFile.Quota quota = new QuotaFile.Quota();
+
+    RecordWriter every = open(dir.resolve("a"), quota.opener(), 0, clock);
+    every.append(records(0, 5));
+    assertThat(quota.forces).hasValue(5);
+    every.close();
+
+    quota.forces.set(0);
+    RecordWriter never = open(dir.resolve("b"), quota.opener(), -1, clock);
+    never.append(records(0, 5));
+    never.append(records(5, 5));
+    never.close(false);
+    assertThat(quota.forces).hasValue(0);
+
+    RecordWriter timed = open(dir.resolve("c"), quota.opener(), 500, clock);
+    timed.append(records(0, 5));
+    assertThat(quota.forces).hasValue(0);
+    clock.addAndGet(499);
+    timed.append(records(5, 1));
+    assertThat(quota.forces).hasValue(0);
+    clock.addAndGet(1);
+    timed.append(records(6, 1));
+    assertThat(quota.forces).hasValue(1);
+    timed.syncIfDirty();
+    assertThat(quota.forces).hasValue(1); // nothing new since
+    timed.append(records(7, 1));
+    timed.syncIfDirty(); // the periodic timer
+    assertThat(quota.forces).hasValue(2);
+    timed.close(true);
+    assertThat(quota.forces).hasValue(2);
+  }
+
+  @Test
+  void openingCutsATornRecordAndFindsWhereToResume() throws Exception {
+    Path file = dir.resolve("recentchanges");
+    List<byte[]> all = records(0, 3);
+    byte[] torn = java.util.Arrays.copyOf(records(3, 1).get(0), 40);
+    Files.write(file, concat(List.of(concat(all), torn)));
+
+    RecordWriter writer = open(file, ChannelAppendFile::open, -1, new AtomicLong());
+    assertThat(writer.recovery().cutBytes()).isEqualTo(40);
+    assertThat(writer.recovery().lastId()).isEqualTo("[{\"offset\":2}]");
+    assertThat(writer.recovery().recentIds()).containsExactly("m0", "m1", "m2");
+    writer.append(records(3, 1));
+    writer.close();
+    assertThat(Files.readAllBytes(file)).isEqualTo(concat(records(0, 4)));
+  }
+
+  @Test
+  void aSecondWriterOfTheSameFileIsRefused() throws Exception {
+    Path file = dir.resolve("recentchanges");
+    RecordWriter first = open(file, ChannelAppendFile::open, -1, new AtomicLong());
+    assertThatThrownBy(() -> open(file, ChannelAppendFile::open, -1, new AtomicLong()))
+      .isInstanceOf(IOException.class).hasMessageContaining("locked");
+    first.close();
+    open(file, ChannelAppendFile::open, -1, new AtomicLong()).close();
+  }
+
+  /** Writes records 0..2, cuts the file to {@code cut} bytes behind the writer's back, appends record 3. */
+  private String afterCut(java.util.function.ToIntFunction<byte[]> cut) throws Exception {
+    Path file = dir.resolve("cut-" + System.nanoTime());
+    RecordWriter writer = open(file, ChannelAppendFile::open, -1, new AtomicLong());
+    assertThat(writer.append(records(0, 3)).repaired()).isFalse();
+    byte[] written = Files.readAllBytes(file);
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.truncate(cut.applyAsInt(written));
+    }
+    RecordWriter.Result r = writer.append(records(3, 1));
+    writer.close();
+    assertThat(r.error()).isNull();
+    assertThat(r.size()).isEqualTo(Files.size(file));
+    return (r.repaired() ? "repaired:" : "as is:") + Files.readString(file, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void afterTheFileShrankTheNextAppendStartsOnARecordBoundary() throws Exception {
+    String two = new String(concat(records(0, 2)), StandardCharsets.UTF_8);
+    String third = new String(records(2, 1).get(0), StandardCharsets.UTF_8);
+    String next = new String(records(3, 1).get(0), StandardCharsets.UTF_8);
+    int twoBytes = two.getBytes(StandardCharsets.UTF_8).length;
+    // in the middle of the third record's data line: the damaged record is closed with an empty line
+    assertThat(afterCut(b -> twoBytes + 30)).isEqualTo("repaired:" + two + third.substring(0, 30) + "\n\n" + next);
+    // right after its data line, before the empty line: one \n completes it
+    assertThat(afterCut(b -> b.length - 1)).isEqualTo("repaired:" + two + third + next);
+    // on a boundary: nothing to add
+    assertThat(afterCut(b -> twoBytes)).isEqualTo("as is:" + two + next);
+    assertThat(afterCut(b -> 0)).isEqualTo("as is:" + next);
+  }
+
+  @Test
+  void bytesAppendedBySomeoneElseAreClosedOffToo() throws Exception {
+    Path file = dir.resolve("recentchanges");
+    RecordWriter writer = open(file, ChannelAppendFile::open, -1, new AtomicLong());
+    writer.append(records(0, 1));
+    Files.writeString(file, "data: {\"half", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+    RecordWriter.Result r = writer.append(records(1, 1));
+    writer.close();
+    assertThat(r.repaired()).isTrue();
+    assertThat(Files.readAllBytes(file)).isEqualTo(concat(List.of(records(0, 1).get(0),
+      "data: {\"half\n\n".getBytes(StandardCharsets.UTF_8), records(1, 1).get(0))));
+  }
+
+  @Test
+  void itTellsWhenThePathNoLongerNamesItsFileAndWhatTheFileHeldWhenItLastDid() throws Exception {
+    Path file = dir.resolve("recentchanges");
+    RecordWriter writer = open(file, ChannelAppendFile::open, -1, new AtomicLong());
+    writer.append(records(0, 3));
+    assertThat(writer.checkPath()).isNull();
+    writer.append(records(3, 2)); // written after the last check: not known to be at the path
+    Files.move(file, dir.resolve("recentchanges.1"));
+    assertThat(writer.checkPath()).isEqualTo("it is gone");
+    Files.writeString(file, "");
+    assertThat(writer.checkPath()).isEqualTo("another file has its name");
+    RecordTail.Recovery confirmed = writer.confirmedTail();
+    assertThat(confirmed.lastId()).isEqualTo("[{\"offset\":2}]");
+    assertThat(confirmed.recentIds()).containsExactly("m0", "m1", "m2");
+    writer.close();
+    assertThat(Files.readAllBytes(dir.resolve("recentchanges.1"))).isEqualTo(concat(records(0, 5)));
+  }
+
+  @Test
+  void theFileAndItsDirectoryAreCreated() throws Exception {
+    Path file = dir.resolve("data/sub/recentchanges");
+    RecordWriter writer = open(file, ChannelAppendFile::open, 0, new AtomicLong());
+    writer.append(records(0, 1));
+    writer.close();
+    assertThat(Files.readString(file, StandardCharsets.UTF_8)).startsWith("event: message\nid: [{\"offset\":0}]\ndata: {");
+  }
+}

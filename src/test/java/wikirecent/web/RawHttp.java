@@ -1,0 +1,99 @@
+package wikirecent.web;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * HTTP/1.1 over a bare socket, byte for byte as the test writes it: for requests no well-behaved
+ * client would send (broken heads, half a head, upgrades without a key) and for connections held
+ * open on purpose.
+ */
+final class RawHttp implements AutoCloseable {
+
+  /** A response: status code, headers (names lower-cased), body. */
+  record Response(int status, Map<String, String> headers, String body) {
+    String header(String name) {
+      return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+  }
+
+  private final Socket socket;
+
+  private RawHttp(Socket socket) {
+    this.socket = socket;
+  }
+
+  static RawHttp connect(int port) throws IOException {
+    Socket s = new Socket();
+    s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+    s.setSoTimeout(30_000);
+    return new RawHttp(s);
+  }
+
+  /** One request on a fresh connection, closed afterwards. */
+  static Response exchange(int port, String request) throws IOException {
+    try (RawHttp http = connect(port)) {
+      http.send(request);
+      return http.readResponse();
+    }
+  }
+
+  void send(String text) throws IOException {
+    socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
+    socket.getOutputStream().flush();
+  }
+
+  /** Reads one response: the head, then a Content-Length body (101 and 304 have none). */
+  Response readResponse() throws IOException {
+    InputStream in = socket.getInputStream();
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("connection closed before a complete response head: " + head.toString(StandardCharsets.ISO_8859_1));
+      }
+      head.write(b);
+    }
+    String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+    int status = Integer.parseInt(lines[0].split(" ")[1]);
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (int i = 1; i < lines.length; i++) {
+      int colon = lines[i].indexOf(':');
+      if (colon > 0) {
+        headers.merge(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim(), (a, b) -> a + ", " + b);
+      }
+    }
+    String length = headers.get("content-length");
+    byte[] body = status == 101 || length == null ? new byte[0] : in.readNBytes(Integer.parseInt(length));
+    return new Response(status, headers, new String(body, StandardCharsets.UTF_8));
+  }
+
+  /** True once the server closes (or resets) the connection within {@code timeoutMillis}; false if it stays open. Discards what it reads. */
+  boolean closedByServer(int timeoutMillis) throws IOException {
+    socket.setSoTimeout(timeoutMillis);
+    try {
+      byte[] buf = new byte[4096];
+      while (socket.getInputStream().read(buf) >= 0) {
+        // discard
+      }
+      return true;
+    } catch (SocketTimeoutException e) {
+      return false;
+    } catch (IOException e) {
+      return true; // reset
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}
