@@ -34,14 +34,30 @@ import java.util.TreeMap;
  *       such; an object or array as jsonb prints it (keys by length then bytes, duplicates
  *       last-wins, {@code ", "} and {@code ": "}).</li>
  * </ul>
+ * In the same pass it reads what shaped views filter on, each a top-level key of an object event
+ * (last one wins), anything else being NULL / false:
+ * <ul>
+ *   <li>{@code wiki}: {@code val->>'wiki'}, by the user's rules;</li>
+ *   <li>{@code bot}: {@code COALESCE(val->'bot' = 'true'::jsonb, false)}, true only for the literal {@code true};</li>
+ *   <li>{@code timestamp}: a number whose value is an integer in [0, 2^53 - 1] ({@code 15.0} and {@code 1.5e1}
+ *       included), else {@link #NO_TS}.</li>
+ * </ul>
  * Not thread-safe: one per reader.
  */
 public final class EventParser {
 
   static final int MAX_DEPTH = JsonbReader.MAX_DEPTH;
+  /** {@link #ts} when the event has no usable timestamp (SQL NULL); valid ones are never negative. */
+  public static final long NO_TS = -1;
+  /** The largest timestamp taken (2^53 - 1, JavaScript's largest safe integer). */
+  public static final long MAX_TS = 9_007_199_254_740_991L;
+  private static final BigDecimal MAX_TS_DECIMAL = BigDecimal.valueOf(MAX_TS);
 
   private final JsonbReader reader = new JsonbReader();
   private String user;
+  private String wiki;
+  private boolean bot;
+  private long ts = NO_TS;
 
   /** The factory this parser uses, for a like-for-like comparison loop in the benchmark. */
   public static JsonFactory factory() {
@@ -60,15 +76,29 @@ public final class EventParser {
       r.start(b, off, len);
       JsonToken t = r.next();
       boolean rootObject = t == JsonToken.START_OBJECT;
-      String found = null;
+      String u = null;
+      String w = null;
+      boolean isBot = false;
+      long time = NO_TS;
       JsonParser p = r.parser();
       while (t != null) {
-        if (t == JsonToken.FIELD_NAME && rootObject && r.depth() == 1 && "user".equals(p.currentName())) {
-          found = userText(r, r.next());
+        if (t == JsonToken.FIELD_NAME && rootObject && r.depth() == 1) {
+          // A container value of bot or timestamp is left to the loop: its keys are deeper than 1.
+          switch (p.currentName()) {
+            case "user" -> u = userText(r, r.next());
+            case "wiki" -> w = userText(r, r.next());
+            case "bot" -> isBot = r.next() == JsonToken.VALUE_TRUE;
+            case "timestamp" -> time = timestamp(p, r.next());
+            default -> {
+            }
+          }
         }
         t = r.next();
       }
-      user = found;
+      user = u;
+      wiki = w;
+      bot = isBot;
+      ts = time;
       return true;
     } catch (IOException | RuntimeException e) {
       return false; // whatever odd input makes Jackson (or the numeric check) throw: an invalid line
@@ -80,6 +110,58 @@ public final class EventParser {
   /** The user of the last line {@link #parse} accepted; null is SQL NULL. */
   public String user() {
     return user;
+  }
+
+  /** The wiki of the last line {@link #parse} accepted; null is SQL NULL. */
+  public String wiki() {
+    return wiki;
+  }
+
+  /** Whether the last line {@link #parse} accepted has {@code "bot": true}. */
+  public boolean bot() {
+    return bot;
+  }
+
+  /** The event time (seconds) of the last line {@link #parse} accepted, or {@link #NO_TS}. */
+  public long ts() {
+    return ts;
+  }
+
+  /** The timestamp the number token {@code t} stands for, or {@link #NO_TS}; the line is already known to be valid up to it. */
+  static long timestamp(JsonParser p, JsonToken t) throws IOException {
+    if (t == JsonToken.VALUE_NUMBER_INT) {
+      // Digits only (JSON has no leading zeros), so 17 or more of them are past MAX_TS.
+      char[] c = p.getTextCharacters();
+      int from = p.getTextOffset();
+      int end = from + p.getTextLength();
+      boolean negative = c[from] == '-';
+      if (negative) {
+        from++;
+      }
+      if (end - from > 16) {
+        return NO_TS;
+      }
+      long v = 0;
+      for (int i = from; i < end; i++) {
+        v = v * 10 + (c[i] - '0');
+      }
+      if (negative) {
+        return v == 0 ? 0 : NO_TS; // -0 is numeric 0
+      }
+      return v <= MAX_TS ? v : NO_TS;
+    }
+    if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+      // Rare (1.5e9, 15.0): exact decimal arithmetic. The reader already checked it fits numeric.
+      BigDecimal d = new BigDecimal(p.getText());
+      if (d.signum() == 0) {
+        return 0;
+      }
+      if (d.signum() < 0 || d.compareTo(MAX_TS_DECIMAL) > 0 || d.stripTrailingZeros().scale() > 0) {
+        return NO_TS;
+      }
+      return d.longValueExact();
+    }
+    return NO_TS;
   }
 
   /** The text {@code ->>} gives for the value starting at token {@code t}; consumes the value. */

@@ -114,6 +114,111 @@ class EventParserTest {
     assertThat(p.user()).isEqualTo("1" + "0".repeat(5000));
   }
 
+  /** Line, expected wiki, bot, ts (null: NO_TS). Taken from PostgreSQL 15 ({@code ShapedPostgresIT} rechecks them). */
+  static Stream<Arguments> shapedFields() {
+    return Stream.of(
+      Arguments.of("{\"wiki\":\"enwiki\",\"bot\":true,\"timestamp\":1520439377}", "enwiki", true, 1520439377L),
+      Arguments.of("{\"wiki\":\"enwiki\",\"bot\":false,\"timestamp\":1520439377}", "enwiki", false, 1520439377L),
+      Arguments.of("{}", null, false, null),
+      Arguments.of("[{\"wiki\":\"a\",\"bot\":true,\"timestamp\":1}]", null, false, null),
+      Arguments.of("\"wiki\"", null, false, null),
+      Arguments.of("true", null, false, null),
+      Arguments.of("{\"meta\":{\"wiki\":\"x\",\"bot\":true,\"timestamp\":5}}", null, false, null),
+      // wiki: ->> text rules, as for the user
+      Arguments.of("{\"wiki\":null}", null, false, null),
+      Arguments.of("{\"wiki\":1e2}", "100", false, null),
+      Arguments.of("{\"wiki\":false}", "false", false, null),
+      Arguments.of("{\"wiki\":{\"b\":1,\"a\":[2.0]}}", "{\"a\": [2.0], \"b\": 1}", false, null),
+      Arguments.of("{\"wiki\":\"a\",\"wiki\":\"b\"}", "b", false, null),
+      Arguments.of("{\"wiki\":\"a\",\"wiki\":null}", null, false, null),
+      // bot: only the literal true
+      Arguments.of("{\"bot\":\"true\"}", null, false, null),
+      Arguments.of("{\"bot\":1}", null, false, null),
+      Arguments.of("{\"bot\":null}", null, false, null),
+      Arguments.of("{\"bot\":[true]}", null, false, null),
+      Arguments.of("{\"bot\":{\"bot\":true,\"user\":\"in\"},\"user\":\"out\"}", null, false, null),
+      Arguments.of("{\"bot\":true,\"bot\":false}", null, false, null),
+      Arguments.of("{\"bot\":false,\"bot\":true}", null, true, null),
+      // timestamp: an integral number in [0, 2^53 - 1]
+      Arguments.of("{\"timestamp\":0}", null, false, 0L),
+      Arguments.of("{\"timestamp\":-0}", null, false, 0L),
+      Arguments.of("{\"timestamp\":-0.0}", null, false, 0L),
+      Arguments.of("{\"timestamp\":0e5}", null, false, 0L),
+      Arguments.of("{\"timestamp\":0.000e-20}", null, false, 0L),
+      Arguments.of("{\"timestamp\":-1}", null, false, null),
+      Arguments.of("{\"timestamp\":-1e3}", null, false, null),
+      Arguments.of("{\"timestamp\":15.0}", null, false, 15L),
+      Arguments.of("{\"timestamp\":1.0e3}", null, false, 1000L),
+      Arguments.of("{\"timestamp\":1e3}", null, false, 1000L),
+      Arguments.of("{\"timestamp\":1.5e1}", null, false, 15L),
+      Arguments.of("{\"timestamp\":100e-2}", null, false, 1L),
+      Arguments.of("{\"timestamp\":1.5}", null, false, null),
+      Arguments.of("{\"timestamp\":1e-5}", null, false, null),
+      Arguments.of("{\"timestamp\":1520439377.000001}", null, false, null),
+      Arguments.of("{\"timestamp\":9007199254740991}", null, false, 9007199254740991L),
+      Arguments.of("{\"timestamp\":9007199254740991.000}", null, false, 9007199254740991L),
+      Arguments.of("{\"timestamp\":9.007199254740991e15}", null, false, 9007199254740991L),
+      Arguments.of("{\"timestamp\":9007199254740992}", null, false, null),
+      Arguments.of("{\"timestamp\":9007199254740991.5}", null, false, null),
+      Arguments.of("{\"timestamp\":10000000000000000}", null, false, null),
+      Arguments.of("{\"timestamp\":123456789012345678901234567890}", null, false, null),
+      Arguments.of("{\"timestamp\":1e131071}", null, false, null),
+      Arguments.of("{\"timestamp\":\"1520439377\"}", null, false, null),
+      Arguments.of("{\"timestamp\":true}", null, false, null),
+      Arguments.of("{\"timestamp\":null}", null, false, null),
+      Arguments.of("{\"timestamp\":[1]}", null, false, null),
+      Arguments.of("{\"timestamp\":{\"timestamp\":1}}", null, false, null),
+      Arguments.of("{\"timestamp\":1,\"timestamp\":\"x\"}", null, false, null),
+      Arguments.of("{\"timestamp\":\"x\",\"timestamp\":2}", null, false, 2L),
+      Arguments.of("{\"timestamp\":3,\"timestamp\":2}", null, false, 2L));
+  }
+
+  @ParameterizedTest
+  @MethodSource("shapedFields")
+  void readsWikiBotAndTimestampAsPostgresDoes(String line, String wiki, boolean bot, Long ts) {
+    EventParser p = new EventParser();
+    byte[] b = bytes(line);
+    assertThat(p.parse(b, 0, b.length)).as("valid: %s", line).isTrue();
+    assertThat(p.wiki()).as("wiki of %s", line).isEqualTo(wiki);
+    assertThat(p.bot()).as("bot of %s", line).isEqualTo(bot);
+    assertThat(p.ts()).as("ts of %s", line).isEqualTo(ts == null ? EventParser.NO_TS : ts);
+  }
+
+  @Test
+  void aLineLeavesNothingOfTheOneBefore() {
+    EventParser p = new EventParser();
+    byte[] full = bytes("{\"user\":\"a\",\"wiki\":\"w\",\"bot\":true,\"timestamp\":7}");
+    byte[] empty = bytes("{}");
+    byte[] invalid = bytes("{\"wiki\":\"v\",\"bot\":true,\"timestamp\":8");
+    assertThat(p.parse(full, 0, full.length)).isTrue();
+    assertThat(p.parse(invalid, 0, invalid.length)).isFalse();
+    assertThat(p.parse(empty, 0, empty.length)).isTrue();
+    assertThat(p.user()).isNull();
+    assertThat(p.wiki()).isNull();
+    assertThat(p.bot()).isFalse();
+    assertThat(p.ts()).isEqualTo(EventParser.NO_TS);
+  }
+
+  @Test
+  void theSampleHasWikisBotsAndTimestamps() throws Exception {
+    EventParser p = new EventParser();
+    int events = 0;
+    int bots = 0;
+    java.util.Set<String> wikis = new java.util.HashSet<>();
+    for (String line : wikirecent.replay.Sample.lines()) {
+      byte[] b = bytes(line);
+      if (p.parse(b, 0, b.length)) {
+        events++;
+        bots += p.bot() ? 1 : 0;
+        assertThat(p.ts()).as("ts of %s", line).isBetween(1_500_000_000L, 1_700_000_000L);
+        wikis.add(p.wiki());
+      }
+    }
+    assertThat(events).isGreaterThan(5000);
+    assertThat(bots).isBetween(1, events - 1);
+    assertThat(wikis).contains("wikidatawiki").contains("enwiki").doesNotContainNull();
+  }
+
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }

@@ -1,0 +1,236 @@
+package wikirecent.bus;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * A view and the parameters that shape it: which wiki (or any), bot edits or not (or any), and a
+ * window of event time (5m, 1h, 24h or all). Null stands for "any". Its canonical text, the one
+ * name of an instance on the bus and in URLs, lists the keys in the order wiki, bot, window and
+ * leaves defaults out: {@code top10?wiki=enwiki&bot=false&window=1h}; the default set is just
+ * {@code top10}.
+ * <p>
+ * {@code edits_per_minute} takes only a wiki (bot is one of its columns, its window is always the
+ * last hour); {@code user_edits} takes nothing. The wiki is a name of {@code [a-z0-9_]{1,64}}
+ * other than {@code any}, so it can never need escaping.
+ */
+public record ViewParams(View view, String wiki, Boolean bot, Window window) {
+
+  /** The views an instance can be of, with their columns. */
+  public enum View {
+    COUNTER("counter", true, col("count", "bigint")),
+    USER_EDITS("user_edits", false, col("user", "text"), col("count", "bigint")),
+    TOP10("top10", true, col("user", "text"), col("count", "bigint")),
+    TOP_WIKIS("top_wikis", true, col("wiki", "text"), col("count", "bigint")),
+    EDITS_PER_MINUTE("edits_per_minute", false, col("minute", "bigint"), col("bot", "boolean"), col("count", "bigint"));
+
+    private final String viewName;
+    private final boolean filtered; // takes bot and window besides wiki
+    private final List<Views.Column> columns;
+
+    View(String viewName, boolean filtered, Views.Column... columns) {
+      this.viewName = viewName;
+      this.filtered = filtered;
+      this.columns = List.of(columns);
+    }
+
+    public String viewName() {
+      return viewName;
+    }
+
+    public List<Views.Column> columns() {
+      return columns;
+    }
+
+    public static View byName(String name) {
+      for (View v : values()) {
+        if (v.viewName.equals(name)) {
+          return v;
+        }
+      }
+      throw new IllegalArgumentException("unknown view '" + shorten(String.valueOf(name)) + "' (views: "
+        + Arrays.stream(values()).map(View::viewName).collect(Collectors.joining(", ")) + ")");
+    }
+  }
+
+  /** A window of event time: an event is in it when its time is after the newest event time minus {@link #seconds}. */
+  public enum Window {
+    FIVE_MINUTES("5m", 300),
+    HOUR("1h", 3600),
+    DAY("24h", 86400),
+    ALL("all", 0);
+
+    private final String text;
+    private final long seconds;
+
+    Window(String text, long seconds) {
+      this.text = text;
+      this.seconds = seconds;
+    }
+
+    public String text() {
+      return text;
+    }
+
+    /** The window's length; 0 for {@link #ALL}, which has none. */
+    public long seconds() {
+      return seconds;
+    }
+
+    public static Window byText(String text) {
+      for (Window w : values()) {
+        if (w.text.equals(text)) {
+          return w;
+        }
+      }
+      throw new IllegalArgumentException("window must be 5m, 1h, 24h or all, not '" + shorten(text) + "'");
+    }
+  }
+
+  public static final String WIKI = "wiki";
+  public static final String BOT = "bot";
+  public static final String WINDOW = "window";
+  /** The word for "every wiki" / "bot or not" in a query. */
+  public static final String ANY = "any";
+
+  private static final Pattern WIKI_NAME = Pattern.compile("[a-z0-9_]{1,64}");
+
+  public ViewParams {
+    if (view == null || window == null) {
+      throw new IllegalArgumentException("a view and a window are required");
+    }
+    if (wiki != null && (!WIKI_NAME.matcher(wiki).matches() || wiki.equals(ANY))) {
+      throw new IllegalArgumentException(wiki.equals(ANY) ? "the wiki 'any' is written as no wiki"
+        : "wiki must match [a-z0-9_]{1,64}, not '" + shorten(wiki) + "'");
+    }
+    if (view == View.USER_EDITS && (wiki != null || bot != null || window != Window.ALL)) {
+      throw new IllegalArgumentException("user_edits takes no parameters");
+    }
+    if (view == View.EDITS_PER_MINUTE && (bot != null || window != Window.HOUR)) {
+      throw new IllegalArgumentException("edits_per_minute takes only wiki (bot is a column, the window is always 1h)");
+    }
+  }
+
+  /** The view with every parameter at its default. */
+  public static ViewParams of(View view) {
+    return new ViewParams(view, null, null, view == View.EDITS_PER_MINUTE ? Window.HOUR : Window.ALL);
+  }
+
+  public ViewParams withWiki(String wiki) {
+    return new ViewParams(view, wiki, bot, window);
+  }
+
+  public ViewParams withBot(Boolean bot) {
+    return new ViewParams(view, wiki, bot, window);
+  }
+
+  public ViewParams withWindow(Window window) {
+    return new ViewParams(view, wiki, bot, window);
+  }
+
+  /** True when no parameter differs from the default: the unparameterised view. */
+  public boolean isDefault() {
+    return equals(of(view));
+  }
+
+  /** The non-default parameters, as messages carry them: {@code {"wiki":"enwiki","bot":false,"window":"1h"}}. */
+  public JsonObject toJson() {
+    JsonObject o = new JsonObject();
+    if (wiki != null) {
+      o.put(WIKI, wiki);
+    }
+    if (bot != null) {
+      o.put(BOT, bot);
+    }
+    if (window != of(view).window) {
+      o.put(WINDOW, window.text);
+    }
+    return o;
+  }
+
+  /** The canonical text: {@code top10?wiki=enwiki&bot=false&window=1h}. */
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder(view.viewName);
+    char sep = '?';
+    for (Map.Entry<String, Object> e : toJson()) {
+      sb.append(sep).append(e.getKey()).append('=').append(e.getValue());
+      sep = '&';
+    }
+    return sb.toString();
+  }
+
+  /** Reads the canonical text (or any order of its keys). */
+  public static ViewParams parse(String text) {
+    int q = text.indexOf('?');
+    if (q < 0) {
+      return parse(text, List.of());
+    }
+    List<Map.Entry<String, String>> query = new java.util.ArrayList<>();
+    for (String pair : text.substring(q + 1).split("&", -1)) {
+      int eq = pair.indexOf('=');
+      if (eq < 0) {
+        throw new IllegalArgumentException("'" + shorten(pair) + "' is not key=value");
+      }
+      query.add(Map.entry(pair.substring(0, eq), pair.substring(eq + 1)));
+    }
+    return parse(text.substring(0, q), query);
+  }
+
+  /**
+   * Reads a view name and its query parameters: a {@code Map.entrySet()} or Vert.x's {@code MultiMap}.
+   * {@code any} (wiki, bot) and {@code all} (window) are the defaults, as if the key were absent.
+   * Throws {@link IllegalArgumentException} with a message fit for the client.
+   */
+  public static ViewParams parse(String viewName, Iterable<Map.Entry<String, String>> query) {
+    View view = View.byName(viewName);
+    ViewParams p = of(view);
+    Set<String> seen = new HashSet<>();
+    for (Map.Entry<String, String> e : query) {
+      String key = e.getKey();
+      String value = e.getValue();
+      boolean allowed = key.equals(WIKI) ? view != View.USER_EDITS : (key.equals(BOT) || key.equals(WINDOW)) && view.filtered;
+      if (!allowed) {
+        throw new IllegalArgumentException(view.viewName + takes(view) + ", not '" + shorten(key) + "'");
+      }
+      if (!seen.add(key)) {
+        throw new IllegalArgumentException(key + " given twice");
+      }
+      switch (key) {
+        case WIKI -> p = p.withWiki(value.equals(ANY) ? null : value);
+        case BOT -> p = p.withBot(switch (value) {
+          case "true" -> Boolean.TRUE;
+          case "false" -> Boolean.FALSE;
+          case ANY -> null;
+          default -> throw new IllegalArgumentException("bot must be true, false or any, not '" + shorten(value) + "'");
+        });
+        default -> p = p.withWindow(Window.byText(value));
+      }
+    }
+    return p;
+  }
+
+  private static String takes(View view) {
+    return switch (view) {
+      case USER_EDITS -> " takes no parameters";
+      case EDITS_PER_MINUTE -> " takes only wiki";
+      default -> " takes wiki, bot and window";
+    };
+  }
+
+  // A client's text in an error message: bounded.
+  private static String shorten(String s) {
+    return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+  }
+
+  private static Views.Column col(String name, String type) {
+    return new Views.Column(name, type);
+  }
+}
