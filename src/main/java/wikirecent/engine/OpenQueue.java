@@ -51,7 +51,7 @@ final class OpenQueue<W> {
    */
   boolean run(long budgetNanos, LongSupplier clock, BiConsumer<ViewParams, List<W>> open) {
     long start = clock.getAsLong();
-    while (!waiting.isEmpty()) {
+    for (int n = waiting.size(); n > 0; n--) { // only those there at the start: the round ends even if opening queues more
       Iterator<Map.Entry<ViewParams, List<W>>> it = waiting.entrySet().iterator();
       Map.Entry<ViewParams, List<W>> next = it.next();
       it.remove(); // before opening: a request for it during the open queues it anew
