@@ -3,6 +3,9 @@ package wikirecent.bus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.Collection;
+import java.util.List;
+
 /**
  * The one message shape, on the event bus, the SockJS bridge and the raw WebSocket:
  * {@code {"view":"top10","timestamp":1732512000123,"inserted":[["Alice",42]],"deleted":[["Alice",41]]}},
@@ -12,6 +15,11 @@ import io.vertx.core.json.JsonObject;
  * published on the view before it ({@link LastPublished}). A clustered event bus delivers at most once,
  * and a lost batch that only inserts rows would otherwise never be noticed. Web nodes check it and do
  * not pass it on, so browsers and curl see the shape above.
+ * <p>
+ * A message of a parameterised instance ({@link ViewParams} not the default set) also carries
+ * {@code "params"}: the non-default parameters, {@code {"wiki":"enwiki","bot":false,"window":"1h"}}; the
+ * default sets' messages have none. The keep-alive request on {@link Addresses#VIEWS_WANTED} is
+ * {@code {"keys":[canonical keys]}}, its reply {@code {"unknown":[keys with no live instance]}}.
  */
 public final class ViewMessage {
 
@@ -21,6 +29,10 @@ public final class ViewMessage {
   public static final String DELETED = "deleted";
   public static final String SNAPSHOT = "snapshot";
   public static final String PREVIOUS = "previous";
+  public static final String PARAMS = "params";
+  /** The keep-alive request's list of canonical keys, and its reply's list of those the source has no live instance of. */
+  public static final String KEYS = "keys";
+  public static final String UNKNOWN = "unknown";
 
   private ViewMessage() {
   }
@@ -52,5 +64,25 @@ public final class ViewMessage {
 
   public static String view(JsonObject message) {
     return message.getString(VIEW);
+  }
+
+  /** The message's params object, or null for a default set. */
+  public static JsonObject params(JsonObject message) {
+    return message.getJsonObject(PARAMS);
+  }
+
+  /** The canonical key of the instance the message is of ({@code top10}, {@code top10?window=1h}): its address is {@code views.<key>}. */
+  public static String key(JsonObject message) {
+    return ViewParams.key(view(message), params(message));
+  }
+
+  /** The keep-alive request: {@code {"keys":[...]}}. */
+  public static JsonObject wanted(Collection<String> keys) {
+    return new JsonObject().put(KEYS, new JsonArray(List.copyOf(keys)));
+  }
+
+  /** The keep-alive reply: {@code {"unknown":[...]}}. */
+  public static JsonObject unknown(Collection<String> keys) {
+    return new JsonObject().put(UNKNOWN, new JsonArray(List.copyOf(keys)));
   }
 }

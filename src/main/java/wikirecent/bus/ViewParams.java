@@ -1,5 +1,6 @@
 package wikirecent.bus;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Arrays;
@@ -18,26 +19,27 @@ import java.util.stream.Collectors;
  * {@code top10}.
  * <p>
  * {@code edits_per_minute} takes only a wiki (bot is one of its columns, its window is always the
- * last hour); {@code user_edits} takes nothing. The wiki is a name of {@code [a-z0-9_]{1,64}}
- * other than {@code any}, so it can never need escaping.
+ * last hour); {@code user_edits} and {@code wiki_edits} take nothing. The wiki is a name of
+ * {@code [a-z0-9_]{1,64}} other than {@code any}, so it can never need escaping.
  */
 public record ViewParams(View view, String wiki, Boolean bot, Window window) {
 
-  /** The views an instance can be of, with their columns. */
+  /** Every view there is, with its columns and the parameters it takes: the one catalogue. */
   public enum View {
-    COUNTER("counter", true, col("count", "bigint")),
-    USER_EDITS("user_edits", false, col("user", "text"), col("count", "bigint")),
-    TOP10("top10", true, col("user", "text"), col("count", "bigint")),
-    TOP_WIKIS("top_wikis", true, col("wiki", "text"), col("count", "bigint")),
-    EDITS_PER_MINUTE("edits_per_minute", false, col("minute", "bigint"), col("bot", "boolean"), col("count", "bigint"));
+    COUNTER("counter", List.of(WIKI, BOT, WINDOW), col("count", "bigint")),
+    USER_EDITS("user_edits", List.of(), col("user", "text"), col("count", "bigint")),
+    TOP10("top10", List.of(WIKI, BOT, WINDOW), col("user", "text"), col("count", "bigint")),
+    TOP_WIKIS("top_wikis", List.of(WIKI, BOT, WINDOW), col("wiki", "text"), col("count", "bigint")),
+    EDITS_PER_MINUTE("edits_per_minute", List.of(WIKI), col("minute", "bigint"), col("bot", "boolean"), col("count", "bigint")),
+    WIKI_EDITS("wiki_edits", List.of(), col("wiki", "text"), col("count", "bigint"));
 
     private final String viewName;
-    private final boolean filtered; // takes bot and window besides wiki
+    private final List<String> params;
     private final List<Views.Column> columns;
 
-    View(String viewName, boolean filtered, Views.Column... columns) {
+    View(String viewName, List<String> params, Views.Column... columns) {
       this.viewName = viewName;
-      this.filtered = filtered;
+      this.params = params;
       this.columns = List.of(columns);
     }
 
@@ -47,6 +49,38 @@ public record ViewParams(View view, String wiki, Boolean bot, Window window) {
 
     public List<Views.Column> columns() {
       return columns;
+    }
+
+    /** The parameters it takes, in canonical order (a subset of wiki, bot, window). */
+    public List<String> params() {
+      return params;
+    }
+
+    /**
+     * What {@code GET /api/views} lists for it: {@code {"name":"top10","columns":[{"name":"user","type":"text"},..],
+     * "params":[{"name":"wiki","type":"text","pattern":"[a-z0-9_]{1,64}","default":"any"},..]}}.
+     */
+    public JsonObject describe() {
+      JsonArray cols = new JsonArray();
+      for (Views.Column c : columns) {
+        cols.add(new JsonObject().put("name", c.name()).put("type", c.type()));
+      }
+      JsonArray ps = new JsonArray();
+      for (String p : params) {
+        ps.add(switch (p) {
+          case WIKI -> new JsonObject().put("name", WIKI).put("type", "text").put("pattern", WIKI_NAME.pattern()).put("default", ANY);
+          case BOT -> new JsonObject().put("name", BOT).put("type", "boolean").put("values", new JsonArray().add("true").add("false").add(ANY))
+            .put("default", ANY);
+          default -> {
+            JsonArray values = new JsonArray();
+            for (Window w : Window.values()) {
+              values.add(w.text);
+            }
+            yield new JsonObject().put("name", WINDOW).put("type", "text").put("values", values).put("default", Window.ALL.text);
+          }
+        });
+      }
+      return new JsonObject().put("name", viewName).put("columns", cols).put("params", ps);
     }
 
     public static View byName(String name) {
@@ -102,6 +136,15 @@ public record ViewParams(View view, String wiki, Boolean bot, Window window) {
 
   private static final Pattern WIKI_NAME = Pattern.compile("[a-z0-9_]{1,64}");
 
+  /** Every view's {@link View#describe}, in catalogue order: the body of {@code GET /api/views}'s list. */
+  public static JsonArray catalogue() {
+    JsonArray out = new JsonArray();
+    for (View v : View.values()) {
+      out.add(v.describe());
+    }
+    return out;
+  }
+
   public ViewParams {
     if (view == null || window == null) {
       throw new IllegalArgumentException("a view and a window are required");
@@ -110,8 +153,8 @@ public record ViewParams(View view, String wiki, Boolean bot, Window window) {
       throw new IllegalArgumentException(wiki.equals(ANY) ? "the wiki 'any' is written as no wiki"
         : "wiki must match [a-z0-9_]{1,64}, not '" + shorten(wiki) + "'");
     }
-    if (view == View.USER_EDITS && (wiki != null || bot != null || window != Window.ALL)) {
-      throw new IllegalArgumentException("user_edits takes no parameters");
+    if (view.params.isEmpty() && (wiki != null || bot != null || window != Window.ALL)) {
+      throw new IllegalArgumentException(view.viewName + " takes no parameters");
     }
     if (view == View.EDITS_PER_MINUTE && (bot != null || window != Window.HOUR)) {
       throw new IllegalArgumentException("edits_per_minute takes only wiki (bot is a column, the window is always 1h)");
@@ -158,13 +201,52 @@ public record ViewParams(View view, String wiki, Boolean bot, Window window) {
   /** The canonical text: {@code top10?wiki=enwiki&bot=false&window=1h}. */
   @Override
   public String toString() {
-    StringBuilder sb = new StringBuilder(view.viewName);
+    return key(view.viewName, toJson());
+  }
+
+  /**
+   * The canonical key of a view name and a params object as {@link #toJson} makes it (null or empty for the
+   * default set): what a message's {@code view} and {@code params} name, see {@link ViewMessage#key}.
+   */
+  public static String key(String viewName, JsonObject params) {
+    if (params == null || params.isEmpty()) {
+      return viewName;
+    }
+    StringBuilder sb = new StringBuilder(viewName);
     char sep = '?';
-    for (Map.Entry<String, Object> e : toJson()) {
+    for (Map.Entry<String, Object> e : params) {
       sb.append(sep).append(e.getKey()).append('=').append(e.getValue());
       sep = '&';
     }
     return sb.toString();
+  }
+
+  /**
+   * Reads a snapshot request's body for the view: null (the default set) or a params object such as
+   * {@link #toJson} makes ({@code wiki} a string, {@code bot} a boolean, {@code window} a string; {@code any}
+   * and {@code all} mean the default). Throws {@link IllegalArgumentException} with a message fit for the client.
+   */
+  public static ViewParams fromJson(String viewName, Object body) {
+    if (body == null) {
+      return parse(viewName, List.of());
+    }
+    if (!(body instanceof JsonObject params)) {
+      throw new IllegalArgumentException("the request body must be null or a params object like {\"wiki\":\"enwiki\",\"bot\":false,"
+        + "\"window\":\"1h\"}, not " + shorten(String.valueOf(body)));
+    }
+    List<Map.Entry<String, String>> query = new java.util.ArrayList<>();
+    for (Map.Entry<String, Object> e : params) {
+      Object v = e.getValue();
+      String key = e.getKey();
+      boolean known = key.equals(WIKI) || key.equals(BOT) || key.equals(WINDOW); // others: parse names what the view takes
+      boolean typed = key.equals(BOT) ? v instanceof Boolean || ANY.equals(v) : v instanceof String;
+      if (known && !typed) {
+        throw new IllegalArgumentException(shorten(e.getKey()) + (e.getKey().equals(BOT) ? " must be true or false (JSON booleans)"
+          : " must be a string") + ", not " + shorten(String.valueOf(v)));
+      }
+      query.add(Map.entry(key, String.valueOf(v)));
+    }
+    return parse(viewName, query);
   }
 
   /** Reads the canonical text (or any order of its keys). */
@@ -196,8 +278,7 @@ public record ViewParams(View view, String wiki, Boolean bot, Window window) {
     for (Map.Entry<String, String> e : query) {
       String key = e.getKey();
       String value = e.getValue();
-      boolean allowed = key.equals(WIKI) ? view != View.USER_EDITS : (key.equals(BOT) || key.equals(WINDOW)) && view.filtered;
-      if (!allowed) {
+      if (!view.params.contains(key)) {
         throw new IllegalArgumentException(view.viewName + takes(view) + ", not '" + shorten(key) + "'");
       }
       if (!seen.add(key)) {
@@ -218,10 +299,10 @@ public record ViewParams(View view, String wiki, Boolean bot, Window window) {
   }
 
   private static String takes(View view) {
-    return switch (view) {
-      case USER_EDITS -> " takes no parameters";
-      case EDITS_PER_MINUTE -> " takes only wiki";
-      default -> " takes wiki, bot and window";
+    return switch (view.params.size()) {
+      case 0 -> " takes no parameters";
+      case 1 -> " takes only " + view.params.get(0);
+      default -> " takes " + String.join(", ", view.params.subList(0, view.params.size() - 1)) + " and " + view.params.get(view.params.size() - 1);
     };
   }
 

@@ -49,6 +49,12 @@ public final class Config {
   /** Bytes one read step takes from the file, which bounds a batch. */
   public static final String ENGINE_BATCH_MAX_BYTES = "engine.batchMaxBytes";
 
+  // parameterised views, as the embedded engine serves them (see bus/Addresses)
+  /** Live parameterised instances (non-default parameter sets) at most; a request that would open one more gets 429. */
+  public static final String VIEWS_MAX_INSTANCES = "views.maxInstances";
+  /** A parameterised instance that no web node wanted (snapshot request or keep-alive) for this long is dropped. */
+  public static final String VIEWS_INSTANCE_IDLE_SECONDS = "views.instanceIdleSeconds";
+
   // Materialize tail
   /** Reconnect back-off to Materialize: the first wait, and the cap it doubles up to (with jitter). */
   public static final String MATERIALIZE_RETRY_MIN_MILLIS = "materialize.retryMinMillis";

@@ -12,10 +12,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -28,13 +24,17 @@ import java.util.zip.CheckedOutputStream;
 
 /**
  * The engine's checkpoint: the views' state and the file offset it reflects, so a restart reads
- * only what came after. Binary, little and versioned:
+ * only what came after. Binary and versioned:
  * <pre>
  * magic "WRCK" | version int | lastTimestamp long | offset long | total long | skipped long
  * | head (int length + bytes: the file's first bytes) | tail (int length + bytes: the bytes just before offset)
- * | groups int | groups x (user: int length (-1 = NULL) + UTF-8 bytes, count long)
+ * | shaped state ({@link ShapedCore#write}: its user dictionary, groups and last 24 h of events)
+ * | user_edits: the count of each user of the shaped state's dictionary, in id order (NULL's first, may be 0), long each
  * | CRC32C of everything before, int
  * </pre>
+ * Both states see every event, so they name the same users: user_edits refers to the shaped state's names, which
+ * keeps the checkpoint smaller and each name one String in memory after a restart. Version 1 had no shaped state;
+ * the windows cannot be rebuilt without the file, so such a checkpoint is refused and the file re-read.
  * Written to a temp file, fsynced, renamed over the old one, directory fsynced. On load it is
  * ignored, with the reason, when it is missing, not ours, of another version, damaged, or does not
  * fit the file (shorter than the offset, other first bytes or bytes before the offset, offset not
@@ -43,7 +43,7 @@ import java.util.zip.CheckedOutputStream;
 final class Checkpoint {
 
   static final int MAGIC = 0x5752434B; // "WRCK"
-  static final int VERSION = 1;
+  static final int VERSION = 2;
   /** How many bytes of the file's start, and before the offset, a checkpoint keeps as its fingerprint. */
   static final int FINGERPRINT_BYTES = 256;
 
@@ -59,7 +59,7 @@ final class Checkpoint {
   }
 
   /** What a checkpoint holds. */
-  record Data(long lastTimestamp, long offset, byte[] head, byte[] tail, ViewState state) {
+  record Data(long lastTimestamp, long offset, byte[] head, byte[] tail, ViewState state, ShapedCore core) {
   }
 
   private Checkpoint() {
@@ -82,23 +82,7 @@ final class Checkpoint {
       out.writeLong(d.state().skipped());
       writeBytes(out, d.head());
       writeBytes(out, d.tail());
-      out.writeInt((int) d.state().groups());
-      IOException[] failure = new IOException[1];
-      d.state().forEachGroup((user, count) -> {
-        try {
-          if (user == null) {
-            out.writeInt(-1);
-          } else {
-            writeBytes(out, user.getBytes(StandardCharsets.UTF_8));
-          }
-          out.writeLong(count);
-        } catch (IOException e) {
-          failure[0] = e;
-        }
-      });
-      if (failure[0] != null) {
-        throw failure[0];
-      }
+      writeStates(out, d.state(), d.core());
       out.flush();
       ByteBuffer sum = ByteBuffer.allocate(4).putInt((int) crc.getValue()).flip();
       while (sum.hasRemaining()) {
@@ -111,6 +95,17 @@ final class Checkpoint {
       d2.force(true); // make the rename itself durable
     } catch (IOException e) {
       // some file systems cannot sync a directory; the rename is still atomic
+    }
+  }
+
+  private static void writeStates(DataOutputStream out, ViewState state, ShapedCore core) throws IOException {
+    if (core.events() != state.total() || core.users() - (state.nullCount() > 0 ? 0 : 1) != state.groups()) {
+      throw new IOException("the views (" + state.total() + " events, " + state.groups() + " users) and the shaped state ("
+        + core.events() + " events, " + core.users() + " users) disagree; not checkpointing");
+    }
+    core.write(out);
+    for (int id = 0; id < core.users(); id++) {
+      out.writeLong(state.count(core.userName(id)));
     }
   }
 
@@ -140,6 +135,10 @@ final class Checkpoint {
       if (magic != MAGIC) {
         throw new Rejected(path + " is not an engine checkpoint (bad magic)", -1);
       }
+      if (version == 1) {
+        throw new Rejected("checkpoint " + path + " has format version 1, written before shaped views: it holds no event times, and"
+          + " the windows can only be rebuilt by reading the file", -1);
+      }
       if (version != VERSION) {
         throw new Rejected("checkpoint " + path + " has format version " + version + ", this build reads " + VERSION, -1);
       }
@@ -150,26 +149,29 @@ final class Checkpoint {
         long skipped = in.readLong();
         byte[] head = readBytes(in, FINGERPRINT_BYTES);
         byte[] tail = readBytes(in, FINGERPRINT_BYTES);
-        int groups = in.readInt();
-        if (groups < 0 || offset < 0 || total < 0 || skipped < 0 || lastTs < 0) {
+        if (offset < 0 || total < 0 || skipped < 0 || lastTs < 0) {
           throw new Rejected("checkpoint " + path + " is corrupt (negative field)", -1);
         }
-        // Sized up front (a group takes at least 12 bytes, so a damaged count cannot ask for much).
-        ViewState state = ViewState.restored(skipped, (int) Math.min(groups, Files.size(path) / 12));
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT);
-        for (int i = 0; i < groups; i++) {
-          int len = in.readInt();
-          String user = null;
-          if (len != -1) {
-            user = utf8(decoder, readBytes(in, len, Integer.MAX_VALUE));
-          }
+        ShapedCore core;
+        try {
+          core = ShapedCore.read(in);
+        } catch (EOFException e) {
+          throw e;
+        } catch (IOException e) {
+          throw new Rejected("checkpoint " + path + " is corrupt (" + e.getMessage() + ")", -1);
+        }
+        // In id order, the order the names first came: no probe runs in a table sized for them all.
+        ViewState state = ViewState.restored(skipped, core.users());
+        int groups = 0;
+        for (int id = 0; id < core.users(); id++) {
           long count = in.readLong();
-          if (count <= 0) {
+          if (count < 0 || (count == 0 && id != 0)) {
             throw new Rejected("checkpoint " + path + " is corrupt (count " + count + ")", -1);
           }
-          state.restoreGroup(user, count);
+          if (count > 0) {
+            state.restoreGroup(core.userName(id), count);
+            groups++;
+          }
         }
         int expected = (int) crc.getValue();
         int stored = in.readInt();
@@ -179,10 +181,10 @@ final class Checkpoint {
         if (in.read() != -1) {
           throw new Rejected("checkpoint " + path + " is corrupt (bytes after the checksum)", -1);
         }
-        if (state.total() != total || state.groups() != groups) {
+        if (state.total() != total || state.groups() != groups || core.events() != total) {
           throw new Rejected("checkpoint " + path + " is inconsistent (totals do not add up)", lastTs);
         }
-        return new Data(lastTs, offset, head, tail, state);
+        return new Data(lastTs, offset, head, tail, state, core);
       } catch (EOFException e) {
         throw new Rejected("checkpoint " + path + " is truncated", -1);
       }
@@ -211,14 +213,6 @@ final class Checkpoint {
       n += r;
     }
     return b;
-  }
-
-  private static String utf8(CharsetDecoder decoder, byte[] b) throws Rejected {
-    try {
-      return decoder.decode(ByteBuffer.wrap(b)).toString();
-    } catch (CharacterCodingException e) {
-      throw new Rejected("checkpoint is corrupt (a user is not UTF-8)", -1);
-    }
   }
 
   /** Checks that the checkpoint describes a prefix of this file. */

@@ -4,6 +4,7 @@ import wikirecent.records.RecordScanner;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import wikirecent.bus.ViewParams;
 import wikirecent.bus.Views;
 
 import java.io.IOException;
@@ -21,12 +22,15 @@ import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
- * Follows the {@code recentchanges} file and keeps a {@link ViewState} of the prefix read so far.
- * Blocking and single-threaded, with no Vert.x in it: {@link EngineVerticle} calls it from its
- * worker context; tests and the benchmark call it directly.
+ * Follows the {@code recentchanges} file and keeps a {@link ViewState} (the default {@code counter},
+ * {@code user_edits} and {@code top10}) and a {@link ShapedCore} (every other parameter set) of the prefix
+ * read so far. Each data line is parsed once and fed to both. Blocking and single-threaded, with no Vert.x
+ * in it: {@link EngineVerticle} calls it from its worker context; tests and the benchmark call it directly.
  * <p>
  * Each {@link #step} reads at most {@code batchMaxBytes} past the offset, applies the complete
- * records among them and, when publishing, closes one batch at a fresh timestamp. Timestamps are
+ * records among them and, when publishing, closes one batch of both at a fresh timestamp. The default sets
+ * of the views ViewState does not hold ({@code top_wikis}, {@code edits_per_minute}, {@code wiki_edits}) are
+ * live in the core from {@link #goLive} on; others only while {@link #open}. Timestamps are
  * {@code max(now, last + 1)}: strictly increasing, across restarts too (the checkpoint keeps the
  * last one). A file that shrinks below the offset, is replaced (other file key) or rewritten
  * (other bytes just before the offset) resets the state to a full re-read.
@@ -52,6 +56,7 @@ public final class Engine implements AutoCloseable {
   private FileChannel channel;
   private Object fileKey;
   private ViewState state = new ViewState();
+  private ShapedCore core = new ShapedCore();
   private long offset;
   private byte[] tail = new byte[0];
   private long lastTimestamp;
@@ -64,7 +69,11 @@ public final class Engine implements AutoCloseable {
   private long checkpointedTimestamp = -1;
   private long fileSize;
 
-  private final RecordScanner.DataSink sink = (b, off, len, textOk) -> state.applyScanned(b, off, len, textOk);
+  private final RecordScanner.DataSink sink = (b, off, len, textOk) -> {
+    if (state.applyScanned(b, off, len, textOk)) {
+      core.apply(state.parser()); // the same parse, the same String objects
+    }
+  };
 
   public Engine(Path file, Path checkpointFile, int batchMaxBytes, LongSupplier clock) {
     if (batchMaxBytes < 1024) {
@@ -90,12 +99,13 @@ public final class Engine implements AutoCloseable {
       }
       Checkpoint.verify(d, channel, file);
       state = d.state();
+      core = d.core();
       offset = d.offset();
       tail = d.tail();
       checkpointedOffset = offset;
       checkpointedTimestamp = lastTimestamp;
-      return new Restore(true, false, String.format("loaded checkpoint %s: offset %,d, %,d events, %,d users; reading only what came after",
-        checkpointFile, offset, state.total(), state.groups()));
+      return new Restore(true, false, String.format("loaded checkpoint %s: offset %,d, %,d events, %,d users, %,d events in the"
+        + " last 24 h of event time; reading only what came after", checkpointFile, offset, state.total(), state.groups(), core.windowEvents()));
     } catch (Checkpoint.Rejected r) {
       lastTimestamp = Math.max(lastTimestamp, r.lastTimestamp);
       return new Restore(false, Files.exists(checkpointFile),
@@ -153,8 +163,20 @@ public final class Engine implements AutoCloseable {
     offset += consumed;
     int tailLen = (int) Math.min(Checkpoint.FINGERPRINT_BYTES, offset);
     tail = Arrays.copyOfRange(buf, k + consumed - tailLen, k + consumed);
-    List<JsonObject> messages = publish && state.changed() ? state.closeBatch(nextTimestamp()) : List.of();
+    List<JsonObject> messages = publish && (state.changed() || core.pending()) ? closeBatch(nextTimestamp()) : List.of();
     return new Step(consumed, want < available, reset, messages);
+  }
+
+  private List<JsonObject> closeBatch(long timestamp) {
+    List<JsonObject> out = state.closeBatch(timestamp);
+    if (core.pending()) {
+      List<JsonObject> shaped = core.closeBatch(timestamp);
+      if (!shaped.isEmpty()) {
+        out = new ArrayList<>(out);
+        out.addAll(shaped);
+      }
+    }
+    return out;
   }
 
   private int read(long position, int len) throws IOException {
@@ -210,19 +232,28 @@ public final class Engine implements AutoCloseable {
   private String resetState(String reason) {
     log.warn("{}: the views start over from the beginning of the file", reason);
     state = new ViewState();
+    core = new ShapedCore(); // every instance goes with it
     offset = 0;
     tail = new byte[0];
     resets++;
     return reason;
   }
 
-  /** Starts publishing: batch bookkeeping on, and a reset snapshot of each view at a fresh timestamp. */
+  /**
+   * Starts publishing: batch bookkeeping on, the default set of every view live, and a reset snapshot of
+   * each at a fresh timestamp (ViewState's three first).
+   */
   public List<JsonObject> goLive() {
     state.startTracking();
     long ts = nextTimestamp();
-    List<JsonObject> out = new ArrayList<>(3);
+    List<JsonObject> out = new ArrayList<>(ViewParams.View.values().length);
     for (Views v : Views.values()) {
       out.add(state.snapshot(v, ts));
+    }
+    for (ViewParams.View v : ViewParams.View.values()) {
+      if (Views.byName(v.viewName()).isEmpty()) {
+        out.add(core.open(ViewParams.of(v), ts));
+      }
     }
     return out;
   }
@@ -230,6 +261,29 @@ public final class Engine implements AutoCloseable {
   /** The view's current rows as a snapshot at the last timestamp. */
   public JsonObject snapshot(Views view) {
     return state.snapshot(view, lastTimestamp);
+  }
+
+  /**
+   * The parameter set's snapshot at the last timestamp, opening it first if it is not live (a 24 h instance
+   * takes tens of ms to build). Only between steps, once live ({@link #goLive}): a live set's rows are those
+   * its last batch left, so the next batch applies to the snapshot.
+   */
+  public JsonObject open(ViewParams params) {
+    if (!state.tracking()) {
+      throw new IllegalStateException("open needs goLive first");
+    }
+    Views base = params.isDefault() ? Views.byName(params.view().viewName()).orElse(null) : null;
+    return base != null ? state.snapshot(base, lastTimestamp) : core.open(params, lastTimestamp);
+  }
+
+  /** True if the set's batches are being published: the default sets once live, others while open. */
+  public boolean isOpen(ViewParams params) {
+    return state.tracking() && (params.isDefault() || core.isOpen(params));
+  }
+
+  /** Drops a parameterised instance; false if it was not open. The default sets stay. */
+  public boolean close(ViewParams params) {
+    return !params.isDefault() && core.close(params);
   }
 
   private long nextTimestamp() {
@@ -251,7 +305,7 @@ public final class Engine implements AutoCloseable {
     if (head.length != Math.min(Checkpoint.FINGERPRINT_BYTES, offset)) {
       throw new IOException(file + " is shorter than the offset " + offset + "; not checkpointing");
     }
-    Checkpoint.write(checkpointFile, new Checkpoint.Data(lastTimestamp, offset, head, tail, state));
+    Checkpoint.write(checkpointFile, new Checkpoint.Data(lastTimestamp, offset, head, tail, state, core));
     checkpointedOffset = offset;
     checkpointedTimestamp = lastTimestamp;
     checkpointWrites++;
@@ -259,6 +313,11 @@ public final class Engine implements AutoCloseable {
 
   public ViewState state() {
     return state;
+  }
+
+  /** The shaped views' state (replaced, with every instance, when the file is reset). */
+  public ShapedCore core() {
+    return core;
   }
 
   public Path file() {

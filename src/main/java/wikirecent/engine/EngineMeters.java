@@ -2,7 +2,7 @@ package wikirecent.engine;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import wikirecent.bus.Views;
+import wikirecent.bus.ViewParams;
 import wikirecent.status.Meters;
 
 import java.util.HashMap;
@@ -25,6 +25,13 @@ final class EngineMeters {
   private final Counter resets;
   private final Map<String, Counter> batches = new HashMap<>();
   private final Map<String, Counter> snapshots = new HashMap<>();
+  private final Counter opened;
+  private final Counter dropped;
+  private final Counter refusedTooMany;
+  private final Counter refusedBadParams;
+  private final AtomicLong instances = new AtomicLong();
+  private final AtomicLong windowEvents = new AtomicLong();
+  private final AtomicLong wikis = new AtomicLong();
   private final AtomicLong users = new AtomicLong();
   private final AtomicLong offset = new AtomicLong();
   private final AtomicLong size = new AtomicLong();
@@ -44,11 +51,19 @@ final class EngineMeters {
     readBytes = meters.counter("wikirecent.views.read.bytes", "Bytes of the data file read");
     checkpoints = meters.counter("wikirecent.views.checkpoints.written", "Engine checkpoints written");
     resets = meters.counter("wikirecent.views.file.resets", "Times the data file shrank, vanished or was replaced, and the views started over");
-    for (Views v : Views.values()) {
+    for (ViewParams.View v : ViewParams.View.values()) {
       String view = v.viewName();
       batches.put(view, meters.counter("wikirecent.views.batches.published", "Batches published on the event bus", "view", view));
       snapshots.put(view, meters.counter("wikirecent.views.snapshots.published", "Reset snapshots published on the event bus (when the source goes live, and whenever it starts over)", "view", view));
     }
+    opened = meters.counter("wikirecent.views.instances.opened", "Parameterised view instances opened on request");
+    dropped = meters.counter("wikirecent.views.instances.dropped", "Parameterised view instances dropped because no web node wanted them any more");
+    String refusedHelp = "Snapshot requests refused: bad parameters (400) or too many live instances (429)";
+    refusedBadParams = meters.counter("wikirecent.views.requests.refused", refusedHelp, "reason", "bad_params");
+    refusedTooMany = meters.counter("wikirecent.views.requests.refused", refusedHelp, "reason", "too_many_instances");
+    meters.gauge("wikirecent.views.instances", "Live parameterised view instances (the default sets not counted)", instances, AtomicLong::get);
+    meters.gauge("wikirecent.views.window.events", "Events kept for the windows (the last 24 h of event time)", windowEvents, AtomicLong::get);
+    meters.gauge("wikirecent.views.wikis", "Distinct wikis seen (NULL included)", wikis, AtomicLong::get);
     meters.gauge("wikirecent.views.up", "1 when the view source is live (caught up and publishing)", live, l -> l.getAsBoolean() ? 1 : 0);
     meters.gauge("wikirecent.views.users", "Distinct users in the views", users, AtomicLong::get);
     meters.gauge("wikirecent.views.file.offset.bytes", "Bytes of the data file the views reflect", offset, AtomicLong::get);
@@ -79,6 +94,8 @@ final class EngineMeters {
     seenBytesRead = engine.bytesRead();
     seenCheckpoints = engine.checkpointWrites();
     users.set(s.groups());
+    windowEvents.set(engine.core().windowEvents());
+    wikis.set(engine.core().wikis());
     offset.set(engine.offset());
     size.set(engine.fileSize());
   }
@@ -88,6 +105,22 @@ final class EngineMeters {
     if (c != null) {
       c.increment();
     }
+  }
+
+  void instances(int live) {
+    instances.set(live);
+  }
+
+  void opened() {
+    opened.increment();
+  }
+
+  void dropped() {
+    dropped.increment();
+  }
+
+  void refused(boolean badParams) {
+    (badParams ? refusedBadParams : refusedTooMany).increment();
   }
 
   void close() {

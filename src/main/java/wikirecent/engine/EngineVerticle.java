@@ -5,6 +5,7 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,25 +13,34 @@ import wikirecent.bus.Addresses;
 import wikirecent.config.Config;
 import wikirecent.bus.LastPublished;
 import wikirecent.bus.ViewMessage;
-import wikirecent.bus.Views;
+import wikirecent.bus.ViewParams;
 import wikirecent.bus.ViewsStatus;
 import wikirecent.status.Metrics;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The embedded view source: follows {@code <data.dir>/recentchanges} with an {@link Engine} and
- * publishes each batch on {@code views.<view>}. Deployed as a WORKER verticle: reading the file
- * and folding events block, and all of it runs serially on this verticle's context.
+ * publishes each batch on {@code views.<key>} (the view name for a default set, else the canonical key).
+ * Deployed as a WORKER verticle: reading the file and folding events block, and all of it runs serially
+ * on this verticle's context.
  * <p>
  * Startup: load the checkpoint, catch up to the end of the file without publishing, then publish a
- * reset snapshot of every view and go live. A step runs at once when ingest's append hint arrives
- * (hints during a step fold into one more step) and every {@code engine.pollMillis} otherwise.
- * While catching up, snapshot requests fail with code 503; subscribers get the reset snapshot on
- * {@code views.<view>} as soon as the engine is live.
+ * reset snapshot of every view's default set, {@code {}} on {@code views.started}, and go live. A step
+ * runs at once when ingest's append hint arrives (hints during a step fold into one more step) and every
+ * {@code engine.pollMillis} otherwise. While catching up, snapshot requests fail with code 503.
+ * <p>
+ * Parameterised instances open on request ({@code views.<view>.snapshot} with a params body), at most
+ * {@code views.maxInstances} (429 beyond), and are dropped when no web node wanted them (a request or a
+ * {@code views.wanted} keep-alive) for {@code views.instanceIdleSeconds}. Opens wait in an {@link OpenQueue}
+ * and run in rounds of about {@link #OPEN_ROUND_NANOS}, a file step between rounds. A file reset drops them
+ * all; {@code views.started} tells web nodes to ask again.
  */
 public class EngineVerticle extends VerticleBase {
 
@@ -38,8 +48,16 @@ public class EngineVerticle extends VerticleBase {
   private static final long PROGRESS_LOG_MILLIS = 5_000;
   /** The checkpoint's name in {@code data.dir}. */
   public static final String CHECKPOINT_FILE = "engine.checkpoint";
+  /** Opens per round before the file gets a step: a 24 h instance over a busy day takes up to ~85 ms alone. */
+  static final long OPEN_ROUND_NANOS = 20_000_000;
 
   private final LastPublished published = new LastPublished();
+  private final OpenQueue<Message<Object>> opens = new OpenQueue<>();
+  /** Live parameterised instances (not the default sets) and when a web node last wanted each (ms, monotonic). */
+  private final Map<ViewParams, Long> wanted = new HashMap<>();
+  private int maxInstances;
+  private long idleMillis;
+  private boolean opensQueued;
   private Engine engine;
   private EngineMeters meters;
   private volatile boolean live; // also read by the up gauge, from the scraping thread
@@ -61,6 +79,13 @@ public class EngineVerticle extends VerticleBase {
       return Future.failedFuture(Config.ENGINE_POLL_MILLIS + " and " + Config.ENGINE_CHECKPOINT_MILLIS
         + " must be at least 1 ms, not " + pollMillis + " and " + checkpointMillis);
     }
+    maxInstances = config.integer(Config.VIEWS_MAX_INSTANCES);
+    long idleSeconds = config.longValue(Config.VIEWS_INSTANCE_IDLE_SECONDS);
+    if (maxInstances < 0 || idleSeconds < 1) {
+      return Future.failedFuture(Config.VIEWS_MAX_INSTANCES + " must be at least 0 and " + Config.VIEWS_INSTANCE_IDLE_SECONDS
+        + " at least 1, not " + maxInstances + " and " + idleSeconds);
+    }
+    idleMillis = idleSeconds * 1000;
     Path file = config.recentChangesFile();
     engine = new Engine(file, file.resolveSibling(CHECKPOINT_FILE),
       config.integer(Config.ENGINE_BATCH_MAX_BYTES), System::currentTimeMillis);
@@ -73,13 +98,15 @@ public class EngineVerticle extends VerticleBase {
     meters = new EngineMeters(Metrics.registry(vertx), engine, () -> live);
     EventBus bus = vertx.eventBus();
     List<Future<Void>> registered = new ArrayList<>();
-    for (Views view : Views.values()) {
-      registered.add(bus.<JsonObject>consumer(Addresses.snapshot(view.viewName()), msg -> answerSnapshot(view, msg)).completion());
+    for (ViewParams.View view : ViewParams.View.values()) {
+      registered.add(bus.consumer(Addresses.snapshot(view.viewName()), msg -> answerSnapshot(view, msg)).completion());
     }
+    registered.add(bus.consumer(Addresses.VIEWS_WANTED, this::answerWanted).completion());
     registered.add(bus.<JsonObject>consumer(Addresses.STATUS_VIEWS, this::answerStatus).completion());
     registered.add(bus.consumer(Addresses.FILE_APPENDED, msg -> requestStep()).completion());
     vertx.setPeriodic(pollMillis, id -> requestStep());
     vertx.setPeriodic(checkpointMillis, id -> checkpoint());
+    vertx.setPeriodic(Math.max(100, Math.min(5_000, idleMillis / 4)), id -> dropIdle());
     beginCatchUp();
     return Future.all(registered).onSuccess(x -> requestStep());
   }
@@ -87,6 +114,7 @@ public class EngineVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopped = true;
+    opens.drain().forEach((params, askers) -> askers.forEach(m -> m.fail(503, "the view source is stopping")));
     checkpoint();
     engine.close();
     meters.close();
@@ -119,9 +147,12 @@ public class EngineVerticle extends VerticleBase {
       return;
     }
     meters.sync(engine);
-    if (step.reset() != null && live) {
-      live = false; // the reset state is re-read without publishing, then announced with snapshots
-      beginCatchUp();
+    if (step.reset() != null) {
+      dropAll(); // the engine's new state has no instance
+      if (live) {
+        live = false; // the reset state is re-read without publishing, then announced with snapshots
+        beginCatchUp();
+      }
     }
     if (live) {
       publish(step.messages());
@@ -160,6 +191,7 @@ public class EngineVerticle extends VerticleBase {
     }
     publish(engine.goLive());
     live = true;
+    vertx.eventBus().publish(Addresses.VIEWS_STARTED, new JsonObject());
     log.info("views live at offset {} of {} ({} events, {} skipped as invalid, {} users), caught up in {} ms",
       engine.offset(), engine.file(), engine.state().total(), engine.state().skipped(), engine.state().groups(),
       (System.nanoTime() - catchUpStart) / 1_000_000);
@@ -169,7 +201,8 @@ public class EngineVerticle extends VerticleBase {
     EventBus bus = vertx.eventBus();
     for (JsonObject m : messages) {
       meters.published(ViewMessage.view(m), Boolean.TRUE.equals(m.getValue(ViewMessage.SNAPSHOT))); // counted before anyone sees it
-      bus.publish(Addresses.view(ViewMessage.view(m)), published.stamp(m));
+      String key = ViewMessage.key(m);
+      bus.publish(Addresses.view(key), published.stamp(key, m));
     }
   }
 
@@ -187,13 +220,135 @@ public class EngineVerticle extends VerticleBase {
     }
   }
 
-  private void answerSnapshot(Views view, Message<JsonObject> msg) {
-    if (!live) {
-      msg.fail(503, "views are catching up on " + engine.file() + ": " + progress()
-        + "; a reset snapshot follows on " + Addresses.view(view.viewName()));
+  private void answerSnapshot(ViewParams.View view, Message<Object> msg) {
+    ViewParams params;
+    try {
+      params = ViewParams.fromJson(view.viewName(), msg.body());
+    } catch (IllegalArgumentException e) {
+      meters.refused(true);
+      msg.fail(400, e.getMessage());
       return;
     }
-    msg.reply(engine.snapshot(view));
+    if (!live) {
+      msg.fail(503, catchingUp(params));
+      return;
+    }
+    if (engine.isOpen(params)) {
+      if (!params.isDefault()) {
+        wanted.put(params, nowMillis());
+      }
+      msg.reply(engine.open(params));
+      return;
+    }
+    if (!opens.contains(params) && wanted.size() + opens.size() >= maxInstances) {
+      meters.refused(false);
+      msg.fail(429, "too many live view instances (" + Config.VIEWS_MAX_INSTANCES + " is " + maxInstances + "): " + params
+        + " cannot be opened now; try again when others have been dropped (" + idleMillis / 1000 + " s after no one wants them)");
+      return;
+    }
+    opens.add(params, msg);
+    queueOpens();
+  }
+
+  private String catchingUp(ViewParams params) {
+    return "views are catching up on " + engine.file() + ": " + progress() + (params.isDefault()
+      ? "; a reset snapshot follows on " + Addresses.view(params)
+      : "; ask again once " + Addresses.VIEWS_STARTED + " is published");
+  }
+
+  private void queueOpens() {
+    if (!opensQueued) {
+      opensQueued = true;
+      context.runOnContext(v -> runOpens());
+    }
+  }
+
+  // One round of opens; if some still wait, the file gets a step first (tasks on this context run in order).
+  private void runOpens() {
+    opensQueued = false;
+    if (stopped) {
+      return;
+    }
+    if (opens.run(OPEN_ROUND_NANOS, System::nanoTime, this::open)) {
+      requestStep();
+      queueOpens();
+    }
+  }
+
+  private void open(ViewParams params, List<Message<Object>> askers) {
+    if (!live) {
+      askers.forEach(m -> m.fail(503, catchingUp(params)));
+      return;
+    }
+    boolean fresh = !engine.isOpen(params);
+    JsonObject snapshot;
+    try {
+      snapshot = engine.open(params);
+    } catch (RuntimeException e) {
+      log.warn("opening {} failed: {}", params, e.toString());
+      askers.forEach(m -> m.fail(500, "opening " + params + " failed: " + e));
+      return;
+    }
+    wanted.put(params, nowMillis());
+    if (fresh) {
+      published.started(params.toString(), ViewMessage.timestamp(snapshot)); // its first batch names this snapshot
+      meters.opened();
+      meters.instances(wanted.size());
+      log.debug("opened {} ({} live)", params, wanted.size());
+    }
+    askers.forEach(m -> m.reply(snapshot));
+  }
+
+  private void answerWanted(Message<Object> msg) {
+    if (!(msg.body() instanceof JsonObject body) || !(body.getValue(ViewMessage.KEYS) instanceof JsonArray keys)) {
+      msg.fail(400, "the body must be {\"" + ViewMessage.KEYS + "\":[canonical keys]}");
+      return;
+    }
+    long now = nowMillis();
+    List<String> unknown = new ArrayList<>();
+    for (Object k : keys) {
+      ViewParams params;
+      try {
+        params = ViewParams.parse(String.valueOf(k));
+      } catch (IllegalArgumentException e) {
+        unknown.add(String.valueOf(k)); // no such instance; asking for it will say why
+        continue;
+      }
+      if (!live) {
+        unknown.add(String.valueOf(k));
+      } else if (wanted.containsKey(params)) {
+        wanted.put(params, now);
+      } else if (!params.isDefault() && !opens.contains(params)) {
+        unknown.add(String.valueOf(k));
+      }
+    }
+    msg.reply(ViewMessage.unknown(unknown));
+  }
+
+  private void dropIdle() {
+    long now = nowMillis();
+    for (Iterator<Map.Entry<ViewParams, Long>> it = wanted.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<ViewParams, Long> e = it.next();
+      if (now - e.getValue() >= idleMillis) {
+        it.remove();
+        engine.close(e.getKey());
+        published.forget(e.getKey().toString());
+        meters.dropped();
+        log.debug("dropped {}: no one wanted it for {} s", e.getKey(), idleMillis / 1000);
+      }
+    }
+    meters.instances(wanted.size());
+  }
+
+  // The engine started over: its instances are gone, and so is everything published on them.
+  private void dropAll() {
+    wanted.clear();
+    published.clear();
+    meters.instances(0);
+  }
+
+  private static long nowMillis() {
+    return System.nanoTime() / 1_000_000;
   }
 
   private void answerStatus(Message<JsonObject> msg) {
@@ -202,7 +357,8 @@ public class EngineVerticle extends VerticleBase {
     if (!live) {
       detail = "catching up on " + engine.file() + ": " + progress();
     } else {
-      detail = String.format("live: %,d events from %s up to offset %,d", s.total(), engine.file(), engine.offset());
+      detail = String.format("live: %,d events from %s up to offset %,d; %d parameterised view instances", s.total(), engine.file(),
+        engine.offset(), wanted.size());
       if (!engine.fileOpen()) {
         detail += " (the file does not exist yet)";
       }

@@ -287,6 +287,16 @@ public final class ShapedCore {
     return wikis.size();
   }
 
+  /** The id of a user name (0 for NULL), -1 if no event named it. Ids are dense: 0 to {@link #users()} - 1. */
+  int userId(String user) {
+    return users.find(user);
+  }
+
+  /** The name of a user id (null for 0, the NULL user). */
+  String userName(int id) {
+    return users.name(id);
+  }
+
   public int groups() {
     return groups.size();
   }

@@ -82,7 +82,7 @@ final class ShapedInstance {
     return switch (params.view()) {
       case COUNTER -> 0;
       case USER_EDITS, TOP10 -> Groups.user(groupKey);
-      case TOP_WIKIS -> Groups.wiki(groupKey);
+      case TOP_WIKIS, WIKI_EDITS -> Groups.wiki(groupKey);
       case EDITS_PER_MINUTE -> (ts - ts % 60) * 2 + (Groups.bot(groupKey) ? 1 : 0);
     };
   }
@@ -173,7 +173,7 @@ final class ShapedInstance {
   }
 
   private JsonObject withParams(JsonObject message) {
-    return params.isDefault() ? message : message.put("params", params.toJson());
+    return params.isDefault() ? message : message.put(ViewMessage.PARAMS, params.toJson());
   }
 
   private void minus(List<ShapedTop.Row> a, List<ShapedTop.Row> b, JsonArray out) {
@@ -203,7 +203,7 @@ final class ShapedInstance {
     return switch (params.view()) {
       case COUNTER -> new JsonArray().add(count);
       case USER_EDITS, TOP10 -> new JsonArray().add(users.name((int) key)).add(count);
-      case TOP_WIKIS -> new JsonArray().add(wikis.name((int) key)).add(count);
+      case TOP_WIKIS, WIKI_EDITS -> new JsonArray().add(wikis.name((int) key)).add(count);
       case EDITS_PER_MINUTE -> new JsonArray().add(key >> 1).add((key & 1) != 0).add(count);
     };
   }

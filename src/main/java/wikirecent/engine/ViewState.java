@@ -64,6 +64,11 @@ public final class ViewState {
     return false;
   }
 
+  /** The parser of the last line {@link #applyScanned} accepted: the engine feeds the shaped core from the same parse. */
+  EventParser parser() {
+    return parser;
+  }
+
   /** One event of {@code user} (null: SQL NULL). */
   public void add(String user) {
     long count = user == null ? ++nullCount : counts.add(user, 1);

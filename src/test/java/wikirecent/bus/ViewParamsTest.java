@@ -58,7 +58,7 @@ class ViewParamsTest {
 
   @Test
   void badParametersSayWhatIsWrong() {
-    assertError("nope", "unknown view 'nope' (views: counter, user_edits, top10, top_wikis, edits_per_minute)");
+    assertError("nope", "unknown view 'nope' (views: counter, user_edits, top10, top_wikis, edits_per_minute, wiki_edits)");
     assertError("top10?wiki=EN", "wiki must match [a-z0-9_]{1,64}, not 'EN'");
     assertError("top10?wiki=", "wiki must match [a-z0-9_]{1,64}, not ''");
     assertError("top10?wiki=" + "x".repeat(65), "wiki must match [a-z0-9_]{1,64}, not '" + "x".repeat(65) + "'");
@@ -71,10 +71,61 @@ class ViewParamsTest {
     assertError("edits_per_minute?bot=true", "edits_per_minute takes only wiki, not 'bot'");
     assertError("edits_per_minute?window=1h", "edits_per_minute takes only wiki, not 'window'");
     assertError("user_edits?wiki=enwiki", "user_edits takes no parameters, not 'wiki'");
+    assertError("wiki_edits?wiki=enwiki", "wiki_edits takes no parameters, not 'wiki'");
+    assertError("wiki_edits?window=1h", "wiki_edits takes no parameters, not 'window'");
+    assertThatThrownBy(() -> ViewParams.of(View.WIKI_EDITS).withWindow(Window.DAY)).hasMessage("wiki_edits takes no parameters");
     assertThatThrownBy(() -> ViewParams.of(View.USER_EDITS).withBot(true)).hasMessage("user_edits takes no parameters");
     assertThatThrownBy(() -> ViewParams.of(View.EDITS_PER_MINUTE).withWindow(Window.DAY))
       .hasMessageStartingWith("edits_per_minute takes only wiki");
     assertThatThrownBy(() -> ViewParams.of(View.TOP10).withWiki("any")).hasMessage("the wiki 'any' is written as no wiki");
+  }
+
+  @Test
+  void aSnapshotRequestBodyIsNullOrTheParamsObject() {
+    assertThat(ViewParams.fromJson("top10", null)).isEqualTo(ViewParams.of(View.TOP10));
+    assertThat(ViewParams.fromJson("top10", new JsonObject())).isEqualTo(ViewParams.of(View.TOP10));
+    ViewParams p = new ViewParams(View.TOP10, "enwiki", false, Window.HOUR);
+    assertThat(ViewParams.fromJson("top10", p.toJson())).isEqualTo(p);
+    assertThat(ViewParams.fromJson("counter", new JsonObject().put("window", "all").put("bot", "any"))).isEqualTo(ViewParams.of(View.COUNTER));
+    assertThat(ViewParams.fromJson("wiki_edits", null)).isEqualTo(ViewParams.of(View.WIKI_EDITS));
+    assertFromJson("top10", "top10", "the request body must be null or a params object like {\"wiki\":\"enwiki\",\"bot\":false,"
+      + "\"window\":\"1h\"}, not top10");
+    assertFromJson("top10", new JsonObject().put("bot", "false"), "bot must be true or false (JSON booleans), not false");
+    assertFromJson("top10", new JsonObject().put("wiki", 5), "wiki must be a string, not 5");
+    assertFromJson("top10", new JsonObject().put("window", "2h"), "window must be 5m, 1h, 24h or all, not '2h'");
+    assertFromJson("top10", new JsonObject().put("user", 5), "top10 takes wiki, bot and window, not 'user'");
+    assertFromJson("user_edits", new JsonObject().put("bot", true), "user_edits takes no parameters, not 'bot'");
+    assertFromJson("nope", null, "unknown view 'nope' (views: counter, user_edits, top10, top_wikis, edits_per_minute, wiki_edits)");
+  }
+
+  @Test
+  void aMessageNamesItsKey() {
+    ViewParams p = new ViewParams(View.TOP_WIKIS, null, true, Window.FIVE_MINUTES);
+    JsonObject m = ViewMessage.batch("top_wikis", 5, new io.vertx.core.json.JsonArray(), new io.vertx.core.json.JsonArray())
+      .put(ViewMessage.PARAMS, p.toJson());
+    assertThat(ViewMessage.key(m)).isEqualTo("top_wikis?bot=true&window=5m").isEqualTo(p.toString());
+    assertThat(ViewMessage.key(ViewMessage.snapshot("top10", 5, new io.vertx.core.json.JsonArray()))).isEqualTo("top10");
+    assertThat(Addresses.view(p)).isEqualTo("views.top_wikis?bot=true&window=5m");
+  }
+
+  @Test
+  void theCatalogueListsEveryViewWithItsColumnsAndParams() {
+    io.vertx.core.json.JsonArray all = ViewParams.catalogue();
+    assertThat(all).hasSize(View.values().length);
+    assertThat(all.getJsonObject(0).encode()).isEqualTo("{\"name\":\"counter\",\"columns\":[{\"name\":\"count\",\"type\":\"bigint\"}],"
+      + "\"params\":[{\"name\":\"wiki\",\"type\":\"text\",\"pattern\":\"[a-z0-9_]{1,64}\",\"default\":\"any\"},"
+      + "{\"name\":\"bot\",\"type\":\"boolean\",\"values\":[\"true\",\"false\",\"any\"],\"default\":\"any\"},"
+      + "{\"name\":\"window\",\"type\":\"text\",\"values\":[\"5m\",\"1h\",\"24h\",\"all\"],\"default\":\"all\"}]}");
+    assertThat(View.WIKI_EDITS.describe().encode()).isEqualTo("{\"name\":\"wiki_edits\",\"columns\":[{\"name\":\"wiki\",\"type\":\"text\"},"
+      + "{\"name\":\"count\",\"type\":\"bigint\"}],\"params\":[]}");
+    assertThat(View.EDITS_PER_MINUTE.describe().getJsonArray("params").size()).isEqualTo(1);
+    for (Views v : Views.values()) {
+      assertThat(View.byName(v.viewName()).columns()).as("the seed's views are in the catalogue alike").isEqualTo(v.columns());
+    }
+  }
+
+  private static void assertFromJson(String view, Object body, String message) {
+    assertThatThrownBy(() -> ViewParams.fromJson(view, body)).isInstanceOf(IllegalArgumentException.class).hasMessage(message);
   }
 
   private static void assertError(String text, String message) {

@@ -40,6 +40,16 @@ class ConfigTest {
   }
 
   @Test
+  void parameterisedViewsAreCappedAt200AndDroppedAfterAMinuteIdle() {
+    Config defaults = Config.of(Config.load(null, Map.of()));
+    assertThat(defaults.integer(Config.VIEWS_MAX_INSTANCES)).isEqualTo(200);
+    assertThat(defaults.longValue(Config.VIEWS_INSTANCE_IDLE_SECONDS)).isEqualTo(60);
+    Config c = Config.of(Config.load(null, Map.of("WIKIRECENT_VIEWS_MAX_INSTANCES", "5", "WIKIRECENT_VIEWS_INSTANCE_IDLE_SECONDS", "7")));
+    assertThat(c.integer(Config.VIEWS_MAX_INSTANCES)).isEqualTo(5);
+    assertThat(c.longValue(Config.VIEWS_INSTANCE_IDLE_SECONDS)).isEqualTo(7);
+  }
+
+  @Test
   void environmentBeatsConfFileBeatsDefaults() {
     JsonObject conf = new JsonObject().put("http.port", 9000).put("data.dir", "/tmp/x");
     Config c = Config.of(Config.load(conf, Map.of("WIKIRECENT_HTTP_PORT", "9100", "WIKIRECENT_SOURCE", "materialize")));

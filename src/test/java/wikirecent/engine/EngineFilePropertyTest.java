@@ -102,7 +102,10 @@ class EngineFilePropertyTest {
       drain(engine, live, tables, lastTs);
       if (!live && random.nextInt(3) == 0) {
         for (JsonObject snap : engine.goLive()) {
-          Views v = Views.byName(ViewMessage.view(snap)).orElseThrow();
+          Views v = Views.byName(ViewMessage.view(snap)).orElse(null);
+          if (v == null) {
+            continue; // the shaped views: EngineShapedPropertyTest
+          }
           checkTimestamp(lastTs, v, snap);
           tables.put(v, new ViewTable(v.viewName()));
           tables.get(v).apply(snap);
@@ -149,11 +152,14 @@ class EngineFilePropertyTest {
       }
       long ts = -1;
       for (JsonObject m : step.messages()) {
-        Views v = Views.byName(ViewMessage.view(m)).orElseThrow();
         if (ts == -1) {
           ts = ViewMessage.timestamp(m);
         }
         assertThat(ViewMessage.timestamp(m)).as("one timestamp per batch").isEqualTo(ts);
+        Views v = Views.byName(ViewMessage.view(m)).orElse(null);
+        if (v == null) {
+          continue; // the shaped views: EngineShapedPropertyTest
+        }
         checkTimestamp(lastTs, v, m);
         ViewStatePropertyTest.assertConsolidated(m);
         assertThat(tables.get(v).apply(m)).isTrue();

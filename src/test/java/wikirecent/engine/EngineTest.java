@@ -71,13 +71,17 @@ class EngineTest {
   void aMissingFileIsAnEmptyOneUntilItAppears() throws IOException {
     assertThat(engine.step(false).more()).isFalse();
     List<JsonObject> snapshots = engine.goLive();
-    assertThat(snapshots).hasSize(3);
+    assertThat(snapshots).extracting(ViewMessage::key)
+      .containsExactly("counter", "user_edits", "top10", "top_wikis", "edits_per_minute", "wiki_edits");
     assertThat(snapshots.get(0).getJsonArray(ViewMessage.INSERTED)).isEqualTo(new JsonArray().add(new JsonArray().add(0L)));
     RecordFiles.append(file, records(0, "a"));
     Engine.Step step = engine.step(true);
-    assertThat(step.messages()).extracting(ViewMessage::view).containsExactly("counter", "user_edits", "top10");
+    // an event without a time: edits_per_minute has nothing to count
+    assertThat(step.messages()).extracting(ViewMessage::view).containsExactly("counter", "user_edits", "top10", "top_wikis", "wiki_edits");
+    assertThat(step.messages()).allSatisfy(m -> assertThat(ViewMessage.timestamp(m)).isEqualTo(ViewMessage.timestamp(step.messages().get(0))));
     assertThat(step.messages().get(0).getJsonArray(ViewMessage.DELETED).encode()).isEqualTo("[[0]]");
     assertThat(step.messages().get(0).getJsonArray(ViewMessage.INSERTED).encode()).isEqualTo("[[1]]");
+    assertThat(step.messages().get(3).getJsonArray(ViewMessage.INSERTED).encode()).as("the NULL wiki").isEqualTo("[[null,1]]");
   }
 
   @Test

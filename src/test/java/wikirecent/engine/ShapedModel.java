@@ -90,7 +90,7 @@ final class ShapedModel {
   static List<ViewParams> allParams() {
     List<ViewParams> out = new ArrayList<>();
     for (View view : View.values()) {
-      if (view == View.USER_EDITS) {
+      if (view.params().isEmpty()) {
         out.add(ViewParams.of(view));
         continue;
       }
@@ -124,7 +124,7 @@ final class ShapedModel {
     return wm;
   }
 
-  /** The view's rows recomputed from every event: ordered as the view orders them (user_edits by the same rule). */
+  /** The view's rows recomputed from every event: ordered as the view orders them (user_edits and wiki_edits by the same rule). */
   static List<List<Object>> expected(ViewParams p, List<Ev> events) {
     Long wm = watermark(events);
     long window = p.view() == View.EDITS_PER_MINUTE ? 3600 : p.window().seconds();
@@ -140,14 +140,15 @@ final class ShapedModel {
     List<List<Object>> rows = new ArrayList<>();
     switch (p.view()) {
       case COUNTER -> rows.add(List.of((long) matching.size()));
-      case USER_EDITS, TOP10, TOP_WIKIS -> {
+      case USER_EDITS, TOP10, TOP_WIKIS, WIKI_EDITS -> {
         Map<String, Long> groups = new HashMap<>();
+        boolean byWiki = p.view() == View.TOP_WIKIS || p.view() == View.WIKI_EDITS;
         for (Ev e : matching) {
-          groups.merge(p.view() == View.TOP_WIKIS ? e.wiki() : e.user(), 1L, Long::sum);
+          groups.merge(byWiki ? e.wiki() : e.user(), 1L, Long::sum);
         }
         List<Map.Entry<String, Long>> sorted = new ArrayList<>(groups.entrySet());
         sorted.sort(Oracle.TOP10_ORDER);
-        if (p.view() != View.USER_EDITS) {
+        if (p.view() == View.TOP10 || p.view() == View.TOP_WIKIS) {
           sorted = sorted.subList(0, Math.min(10, sorted.size()));
         }
         for (Map.Entry<String, Long> g : sorted) {

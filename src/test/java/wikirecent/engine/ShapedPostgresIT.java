@@ -153,7 +153,8 @@ class ShapedPostgresIT {
     }
   }
 
-  private static String query(ViewParams.View view) {
+  /** The view's definition over table {@code rc (val jsonb)}, with $1 wiki, $2 bot, $3 the window's seconds (null: any / all). */
+  static String query(ViewParams.View view) {
     String matching = "WITH ev AS (SELECT val->>'user' AS \"user\", " + WIKI + " AS wiki, " + BOT + " AS bot, " + TS + " AS ts"
       + " FROM (SELECT val, " + NUM + " AS n FROM rc) m),"
       + " matching AS (SELECT * FROM ev WHERE ($1::text IS NULL OR wiki = $1) AND ($2::boolean IS NULL OR bot = $2)"
@@ -164,6 +165,7 @@ class ShapedPostgresIT {
       case TOP10 -> "SELECT \"user\", count(*) FROM matching GROUP BY 1 ORDER BY 2 DESC, \"user\" COLLATE \"C\" NULLS LAST LIMIT 10";
       case TOP_WIKIS -> "SELECT wiki, count(*) FROM matching GROUP BY 1 ORDER BY 2 DESC, wiki COLLATE \"C\" NULLS LAST LIMIT 10";
       case EDITS_PER_MINUTE -> "SELECT ts - ts % 60, bot, count(*) FROM matching GROUP BY 1, 2 ORDER BY 1, 2";
+      case WIKI_EDITS -> "SELECT wiki, count(*) FROM matching GROUP BY 1";
     };
   }
 

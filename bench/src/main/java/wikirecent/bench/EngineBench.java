@@ -6,6 +6,7 @@ import wikirecent.records.RecordFormat;
 import wikirecent.engine.Engine;
 import wikirecent.engine.EventParser;
 import wikirecent.engine.ViewState;
+import wikirecent.bus.ViewParams;
 
 import java.io.IOException;
 import java.lang.ref.Reference;
@@ -32,6 +33,7 @@ public final class EngineBench {
   private int heapUsers = 1_000_000;
   private long seed = 1;
   private int latencyAppends = 400;
+  private int instances = 0;
   private Path file;
   private Path sample;
 
@@ -56,6 +58,7 @@ public final class EngineBench {
         case "--heap-users" -> b.heapUsers = Integer.parseInt(v);
         case "--seed" -> b.seed = Long.parseLong(v);
         case "--latency-appends" -> b.latencyAppends = Integer.parseInt(v);
+        case "--instances" -> b.instances = Integer.parseInt(v);
         case "--file" -> b.file = Path.of(v);
         case "--sample" -> b.sample = Path.of(v);
         default -> {
@@ -80,9 +83,11 @@ public final class EngineBench {
         --heap-users N   distinct users for the heap measurement (default 1000000)
         --seed N         generator seed (default 1)
         --latency-appends N  appends (at ~40/s) for the append-to-batch latency; 0 skips it (default 400)
+        --instances N    parameterised view instances live during the live runs, besides the default sets (default 0;
+                         at most %d: every view over any wiki and the sample's two, bot or not, each window)
         --file PATH      the recentchanges file to use; generated there if missing
                          (default: <tmp>/wikirecent-bench/recentchanges-<events>-<users>-<seed>)
-        --sample PATH    the recorded events to build from (default: the bundled sample)""");
+        --sample PATH    the recorded events to build from (default: the bundled sample)""".formatted(spread().size()));
     if (problem != null) {
       System.exit(2);
     }
@@ -99,9 +104,9 @@ public final class EngineBench {
       new LargeFileGenerator(users, seed).write(file, events, LargeFileGenerator.sampleLines(sample));
       System.out.printf("generated in %.1f s%n", (System.nanoTime() - t0) / 1e9);
     }
-    System.out.printf("file %s: %,d bytes; batch/read size %,d bytes; %d runs; %s %s, %d cpus%n",
-      file, Files.size(file), batchBytes, runs, System.getProperty("java.vm.name"), System.getProperty("java.version"),
-      Runtime.getRuntime().availableProcessors());
+    System.out.printf("file %s: %,d bytes; batch/read size %,d bytes; %d runs; %d parameterised instances live; %s %s, %d cpus%n",
+      file, Files.size(file), batchBytes, runs, Math.min(instances, spread().size()), System.getProperty("java.vm.name"),
+      System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
 
     // Warm-up (untimed): the JIT sees every path before the timed runs.
     bareParse();
@@ -241,6 +246,9 @@ public final class EngineBench {
     long batches = 0;
     try (Engine e = new Engine(file, null, batchBytes, System::currentTimeMillis)) {
       e.goLive();
+      for (ViewParams p : spread().subList(0, Math.min(instances, spread().size()))) {
+        e.open(p);
+      }
       while (true) {
         Engine.Step s = e.step(true);
         if (!s.messages().isEmpty()) {
@@ -252,6 +260,26 @@ public final class EngineBench {
       }
       return new Result(e.state().total() + e.state().skipped(), System.nanoTime() - t0, batches);
     }
+  }
+
+  /** Parameter sets over the generated file's wikis (those of the bundled sample), in a fixed order. */
+  static List<ViewParams> spread() {
+    List<ViewParams> out = new ArrayList<>();
+    for (ViewParams.Window window : ViewParams.Window.values()) {
+      for (String wiki : java.util.Arrays.asList(null, "wikidatawiki", "enwiki")) {
+        for (Boolean bot : java.util.Arrays.asList(null, true, false)) {
+          for (ViewParams.View view : List.of(ViewParams.View.COUNTER, ViewParams.View.TOP10, ViewParams.View.TOP_WIKIS)) {
+            ViewParams p = new ViewParams(view, wiki, bot, window);
+            if (!p.isDefault()) {
+              out.add(p);
+            }
+          }
+        }
+      }
+    }
+    out.add(ViewParams.of(ViewParams.View.EDITS_PER_MINUTE).withWiki("wikidatawiki"));
+    out.add(ViewParams.of(ViewParams.View.EDITS_PER_MINUTE).withWiki("enwiki"));
+    return out;
   }
 
   /** Prints the heap the views hold for {@code heapUsers} distinct users (used heap after GC, before and after). */

@@ -143,6 +143,26 @@ public final class ShapedBench {
       System.out.printf("steady state, no live instance: apply %.0f ns/event, close a batch (each second) %.1f us%n",
         none[0], none[1] / 1e3);
     }
+    // What the engine always has live: the default sets of the views ViewState does not hold.
+    List<ViewParams> defaults = List.of(ViewParams.of(View.TOP_WIKIS), ViewParams.of(View.EDITS_PER_MINUTE), ViewParams.of(View.WIKI_EDITS));
+    for (ViewParams p : defaults) {
+      long s = CPU.getCurrentThreadCpuTime();
+      core.open(p, at);
+      System.out.printf("open %-40s %7.2f ms%n", p, (CPU.getCurrentThreadCpuTime() - s) / 1e6);
+    }
+    bench.run(core, at, 600, messages);
+    at += 600;
+    for (int round = 0; round < 3; round++) {
+      messages[0] = 0;
+      double[] some = bench.run(core, at, 1800, messages);
+      at += 1800;
+      System.out.printf("steady state, the %d default sets live: apply %.0f ns/event, close a batch %.1f us (%.1f messages)%n",
+        defaults.size(), some[0], some[1] / 1e3, messages[0] / 1800.0);
+    }
+    long withDefaults = usedHeap();
+    System.out.printf("heap with the %d default sets: +%.1f MB%n", defaults.size(), (withDefaults - after) / 1e6);
+    defaults.forEach(core::close);
+
     List<ViewParams> hundred = hundred();
     for (ViewParams p : hundred) {
       core.open(p, at);
