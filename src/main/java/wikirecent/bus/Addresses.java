@@ -15,6 +15,15 @@ public final class Addresses {
     return VIEWS + view + ".snapshot";
   }
 
+  /**
+   * Request/reply, web → source, every {@code views.keepAliveMillis}: {@code {"keys":[canonical keys]}}, the
+   * non-default instances a web node holds; the reply {@code {"unknown":[keys]}} names those the source has none of.
+   */
+  public static final String VIEWS_WANTED = "views.wanted";
+
+  /** Published by a source going live (start, or after a file reset): {@code {}}. Web nodes re-request their instances. */
+  public static final String VIEWS_STARTED = "views.started";
+
   /** Ingest → views, a hint only: the file grew (body: its new size). The file stays the truth. */
   public static final String FILE_APPENDED = "recentchanges.appended";
 

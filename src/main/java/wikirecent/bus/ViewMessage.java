@@ -21,6 +21,8 @@ public final class ViewMessage {
   public static final String DELETED = "deleted";
   public static final String SNAPSHOT = "snapshot";
   public static final String PREVIOUS = "previous";
+  /** The parameters of a shaped instance ({@link ViewParams#toJson()}); absent on a view's default set. */
+  public static final String PARAMS = "params";
 
   private ViewMessage() {
   }
