@@ -146,7 +146,7 @@ final class Replicas implements ViewReplica.Owner {
       replicas.put(key, r);
       onDemand++;
       perView.get(r.view()).incrementAndGet();
-      metrics.replicaCreated();
+      metrics.replicaOpened();
       r.start();
     }
     cancelLinger(key);

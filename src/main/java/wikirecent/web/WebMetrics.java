@@ -51,7 +51,7 @@ final class WebMetrics {
   private final Map<String, Counter> malformed = new HashMap<>();
   private final Map<String, Counter> reopened = new HashMap<>();
   private final Map<Integer, Counter> replicasRefused = new HashMap<>();
-  private final Counter replicasCreated;
+  private final Counter replicasOpened;
   private final Counter replicasDropped;
   private final Counter connectionsRefused;
   private final Counter originsRefused;
@@ -95,7 +95,7 @@ final class WebMetrics {
     for (int code : REFUSAL_CODES) {
       replicasRefused.put(code, meters.counter("wikirecent.web.replicas.refused", "Instances refused: 400 bad parameters, 429 too many instances (at the source, or web.maxReplicas here), 501 not available with this source", "code", String.valueOf(code)));
     }
-    replicasCreated = meters.counter("wikirecent.web.replicas.created", "Replicas of view instances opened on demand");
+    replicasOpened = meters.counter("wikirecent.web.replicas.opened", "Replicas of view instances opened on demand");
     replicasDropped = meters.counter("wikirecent.web.replicas.dropped", "Replicas dropped after lingering web.replicaLingerSeconds without a client");
     connectionsRefused = meters.counter("wikirecent.web.connections.refused", "Connections closed at once because web.maxConnections were open");
     originsRefused = meters.counter("wikirecent.web.origins.refused", "Requests refused (403) because their Origin is not in web.allowedOrigins");
@@ -174,8 +174,8 @@ final class WebMetrics {
     divergences.get(view).increment();
   }
 
-  void replicaCreated() {
-    replicasCreated.increment();
+  void replicaOpened() {
+    replicasOpened.increment();
   }
 
   void replicaDropped() {
