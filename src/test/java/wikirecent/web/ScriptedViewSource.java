@@ -26,8 +26,8 @@ import java.util.function.Supplier;
 
 /**
  * A stand-in view source for the web part's tests: it answers {@code views.<v>.snapshot} and publishes
- * batches on {@code views.<key>} exactly like the engine must, from its own deliberately simple model (a
- * list of edits; every instance recomputed from scratch after each step and diffed against its last
+ * batches on {@code views.<key>} exactly like the engine must, from its own deliberately simple model (the
+ * edits as a multiset; every instance recomputed from scratch after each step and diffed against its last
  * published rows). Independent of the code under test: no ViewTable, no UserOrder; {@link ViewParams} is
  * only the parameters' type.
  * <p>
@@ -64,7 +64,8 @@ public class ScriptedViewSource extends VerticleBase {
   }
 
   private final boolean snapshotOnStart;
-  private final List<Edit> edits = new ArrayList<>();
+  /** The edits as a multiset: distinct edits only, so a long run of the same few costs no memory (SlowClientIT measures the heap). */
+  private final Map<Edit, Long> edits = new HashMap<>();
   // The seed views' default sets, kept as counts so long runs stay cheap; they agree with the edits.
   private final Map<String, Long> counts = new HashMap<>(); // HashMap takes the NULL user as a key
   private long total;
@@ -281,13 +282,13 @@ public class ScriptedViewSource extends VerticleBase {
 
   // ---- the data
 
-  /** One step: an edit by each of these users (null = no user) on enwiki, not bots, a second apart. */
+  /** One step: an edit by each of these users (null = no user) on enwiki, not bots, without an event time. */
   public Future<List<JsonObject>> edit(String... users) {
     Edit[] e = new Edit[users.length];
     for (int i = 0; i < users.length; i++) {
       e[i] = new Edit(users[i], "enwiki", false, null);
     }
-    return edit(e);
+    return editWithoutTime(e);
   }
 
   /**
@@ -316,7 +317,7 @@ public class ScriptedViewSource extends VerticleBase {
   }
 
   private void add(Edit e) {
-    edits.add(e);
+    edits.merge(e, 1L, Long::sum);
     if (e.ts() != null) {
       watermark = watermark == null ? e.ts() : Math.max(watermark, e.ts());
     }
@@ -429,15 +430,15 @@ public class ScriptedViewSource extends VerticleBase {
     if (p.isDefault() && (view.equals("counter") || view.equals("user_edits") || view.equals("top10"))) {
       return seedRows(view); // the same answer as below, from the counts
     }
-    List<Edit> in = new ArrayList<>();
-    for (Edit e : edits) {
+    Map<Edit, Long> in = new HashMap<>();
+    edits.forEach((e, n) -> {
       if (matches(p, e)) {
-        in.add(e);
+        in.put(e, n);
       }
-    }
+    });
     switch (view) {
       case "counter":
-        return List.of(List.of((long) in.size()));
+        return List.of(List.of(in.values().stream().mapToLong(Long::longValue).sum()));
       case "user_edits":
       case "top10":
         return ranked(countBy(in, Edit::user), view.equals("top10") ? 10 : Integer.MAX_VALUE);
@@ -466,20 +467,18 @@ public class ScriptedViewSource extends VerticleBase {
     return e.ts() != null && e.ts() > watermark - window;
   }
 
-  private static Map<String, Long> countBy(List<Edit> in, java.util.function.Function<Edit, String> key) {
+  private static Map<String, Long> countBy(Map<Edit, Long> in, java.util.function.Function<Edit, String> key) {
     Map<String, Long> out = new HashMap<>();
-    for (Edit e : in) {
-      out.merge(key.apply(e), 1L, Long::sum);
-    }
+    in.forEach((e, n) -> out.merge(key.apply(e), n, Long::sum));
     return out;
   }
 
-  private static List<List<Object>> perMinute(List<Edit> in) {
+  private static List<List<Object>> perMinute(Map<Edit, Long> in) {
     TreeMap<Long, long[]> minutes = new TreeMap<>(); // minute -> {not bot, bot}
-    for (Edit e : in) {
+    in.forEach((e, n) -> {
       long minute = e.ts() - e.ts() % 60;
-      minutes.computeIfAbsent(minute, m -> new long[2])[e.bot() ? 1 : 0]++;
-    }
+      minutes.computeIfAbsent(minute, m -> new long[2])[e.bot() ? 1 : 0] += n;
+    });
     List<List<Object>> out = new ArrayList<>();
     minutes.forEach((minute, n) -> {
       for (int b = 0; b < 2; b++) {
