@@ -89,7 +89,7 @@ public final class ViewTable {
     }
   }
 
-  /** The rows in the view's order (count descending, then user; see {@link UserOrder}). */
+  /** The rows in the view's order (count descending, then name; see {@link UserOrder}); other rows column by column. */
   public JsonArray rows() {
     List<List<Object>> list = new ArrayList<>();
     rows.forEach((row, count) -> {
@@ -122,11 +122,42 @@ public final class ViewTable {
     return Collections.unmodifiableList(out); // List.copyOf refuses the NULL user
   }
 
-  // [user, count] rows rank as in top10; a one-column row (counter) has just one.
+  // [name, count] rows (top10, top_wikis) rank as in top10; other rows (edits_per_minute's [minute, bot, count])
+  // go column by column, so a snapshot's order never depends on a hash.
   private static final Comparator<List<Object>> ROW_ORDER = (a, b) -> {
-    if (a.size() == 2 && b.size() == 2 && a.get(1) instanceof Long && b.get(1) instanceof Long) {
+    if (a.size() == 2 && b.size() == 2 && a.get(1) instanceof Long && b.get(1) instanceof Long
+      && !(a.get(0) instanceof Number) && !(b.get(0) instanceof Number)) {
       return UserOrder.compare((String) a.get(0), (Long) a.get(1), (String) b.get(0), (Long) b.get(1));
     }
-    return 0;
+    for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+      int c = compareValues(a.get(i), b.get(i));
+      if (c != 0) {
+        return c;
+      }
+    }
+    return Integer.compare(a.size(), b.size());
   };
+
+  // Numbers, then false/true, then text (code points); null last.
+  private static int compareValues(Object x, Object y) {
+    if (x == null || y == null) {
+      return x == null ? (y == null ? 0 : 1) : -1;
+    }
+    int kx = kind(x);
+    int ky = kind(y);
+    if (kx != ky) {
+      return Integer.compare(kx, ky);
+    }
+    return switch (kx) {
+      case 0 -> x instanceof Long lx && y instanceof Long ly ? Long.compare(lx, ly)
+        : Double.compare(((Number) x).doubleValue(), ((Number) y).doubleValue());
+      case 1 -> Boolean.compare((Boolean) x, (Boolean) y);
+      case 2 -> UserOrder.CODE_POINT.compare((String) x, (String) y);
+      default -> 0;
+    };
+  }
+
+  private static int kind(Object v) {
+    return v instanceof Number ? 0 : v instanceof Boolean ? 1 : v instanceof String ? 2 : 3;
+  }
 }

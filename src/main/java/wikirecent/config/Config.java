@@ -79,6 +79,14 @@ public final class Config {
   public static final String WEB_ALLOWED_ORIGINS = "web.allowedOrigins";
   /** A directory to serve the page from instead of the jar's copy; empty: the jar's. */
   public static final String WEB_ROOT = "web.root";
+  /** A replica of a shaped view that no client of this node follows any more is dropped after this long. */
+  public static final String WEB_REPLICA_LINGER_SECONDS = "web.replicaLingerSeconds";
+  /** Replicas of shaped views one web node holds at most; past it, a new one is refused (429) unless a lingering one can go. */
+  public static final String WEB_MAX_REPLICAS = "web.maxReplicas";
+  /** How long a REST request, a stream or a bridge snapshot request waits for a shaped view to be opened before a 503. */
+  public static final String WEB_OPEN_TIMEOUT_MILLIS = "web.openTimeoutMillis";
+  /** How often a web node tells the view source which shaped instances it still holds ({@code views.wanted}). */
+  public static final String VIEWS_KEEP_ALIVE_MILLIS = "views.keepAliveMillis";
 
   // cluster (only with the launcher's -cluster): see conf/cluster.xml and wikirecent.cluster.Cluster
   /** Nodes join only a cluster of the same name, so two clusters on one network stay apart. */

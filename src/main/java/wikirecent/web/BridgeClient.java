@@ -9,31 +9,35 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.function.Function;
+import wikirecent.bus.Addresses;
+import wikirecent.bus.ViewParams;
 
 /**
  * One SockJS socket speaking the event-bus bridge protocol ({@link Bridge}), served from this
- * node's replicas instead of the event bus: a registration on {@code views.<view>} joins the
- * local fan-out (no event-bus consumer per browser), a request to {@code views.<view>.snapshot}
- * is answered from the local replica. Nothing a browser sends ever reaches the event bus, so it
- * cannot publish or send anywhere; everything but those two is refused with an {@code err}.
+ * node's replicas instead of the event bus: a registration on {@code views.<canonical key>} joins the
+ * local fan-out of that instance (no event-bus consumer per browser; the node opens its replica if need
+ * be), a request to {@code views.<view>.snapshot[?<canonical query>]} is answered from the local replica.
+ * Nothing a browser sends ever reaches the event bus, so it cannot publish or send anywhere; everything
+ * but those two is refused with an {@code err}.
  */
 final class BridgeClient extends Client {
 
   private static final Logger log = LoggerFactory.getLogger(BridgeClient.class);
 
   private static final int MAX_ECHOED_ADDRESS = 200;
+  /** How a failure to open an instance is typed in its {@code err} frame: as the event bus types a recipient's failure. */
+  static final String RECIPIENT_FAILURE = "RECIPIENT_FAILURE";
 
   private final SockJSSocket socket;
   private final FanOut fanOut;
-  private final Function<String, Encoded> snapshots;
+  private final Replicas replicas;
   private final WebMetrics metrics;
 
-  BridgeClient(SockJSSocket socket, FanOut fanOut, Function<String, Encoded> snapshots, WebMetrics metrics, int queueBound) {
+  BridgeClient(SockJSSocket socket, FanOut fanOut, Replicas replicas, WebMetrics metrics, int queueBound) {
     super(Transport.SOCKJS);
     this.socket = socket;
     this.fanOut = fanOut;
-    this.snapshots = snapshots;
+    this.replicas = replicas;
     this.metrics = metrics;
     socket.setWriteQueueMaxSize(queueBound);
   }
@@ -68,13 +72,17 @@ final class BridgeClient extends Client {
     }
     String addr = (String) address;
     if ("register".equals(type) || "unregister".equals(type)) {
-      String view = Bridge.viewOfAddress(addr);
-      if (view == null) {
-        refuse(addr, Bridge.ACCESS_DENIED, (String) type);
-      } else if ("register".equals(type)) {
-        fanOut.subscribe(this, view, false); // the client asks for its snapshot itself
+      ViewParams params;
+      try {
+        params = Bridge.instanceOfAddress(addr);
+      } catch (Bridge.Refused r) {
+        refuse(addr, r, (String) type);
+        return;
+      }
+      if ("register".equals(type)) {
+        register(addr, params);
       } else {
-        fanOut.unsubscribe(this, view);
+        fanOut.unsubscribe(this, params.toString());
       }
     } else if ("send".equals(type)) {
       handleSend(addr, msg.getValue("replyAddress"));
@@ -85,36 +93,74 @@ final class BridgeClient extends Client {
     }
   }
 
-  /** The one request a browser may make: a view's snapshot, answered from the local replica. */
+  /** Follows the instance; the client asks for its snapshot itself (and gets one pushed when the replica is new). */
+  private void register(String address, ViewParams params) {
+    ViewReplica replica;
+    try {
+      replica = replicas.acquire(params);
+    } catch (OpenFailure f) {
+      fanOut.send(this, Bridge.err(address, f.code, RECIPIENT_FAILURE, f.getMessage()));
+      return;
+    }
+    fanOut.subscribe(this, replica.key(), false);
+    replicas.release(replica);
+  }
+
+  /** The one request a browser may make: an instance's snapshot, answered from the local replica. */
   private void handleSend(String address, Object replyAddress) {
-    String view = Bridge.viewOfSnapshotAddress(address);
     boolean validReply = replyAddress instanceof String
       && !((String) replyAddress).isEmpty()
       && ((String) replyAddress).length() <= Bridge.MAX_REPLY_ADDRESS_LENGTH;
     String reply = validReply ? (String) replyAddress : null;
-    if (view == null) {
-      refuse(reply, Bridge.ACCESS_DENIED, "send");
+    ViewParams params;
+    try {
+      params = Bridge.instanceOfSnapshotAddress(address);
+    } catch (Bridge.Refused r) {
+      refuse(reply, r, "send");
       return;
     }
     if (reply == null) {
       refuse(null, "invalid_reply_address", "send");
       return;
     }
-    Encoded snapshot = snapshots.apply(view);
-    if (snapshot == null) {
-      // Like a request nobody answers yet; the client retries, or takes the snapshot pushed once the replica has one.
-      fanOut.send(this, Bridge.err(reply, 503, "RECIPIENT_FAILURE", "no snapshot of " + view + " yet"));
-    } else {
-      fanOut.send(this, Bridge.rec(reply, snapshot.json));
-    }
+    replicas.open(params).onComplete(ar -> {
+      if (ar.failed()) {
+        OpenFailure f = ar.cause() instanceof OpenFailure o ? o : new OpenFailure(503, String.valueOf(ar.cause().getMessage()));
+        fanOut.send(this, Bridge.err(reply, f.code, RECIPIENT_FAILURE, f.getMessage()));
+        return;
+      }
+      ViewReplica replica = ar.result();
+      Encoded snapshot = replica.snapshot();
+      replicas.release(replica);
+      if (snapshot == null) {
+        // Like a request nobody answers yet; the client retries, or takes the snapshot pushed once the replica has one.
+        fanOut.send(this, Bridge.err(reply, 503, RECIPIENT_FAILURE, "no snapshot of " + replica.key() + " yet"));
+      } else {
+        fanOut.send(this, Bridge.rec(reply, snapshot.json));
+      }
+    });
+  }
+
+  /** The instance this client followed was refused by its source: an {@code err} on its address, with the code. */
+  @Override
+  void ended(FanOut fanOut, String key, OpenFailure why) {
+    fanOut.send(this, Bridge.err(Addresses.view(key), why.code, RECIPIENT_FAILURE, why.getMessage()));
+  }
+
+  private void refuse(String address, Bridge.Refused why, String what) {
+    refuse(address, why.type, why.code(), why.getMessage(), what);
+  }
+
+  private void refuse(String address, String reason, String what) {
+    refuse(address, reason, 403, reason, what);
   }
 
   /** {@code what} is one of a few fixed words (it tags a meter); never text from the client. */
-  private void refuse(String address, String reason, String what) {
+  private void refuse(String address, String reason, int code, String message, String what) {
     metrics.bridgeRefused(what);
     log.debug("{}: refused {} ({})", this, what, reason);
     String echo = address != null && address.length() <= MAX_ECHOED_ADDRESS ? address : null;
-    fanOut.send(this, Bridge.err(echo, 403, reason, reason));
+    fanOut.send(this, Bridge.err(echo, code, reason, message));
   }
 
   @Override

@@ -8,8 +8,8 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * One connected socket as the fan-out sees it: the views it follows and what is queued towards
- * it. All fields are touched on the web verticle's event loop only.
+ * One connected socket as the fan-out sees it: the view instances it follows (by canonical key) and
+ * what is queued towards it. All fields are touched on the web verticle's event loop only.
  */
 abstract class Client {
 
@@ -25,7 +25,8 @@ abstract class Client {
   }
 
   final Transport transport;
-  final Set<String> views = new LinkedHashSet<>();
+  /** Canonical keys of the instances it follows: {@code top10}, {@code top10?window=1h}. */
+  final Set<String> keys = new LinkedHashSet<>();
   /** Bytes handed to the transport whose write has not completed yet: what this client holds in server memory. */
   long queuedBytes;
   /** The most ever queued towards this client. */
@@ -59,6 +60,12 @@ abstract class Client {
   abstract SocketAddress remoteAddress();
 
   abstract void close();
+
+  /**
+   * The instance {@code key} this client followed has ended (the source refused it): tell the client.
+   * It no longer follows it.
+   */
+  abstract void ended(FanOut fanOut, String key, OpenFailure why);
 
   @Override
   public String toString() {

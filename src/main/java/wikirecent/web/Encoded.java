@@ -4,26 +4,26 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import wikirecent.bus.Addresses;
-import wikirecent.bus.ViewMessage;
 
 /**
- * A view message serialized once: the JSON text for the raw WebSocket and REST, and the bridge's
- * {@code rec} envelope for SockJS. Every client of a transport gets the very same Buffer.
+ * A message of one view instance serialized once: the JSON text for the raw WebSocket and REST, and the
+ * bridge's {@code rec} envelope for SockJS. Every client of a transport gets the very same Buffer.
  */
 final class Encoded {
 
-  final String view;
+  /** The instance's canonical key ({@code top10}, {@code top10?window=1h}): where the message goes. */
+  final String key;
   final String json;
   private Buffer text;
   private Buffer envelope;
 
-  private Encoded(String view, String json) {
-    this.view = view;
+  private Encoded(String key, String json) {
+    this.key = key;
     this.json = json;
   }
 
-  static Encoded of(JsonObject message) {
-    return new Encoded(ViewMessage.view(message), message.encode());
+  static Encoded of(String key, JsonObject message) {
+    return new Encoded(key, message.encode());
   }
 
   /** The message itself: one text frame of the raw WebSocket, or a REST body. */
@@ -34,10 +34,10 @@ final class Encoded {
     return text;
   }
 
-  /** The event-bus bridge frame delivering this message on {@code views.<view>}. */
+  /** The event-bus bridge frame delivering this message on {@code views.<key>}. */
   Buffer envelope() {
     if (envelope == null) {
-      envelope = Bridge.rec(Addresses.view(view), json);
+      envelope = Bridge.rec(Addresses.view(key), json);
     }
     return envelope;
   }

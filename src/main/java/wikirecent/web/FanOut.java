@@ -12,11 +12,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Local fan-out of view messages to this node's sockets, with a memory bound per client.
+ * Local fan-out of view messages to this node's sockets, with a memory bound per client. Clients follow
+ * view instances by canonical key ({@code top10}, {@code top10?window=1h}); a message goes to the
+ * followers of its key.
  * <p>
  * Every write is counted in {@link Client#queuedBytes} until the transport reports it handed
  * to the network. A client whose queue would pass {@code queueBound} stops getting batches
@@ -42,15 +45,21 @@ final class FanOut {
   private final Function<String, Encoded> snapshots;
   private final Set<Client> clients = new LinkedHashSet<>();
   private final Map<String, Set<Client>> subscribers = new HashMap<>();
+  private Consumer<String> lastLeft = key -> { };
   private long maxQueuedBytes;
 
   /**
-   * @param snapshots the current snapshot of a view, or null while its replica has none
+   * @param snapshots the current snapshot of an instance by key, or null while its replica has none
    */
   FanOut(long queueBound, WebMetrics metrics, Function<String, Encoded> snapshots) {
     this.queueBound = queueBound;
     this.metrics = metrics;
     this.snapshots = snapshots;
+  }
+
+  /** Told the key whenever the last follower of an instance on this node leaves (its replica may linger, then go). */
+  void onLastLeft(Consumer<String> lastLeft) {
+    this.lastLeft = lastLeft;
   }
 
   void add(Client client) {
@@ -61,8 +70,8 @@ final class FanOut {
   void remove(Client client) {
     if (clients.remove(client)) {
       client.closed = true;
-      for (String view : client.views) {
-        subscribers.getOrDefault(view, Set.of()).remove(client);
+      for (String key : client.keys) {
+        leave(key, client);
       }
       if (client.framesDropped > 0) {
         leftLog.log(() -> client + " left; " + client.framesDropped + " frames were dropped for it while its queue was full"
@@ -74,29 +83,56 @@ final class FanOut {
   }
 
   /**
-   * Starts sending a client the batches of a view. With {@code withSnapshot} it first gets the
+   * Starts sending a client the batches of an instance. With {@code withSnapshot} it first gets the
    * current snapshot (if the replica has none yet, it gets one as soon as the replica does).
    */
-  void subscribe(Client client, String view, boolean withSnapshot) {
-    if (client.closed || !client.views.add(view)) {
+  void subscribe(Client client, String key, boolean withSnapshot) {
+    if (client.closed || !client.keys.add(key)) {
       return;
     }
-    subscribers.computeIfAbsent(view, v -> new LinkedHashSet<>()).add(client);
-    Encoded snapshot = snapshots.apply(view);
+    subscribers.computeIfAbsent(key, v -> new LinkedHashSet<>()).add(client);
+    Encoded snapshot = snapshots.apply(key);
     if (withSnapshot && snapshot != null) {
       send(client, snapshot);
     }
   }
 
-  void unsubscribe(Client client, String view) {
-    if (client.views.remove(view)) {
-      subscribers.getOrDefault(view, Set.of()).remove(client);
+  void unsubscribe(Client client, String key) {
+    if (client.keys.remove(key)) {
+      leave(key, client);
+    }
+  }
+
+  private void leave(String key, Client client) {
+    Set<Client> followers = subscribers.get(key);
+    if (followers != null && followers.remove(client) && followers.isEmpty()) {
+      subscribers.remove(key);
+      lastLeft.accept(key);
+    }
+  }
+
+  /** Followers of an instance on this node. */
+  int followers(String key) {
+    return subscribers.getOrDefault(key, Set.of()).size();
+  }
+
+  /** The instance ended (its source refused it): every follower is told, and follows it no more. */
+  void end(String key, OpenFailure why) {
+    Set<Client> followers = subscribers.remove(key);
+    if (followers == null) {
+      return;
+    }
+    for (Client c : followers) {
+      c.keys.remove(key);
+      if (!c.closed) {
+        c.ended(this, key, why);
+      }
     }
   }
 
   /** A batch the replica applied: the same frame to every subscriber of its transport. */
   void batch(Encoded batch) {
-    for (Client c : subscribers.getOrDefault(batch.view, Set.of())) {
+    for (Client c : subscribers.getOrDefault(batch.key, Set.of())) {
       send(c, batch);
     }
   }
@@ -106,16 +142,16 @@ final class FanOut {
    * meanwhile are better merged than sent one by one; see {@link ViewReplica}. By the number of
    * followers, not by timing, so what a node sends does not depend on how busy the machine is.
    */
-  boolean crowded(String view) {
-    return subscribers.getOrDefault(view, Set.of()).size() >= CROWD;
+  boolean crowded(String key) {
+    return subscribers.getOrDefault(key, Set.of()).size() >= CROWD;
   }
 
   /**
    * The replica was (re)built from a snapshot: every subscriber starts over from it. The
    * snapshot is only built (sorted, serialized) when the view has subscribers here.
    */
-  void snapshotToAll(String view, Supplier<Encoded> snapshots, String reason) {
-    Set<Client> followers = subscribers.getOrDefault(view, Set.of());
+  void snapshotToAll(String key, Supplier<Encoded> snapshots, String reason) {
+    Set<Client> followers = subscribers.getOrDefault(key, Set.of());
     if (followers.isEmpty()) {
       return;
     }
@@ -176,8 +212,8 @@ final class FanOut {
     if (client.stalled && client.queuedBytes == 0 && !client.closed) {
       client.stalled = false;
       log.debug("{} drained after {} ms; sending it fresh snapshots", client, System.currentTimeMillis() - client.stalledSinceMillis);
-      for (String view : client.views) {
-        Encoded snapshot = snapshots.apply(view);
+      for (String key : client.keys) {
+        Encoded snapshot = snapshots.apply(key);
         if (snapshot != null && send(client, snapshot)) {
           metrics.snapshotResent("drained");
         }

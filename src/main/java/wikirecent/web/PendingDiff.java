@@ -18,13 +18,20 @@ import java.util.Map;
 final class PendingDiff {
 
   private final String view;
+  private final JsonObject params;
   private final Map<List<Object>, Integer> net = new LinkedHashMap<>();
   private long firstTimestamp = -1;
   private long lastTimestamp = -1;
   private int batches;
 
   PendingDiff(String view) {
+    this(view, null);
+  }
+
+  /** @param params the instance's parameters, put on the merged batch; null for a view's default set */
+  PendingDiff(String view, JsonObject params) {
     this.view = view;
+    this.params = params;
   }
 
   boolean isEmpty() {
@@ -74,6 +81,9 @@ final class PendingDiff {
       }
     });
     JsonObject merged = ViewMessage.batch(view, lastTimestamp, inserted, deleted);
+    if (params != null) {
+      merged.put(ViewMessage.PARAMS, params.copy());
+    }
     clear();
     return merged;
   }

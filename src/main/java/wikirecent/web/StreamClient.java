@@ -9,8 +9,8 @@ import io.vertx.core.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A raw WebSocket on {@code /api/stream/<view>}: the snapshot, then every batch, one JSON text
- * frame each. What the client sends is ignored.
+ * A raw WebSocket on {@code /api/stream/<view>?<params>}: the snapshot, then every batch of that one
+ * instance, one JSON text frame each. What the client sends is ignored.
  */
 final class StreamClient extends Client {
 
@@ -61,5 +61,27 @@ final class StreamClient extends Client {
   @Override
   void close() {
     ws.close();
+  }
+
+  /**
+   * The stream's one instance ended: the socket is closed with status 4000 + the HTTP status (4429, 4501,
+   * 4400) and the message as its reason, cut to what a close frame holds.
+   */
+  @Override
+  void ended(FanOut fanOut, String key, OpenFailure why) {
+    ws.close((short) (4000 + why.code), closeReason(why.getMessage()));
+  }
+
+  /** A close frame's reason is at most 123 bytes of UTF-8. */
+  static String closeReason(String message) {
+    String s = String.valueOf(message);
+    if (s.getBytes(StandardCharsets.UTF_8).length <= 123) {
+      return s;
+    }
+    int end = Math.min(s.length(), 120);
+    while (s.substring(0, end).getBytes(StandardCharsets.UTF_8).length > 120 || Character.isHighSurrogate(s.charAt(end - 1))) {
+      end--;
+    }
+    return s.substring(0, end) + "...";
   }
 }

@@ -1,40 +1,53 @@
 package wikirecent.web;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 import wikirecent.bus.Addresses;
-import wikirecent.retry.Backoff;
 import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewParams;
 import wikirecent.bus.ViewTable;
+import wikirecent.retry.Backoff;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * This node's copy of one view, kept by the only event-bus consumer of {@code views.<view>} on
- * the node. It joins late as every subscriber does (docs/ARCHITECTURE.md): register, ask {@code views.<view>.snapshot},
- * hold the batches that arrive meanwhile, then apply those newer than the snapshot. If no source
- * answers yet it retries on a back-off and also takes the source's published (reset) snapshot.
- * A batch that does not fit the replica, or follows one that never arrived (its "previous"; a clustered
- * bus delivers at most once), is a divergence: the replica asks for a fresh snapshot.
+ * This node's copy of one view instance (a view and its parameters, by canonical key), kept by the only
+ * event-bus consumer of {@code views.<key>} on the node. It joins late as every subscriber does
+ * (docs/ARCHITECTURE.md): register, ask {@code views.<view>.snapshot} (with the parameters as the body,
+ * which also opens the instance at the source), hold the batches that arrive meanwhile, then apply those
+ * newer than the snapshot. If no source answers yet, or it is catching up (503), it retries on a back-off
+ * and also takes the source's published (reset) snapshot. A batch that does not fit the replica, or follows
+ * one that never arrived (its "previous"; a clustered bus delivers at most once), is a divergence: the
+ * replica asks for a fresh snapshot. A refusal (400, 429, 501) ends a replica that is not permanent: its
+ * owner drops it and tells its clients.
  * <p>
- * A view with few followers on this node gets each batch as it came, so every node sends the
+ * An instance with few followers on this node gets each batch as it came, so every node sends the
  * same sequence. With many ({@link FanOut#crowded}), where a round of writes takes milliseconds,
- * a batch waits for the next turn of the event loop and is merged with those of its view that
+ * a batch waits for the next turn of the event loop and is merged with those of its instance that
  * arrived meanwhile ({@link PendingDiff}): fewer, larger frames instead of falling behind.
  */
 final class ViewReplica {
 
+  /** Told when a replica ends because its source refused it. */
+  interface Owner {
+    void ended(ViewReplica replica, OpenFailure why);
+  }
+
   private static final Logger log = LoggerFactory.getLogger(ViewReplica.class);
+  // Clients decide which instances exist and how often they come and go: their lines are rate-limited.
+  private static final LogLimiter onDemandLog = new LogLimiter(log, Level.INFO);
+  private static final LogLimiter onDemandWarn = new LogLimiter(log, Level.WARN);
   private static final long REQUEST_TIMEOUT_MILLIS = 10_000;
   private static final long RETRY_MIN_MILLIS = 200;
   private static final long RETRY_MAX_MILLIS = 5_000;
@@ -44,12 +57,20 @@ final class ViewReplica {
   private static final int MAX_HELD = 10_000;
 
   private final Vertx vertx;
+  private final ViewParams params;
+  private final String key;
   private final String view;
+  /** The parameters messages carry; null for a view's default set, whose messages have none. */
+  private final JsonObject paramsJson;
+  private final boolean permanent;
   private final FanOut fanOut;
   private final WebMetrics metrics;
+  private final Owner owner;
   private final ViewTable table;
   private final List<JsonObject> held = new ArrayList<>();
   private final PendingDiff pending;
+  /** Callers waiting for the next outcome: synced, or a failed attempt. */
+  private final List<Promise<Void>> waiters = new ArrayList<>();
   private boolean flushScheduled;
   private MessageConsumer<Object> consumer;
   private boolean synced;
@@ -60,39 +81,96 @@ final class ViewReplica {
   private int failedAttempts;
   private Encoded snapshot;
   private boolean stopped;
+  private OpenFailure endedWith;
+  /** Callers holding the replica open (a REST request, a stream being upgraded); see {@link Replicas}. */
+  int pins;
 
-  ViewReplica(Vertx vertx, String view, FanOut fanOut, WebMetrics metrics) {
+  /**
+   * @param permanent one of the views every node always holds: never ends, logs at info
+   */
+  ViewReplica(Vertx vertx, ViewParams params, boolean permanent, FanOut fanOut, WebMetrics metrics, Owner owner) {
     this.vertx = vertx;
-    this.view = view;
+    this.params = params;
+    this.key = params.toString();
+    this.view = params.view().viewName();
+    this.paramsJson = params.isDefault() ? null : params.toJson();
+    this.permanent = permanent;
     this.fanOut = fanOut;
     this.metrics = metrics;
+    this.owner = owner;
     this.table = new ViewTable(view);
-    this.pending = new PendingDiff(view);
+    this.pending = new PendingDiff(view, paramsJson);
   }
 
   /** Registers the consumer; completes once registered (the snapshot follows asynchronously). */
   Future<Void> start() {
-    consumer = vertx.eventBus().consumer(Addresses.view(view), this::onMessage);
+    consumer = vertx.eventBus().consumer(Addresses.view(key), this::onMessage);
     return consumer.completion().onSuccess(v -> requestSnapshot());
   }
 
+  /** Unregisters; whoever still waits is told the instance is gone. */
   void stop() {
+    if (stopped) {
+      return;
+    }
     stopped = true;
     if (retryTimer != -1) {
       vertx.cancelTimer(retryTimer);
+      retryTimer = -1;
     }
+    if (consumer != null) {
+      consumer.unregister();
+    }
+    failWaiters(endedWith());
+  }
+
+  ViewParams params() {
+    return params;
+  }
+
+  String key() {
+    return key;
   }
 
   String view() {
     return view;
   }
 
+  boolean permanent() {
+    return permanent;
+  }
+
   boolean synced() {
     return synced;
   }
 
+  boolean stopped() {
+    return stopped;
+  }
+
   long timestamp() {
     return table.timestamp();
+  }
+
+  /** Why it stopped: the source's refusal, or (dropped) a 503. */
+  OpenFailure endedWith() {
+    return endedWith != null ? endedWith : new OpenFailure(503, "the replica of " + key + " was dropped");
+  }
+
+  /**
+   * Completes when the replica is synced (at once if it is); fails with the {@link OpenFailure} of the
+   * next failed attempt to get its snapshot (a 503 when it is worth trying again) or of its end.
+   */
+  Future<Void> outcome() {
+    if (synced) {
+      return Future.succeededFuture();
+    }
+    if (stopped) {
+      return Future.failedFuture(endedWith());
+    }
+    Promise<Void> p = Promise.promise();
+    waiters.add(p);
+    return p.future();
   }
 
   /** The current state as a snapshot message, serialized once per state; null until synced (and while re-syncing). */
@@ -101,16 +179,38 @@ final class ViewReplica {
       return null;
     }
     if (snapshot == null) {
-      snapshot = Encoded.of(table.snapshot());
+      snapshot = Encoded.of(key, shaped(table.snapshot()));
     }
     return snapshot;
   }
 
+  /**
+   * The source may no longer have this instance (it said so, or it restarted): take a fresh snapshot, which
+   * opens it again, and restart the clients from it. Batches meanwhile are held, as when joining.
+   */
+  void reopen(String why) {
+    if (stopped) {
+      return;
+    }
+    log(Level.DEBUG, "Reopening " + key + " (" + why + ")");
+    synced = false;
+    failedAttempts = 0;
+    backoff.reset();
+    if (retryTimer != -1) {
+      vertx.cancelTimer(retryTimer);
+      retryTimer = -1;
+    }
+    requestSnapshot();
+  }
+
   private void onMessage(Message<Object> message) {
+    if (stopped) {
+      return;
+    }
     JsonObject body = valid(message.body());
     if (body == null) {
       metrics.invalidMessage(view);
-      log.warn("Ignored a malformed message on {}: {}", Addresses.view(view), abbreviate(message.body()));
+      warn("Ignored a malformed message on " + Addresses.view(key) + ": " + abbreviate(message.body()));
       return;
     }
     metrics.batchReceived(view);
@@ -133,7 +233,7 @@ final class ViewReplica {
       return;
     }
     if (ViewMessage.previous(body) > known) {
-      resync("Batch " + ViewMessage.timestamp(body) + " of " + view + " follows " + ViewMessage.previous(body)
+      resync("Batch " + ViewMessage.timestamp(body) + " of " + key + " follows " + ViewMessage.previous(body)
         + ", which never arrived here (at " + known + ")");
       return;
     }
@@ -141,7 +241,7 @@ final class ViewReplica {
     if (flushScheduled) {
       return;
     }
-    if (fanOut.crowded(view)) {
+    if (fanOut.crowded(key)) {
       flushScheduled = true;
       vertx.getOrCreateContext().runOnContext(v -> flush());
     } else {
@@ -152,7 +252,7 @@ final class ViewReplica {
   /** Applies what is pending as one batch and fans it out. */
   private void flush() {
     flushScheduled = false;
-    if (!synced || pending.isEmpty()) {
+    if (!synced || stopped || pending.isEmpty()) {
       return; // a reset or a re-sync took over meanwhile
     }
     long oldest = pending.firstTimestamp();
@@ -160,21 +260,21 @@ final class ViewReplica {
     JsonObject batch = pending.take();
     long before = table.timestamp();
     if (!table.apply(batch)) {
-      resync("Batch " + ViewMessage.timestamp(batch) + " of " + view + " does not fit the replica at " + before);
+      resync("Batch " + ViewMessage.timestamp(batch) + " of " + key + " does not fit the replica at " + before);
       return;
     }
     snapshot = null;
     metrics.lag(System.currentTimeMillis() - oldest);
     metrics.batchesMerged(merged);
     if (!batch.getJsonArray(ViewMessage.INSERTED).isEmpty() || !batch.getJsonArray(ViewMessage.DELETED).isEmpty()) {
-      fanOut.batch(Encoded.of(batch));
+      fanOut.batch(Encoded.of(key, batch));
     }
   }
 
   /** The replica missed something: stop sending batches and take a fresh snapshot (clients get it too). */
   private void resync(String why) {
     metrics.divergence(view);
-    log.warn("{}: asking for a fresh snapshot", why);
+    warn(why + ": asking for a fresh snapshot");
     synced = false;
     requestSnapshot();
   }
@@ -185,18 +285,25 @@ final class ViewReplica {
     }
     long generation = ++requestGeneration;
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(REQUEST_TIMEOUT_MILLIS);
-    vertx.eventBus().request(Addresses.snapshot(view), null, options).onComplete(ar -> {
+    String address = Addresses.snapshot(view);
+    // The default set is asked for with no body, as always; an instance with its parameters.
+    vertx.eventBus().request(address, paramsJson == null ? null : paramsJson.copy(), options).onComplete(ar -> {
       if (generation != requestGeneration || synced || stopped) {
         return; // a reset snapshot got here first, or a newer request is under way
       }
       if (ar.failed()) {
-        retryLater(ar.cause());
+        OpenFailure why = OpenFailure.of(ar.cause(), address);
+        if (why.endsReplica() && !permanent) {
+          end(why);
+        } else {
+          retryLater(why);
+        }
         return;
       }
       JsonObject body = valid(ar.result().body());
       if (body == null || !ViewMessage.isSnapshot(body)) {
         metrics.invalidMessage(view);
-        retryLater(new IllegalStateException("the answer is not a snapshot of " + view));
+        retryLater(new OpenFailure(503, "the answer is not a snapshot of " + key));
         return;
       }
       if (heldOverflow) {
@@ -209,15 +316,22 @@ final class ViewReplica {
     });
   }
 
-  private void retryLater(Throwable cause) {
+  /** The source refused the instance: nothing to retry. */
+  private void end(OpenFailure why) {
+    endedWith = why;
+    log(Level.DEBUG, "The source refused " + key + ": " + why.code + " " + why.getMessage());
+    stop();
+    owner.ended(this, why);
+  }
+
+  private void retryLater(OpenFailure why) {
     failedAttempts++;
-    String why = cause instanceof ReplyException && ((ReplyException) cause).failureType() != null
-      ? ((ReplyException) cause).failureType() + ": " + cause.getMessage()
-      : cause.toString();
+    failWaiters(why);
     if (failedAttempts == 1) {
-      log.info("No snapshot of {} yet ({}); retrying, and waiting for the source's own snapshot", view, why);
+      log(Level.INFO, "No snapshot of " + key + " yet (" + why.code + ": " + why.getMessage()
+        + "); retrying, and waiting for the source's own snapshot");
     } else {
-      log.debug("Snapshot of {} still unavailable after {} attempts ({})", view, failedAttempts, why);
+      log.debug("Snapshot of {} still unavailable after {} attempts ({})", key, failedAttempts, why.getMessage());
     }
     long delay = backoff.afterFailure();
     retryTimer = vertx.setTimer(delay, t -> {
@@ -250,24 +364,46 @@ final class ViewReplica {
       long ts = ViewMessage.timestamp(batch);
       if (ts > table.timestamp()) {
         if (ViewMessage.previous(batch) > table.timestamp() || !table.apply(batch)) {
-          resync("Held batch " + ts + " of " + view + " does not follow the snapshot and the batches before it");
+          resync("Held batch " + ts + " of " + key + " does not follow the snapshot and the batches before it");
           return;
         }
         replayed++;
       }
     }
     snapshot = null;
-    log.info("Replica of {} {} at {} ({} rows, {} held batches applied)", view, wasSynced ? "reset" : why, table.timestamp(), table.size(), replayed);
-    fanOut.snapshotToAll(view, this::snapshot, wasSynced ? "reset" : "synced");
+    int rows = table.size();
+    int applied = replayed;
+    log(Level.INFO, "Replica of " + key + " " + (wasSynced ? "reset" : why) + " at " + table.timestamp()
+      + " (" + rows + " rows, " + applied + " held batches applied)");
+    List<Promise<Void>> ready = new ArrayList<>(waiters);
+    waiters.clear();
+    ready.forEach(Promise::tryComplete);
+    fanOut.snapshotToAll(key, this::snapshot, wasSynced ? "reset" : "synced");
   }
 
-  /** The message if it has the one message shape for this view, else null. */
+  private void failWaiters(OpenFailure why) {
+    List<Promise<Void>> failed = new ArrayList<>(waiters);
+    waiters.clear();
+    failed.forEach(p -> p.tryFail(why));
+  }
+
+  /** A message built here carries the instance's parameters, as the source's do. */
+  private JsonObject shaped(JsonObject message) {
+    return paramsJson == null ? message : message.put(ViewMessage.PARAMS, paramsJson.copy());
+  }
+
+  /** The message if it has the one message shape for this instance (its view, its parameters), else null. */
   private JsonObject valid(Object body) {
     if (!(body instanceof JsonObject)) {
       return null;
     }
     JsonObject m = (JsonObject) body;
+    Object p = m.getValue(ViewMessage.PARAMS);
+    boolean paramsFit = paramsJson == null
+      ? p == null || p instanceof JsonObject o && o.isEmpty()
+      : paramsJson.equals(p);
     if (!view.equals(m.getValue(ViewMessage.VIEW))
+      || !paramsFit
       || !(m.getValue(ViewMessage.TIMESTAMP) instanceof Number)
       || !(m.getValue(ViewMessage.INSERTED) instanceof JsonArray)
       || !(m.getValue(ViewMessage.DELETED) instanceof JsonArray)
@@ -282,6 +418,23 @@ final class ViewReplica {
       }
     }
     return m;
+  }
+
+  /** The permanent replicas log as they always did; those clients ask for, at most a line per interval. */
+  private void log(Level level, String line) {
+    if (permanent || level == Level.DEBUG) {
+      log.atLevel(level).log(line);
+    } else {
+      onDemandLog.log(() -> line);
+    }
+  }
+
+  private void warn(String line) {
+    if (permanent) {
+      log.warn(line);
+    } else {
+      onDemandWarn.log(() -> line);
+    }
   }
 
   private static String abbreviate(Object body) {

@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import wikirecent.bus.Views;
+import wikirecent.bus.ViewParams;
 import wikirecent.status.Meters;
 import wikirecent.status.Metrics;
 
@@ -33,6 +33,10 @@ final class WebMetrics {
    * fault on the connection itself.
    */
   static final List<String> MALFORMED_KINDS = List.of("head", "path", "upgrade", "request", "connection");
+  /** Why a replica asked its source again for an instance: the source no longer had it, or had started. */
+  static final List<String> REOPEN_REASONS = List.of("unknown", "started");
+  /** The refusals a source (or this node's own bound) answers an instance with. */
+  static final List<Integer> REFUSAL_CODES = List.of(400, 429, 501);
 
   private final Meters meters;
   private final Map<Client.Transport, Counter> sent = new EnumMap<>(Client.Transport.class);
@@ -45,6 +49,10 @@ final class WebMetrics {
   private final Map<String, Counter> refused = new HashMap<>();
   private final Map<String, Counter> timedOut = new HashMap<>();
   private final Map<String, Counter> malformed = new HashMap<>();
+  private final Map<String, Counter> reopened = new HashMap<>();
+  private final Map<Integer, Counter> replicasRefused = new HashMap<>();
+  private final Counter replicasOpened;
+  private final Counter replicasDropped;
   private final Counter connectionsRefused;
   private final Counter originsRefused;
   private final Timer lag;
@@ -62,7 +70,8 @@ final class WebMetrics {
       dropped.put(t, meters.counter("wikirecent.web.frames.dropped", "Frames not sent because the client's queue was full (it gets a snapshot once drained)", "transport", t.tag));
       stuckClosed.put(t, meters.counter("wikirecent.web.clients.closed.stuck", "Clients disconnected because their queue stayed full", "transport", t.tag));
     }
-    for (Views v : Views.values()) {
+    // Per view name, never per instance: a fixed, small set of series however many instances clients open.
+    for (ViewParams.View v : ViewParams.View.values()) {
       String view = v.viewName();
       batches.put(view, meters.counter("wikirecent.web.batches.received", "View messages received from the event bus", "view", view));
       invalid.put(view, meters.counter("wikirecent.web.messages.invalid", "Malformed view messages ignored", "view", view));
@@ -80,6 +89,14 @@ final class WebMetrics {
     for (String kind : MALFORMED_KINDS) {
       malformed.put(kind, meters.counter("wikirecent.web.requests.malformed", "Malformed requests answered with a 4xx (or dropped)", "kind", kind));
     }
+    for (String reason : REOPEN_REASONS) {
+      reopened.put(reason, meters.counter("wikirecent.web.replicas.reopened", "Instances asked for again (the source no longer had them: unknown; a source started)", "reason", reason));
+    }
+    for (int code : REFUSAL_CODES) {
+      replicasRefused.put(code, meters.counter("wikirecent.web.replicas.refused", "Instances refused: 400 bad parameters, 429 too many instances (at the source, or web.maxReplicas here), 501 not available with this source", "code", String.valueOf(code)));
+    }
+    replicasOpened = meters.counter("wikirecent.web.replicas.opened", "Replicas of view instances opened on demand");
+    replicasDropped = meters.counter("wikirecent.web.replicas.dropped", "Replicas dropped after lingering web.replicaLingerSeconds without a client");
     connectionsRefused = meters.counter("wikirecent.web.connections.refused", "Connections closed at once because web.maxConnections were open");
     originsRefused = meters.counter("wikirecent.web.origins.refused", "Requests refused (403) because their Origin is not in web.allowedOrigins");
     lag = meters.add(Timer.builder("wikirecent.web.lag")
@@ -94,14 +111,17 @@ final class WebMetrics {
   }
 
   /** Gauges read the fan-out and replicas at scrape time. */
-  void bind(FanOut fanOut, Map<String, ViewReplica> replicas) {
+  void bind(FanOut fanOut, Replicas replicas) {
     for (Client.Transport t : Client.Transport.values()) {
       meters.gauge("wikirecent.web.clients", "Connected clients", fanOut, f -> f.clientCount(t), "transport", t.tag);
     }
     meters.gauge("wikirecent.web.clients.stalled", "Clients currently not getting batches because their queue is full", fanOut, FanOut::stalledCount);
     meters.gauge("wikirecent.web.queued.bytes", "Bytes queued towards all clients", fanOut, FanOut::queuedBytes);
     meters.gauge("wikirecent.web.client.queue.bound.bytes", "Per-client queue bound (web.clientQueueBytes)", fanOut, FanOut::queueBound);
-    for (ViewReplica r : replicas.values()) {
+    for (ViewParams.View v : ViewParams.View.values()) {
+      meters.gauge("wikirecent.web.replicas", "Replicas of this view's instances this node holds", replicas, x -> x.held(v.viewName()), "view", v.viewName());
+    }
+    for (ViewReplica r : replicas.permanent().values()) {
       meters.gauge("wikirecent.web.replica.synced", "1 when this node's replica of the view is up to date", r, x -> x.synced() ? 1 : 0, "view", r.view());
       meters.gauge("wikirecent.web.replica.timestamp.seconds", "Timestamp of the replica's last applied change (seconds since the epoch)",
         r, x -> x.timestamp() / 1000.0, "view", r.view());
@@ -152,6 +172,25 @@ final class WebMetrics {
 
   void divergence(String view) {
     divergences.get(view).increment();
+  }
+
+  void replicaOpened() {
+    replicasOpened.increment();
+  }
+
+  void replicaDropped() {
+    replicasDropped.increment();
+  }
+
+  void replicaRefused(int code) {
+    Counter c = replicasRefused.get(code);
+    if (c != null) {
+      c.increment();
+    }
+  }
+
+  void replicaReopened(String reason) {
+    reopened.get(reason).increment();
   }
 
   void snapshotResent(String reason) {

@@ -13,20 +13,17 @@ import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wikirecent.config.Config;
-import wikirecent.bus.Views;
 import wikirecent.status.Health;
 import wikirecent.status.Metrics;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * The web part: one replica per view fed by one event-bus consumer per view on this node, fanned
- * out to browsers (SockJS event-bus bridge, {@code /eventbus}) and raw WebSockets
- * ({@code /api/stream/<view>}); REST snapshots, the dashboard, {@code /health} and {@code /metrics}.
+ * The web part: one replica per view instance fed by one event-bus consumer per instance on this node
+ * ({@link Replicas}), fanned out to browsers (SockJS event-bus bridge, {@code /eventbus}) and raw
+ * WebSockets ({@code /api/stream/<view>?...}); REST snapshots, the dashboard, {@code /health} and {@code /metrics}.
  */
 public class WebVerticle extends VerticleBase {
 
@@ -37,7 +34,7 @@ public class WebVerticle extends VerticleBase {
   static final String CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; object-src 'none'; "
     + "base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
-  private final Map<String, ViewReplica> replicas = new LinkedHashMap<>();
+  private Replicas replicas;
   private WebMetrics metrics;
   private FanOut fanOut;
   private Health health;
@@ -56,10 +53,11 @@ public class WebVerticle extends VerticleBase {
     queueBound = config.integer(Config.WEB_CLIENT_QUEUE_BYTES);
     long stuckMillis = config.longValue(Config.WEB_STUCK_CLIENT_MILLIS);
     metrics = new WebMetrics(Metrics.registry(vertx));
-    fanOut = new FanOut(queueBound, metrics, this::snapshotOf);
-    for (Views v : Views.values()) {
-      replicas.put(v.viewName(), new ViewReplica(vertx, v.viewName(), fanOut, metrics));
-    }
+    fanOut = new FanOut(queueBound, metrics, key -> replicas.snapshotOf(key));
+    replicas = new Replicas(vertx, fanOut, metrics, new Replicas.Settings(
+      config.longValue(Config.WEB_REPLICA_LINGER_SECONDS) * 1000, config.integer(Config.WEB_MAX_REPLICAS),
+      config.longValue(Config.VIEWS_KEEP_ALIVE_MILLIS), config.longValue(Config.WEB_OPEN_TIMEOUT_MILLIS)));
+    fanOut.onLastLeft(replicas::idleCheck);
     metrics.bind(fanOut, replicas);
     guard = new ConnectionGuard(vertx, metrics, config.integer(Config.WEB_MAX_CONNECTIONS),
       config.longValue(Config.WEB_REQUEST_HEAD_TIMEOUT_SECONDS) * 1000, config.longValue(Config.WEB_IDLE_TIMEOUT_SECONDS) * 1000);
@@ -75,7 +73,7 @@ public class WebVerticle extends VerticleBase {
     stuckTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, stuckMillis / 4)),
       t -> fanOut.closeStuck(System.currentTimeMillis(), stuckMillis));
     List<Future<?>> started = new ArrayList<>();
-    replicas.values().forEach(r -> started.add(r.start()));
+    started.add(replicas.start());
     started.add(startHttpServer(config.integer(Config.HTTP_PORT)));
     return Future.all(started);
   }
@@ -83,7 +81,7 @@ public class WebVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(stuckTimer);
-    replicas.values().forEach(ViewReplica::stop);
+    replicas.stop();
     metrics.close();
     return Future.succeededFuture();
   }
@@ -97,6 +95,10 @@ public class WebVerticle extends VerticleBase {
     return fanOut;
   }
 
+  Replicas replicas() {
+    return replicas;
+  }
+
   ConnectionGuard guard() {
     return guard;
   }
@@ -104,11 +106,6 @@ public class WebVerticle extends VerticleBase {
   /** The event loop the fan-out lives on: look at it only from there. */
   Context webContext() {
     return context;
-  }
-
-  private Encoded snapshotOf(String view) {
-    ViewReplica r = replicas.get(view);
-    return r == null ? null : r.snapshot();
   }
 
   private Future<HttpServer> startHttpServer(int port) {
@@ -136,20 +133,21 @@ public class WebVerticle extends VerticleBase {
     router.route().handler(origins::handle);
     router.route().handler(WebVerticle::noSniff);
     router.route().failureHandler(badRequests::failed);
-    HttpApi api = new HttpApi(fanOut, replicas, Metrics.registry(vertx), health, guard, queueBound, maxFrameSize);
+    HttpApi api = new HttpApi(replicas, Metrics.registry(vertx), health);
     router.get("/health/live").handler(api::handleLive);
     router.get("/health").handler(api::handleHealth);
     router.get("/metrics").handler(api::handleMetrics);
-    router.get("/api/views").handler(api::handleViews);
-    router.get("/api/views/:view").handler(api::handleSnapshot);
-    router.get("/api/stream/:view").handler(api::handleStream);
+    ViewsApi views = new ViewsApi(replicas, fanOut, guard, queueBound, maxFrameSize);
+    router.get("/api/views").handler(views::handleViews);
+    router.get("/api/views/:view").handler(views::handleSnapshot);
+    router.get("/api/stream/:view").handler(views::handleStream);
     SockJSHandlerOptions sockJs = new SockJSHandlerOptions()
       .setInsertJSESSIONID(false)
       .setLibraryURL(SOCKJS_URL); // the iframe transports load it; the default is a CDN
     // SockJS's XHR fallbacks POST their frames; only those requests need their body read (not the upgrades).
     router.post("/eventbus/*").handler(BodyHandler.create().setBodyLimit(MAX_SOCKJS_POST_BYTES));
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, sockJs)
-      .socketHandler(socket -> new BridgeClient(socket, fanOut, this::snapshotOf, metrics, queueBound)
+      .socketHandler(socket -> new BridgeClient(socket, fanOut, replicas, metrics, queueBound)
         .start(guard.upgraded(socket.routingContext().request().connection()))));
     router.route("/webjars/*").handler(webjars::handle);
     router.route("/*").handler(WebVerticle::pageHeaders).handler(page::handle);

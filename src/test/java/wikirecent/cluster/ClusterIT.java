@@ -174,10 +174,11 @@ class ClusterIT {
     for (String view : VIEWS) {
       assertSameBatches(onB.get(view), onC.get(view), view.equals("counter") ? 10 : 1);
     }
-    // One event-bus consumer per view on a web node, whatever the number of browsers: here the three
-    // replicas and nothing else (a views.<v>.snapshot handler or a consumer per client would add to it).
-    assertThat(busHandlers(httpB)).isEqualTo(3);
-    assertThat(busHandlers(httpC)).isEqualTo(3);
+    // One event-bus consumer per view instance on a web node, whatever the number of browsers: here the
+    // three replicas and the views.started consumer, nothing else (a views.<v>.snapshot handler or a
+    // consumer per client would add to it).
+    assertThat(busHandlers(httpB)).isEqualTo(4);
+    assertThat(busHandlers(httpC)).isEqualTo(4);
     resumeFeed();
   }
 

@@ -28,6 +28,8 @@ public final class StreamWatcher {
   private int snapshots;
   private boolean diverged;
   private boolean closed;
+  private Short closeStatus;
+  private String closeReason;
 
   private StreamWatcher(Vertx vertx, String node, String view, boolean keepMessages) {
     this.node = node;
@@ -56,7 +58,7 @@ public final class StreamWatcher {
     // Handlers go on before the connect future returns: the snapshot frame follows the upgrade at once.
     Wait.on(w.client.connect(port, "localhost", "/api/stream/" + view).onSuccess(ws -> {
       ws.textMessageHandler(text -> w.receive(new JsonObject(text)));
-      ws.closeHandler(v -> w.markClosed());
+      ws.closeHandler(v -> w.markClosed(ws.closeStatusCode(), ws.closeReason()));
     }));
     return w;
   }
@@ -74,8 +76,10 @@ public final class StreamWatcher {
     }
   }
 
-  private synchronized void markClosed() {
+  private synchronized void markClosed(Short status, String reason) {
     closed = true;
+    closeStatus = status;
+    closeReason = reason;
   }
 
   public String node() {
@@ -121,6 +125,15 @@ public final class StreamWatcher {
   /** True once the server closed the socket. */
   public synchronized boolean closed() {
     return closed;
+  }
+
+  /** The status of the close frame the server sent (null if none), e.g. 4429 when the source refused the instance. */
+  public synchronized Short closeStatus() {
+    return closeStatus;
+  }
+
+  public synchronized String closeReason() {
+    return closeReason;
   }
 
   /** The batches after the first snapshot with {@code from < timestamp <= to}, in arrival order. */

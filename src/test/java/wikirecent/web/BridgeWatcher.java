@@ -61,16 +61,25 @@ final class BridgeWatcher {
     Wait.on(ws.writeTextMessage(text));
   }
 
-  /** Follows a view with the late-joiner protocol; {@link #rows()} is then its state. */
-  void follow(String view) {
+  /**
+   * Follows a view instance (a view name, or a canonical key such as {@code top10?window=1h}) with the
+   * late-joiner protocol; {@link #rows()} is then its state.
+   */
+  void follow(String key) {
     String reply = UUID.randomUUID().toString();
     synchronized (this) {
-      this.view = view;
-      this.table = new ViewTable(view);
+      this.view = key;
+      this.table = new ViewTable(key);
       this.snapshotReply = reply;
     }
-    send(new JsonObject().put("type", "register").put("address", Addresses.view(view)));
-    send(new JsonObject().put("type", "send").put("address", Addresses.snapshot(view)).put("replyAddress", reply));
+    send(new JsonObject().put("type", "register").put("address", Addresses.view(key)));
+    send(new JsonObject().put("type", "send").put("address", snapshotAddress(key)).put("replyAddress", reply));
+  }
+
+  /** Where the bridge answers an instance's snapshot: {@code views.top10.snapshot?window=1h}, written out here. */
+  static String snapshotAddress(String key) {
+    int q = key.indexOf('?');
+    return q < 0 ? "views." + key + ".snapshot" : "views." + key.substring(0, q) + ".snapshot" + key.substring(q);
   }
 
   private synchronized void receive(JsonObject frame) {

@@ -70,6 +70,10 @@ class FanOutTest {
     @Override
     void close() {
     }
+
+    @Override
+    void ended(FanOut fanOut, String key, OpenFailure why) {
+    }
   }
 
   /** An operation: a frame of this many bytes sent to the client, or (0) one pending write completing. */
@@ -83,7 +87,7 @@ class FanOutTest {
 
   @Property
   void queuedBytesStayWithinTheBoundAndADrainedClientGetsASnapshot(@ForAll("operations") List<Integer> ops) {
-    Encoded snapshot = Encoded.of(ViewMessage.snapshot("top10", 1, new JsonArray().add(new JsonArray().add("a").add(1))));
+    Encoded snapshot = Encoded.of("top10", ViewMessage.snapshot("top10", 1, new JsonArray().add(new JsonArray().add("a").add(1))));
     FanOut fanOut = new FanOut(BOUND, new WebMetrics(), view -> snapshot);
     SlowClient client = new SlowClient();
     fanOut.add(client);

@@ -4,10 +4,12 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import wikirecent.bus.Addresses;
 import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewParams;
 import wikirecent.bus.Views;
 
 import java.util.ArrayList;
@@ -15,15 +17,26 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * A stand-in view source for the web part's tests: it answers {@code views.<v>.snapshot} and
- * publishes batches on {@code views.<v>} exactly like the engine must, from its own deliberately
- * simple model (per-user counts; every view recomputed from scratch after each step and diffed
- * against the last published rows). Independent of the code under test: no ViewTable, no UserOrder.
+ * A stand-in view source for the web part's tests: it answers {@code views.<v>.snapshot} and publishes
+ * batches on {@code views.<key>} exactly like the engine must, from its own deliberately simple model (the
+ * edits as a multiset; every instance recomputed from scratch after each step and diffed against its last
+ * published rows). Independent of the code under test: no ViewTable, no UserOrder; {@link ViewParams} is
+ * only the parameters' type.
+ * <p>
+ * It speaks the shaped-views protocol: a snapshot request with parameters opens the instance (429 past
+ * {@link #maxInstances}, 501 where {@link #unavailable} says, 400 for parameters that do not parse, 503 while
+ * {@link #catchingUp}); {@code views.wanted} is answered with the keys it has no instance of, and an instance
+ * nobody wanted for {@link #idleMillis} is dropped; {@link #restart} drops every instance and publishes
+ * {@code views.started}. The default sets of every view are always live (those of the three seed views from
+ * the start, the others once first asked for).
  */
 public class ScriptedViewSource extends VerticleBase {
 
@@ -35,14 +48,43 @@ public class ScriptedViewSource extends VerticleBase {
     return Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray());
   };
 
+  /** One edit: who, on which wiki, by a bot or not, at which event time (seconds; null: none). */
+  public record Edit(String user, String wiki, boolean bot, Long ts) {
+  }
+
+  /** A live instance: what it last published. */
+  private static final class Instance {
+    final ViewParams params;
+    List<List<Object>> published;
+    long lastWantedMillis = System.currentTimeMillis();
+
+    Instance(ViewParams params) {
+      this.params = params;
+    }
+  }
+
   private final boolean snapshotOnStart;
+  /** The edits as a multiset: distinct edits only, so a long run of the same few costs no memory (SlowClientIT measures the heap). */
+  private final Map<Edit, Long> edits = new HashMap<>();
+  // The seed views' default sets, kept as counts so long runs stay cheap; they agree with the edits.
   private final Map<String, Long> counts = new HashMap<>(); // HashMap takes the NULL user as a key
   private long total;
+  private long eventSecond = 1_700_000_000L;
+  private Long watermark;
   private long lastTimestamp;
-  private final Map<String, List<List<Object>>> published = new HashMap<>();
+  /** Live instances by canonical key, default sets first. */
+  private final Map<String, Instance> instances = new LinkedHashMap<>();
   private final Map<String, Long> viewTimestamps = new HashMap<>();
+  private final Map<String, Integer> opens = new HashMap<>();
+  private final Map<String, Integer> requests = new HashMap<>();
+  private final List<List<String>> wanted = new ArrayList<>();
   private volatile boolean answerSnapshots = true;
   private final java.util.Set<String> loseNext = new java.util.HashSet<>();
+  private int maxInstances = Integer.MAX_VALUE;
+  private long idleMillis;
+  private boolean catchingUp;
+  private Predicate<ViewParams> unavailable = p -> false;
+  private long idleTimer = -1;
   private Context ctx;
 
   /** @param snapshotOnStart publish a (reset) snapshot of every view when deployed, like a source that (re)starts */
@@ -58,16 +100,17 @@ public class ScriptedViewSource extends VerticleBase {
   public Future<?> start() {
     ctx = context;
     lastTimestamp = System.currentTimeMillis();
-    List<Future<?>> registered = new ArrayList<>();
     for (Views v : Views.values()) {
-      String view = v.viewName();
-      published.put(view, rows(view));
-      registered.add(vertx.eventBus().consumer(Addresses.snapshot(view), msg -> {
-        if (answerSnapshots) {
-          msg.reply(ViewMessage.snapshot(view, lastTimestamp, toJson(published.get(view))));
-        }
-      }).completion());
+      ViewParams p = ViewParams.of(ViewParams.View.byName(v.viewName()));
+      Instance i = new Instance(p);
+      i.published = rows(p);
+      instances.put(p.toString(), i);
     }
+    List<Future<?>> registered = new ArrayList<>();
+    for (ViewParams.View v : ViewParams.View.values()) {
+      registered.add(vertx.eventBus().<Object>consumer(Addresses.snapshot(v.viewName()), msg -> answerSnapshot(v, msg)).completion());
+    }
+    registered.add(vertx.eventBus().<Object>consumer(Addresses.VIEWS_WANTED, this::answerWanted).completion());
     return Future.all(registered).onSuccess(x -> {
       if (snapshotOnStart) {
         publishSnapshots();
@@ -75,81 +118,278 @@ public class ScriptedViewSource extends VerticleBase {
     });
   }
 
+  // ---- the protocol
+
+  private void answerSnapshot(ViewParams.View view, Message<Object> msg) {
+    if (!answerSnapshots) {
+      return;
+    }
+    ViewParams p;
+    try {
+      p = params(view, msg.body());
+    } catch (IllegalArgumentException e) {
+      msg.fail(400, e.getMessage());
+      return;
+    }
+    String key = p.toString();
+    requests.merge(key, 1, Integer::sum);
+    if (catchingUp) {
+      msg.fail(503, "catching up on the file");
+      return;
+    }
+    if (unavailable.test(p)) {
+      msg.fail(501, key + " is not available with this view source");
+      return;
+    }
+    Instance i = instances.get(key);
+    if (i == null) {
+      if (!p.isDefault() && liveShaped() >= maxInstances) {
+        msg.fail(429, "too many live instances (views.maxInstances = " + maxInstances + ")");
+        return;
+      }
+      i = new Instance(p);
+      i.published = rows(p);
+      instances.put(key, i);
+      opens.merge(key, 1, Integer::sum);
+    }
+    i.lastWantedMillis = System.currentTimeMillis();
+    msg.reply(shaped(p, ViewMessage.snapshot(view.viewName(), lastTimestamp, toJson(i.published))));
+  }
+
+  /** The body of a snapshot request: null for the default set, else the parameters object. */
+  private static ViewParams params(ViewParams.View view, Object body) {
+    if (body == null) {
+      return ViewParams.of(view);
+    }
+    if (!(body instanceof JsonObject o)) {
+      throw new IllegalArgumentException("the body must be null or a parameters object");
+    }
+    List<Map.Entry<String, String>> query = new ArrayList<>();
+    o.forEach(e -> query.add(Map.entry(e.getKey(), String.valueOf(e.getValue()))));
+    return ViewParams.parse(view.viewName(), query);
+  }
+
+  private void answerWanted(Message<Object> msg) {
+    JsonArray keys = msg.body() instanceof JsonObject o ? o.getJsonArray("keys", new JsonArray()) : new JsonArray();
+    List<String> asked = new ArrayList<>();
+    JsonArray unknown = new JsonArray();
+    long now = System.currentTimeMillis();
+    for (Object k : keys) {
+      asked.add(String.valueOf(k));
+      Instance i = instances.get(String.valueOf(k));
+      if (i == null) {
+        unknown.add(k);
+      } else {
+        i.lastWantedMillis = now;
+      }
+    }
+    wanted.add(asked);
+    msg.reply(new JsonObject().put("unknown", unknown));
+  }
+
+  private int liveShaped() {
+    return (int) instances.values().stream().filter(i -> !i.params.isDefault()).count();
+  }
+
+  private void dropIdle() {
+    long now = System.currentTimeMillis();
+    instances.values().removeIf(i -> !i.params.isDefault() && now - i.lastWantedMillis > idleMillis);
+  }
+
+  // ---- what tests set
+
   /** Stops answering snapshot requests (they time out) while still publishing. */
   public void answerSnapshots(boolean answer) {
     answerSnapshots = answer;
   }
 
-  /** One step: an edit by each of these users (null = no user); one batch per view that changed, as clients get it. */
-  public Future<List<JsonObject>> edit(String... users) {
+  /** At most this many live non-default instances; a request for another is refused with 429. */
+  public Future<Void> maxInstances(int max) {
     return onContext(() -> {
-      for (String u : users) {
-        counts.merge(u, 1L, Long::sum);
-        total++;
+      maxInstances = max;
+      return null;
+    });
+  }
+
+  /** Drops a non-default instance no web node named in {@code views.wanted} for this long (0: never). */
+  public Future<Void> idleMillis(long millis) {
+    return onContext(() -> {
+      idleMillis = millis;
+      if (idleTimer != -1) {
+        vertx.cancelTimer(idleTimer);
+        idleTimer = -1;
+      }
+      if (millis > 0) {
+        idleTimer = vertx.setPeriodic(Math.max(10, millis / 4), t -> dropIdle());
+      }
+      return null;
+    });
+  }
+
+  /** While true, every snapshot request fails with 503, as a source catching up. */
+  public Future<Void> catchingUp(boolean on) {
+    return onContext(() -> {
+      catchingUp = on;
+      return null;
+    });
+  }
+
+  /** Instances this source does not serve (501), as the Materialize source with shaped views. */
+  public Future<Void> unavailable(Predicate<ViewParams> which) {
+    return onContext(() -> {
+      unavailable = which;
+      return null;
+    });
+  }
+
+  /** Forgets an instance, as when nobody wanted it for a while. */
+  public Future<Boolean> dropInstance(String key) {
+    return onContext(() -> instances.remove(key) != null);
+  }
+
+  /**
+   * As a source that restarted on the same data: every non-default instance is gone, the default sets publish
+   * reset snapshots, and {@code views.started} says so.
+   */
+  public Future<Void> restart() {
+    return onContext(() -> {
+      instances.values().removeIf(i -> !i.params.isDefault());
+      publishSnapshots();
+      vertx.eventBus().publish(Addresses.VIEWS_STARTED, new JsonObject());
+      return null;
+    });
+  }
+
+  /** Whether the source has a live instance of this key. */
+  public Future<Boolean> live(String key) {
+    return onContext(() -> instances.containsKey(key));
+  }
+
+  /** How many times a snapshot request opened an instance of this key (it was not live before). */
+  public Future<Integer> opens(String key) {
+    return onContext(() -> opens.getOrDefault(key, 0));
+  }
+
+  /** Snapshot requests for this key, answered or not. */
+  public Future<Integer> requests(String key) {
+    return onContext(() -> requests.getOrDefault(key, 0));
+  }
+
+  /** Every {@code views.wanted} request so far: the keys each named. */
+  public Future<List<List<String>>> wanted() {
+    return onContext(() -> new ArrayList<>(wanted));
+  }
+
+  // ---- the data
+
+  /** One step: an edit by each of these users (null = no user) on enwiki, not bots, without an event time. */
+  public Future<List<JsonObject>> edit(String... users) {
+    Edit[] e = new Edit[users.length];
+    for (int i = 0; i < users.length; i++) {
+      e[i] = new Edit(users[i], "enwiki", false, null);
+    }
+    return editWithoutTime(e);
+  }
+
+  /**
+   * One step of these edits (a null ts is given the next second after the last); one batch per instance that
+   * changed, as clients get it (default sets first).
+   */
+  public Future<List<JsonObject>> edit(Edit... step) {
+    return onContext(() -> {
+      for (Edit e : step) {
+        Edit stamped = e.ts() == null ? new Edit(e.user(), e.wiki(), e.bot(), ++eventSecond) : e;
+        eventSecond = Math.max(eventSecond, stamped.ts());
+        add(stamped);
       }
       return publishChanges();
     });
   }
 
-  /** Replaces the model (like a source restarted from other data) and publishes snapshots. */
+  /** Edits without a time: never in a windowed instance. */
+  public Future<List<JsonObject>> editWithoutTime(Edit... step) {
+    return onContext(() -> {
+      for (Edit e : step) {
+        add(new Edit(e.user(), e.wiki(), e.bot(), null));
+      }
+      return publishChanges();
+    });
+  }
+
+  private void add(Edit e) {
+    edits.merge(e, 1L, Long::sum);
+    if (e.ts() != null) {
+      watermark = watermark == null ? e.ts() : Math.max(watermark, e.ts());
+    }
+    counts.merge(e.user(), 1L, Long::sum);
+    total++;
+  }
+
+  /** Replaces the model (like a source restarted from other data: edits on enwiki without a time) and publishes snapshots. */
   public Future<List<JsonObject>> resetTo(Map<String, Long> newCounts) {
     return onContext(() -> {
+      edits.clear();
       counts.clear();
-      counts.putAll(newCounts);
-      total = newCounts.values().stream().mapToLong(Long::longValue).sum();
+      total = 0;
+      watermark = null;
+      newCounts.forEach((user, n) -> {
+        for (long k = 0; k < n; k++) {
+          add(new Edit(user, "enwiki", false, null));
+        }
+      });
       return publishSnapshots();
     });
   }
 
   /** Publishes any message as is (to inject a batch that does not fit); the model is not touched. */
-  public Future<Void> publishRaw(String view, JsonObject message) {
+  public Future<Void> publishRaw(String key, JsonObject message) {
     return onContext(() -> {
       lastTimestamp = Math.max(lastTimestamp, ViewMessage.timestamp(message));
-      viewTimestamps.put(view, ViewMessage.timestamp(message));
-      vertx.eventBus().publish(Addresses.view(view), message);
+      viewTimestamps.put(key, ViewMessage.timestamp(message));
+      vertx.eventBus().publish(Addresses.view(key), message);
       return null;
     });
   }
 
-  /** The next batch of this view counts as published but is not sent, as if the bus lost it. */
-  public Future<Void> loseNextBatch(String view) {
+  /** The next batch of this instance counts as published but is not sent, as if the bus lost it. */
+  public Future<Void> loseNextBatch(String key) {
     return onContext(() -> {
-      loseNext.add(view);
+      loseNext.add(key);
       return null;
     });
   }
 
-  /** The view's rows as the model says, in the view's order. */
-  public Future<JsonArray> expected(String view) {
-    return onContext(() -> toJson(rows(view)));
+  /** The instance's rows as the model says, in the view's order (a view name or a canonical key). */
+  public Future<JsonArray> expected(String key) {
+    return onContext(() -> toJson(rows(ViewParams.parse(key))));
   }
 
   public Future<Long> lastTimestamp() {
     return onContext(() -> lastTimestamp);
   }
 
-  /** The timestamp of the last message published on this view (a state a client must reach), or -1. */
-  public Future<Long> lastTimestamp(String view) {
-    return onContext(() -> viewTimestamps.getOrDefault(view, -1L));
+  /** The timestamp of the last message published on this instance (a state a client must reach), or -1. */
+  public Future<Long> lastTimestamp(String key) {
+    return onContext(() -> viewTimestamps.getOrDefault(key, -1L));
   }
 
   private List<JsonObject> publishChanges() {
     long ts = nextTimestamp();
     List<JsonObject> sent = new ArrayList<>();
-    for (Views v : Views.values()) {
-      String view = v.viewName();
-      List<List<Object>> now = rows(view);
-      List<List<Object>> before = published.get(view);
-      List<List<Object>> inserted = minus(now, before);
-      List<List<Object>> deleted = minus(before, now);
-      published.put(view, now);
+    for (Map.Entry<String, Instance> e : instances.entrySet()) {
+      String key = e.getKey();
+      Instance i = e.getValue();
+      List<List<Object>> now = rows(i.params);
+      List<List<Object>> inserted = minus(now, i.published);
+      List<List<Object>> deleted = minus(i.published, now);
+      i.published = now;
       if (!inserted.isEmpty() || !deleted.isEmpty()) {
-        JsonObject batch = ViewMessage.batch(view, ts, toJson(inserted), toJson(deleted));
-        Long previous = viewTimestamps.put(view, ts);
-        // On the bus, as the sources do: the view's message before this one (clients never see it).
+        JsonObject batch = shaped(i.params, ViewMessage.batch(i.params.view().viewName(), ts, toJson(inserted), toJson(deleted)));
+        Long previous = viewTimestamps.put(key, ts);
+        // On the bus, as the sources do: the instance's message before this one (clients never see it).
         JsonObject onBus = previous == null ? batch : batch.copy().put("previous", previous);
-        if (!loseNext.remove(view)) {
-          vertx.eventBus().publish(Addresses.view(view), onBus);
+        if (!loseNext.remove(key)) {
+          vertx.eventBus().publish(Addresses.view(key), onBus);
         }
         sent.add(batch);
       }
@@ -157,16 +397,19 @@ public class ScriptedViewSource extends VerticleBase {
     return sent;
   }
 
+  /** Reset snapshots of the default sets (a non-default instance is only ever asked for). */
   private List<JsonObject> publishSnapshots() {
     long ts = nextTimestamp();
     List<JsonObject> sent = new ArrayList<>();
-    for (Views v : Views.values()) {
-      String view = v.viewName();
-      published.put(view, rows(view));
-      JsonObject snapshot = ViewMessage.snapshot(view, ts, toJson(published.get(view)));
-      vertx.eventBus().publish(Addresses.view(view), snapshot);
-      viewTimestamps.put(view, ts);
-      sent.add(snapshot);
+    for (Instance i : instances.values()) {
+      i.published = rows(i.params);
+      if (i.params.isDefault()) {
+        String key = i.params.toString();
+        JsonObject snapshot = ViewMessage.snapshot(i.params.view().viewName(), ts, toJson(i.published));
+        vertx.eventBus().publish(Addresses.view(key), snapshot);
+        viewTimestamps.put(key, ts);
+        sent.add(snapshot);
+      }
     }
     return sent;
   }
@@ -176,18 +419,91 @@ public class ScriptedViewSource extends VerticleBase {
     return lastTimestamp;
   }
 
-  /** The view from scratch: counter = [[total]], user_edits = all users, top10 = the first ten by count, name. */
-  private List<List<Object>> rows(String view) {
+  private static JsonObject shaped(ViewParams p, JsonObject message) {
+    return p.isDefault() ? message : message.put("params", p.toJson());
+  }
+
+  // ---- the views, from scratch
+
+  private List<List<Object>> rows(ViewParams p) {
+    String view = p.view().viewName();
+    if (p.isDefault() && (view.equals("counter") || view.equals("user_edits") || view.equals("top10"))) {
+      return seedRows(view); // the same answer as below, from the counts
+    }
+    Map<Edit, Long> in = new HashMap<>();
+    edits.forEach((e, n) -> {
+      if (matches(p, e)) {
+        in.put(e, n);
+      }
+    });
+    switch (view) {
+      case "counter":
+        return List.of(List.of(in.values().stream().mapToLong(Long::longValue).sum()));
+      case "user_edits":
+      case "top10":
+        return ranked(countBy(in, Edit::user), view.equals("top10") ? 10 : Integer.MAX_VALUE);
+      case "top_wikis":
+        return ranked(countBy(in, Edit::wiki), 10);
+      case "wiki_edits":
+        return ranked(countBy(in, Edit::wiki), Integer.MAX_VALUE);
+      case "edits_per_minute":
+        return perMinute(in);
+      default:
+        throw new IllegalArgumentException("the scripted source has no model of " + view);
+    }
+  }
+
+  private boolean matches(ViewParams p, Edit e) {
+    if (p.wiki() != null && !p.wiki().equals(e.wiki())) {
+      return false;
+    }
+    if (p.bot() != null && p.bot() != e.bot()) {
+      return false;
+    }
+    long window = p.view() == ViewParams.View.EDITS_PER_MINUTE ? 3600 : p.window().seconds();
+    if (window == 0) {
+      return true;
+    }
+    return e.ts() != null && e.ts() > watermark - window;
+  }
+
+  private static Map<String, Long> countBy(Map<Edit, Long> in, java.util.function.Function<Edit, String> key) {
+    Map<String, Long> out = new HashMap<>();
+    in.forEach((e, n) -> out.merge(key.apply(e), n, Long::sum));
+    return out;
+  }
+
+  private static List<List<Object>> perMinute(Map<Edit, Long> in) {
+    TreeMap<Long, long[]> minutes = new TreeMap<>(); // minute -> {not bot, bot}
+    in.forEach((e, n) -> {
+      long minute = e.ts() - e.ts() % 60;
+      minutes.computeIfAbsent(minute, m -> new long[2])[e.bot() ? 1 : 0] += n;
+    });
+    List<List<Object>> out = new ArrayList<>();
+    minutes.forEach((minute, n) -> {
+      for (int b = 0; b < 2; b++) {
+        if (n[b] > 0) {
+          out.add(List.of(minute, b == 1, n[b]));
+        }
+      }
+    });
+    return out;
+  }
+
+  /** The seed views from the counts: counter = [[total]], user_edits = all users, top10 = the first ten by count, name. */
+  private List<List<Object>> seedRows(String view) {
     if (view.equals("counter")) {
       return List.of(List.of(total));
     }
+    return ranked(counts, view.equals("top10") ? 10 : Integer.MAX_VALUE);
+  }
+
+  private static List<List<Object>> ranked(Map<String, Long> counts, int limit) {
     List<Map.Entry<String, Long>> entries = new ArrayList<>(counts.entrySet());
     entries.sort((a, b) -> a.getValue().equals(b.getValue())
       ? NAMES.compare(a.getKey(), b.getKey())
       : Long.compare(b.getValue(), a.getValue()));
-    if (view.equals("top10")) {
-      entries = entries.subList(0, Math.min(10, entries.size()));
-    }
+    entries = entries.subList(0, Math.min(limit, entries.size()));
     List<List<Object>> out = new ArrayList<>();
     for (Map.Entry<String, Long> e : entries) {
       out.add(Collections.unmodifiableList(Arrays.asList(e.getKey(), e.getValue())));

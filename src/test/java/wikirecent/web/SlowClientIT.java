@@ -105,7 +105,7 @@ class SlowClientIT {
     bridgeReader.follow("user_edits");
     try (StuckClient stuck = stuck(transport, web.port())) {
       Wait.until("the stuck client follows user_edits", () -> web.inspect(f -> f.clients().stream()
-        .anyMatch(c -> c.remoteAddress().port() == stuck.localPort() && c.views.contains("user_edits"))));
+        .anyMatch(c -> c.remoteAddress().port() == stuck.localPort() && c.keys.contains("user_edits"))));
       long heapBefore = usedMemoryAfterGc();
 
       Random random = new Random(42);
@@ -212,7 +212,7 @@ class SlowClientIT {
         stuck.add(stuck("websocket", web.port()));
         stuck.add(stuck("sockjs", web.port()));
       }
-      Wait.until("all follow user_edits", () -> web.inspect(f -> f.clients().stream().filter(c -> c.views.contains("user_edits")).count())
+      Wait.until("all follow user_edits", () -> web.inspect(f -> f.clients().stream().filter(c -> c.keys.contains("user_edits")).count())
         == 2L * perTransport);
       long started = System.nanoTime();
       Random random = new Random(7);
