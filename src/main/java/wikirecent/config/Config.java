@@ -62,6 +62,14 @@ public final class Config {
   /** A connect, statement or FETCH taking longer than this means a dead connection: start over. */
   public static final String MATERIALIZE_STALL_MILLIS = "materialize.stallMillis";
 
+  // views: shaped parameter sets, whichever source serves them
+  /** Live non-default parameter sets a view source keeps at most; a request for one more is refused (429). */
+  public static final String VIEWS_MAX_INSTANCES = "views.maxInstances";
+  /** A non-default set no web node asked for (snapshot request or keep-alive) this long is dropped. */
+  public static final String VIEWS_INSTANCE_IDLE_SECONDS = "views.instanceIdleSeconds";
+  /** How often a web node tells the source which non-default sets it still holds ({@code views.wanted}). */
+  public static final String VIEWS_KEEP_ALIVE_MILLIS = "views.keepAliveMillis";
+
   // web
   /** Bytes queued towards one browser/curl client before it stops getting batches (and later gets a fresh snapshot). */
   public static final String WEB_CLIENT_QUEUE_BYTES = "web.clientQueueBytes";

@@ -15,13 +15,13 @@ import java.util.List;
  */
 final class TailRowReader {
 
-  private final Views view;
+  private final String sqlView;
   private final List<String> expected = new ArrayList<>(List.of("mz_timestamp", "mz_progressed", "mz_diff"));
   private boolean checked;
 
-  TailRowReader(Views view) {
-    this.view = view;
-    view.columns().forEach(c -> expected.add(c.name()));
+  TailRowReader(String sqlView, List<Views.Column> columns) {
+    this.sqlView = sqlView;
+    columns.forEach(c -> expected.add(c.name()));
   }
 
   /** Hands the row to the batcher; true if it was a progress row. */
@@ -52,7 +52,7 @@ final class TailRowReader {
       names.add(row.getColumnName(i));
     }
     if (!names.equals(expected)) {
-      throw new TailProtocolException("TAIL " + view.viewName() + " has columns " + names + ", expected " + expected
+      throw new TailProtocolException("TAIL " + sqlView + " has columns " + names + ", expected " + expected
         + " (was the view created by something else? drop it and it is created again)");
     }
     checked = true;

@@ -1,7 +1,5 @@
 package wikirecent.tail;
 
-import wikirecent.bus.Views;
-
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -25,12 +23,15 @@ record TailSql(List<String> bootstrap, String begin, String declareTemplate, Str
     return new TailSql(SqlScript.load("/sql/views.sql"), session.get(0), session.get(1), session.get(2));
   }
 
-  /** The DECLARE for one of the fixed views; the name is checked to be a bare identifier all the same. */
-  String declare(Views view) {
-    String name = view.viewName();
-    if (!IDENTIFIER.matcher(name).matches()) {
-      throw new IllegalArgumentException("not a plain SQL identifier: " + name);
+  /** The DECLARE for a view of the fixed table ({@link ServedSets}); the name is checked to be a bare identifier all the same. */
+  String declare(String sqlView) {
+    if (!isIdentifier(sqlView)) {
+      throw new IllegalArgumentException("not a plain SQL identifier: " + sqlView);
     }
-    return declareTemplate.replace(VIEW_PLACEHOLDER, name);
+    return declareTemplate.replace(VIEW_PLACEHOLDER, sqlView);
+  }
+
+  static boolean isIdentifier(String name) {
+    return IDENTIFIER.matcher(name).matches();
   }
 }

@@ -16,17 +16,20 @@ import wikirecent.retry.Backoff;
 import wikirecent.bus.LastPublished;
 import wikirecent.bus.ViewMessage;
 import wikirecent.bus.ViewTable;
-import wikirecent.bus.Views;
 import wikirecent.config.Redact;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collector;
 
 /**
- * One view's TAIL on its own connection: bootstrap, {@code BEGIN}, {@code DECLARE}, then
- * {@code FETCH} in a loop; every closed timestamp is published on {@code views.<view>}. Any
- * failure ends the session; the next one starts after a back-off and opens with a reset
- * snapshot. Published timestamps strictly increase across sessions. Event-loop only.
+ * One parameter set's TAIL on its own connection: bootstrap, {@code BEGIN}, {@code DECLARE}, then
+ * {@code FETCH} in a loop; every closed timestamp is published on {@code views.<canonical key>},
+ * with the set's {@code params} unless it is the default set. Any failure ends the session; the
+ * next one starts after a back-off and opens with a reset snapshot. Published timestamps strictly
+ * increase across sessions. Event-loop only.
  */
 final class ViewTail {
 
@@ -37,8 +40,16 @@ final class ViewTail {
   record Settings(long retryMinMillis, long retryMaxMillis, long stallMillis) {
   }
 
+  /** Hears when the set has a snapshot (each session's first), to know when the source is live. */
+  interface Listener {
+    void snapshot(ViewTail tail);
+  }
+
+  private static final Listener NOBODY = t -> { };
+  private static final int MAX_WAITING = 1000; // requests held for a set that has no snapshot yet; more get 503 at once
+
   private final Vertx vertx;
-  private final Views view;
+  private final ServedSets.Served set;
   private final PgConnectOptions options;
   private final TailSql sql;
   private final Settings settings;
@@ -46,6 +57,8 @@ final class ViewTail {
   private final Backoff backoff;
   private final ViewTable replica;
   private final LastPublished published = new LastPublished();
+  private final List<Message<Object>> waiting = new ArrayList<>(); // snapshot requests held until the first snapshot
+  private final Listener listener;
 
   private volatile State state = State.WAITING; // also read by the up gauge, from the scraping thread
   private Session current;
@@ -55,15 +68,21 @@ final class ViewTail {
   private String problem = "not started yet";
   private long liveSince = -1;
 
-  ViewTail(Vertx vertx, Views view, PgConnectOptions options, TailSql sql, Settings settings, TailMeters meters) {
+  ViewTail(Vertx vertx, ServedSets.Served set, PgConnectOptions options, TailSql sql, Settings settings, TailMeters meters) {
+    this(vertx, set, options, sql, settings, meters, NOBODY);
+  }
+
+  ViewTail(Vertx vertx, ServedSets.Served set, PgConnectOptions options, TailSql sql, Settings settings, TailMeters meters,
+           Listener listener) {
     this.vertx = vertx;
-    this.view = view;
+    this.set = set;
+    this.listener = listener;
     this.options = options;
     this.sql = sql;
     this.settings = settings;
     this.meters = meters;
     this.backoff = new Backoff(settings.retryMinMillis(), settings.retryMaxMillis(), settings.retryMinMillis(), ThreadLocalRandom.current());
-    this.replica = new ViewTable(view.viewName());
+    this.replica = new ViewTable(set.viewName());
   }
 
   void start() {
@@ -74,6 +93,7 @@ final class ViewTail {
   Future<Void> stop() {
     state = State.STOPPED;
     vertx.cancelTimer(retryTimer);
+    failWaiting(set.key() + " was closed");
     Session s = current;
     current = null;
     return s == null ? Future.succeededFuture() : s.close();
@@ -85,16 +105,59 @@ final class ViewTail {
 
   String describe() {
     if (state == State.LIVE) {
-      return view.viewName() + " live at " + replica.timestamp();
+      return set.key() + " live at " + replica.timestamp();
     }
-    return view.viewName() + " " + state.name().toLowerCase() + (problem == null ? "" : " (" + problem + ")");
+    return set.key() + " " + state.name().toLowerCase() + (problem == null ? "" : " (" + problem + ")");
   }
 
+  /** Replies with the latest snapshot; without one yet, 503 at once. */
   void replySnapshot(Message<Object> request) {
     if (replica.hasSnapshot()) {
-      request.reply(replica.snapshot());
+      request.reply(snapshot());
     } else {
-      request.fail(503, "no snapshot of " + view.viewName() + " yet: " + describe());
+      request.fail(503, "no snapshot of " + set.key() + " yet: " + describe());
+    }
+  }
+
+  /**
+   * Replies with the latest snapshot; without one yet, when the session's snapshot comes, or with
+   * 503 (retry) when the session fails first.
+   */
+  void replySnapshotWhenReady(Message<Object> request) {
+    if (replica.hasSnapshot()) {
+      request.reply(snapshot());
+    } else if (waiting.size() < MAX_WAITING) {
+      waiting.add(request);
+    } else {
+      request.fail(503, "no snapshot of " + set.key() + " yet: " + describe());
+    }
+  }
+
+  private JsonObject snapshot() {
+    JsonObject message = replica.snapshot();
+    if (set.viewName().equals("edits_per_minute")) {
+      message.put(ViewMessage.INSERTED, byMinuteThenBot(message.getJsonArray(ViewMessage.INSERTED)));
+    }
+    return withParams(message);
+  }
+
+  private JsonObject withParams(JsonObject message) {
+    return set.params() == null ? message : message.put("params", set.params().copy());
+  }
+
+  // The embedded engine's order of edits_per_minute rows ([minute, bot, count]); the replica keeps no order for them.
+  private static JsonArray byMinuteThenBot(JsonArray rows) {
+    List<JsonArray> list = new ArrayList<>();
+    rows.forEach(r -> list.add((JsonArray) r));
+    list.sort(Comparator.<JsonArray>comparingLong(r -> r.getLong(0)).thenComparing(r -> r.getBoolean(1)));
+    return new JsonArray(new ArrayList<>(list));
+  }
+
+  private void failWaiting(String why) {
+    List<Message<Object>> requests = new ArrayList<>(waiting);
+    waiting.clear();
+    for (Message<Object> r : requests) {
+      r.fail(503, "no snapshot of " + set.key() + " yet: " + why);
     }
   }
 
@@ -104,6 +167,7 @@ final class ViewTail {
     if (state == State.STOPPED) {
       return;
     }
+    failWaiting(why);
     // A session that stayed up a while earns a quick retry; one that dies right after its
     // snapshot must not turn into a reconnect loop at the shortest delay.
     if (liveSince >= 0 && System.nanoTime() - liveSince >= settings.retryMaxMillis() * 1_000_000) {
@@ -112,7 +176,7 @@ final class ViewTail {
     liveSince = -1;
     state = State.WAITING;
     long delay = backoff.afterFailure();
-    log.warn("{}: {}; trying again in {} ms (attempt {})", view.viewName(), why, delay, backoff.attempts());
+    log.warn("{}: {}; trying again in {} ms (attempt {})", set.key(), why, delay, backoff.attempts());
     retryTimer = vertx.setTimer(delay, id -> start());
   }
 
@@ -125,20 +189,25 @@ final class ViewTail {
   }
 
   private void onClosed(TailBatcher.Closed closed) {
-    String name = view.viewName();
+    String name = set.viewName();
     switch (closed.kind()) {
       case SNAPSHOT -> {
         long ts = nextTimestamp(closed.timestamp());
         if (ts != closed.timestamp()) {
-          log.info("{}: snapshot time {} is not after the last timestamp sent; sending it at {}", name, closed.timestamp(), ts);
+          log.info("{}: snapshot time {} is not after the last timestamp sent; sending it at {}", set.key(), closed.timestamp(), ts);
         }
         replica.apply(ViewMessage.snapshot(name, ts, closed.inserted()));
         meters.snapshotsPublished.increment(); // counted before anyone sees it
-        vertx.eventBus().publish(Addresses.view(name), published.stamp(replica.snapshot()));
+        JsonObject snapshot = snapshot();
+        vertx.eventBus().publish(Addresses.view(set.key()), published.stamp(snapshot.copy()));
         state = State.LIVE;
         problem = null;
         liveSince = System.nanoTime();
-        log.info("{}: snapshot of {} rows at {}, live", name, replica.size(), ts);
+        log.info("{}: snapshot of {} rows at {}, live", set.key(), replica.size(), ts);
+        List<Message<Object>> requests = new ArrayList<>(waiting);
+        waiting.clear();
+        requests.forEach(r -> r.reply(snapshot.copy()));
+        listener.snapshot(this);
       }
       case BATCH -> {
         JsonObject batch = ViewMessage.batch(name, nextTimestamp(closed.timestamp()), closed.inserted(), closed.deleted());
@@ -146,7 +215,7 @@ final class ViewTail {
           throw new TailProtocolException("a batch deletes rows the view does not hold: " + closed.deleted().encode());
         }
         meters.batchesPublished.increment();
-        vertx.eventBus().publish(Addresses.view(name), published.stamp(batch));
+        vertx.eventBus().publish(Addresses.view(set.key()), published.stamp(withParams(batch)));
       }
       case PROGRESS -> {
         // Nothing changed up to here: the replica's snapshot can say so, without a message.
@@ -163,7 +232,7 @@ final class ViewTail {
 
     private final int number;
     private final TailBatcher batcher = new TailBatcher(ViewTail.this::onClosed);
-    private final TailRowReader reader = new TailRowReader(view);
+    private final TailRowReader reader = new TailRowReader(set.sqlView(), set.columns());
     private PgConnection conn;
     private boolean ended;
     private RuntimeException rowError;
@@ -192,7 +261,7 @@ final class ViewTail {
           return;
         }
         conn = ar.result();
-        conn.noticeHandler(n -> log.debug("{}: notice {}", view.viewName(), n.getMessage()));
+        conn.noticeHandler(n -> log.debug("{}: notice {}", set.key(), n.getMessage()));
         conn.exceptionHandler(t -> end("connection error: " + message(t)));
         conn.closeHandler(v -> end("connection closed by Materialize"));
         state = State.BOOTSTRAPPING;
@@ -201,12 +270,12 @@ final class ViewTail {
           steps = steps.compose(v -> run(statement));
         }
         steps.compose(v -> run(sql.begin()))
-          .compose(v -> run(sql.declare(view)))
+          .compose(v -> run(sql.declare(set.sqlView())))
           .onSuccess(v -> {
             if (active()) {
               state = State.TAILING;
               meters.sessionsStarted.increment();
-              log.info("{}: TAIL declared (session {})", view.viewName(), number);
+              log.info("{}: TAIL {} declared (session {})", set.key(), set.sqlView(), number);
               fetch();
             }
           })
@@ -258,7 +327,7 @@ final class ViewTail {
       if (t instanceof PgException pg) {
         meters.sqlErrors.increment();
         log.error("{}: Materialize refused a statement: {} (SQLSTATE {}) in: {}",
-          view.viewName(), pg.getErrorMessage(), pg.getSqlState(), oneLine(statement));
+          set.key(), pg.getErrorMessage(), pg.getSqlState(), oneLine(statement));
         return Future.failedFuture("SQL error " + pg.getSqlState() + ": " + pg.getErrorMessage() + " in: " + firstLine(statement));
       }
       return Future.failedFuture(t);

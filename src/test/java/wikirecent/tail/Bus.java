@@ -3,7 +3,6 @@ package wikirecent.tail;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import wikirecent.bus.Addresses;
-import wikirecent.bus.Views;
 import wikirecent.testsupport.Samples;
 import wikirecent.testsupport.Wait;
 
@@ -22,19 +21,35 @@ final class Bus {
     this.vertx = vertx;
   }
 
-  /** Starts recording every message published on each view's address. */
+  /** Starts recording every message published on each default set's address. */
   static Bus record(Vertx vertx) {
     Bus bus = new Bus(vertx);
-    for (Views v : Views.values()) {
-      List<JsonObject> list = new CopyOnWriteArrayList<>();
-      bus.published.put(v.viewName(), list);
-      Wait.on(vertx.eventBus().<JsonObject>consumer(Addresses.view(v.viewName()), m -> list.add(m.body())).completion());
+    for (ServedSets.Served set : ServedSets.always()) {
+      bus.listen(set.key());
     }
     return bus;
   }
 
-  List<JsonObject> messages(String view) {
-    return List.copyOf(published.get(view));
+  /** Starts recording what is published on {@code views.<key>}. */
+  Bus listen(String key) {
+    List<JsonObject> list = new CopyOnWriteArrayList<>();
+    published.put(key, list);
+    Wait.on(vertx.eventBus().<JsonObject>consumer(Addresses.view(key), m -> list.add(m.body())).completion());
+    return this;
+  }
+
+  List<JsonObject> messages(String key) {
+    return List.copyOf(published.get(key));
+  }
+
+  /** A snapshot request with a params body (null: the default set), waited for. */
+  JsonObject snapshot(String view, JsonObject params) {
+    return Wait.on(vertx.eventBus().<JsonObject>request(Addresses.snapshot(view), params)).body();
+  }
+
+  /** The same request, its failure as it comes: a {@link io.vertx.core.eventbus.ReplyException}. */
+  io.vertx.core.Future<JsonObject> request(String view, Object params) {
+    return vertx.eventBus().<JsonObject>request(Addresses.snapshot(view), params).map(io.vertx.core.eventbus.Message::body);
   }
 
   JsonObject snapshot(String view) {
@@ -45,6 +60,15 @@ final class Bus {
   long snapshotTimestamp(String view) {
     try {
       return snapshot(view).getLong("timestamp");
+    } catch (AssertionError e) {
+      return -1;
+    }
+  }
+
+  /** The snapshot's timestamp of a set (params null: the default set), or -1 while there is none. */
+  long snapshotTimestamp(String view, JsonObject params) {
+    try {
+      return snapshot(view, params).getLong("timestamp");
     } catch (AssertionError e) {
       return -1;
     }

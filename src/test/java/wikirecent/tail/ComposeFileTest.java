@@ -51,6 +51,18 @@ class ComposeFileTest {
   }
 
   @Test
+  void theViewsTheFileShowsInSqlAreTheOnesViewsSqlCreates() throws IOException {
+    Matcher named = Pattern.compile("(?:FROM|TAIL) ([a-z_][a-z0-9_]*)[;)]").matcher(Files.readString(Path.of("docker-compose.yml")));
+    Set<String> created = SqlScriptTest.created().keySet();
+    int n = 0;
+    while (named.find()) {
+      assertThat(created).as("docker-compose.yml names %s", named.group(1)).contains(named.group(1));
+      n++;
+    }
+    assertThat(n).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
   void theWikirecentServicesFormOneClusterAndWebReplicasJoinIt() throws IOException {
     Map<String, String> services = services(Files.readString(Path.of("docker-compose.yml")));
     List<String> clustered = List.of("stream", "app", "web");

@@ -111,6 +111,7 @@ final class FakeMaterialize {
   private final Map<String, List<Column>> columns = new ConcurrentHashMap<>();
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger sslRequests = new AtomicInteger();
+  private final Map<Integer, String> tails = new ConcurrentHashMap<>(); // open connection -> the view its cursor tails
   private volatile long idleMillis = 20;
   private NetServer server;
   private int port;
@@ -121,10 +122,28 @@ final class FakeMaterialize {
   FakeMaterialize(Vertx vertx, TailSource source) {
     this.vertx = vertx;
     this.source = source;
-    List<Column> userCount = List.of(new Column("user", OID_TEXT), new Column("count", OID_INT8));
-    columns.put("counter", List.of(new Column("count", OID_INT8)));
-    columns.put("user_edits", userCount);
-    columns.put("top10", userCount);
+  }
+
+  // A view's columns as sql/views.sql gives them: by the view's name (its set views share their view's).
+  private List<Column> columnsOf(String view) {
+    List<Column> set = columns.get(view);
+    if (set != null) {
+      return set;
+    }
+    Column count = new Column("count", OID_INT8);
+    if (view.startsWith("counter")) {
+      return List.of(count);
+    }
+    if (view.equals("user_edits") || view.startsWith("top10")) {
+      return List.of(new Column("user", OID_TEXT), count);
+    }
+    if (view.startsWith("top_wikis") || view.equals("wiki_edits")) {
+      return List.of(new Column("wiki", OID_TEXT), count);
+    }
+    if (view.equals("edits_per_minute")) {
+      return List.of(new Column("minute", OID_INT8), new Column("bot", OID_BOOL), count);
+    }
+    return null;
   }
 
   /** Listens on {@code port} (0: an ephemeral one). */
@@ -214,6 +233,11 @@ final class FakeMaterialize {
     return sslRequests.get();
   }
 
+  /** The views with a TAIL cursor on a connection that is still open, one entry per connection. */
+  List<String> openTails() {
+    return List.copyOf(tails.values());
+  }
+
   private void accept(NetSocket socket) {
     sockets.add(socket);
     Connection c = new Connection(connections.incrementAndGet(), socket);
@@ -237,6 +261,7 @@ final class FakeMaterialize {
       socket.closeHandler(v -> {
         closed = true;
         sockets.remove(socket);
+        tails.remove(id);
       });
     }
 
@@ -350,6 +375,7 @@ final class FakeMaterialize {
       } else if (upper.equals("COMMIT") || upper.equals("ROLLBACK")) {
         tx = 'I';
         cursors.clear();
+        tails.remove(id);
         complete(upper);
       } else if ((m = CREATE.matcher(sql)).matches()) {
         create(m.group(1).toUpperCase(Locale.ROOT).replaceAll("\\s+", " "), m.group(2) != null, m.group(3).toLowerCase(Locale.ROOT));
@@ -385,10 +411,11 @@ final class FakeMaterialize {
         fail("25P01", "DECLARE CURSOR can only be used in transaction blocks");
       } else if (!catalog.contains(view)) {
         fail("42P01", "unknown catalog item '" + view + "'");
-      } else if (!columns.containsKey(view)) {
+      } else if (columnsOf(view) == null) {
         fail("0A000", "the stand-in knows no columns for " + view);
       } else {
         cursors.put(cursor, view);
+        tails.put(id, view);
         source.declared(view);
         complete("DECLARE CURSOR");
       }
@@ -417,7 +444,7 @@ final class FakeMaterialize {
     }
 
     private void answer(String view, Fetch fetch) {
-      List<Column> cols = columns.get(view);
+      List<Column> cols = columnsOf(view);
       if (fetch instanceof Rows r) {
         Buffer out = rowDescription(cols);
         r.rows().forEach(row -> out.appendBuffer(dataRow(row, cols.size())));
@@ -493,7 +520,7 @@ final class FakeMaterialize {
     field(body, row.diff() == null ? null : Long.toString(row.diff()));
     for (int i = 0; i < columnCount; i++) {
       Object v = row.values() == null || i >= row.values().size() ? null : row.values().get(i);
-      field(body, v == null ? null : v.toString());
+      field(body, v == null ? null : v instanceof Boolean b ? (b ? "t" : "f") : v.toString()); // bool's text form
     }
     return message('D', body);
   }

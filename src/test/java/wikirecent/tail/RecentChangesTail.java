@@ -25,13 +25,15 @@ import java.util.regex.Pattern;
 /**
  * A {@link FakeMaterialize.TailSource} that derives TAIL output from a recentchanges file the way
  * Materialize v0.26 would with {@code sql/views.sql}: it tails the file (complete lines only),
- * keeps the lines matching {@code ^data: (?P<data>.*)}, reads {@code val->>'user'}, gives each
- * batch of new events one timestamp (1 s apart, as {@code timestamp_frequency_ms} does), and
- * computes the three views. Each session starts with a snapshot of the current state at the
- * current time; after it, every timestamp's changes come one event at a time, unconsolidated
- * (a row retracted and inserted again within a timestamp, Materialize #5827), with progress rows
- * after some timestamps and not others. A data line that is not JSON wedges every view, as a
- * failed cast does in Materialize (#6861): each FETCH then gets the evaluation error.
+ * keeps the lines matching {@code ^data: (?P<data>.*)}, reads each event's fields, gives each
+ * batch of new events one timestamp (1 s apart, as {@code timestamp_frequency_ms} does: the
+ * timestamp is Materialize's clock, which the windows of the shaped views end at), and computes
+ * the views. Each session starts with a snapshot of the current state at the current time; after
+ * it, every timestamp's changes to counter, user_edits and top10 come one event at a time,
+ * unconsolidated (a row retracted and inserted again within a timestamp, Materialize #5827), those
+ * of the other views ({@link MzModel}) as one diff per timestamp, rows leaving a window included;
+ * progress rows follow some timestamps and not others. A data line that is not JSON wedges every
+ * view, as a failed cast does in Materialize (#6861): each FETCH then gets the evaluation error.
  * <p>
  * Deliberately simple and separate from the code under test: counts in a map, views sorted from
  * scratch.
@@ -42,13 +44,21 @@ final class RecentChangesTail implements FakeMaterialize.TailSource {
   private static final long TICK = 1000;
   private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-  /** One timestamp: the users of the events it took in (null for a missing user). */
-  record Step(long timestamp, List<String> users) {
+  /** One timestamp: the events it took in. */
+  record Step(long timestamp, List<MzModel.Event> events) {
+
+    /** The users of the events (null for a missing user). */
+    List<String> users() {
+      return events.stream().map(MzModel.Event::user).toList();
+    }
   }
+
+  private static final java.util.Set<String> PER_EVENT = java.util.Set.of("counter", "user_edits", "top10");
 
   private static final class Session {
     int next;              // the first step not yet sent
     boolean snapshotSent;
+    long shownAt;          // the clock of the last state sent (views whose windows end at the clock)
   }
 
   private final Path file;
@@ -80,6 +90,9 @@ final class RecentChangesTail implements FakeMaterialize.TailSource {
       return new Error("XX000", "Evaluation error: invalid input syntax for type jsonb: " + wedged);
     }
     Session s = sessions.get(view);
+    if (!PER_EVENT.contains(view)) {
+      return shaped(view, s);
+    }
     List<TailRow> out = new ArrayList<>();
     if (!s.snapshotSent) {
       s.snapshotSent = true;
@@ -124,6 +137,66 @@ final class RecentChangesTail implements FakeMaterialize.TailSource {
     }
     out.add(TailRow.progress(steps.get(steps.size() - 1).timestamp() + 1));
     return new Rows(out);
+  }
+
+  // Any other view of views.sql: a snapshot, then one consolidated diff per timestamp, over the model at that clock.
+  private Fetch shaped(String view, Session s) {
+    List<TailRow> out = new ArrayList<>();
+    if (!s.snapshotSent) {
+      s.snapshotSent = true;
+      long asOf = s.next == 0 ? now : steps.get(s.next - 1).timestamp();
+      s.shownAt = asOf;
+      out.add(TailRow.progress(asOf));
+      for (List<Object> row : MzModel.rows(view, eventsThrough(s.next), asOf)) {
+        out.add(TailRow.data(asOf, 1, row.toArray()));
+      }
+      out.add(TailRow.progress(asOf + 1));
+      return new Rows(out);
+    }
+    if (s.next == steps.size()) {
+      return null;
+    }
+    for (; s.next < steps.size(); s.next++) {
+      Step step = steps.get(s.next);
+      List<List<Object>> before = MzModel.rows(view, eventsThrough(s.next), s.shownAt);
+      List<List<Object>> after = MzModel.rows(view, eventsThrough(s.next + 1), step.timestamp());
+      for (List<Object> row : minus(before, after)) {
+        out.add(TailRow.data(step.timestamp(), -1, row.toArray()));
+      }
+      for (List<Object> row : minus(after, before)) {
+        out.add(TailRow.data(step.timestamp(), 1, row.toArray()));
+      }
+      s.shownAt = step.timestamp();
+    }
+    out.add(TailRow.progress(steps.get(steps.size() - 1).timestamp() + 1));
+    return new Rows(out);
+  }
+
+  private List<MzModel.Event> eventsThrough(int stepCount) {
+    List<MzModel.Event> events = new ArrayList<>();
+    for (int i = 0; i < stepCount; i++) {
+      events.addAll(steps.get(i).events());
+    }
+    return events;
+  }
+
+  private static List<List<Object>> minus(List<List<Object>> a, List<List<Object>> b) {
+    List<List<Object>> out = new ArrayList<>(a);
+    for (List<Object> row : b) {
+      out.remove(row);
+    }
+    return out;
+  }
+
+  /** The events Materialize has taken in at or before {@code timestamp}. */
+  synchronized List<MzModel.Event> eventsAt(long timestamp) {
+    List<MzModel.Event> events = new ArrayList<>();
+    for (Step s : steps) {
+      if (s.timestamp() <= timestamp) {
+        events.addAll(s.events());
+      }
+    }
+    return events;
   }
 
   /** How many events Materialize has taken in at or before {@code timestamp}. */
@@ -206,22 +279,24 @@ final class RecentChangesTail implements FakeMaterialize.TailSource {
       return;
     }
     offset += lastNewline + 1;
-    List<String> users = new ArrayList<>();
+    List<MzModel.Event> events = new ArrayList<>();
     for (String line : new String(fresh, 0, lastNewline, StandardCharsets.UTF_8).split("\n", -1)) {
       Matcher m = DATA.matcher(line);
       if (!m.find()) {
         continue;
       }
       try {
-        users.add(user(JSON.readTree(m.group(1))));
+        String user = user(JSON.readTree(m.group(1)));
+        MzModel.Event e = MzModel.Event.of(m.group(1));
+        events.add(new MzModel.Event(user, e.wiki(), e.bot(), e.ts()));
       } catch (IOException e) {
         wedged = "\"" + m.group(1) + "\"";
         return;
       }
     }
-    for (int from = 0; from < users.size(); from += maxEventsPerTimestamp) {
+    for (int from = 0; from < events.size(); from += maxEventsPerTimestamp) {
       now += TICK;
-      steps.add(new Step(now, new ArrayList<>(users.subList(from, Math.min(users.size(), from + maxEventsPerTimestamp)))));
+      steps.add(new Step(now, new ArrayList<>(events.subList(from, Math.min(events.size(), from + maxEventsPerTimestamp)))));
     }
   }
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import wikirecent.config.Config;
 import wikirecent.records.RecordFormat;
 import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewParams;
 import wikirecent.bus.ViewTable;
 import wikirecent.bus.Views;
 import wikirecent.replay.Sample;
@@ -88,6 +89,86 @@ class TailOverSampleTest {
     }
     assertThat(expected(Views.COUNTER, users).encode()).isEqualTo("[[" + events.size() + "]]");
     assertThat(fake.unexpected()).isEmpty();
+  }
+
+  /**
+   * The shaped sets over the sample, with Materialize's clock a few minutes after the recording's
+   * first events and moving a second per timestamp: the 5-minute windows lose events as the clock
+   * passes them. Every state a subscriber of a set can hold equals the set's rows recomputed over
+   * the events Materialize had at that time, at that clock.
+   */
+  @Test
+  void everyPublishedStateOfAShapedSetEqualsItsRowsAtThatClock(Vertx vertx, @TempDir Path dir) throws IOException {
+    List<String> events = Sample.lines();
+    long first = new JsonObject(events.get(0)).getLong("timestamp");
+    Path file = dir.resolve("recentchanges");
+    append(file, events, 0, 800);
+    RecentChangesTail model = new RecentChangesTail(file, (first + 330) * 1000, 97);
+    FakeMaterialize fake = Wait.on(new FakeMaterialize(vertx, model).start(0));
+    Bus bus = Bus.record(vertx);
+    JsonObject conf = Config.load(new JsonObject()
+      .put(Config.MATERIALIZE_URL, fake.url())
+      .put(Config.MATERIALIZE_RETRY_MIN_MILLIS, 20)
+      .put(Config.MATERIALIZE_RETRY_MAX_MILLIS, 200), Map.of());
+    Wait.on(vertx.deployVerticle(new TailVerticle(), new DeploymentOptions().setConfig(conf)));
+    waitForCount(bus, 800);
+
+    Map<String, String> sets = new java.util.LinkedHashMap<>(); // key -> view in views.sql, as its name says
+    sets.put("top10?bot=false&window=5m", "top10_bot_false_5m");
+    sets.put("counter?bot=true&window=5m", "counter_bot_true_5m");
+    sets.put("counter?window=24h", "counter_24h");
+    sets.put("top_wikis?bot=true&window=1h", "top_wikis_bot_true_1h");
+    sets.put("top10?bot=true", "top10_bot_true");
+    for (String key : sets.keySet()) {
+      bus.listen(key);
+      ViewParams p = ViewParams.parse(key);
+      JsonObject snapshot = bus.snapshot(p.view().viewName(), p.toJson());
+      assertThat(snapshot.getJsonObject("params")).isEqualTo(p.toJson());
+    }
+    sets.put("top_wikis", "top_wikis");
+    sets.put("edits_per_minute", "edits_per_minute");
+    sets.put("wiki_edits", "wiki_edits");
+
+    int written = 800;
+    while (written < events.size()) {
+      int n = Math.min(events.size() - written, 900);
+      append(file, events, written, n);
+      written += n;
+      waitForCount(bus, written);
+    }
+    long last = model.lastTimestamp();
+    long deletions = 0;
+    for (Map.Entry<String, String> set : sets.entrySet()) {
+      ServedSets.Served served = ServedSets.byKey(set.getKey()).orElseThrow();
+      Wait.until(set.getKey() + " caught up", () -> bus.snapshotTimestamp(served.viewName(), served.params()) >= last);
+      List<JsonObject> messages = bus.messages(set.getKey());
+      assertThat(messages).as(set.getKey()).isNotEmpty();
+      TailVerticleTest.assertStrictlyIncreasing(messages);
+      ViewTable table = new ViewTable(ViewMessage.view(messages.get(0)));
+      for (JsonObject m : messages) {
+        assertThat(table.apply(m)).as("%s applies to what came before", m.encode()).isTrue();
+        long ts = m.getLong("timestamp");
+        assertThat(sorted(table.rows())).as("%s at %d", set.getKey(), ts)
+          .isEqualTo(sorted(MzModel.json(MzModel.rows(set.getValue(), model.eventsAt(ts), ts))));
+        deletions += m.getJsonArray("deleted").size();
+        assertThat(m.getJsonObject("params")).as("params of %s", m.encode()).isEqualTo(served.params());
+      }
+    }
+    assertThat(deletions).as("rows left the sets (counts changed, windows moved on)").isGreaterThan(0);
+    List<List<Object>> fiveMinutes = MzModel.rows("counter_bot_true_5m", model.eventsAt(last), last);
+    List<List<Object>> day = MzModel.rows("counter_bot_true_24h", model.eventsAt(last), last);
+    assertThat((Long) fiveMinutes.get(0).get(0)).as("the clock passed some events: five minutes hold fewer than the day")
+      .isLessThan((Long) day.get(0).get(0)).isGreaterThan(0);
+    assertThat(fake.unexpected()).isEmpty();
+  }
+
+  private static List<String> sorted(JsonArray rows) {
+    List<String> out = new ArrayList<>();
+    for (Object r : rows) {
+      out.add(new JsonArray(ViewTable.normalize((JsonArray) r)).encode());
+    }
+    java.util.Collections.sort(out);
+    return out;
   }
 
   @Test
