@@ -49,12 +49,6 @@ public final class Config {
   /** Bytes one read step takes from the file, which bounds a batch. */
   public static final String ENGINE_BATCH_MAX_BYTES = "engine.batchMaxBytes";
 
-  // parameterised views, as the embedded engine serves them (see bus/Addresses)
-  /** Live parameterised instances (non-default parameter sets) at most; a request that would open one more gets 429. */
-  public static final String VIEWS_MAX_INSTANCES = "views.maxInstances";
-  /** A parameterised instance that no web node wanted (snapshot request or keep-alive) for this long is dropped. */
-  public static final String VIEWS_INSTANCE_IDLE_SECONDS = "views.instanceIdleSeconds";
-
   // Materialize tail
   /** Reconnect back-off to Materialize: the first wait, and the cap it doubles up to (with jitter). */
   public static final String MATERIALIZE_RETRY_MIN_MILLIS = "materialize.retryMinMillis";
@@ -93,8 +87,6 @@ public final class Config {
   public static final String WEB_MAX_REPLICAS = "web.maxReplicas";
   /** How long a REST request, a stream or a bridge snapshot request waits for a shaped view to be opened before a 503. */
   public static final String WEB_OPEN_TIMEOUT_MILLIS = "web.openTimeoutMillis";
-  /** How often a web node tells the view source which shaped instances it still holds ({@code views.wanted}). */
-  public static final String VIEWS_KEEP_ALIVE_MILLIS = "views.keepAliveMillis";
 
   // cluster (only with the launcher's -cluster): see conf/cluster.xml and wikirecent.cluster.Cluster
   /** Nodes join only a cluster of the same name, so two clusters on one network stay apart. */

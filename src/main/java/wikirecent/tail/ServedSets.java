@@ -27,11 +27,6 @@ final class ServedSets {
     }
   }
 
-  /** Not in {@code ViewParams} yet; its key is its name (it takes no parameters). */
-  static final String WIKI_EDITS = "wiki_edits";
-  private static final List<Views.Column> WIKI_EDITS_COLUMNS =
-    List.of(new Views.Column("wiki", "text"), new Views.Column("count", "bigint"));
-
   // canonical key -> view in sql/views.sql
   private static final String[][] TABLE = {
     {"counter", "counter"},
@@ -39,7 +34,7 @@ final class ServedSets {
     {"top10", "top10"},
     {"top_wikis", "top_wikis"},
     {"edits_per_minute", "edits_per_minute"},
-    {WIKI_EDITS, "wiki_edits"},
+    {"wiki_edits", "wiki_edits"},
 
     {"counter?window=24h", "counter_24h"},
     {"counter?window=1h", "counter_1h"},
@@ -87,16 +82,11 @@ final class ServedSets {
     Map<String, Served> sets = new LinkedHashMap<>();
     for (String[] row : TABLE) {
       String key = row[0];
-      Served set;
-      if (key.equals(WIKI_EDITS)) {
-        set = new Served(key, WIKI_EDITS, row[1], null, WIKI_EDITS_COLUMNS);
-      } else {
-        ViewParams p = ViewParams.parse(key);
-        if (!p.toString().equals(key)) {
-          throw new IllegalStateException(key + " is not a canonical key (" + p + ")");
-        }
-        set = new Served(key, p.view().viewName(), row[1], p.isDefault() ? null : p.toJson(), p.view().columns());
+      ViewParams p = ViewParams.parse(key);
+      if (!p.toString().equals(key)) {
+        throw new IllegalStateException(key + " is not a canonical key (" + p + ")");
       }
+      Served set = new Served(key, p.view().viewName(), row[1], p.isDefault() ? null : p.toJson(), p.view().columns());
       if (!TailSql.isIdentifier(set.sqlView()) || sets.put(key, set) != null) {
         throw new IllegalStateException("bad row in the served table: " + key);
       }

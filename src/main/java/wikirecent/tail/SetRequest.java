@@ -22,27 +22,11 @@ final class SetRequest {
       throw new IllegalArgumentException("params must be a JSON object");
     }
     JsonObject params = body == null ? new JsonObject() : (JsonObject) body;
-    if (viewName.equals(ServedSets.WIKI_EDITS) && !known(viewName)) {
-      if (!params.isEmpty()) {
-        throw new IllegalArgumentException("wiki_edits takes no parameters");
-      }
-      return viewName;
-    }
     List<Map.Entry<String, String>> query = new ArrayList<>();
     for (Map.Entry<String, Object> e : params) {
       query.add(Map.entry(e.getKey(), text(e.getKey(), e.getValue())));
     }
     return ViewParams.parse(viewName, query).toString();
-  }
-
-  // wiki_edits joins ViewParams later; until then it is the one view this class names itself.
-  private static boolean known(String viewName) {
-    try {
-      ViewParams.View.byName(viewName);
-      return true;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
   }
 
   // The params object has strings, and bot as a JSON boolean: their text as in a query. Another key's

@@ -13,6 +13,7 @@ import io.vertx.pgclient.SslMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wikirecent.bus.Addresses;
+import wikirecent.bus.ViewMessage;
 import wikirecent.bus.ViewsStatus;
 import wikirecent.config.Config;
 import wikirecent.config.Redact;
@@ -43,8 +44,6 @@ public class TailVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(TailVerticle.class);
 
   // The shaped-view protocol's two fixed addresses (views.wanted, views.started).
-  static final String WANTED = Addresses.view("wanted");
-  static final String STARTED = Addresses.view("started");
 
   /** An on-demand set and when a web node last asked for it. */
   private static final class OnDemand {
@@ -102,7 +101,7 @@ public class TailVerticle extends VerticleBase {
       MessageConsumer<Object> consumer = vertx.eventBus().consumer(Addresses.snapshot(viewName), msg -> snapshotRequest(viewName, msg));
       registered.add(consumer.completion());
     }
-    registered.add(vertx.eventBus().consumer(WANTED, this::wanted).completion());
+    registered.add(vertx.eventBus().consumer(Addresses.VIEWS_WANTED, this::wanted).completion());
     meters.gauge("wikirecent.views.up", "1 when the view source is live (every view's TAIL has its snapshot)", List.copyOf(always.values()),
       all -> all.stream().allMatch(ViewTail::live) ? 1 : 0);
     meters.gauge("wikirecent.views.tail.instances", "Parameter sets tailed on demand now (besides the default sets)", this, v -> v.onDemandCount);
@@ -179,7 +178,7 @@ public class TailVerticle extends VerticleBase {
 
   // A web node's keep-alive: {"keys":[...]} -> {"unknown":[keys with no live instance here]}.
   private void wanted(Message<Object> msg) {
-    JsonArray keys = msg.body() instanceof JsonObject o && o.getValue("keys") instanceof JsonArray a ? a : null;
+    JsonArray keys = msg.body() instanceof JsonObject o && o.getValue(ViewMessage.KEYS) instanceof JsonArray a ? a : null;
     if (keys == null) {
       msg.fail(400, "a keep-alive is {\"keys\":[canonical keys]}");
       return;
@@ -194,7 +193,7 @@ public class TailVerticle extends VerticleBase {
         unknown.add(k);
       }
     }
-    msg.reply(new JsonObject().put("unknown", unknown));
+    msg.reply(new JsonObject().put(ViewMessage.UNKNOWN, unknown));
   }
 
   private void dropIdle() {
@@ -216,8 +215,8 @@ public class TailVerticle extends VerticleBase {
   private void aDefaultSetIsLive(ViewTail tail) {
     if (!started && always.values().stream().allMatch(ViewTail::live)) {
       started = true;
-      vertx.eventBus().publish(STARTED, new JsonObject());
-      log.info("Every default view is live; published on {}", STARTED);
+      vertx.eventBus().publish(Addresses.VIEWS_STARTED, new JsonObject());
+      log.info("Every default view is live; published on {}", Addresses.VIEWS_STARTED);
     }
   }
 

@@ -9,6 +9,7 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import wikirecent.bus.Addresses;
 import wikirecent.config.Config;
 import wikirecent.testsupport.Samples;
 import wikirecent.testsupport.Wait;
@@ -143,13 +144,13 @@ class TailOnDemandTest {
     // A web node holds counter?bot=true (and a key this source never had); nobody holds counter?window=5m.
     List<JsonObject> replies = new CopyOnWriteArrayList<>();
     long keepAlive = vertx.setPeriodic(200, id -> vertx.eventBus()
-      .<JsonObject>request(TailVerticle.WANTED, new JsonObject().put("keys", new JsonArray().add("counter?bot=true").add("top10?window=1h")))
+      .<JsonObject>request(Addresses.VIEWS_WANTED, new JsonObject().put("keys", new JsonArray().add("counter?bot=true").add("top10?window=1h")))
       .onSuccess(r -> replies.add(r.body())));
     Wait.until("counter?window=5m closed with its TAIL's connection", Wait.LONG, () -> !fake.openTails().contains("counter_5m"),
       () -> fake.openTails().toString());
     assertThat(fake.openTails()).contains("counter_bot_true");
     assertThat(replies).isNotEmpty().allSatisfy(r -> assertThat(r.getJsonArray("unknown").encode()).isEqualTo("[\"top10?window=1h\"]"));
-    JsonObject unknown = Wait.on(vertx.eventBus().<JsonObject>request(TailVerticle.WANTED,
+    JsonObject unknown = Wait.on(vertx.eventBus().<JsonObject>request(Addresses.VIEWS_WANTED,
       new JsonObject().put("keys", new JsonArray().add("counter?window=5m").add("counter?bot=true").add("counter")))).body();
     assertThat(unknown.getJsonArray("unknown").encode()).as("a closed set is unknown; a default set never is").isEqualTo("[\"counter?window=5m\"]");
     Wait.until("still open over three idle periods", () -> replies.size() >= 15);
@@ -228,7 +229,7 @@ class TailOnDemandTest {
     }).start(0));
     held.rows("gate", progress(T));
     List<JsonObject> started = new CopyOnWriteArrayList<>();
-    Wait.on(vertx.eventBus().<JsonObject>consumer(TailVerticle.STARTED, m -> started.add(m.body())).completion());
+    Wait.on(vertx.eventBus().<JsonObject>consumer(Addresses.VIEWS_STARTED, m -> started.add(m.body())).completion());
     Bus bus = Bus.record(vertx);
     deploy(vertx, fake.url(), new JsonObject());
 

@@ -101,7 +101,7 @@ class ViewsSqlPostgresIT {
     events.forEach(e -> core.apply(e.user(), e.wiki(), e.bot(), e.ts()));
     run("SET mz.clock = '" + wm * 1000 + "'");
     for (ServedSets.Served set : ServedSets.all()) {
-      if (set.viewName().equals(ServedSets.WIKI_EDITS) || set.viewName().equals("user_edits")) {
+      if (set.viewName().equals(ViewParams.View.WIKI_EDITS.viewName()) || set.viewName().equals("user_edits")) {
         continue; // not in the engine's shaped core
       }
       ViewParams p = ViewParams.parse(set.key());
