@@ -75,6 +75,8 @@ function renderMinutes() {
 
 /** Follows the keys of the current choice: the new one wanted before the old is dropped, so a shared key stays. */
 function follow() {
+  topUsers.emptyText = P.query(choice, P.TAKES.top10) === '' ? 'No edits yet' : 'No edits match this choice';
+  topWikis.emptyText = P.query(choice, P.TAKES.top_wikis) === '' ? 'No edits yet' : 'No edits match this choice';
   for (const p of panels) {
     const key = P.key(p.view, choice);
     if (p.follow !== null && p.follow.key === key) {

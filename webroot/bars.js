@@ -51,6 +51,7 @@ export class BarChart {
     this.field = field;
     this.nullField = 'null' + field.charAt(0).toUpperCase() + field.slice(1);
     this.nullLabel = nullLabel;
+    this.emptyText = 'No edits yet'; // once there is an answer: no rows is not "waiting"
     this.bars = new Map(); // name key -> <li>
   }
 
@@ -123,6 +124,7 @@ export class BarChart {
       }
     }
     this.list.style.setProperty('--n', String(rows.length));
+    this.empty.textContent = this.emptyText;
     this.empty.hidden = rows.length > 0;
   }
 

@@ -190,8 +190,8 @@ public abstract class ShapedDashboardScenarios {
     Wait.until("the top wikis show " + keys.get(WIKIS), Wait.LONG,
       () -> page.bars("wikis").equals(expected(keys.get(WIKIS))),
       () -> page.bars("wikis") + " vs " + uncheck(() -> expected(keys.get(WIKIS))));
-    Wait.until("the minute chart shows " + keys.get(MINUTES) + " and ends at the newest minute", Wait.LONG,
-      () -> page.minuteRows().equals(expected(keys.get(MINUTES))) && java.util.Objects.equals(page.minuteEnd(), lastMinute()),
+    Wait.until("the minute chart shows " + keys.get(MINUTES) + ", zeros for the other minutes, and ends at the newest minute", Wait.LONG,
+      () -> minutesShown(expected(keys.get(MINUTES)), lastMinute()),
       () -> page.minuteRows() + " ending " + page.minuteEnd() + " vs " + uncheck(() -> expected(keys.get(MINUTES))));
     if (registered() != null) {
       Wait.until("the page is registered on exactly the choice's addresses", Wait.LONG, () -> registered().equals(c.addresses()),
@@ -202,6 +202,16 @@ public abstract class ShapedDashboardScenarios {
     assertThat(page.checked("bot")).isEqualTo(c.bot() == null ? "any" : c.bot().toString());
     assertThat(page.checked("window")).isEqualTo(c.window());
     assertThat(PANELS.stream().map(page::errorCode).filter(java.util.Objects::nonNull)).isEmpty();
+  }
+
+  /** The chart has these rows, ends at last, and draws every other minute of its 61 as a zero. */
+  private boolean minutesShown(JsonArray rows, Long last) {
+    if (!page.minuteRows().equals(rows) || !java.util.Objects.equals(page.minuteEnd(), last)) {
+      return false;
+    }
+    Set<Long> minutes = new TreeSet<>();
+    rows.forEach(r -> minutes.add(((JsonArray) r).getLong(0)));
+    return last == null || page.zeroColumns() == 61 - minutes.size();
   }
 
   private static String uncheck(java.util.concurrent.Callable<Object> c) {
@@ -263,6 +273,26 @@ public abstract class ShapedDashboardScenarios {
     page.clickOption("bot", "any");
     page.clickOption("window", "all");
     showsTheFeedFor(Choice.DEFAULT);
+  }
+
+  @Test
+  public void aWikiWithNoEditsShowsZerosAndSaysSo() throws Exception {
+    List<String> wikis = pickableWikis();
+    String quiet = "nosuchwiki";
+    for (int i = 0; wikis.contains(quiet); i++) {
+      quiet = "nosuchwiki" + i;
+    }
+    open("");
+    page.typeWiki(quiet, Keys.ENTER);
+    showsTheFeedFor(new Choice(quiet, null, "all"));
+    assertThat(page.count()).isZero();
+    assertThat(browser.text("counter")).isEqualTo("0");
+    assertThat(page.bars("chart")).isEmpty();
+    assertThat(browser.text("chart-empty")).isEqualTo("No edits match this choice");
+    assertThat(page.minuteRows()).isEmpty();
+    assertThat(page.zeroColumns()).as("the hour of every wiki, drawn as zeros").isEqualTo(61);
+    assertThat(browser.script("return document.getElementById('epm-empty').hidden ? 0 : 1;")).isEqualTo(1);
+    shot("no-edits");
   }
 
   @Test
