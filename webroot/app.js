@@ -113,8 +113,8 @@ function changed(f, isSnapshot) {
   if (f === counterPanel.follow) {
     renderRate();
   }
-  if (f === edge) {
-    renderMinutes();
+  if (f === edge && minutesPanel.follow !== edge) {
+    renderMinutes(); // another wiki's chart: the hour may have moved on
   } else if (f === wikiList) {
     picker.refresh();
   }
