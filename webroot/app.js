@@ -1,527 +1,457 @@
 /*
- * The dashboard: follows the counter and top10 views over the event-bus bridge, the way any
- * late subscriber must (register, ask for a snapshot, hold batches meanwhile, apply the newer
- * ones), and reconnects with back-off. User names only ever go into textContent/attributes.
+ * The dashboard: the choice (wiki, bot, window; kept in the URL), the panels that follow it
+ * (counter, top10, top_wikis, edits_per_minute), the wiki picker fed by wiki_edits, and the
+ * connection with its back-off. Each panel follows the canonical key of its view for the current
+ * choice; changing the choice swaps keys (the old one unregistered, the new one registered and
+ * snapshotted). Names from the data only ever go into textContent and attributes.
  */
-(function () {
-  'use strict';
 
-  const VIEWS = ['counter', 'top10'];
-  const SNAPSHOT_TIMEOUT_MS = 5000;
-  const MAX_HELD = 5000;
-  const RATE_WINDOW_MS = 10000;
-  const SILENCE_LIMIT_MS = 70000; // SockJS heartbeats come every 25 s
-  const RETRY_MIN_MS = 500;
-  const RETRY_MAX_MS = 15000;
-  const NULL_USER_LABEL = '(no user)';
+import * as P from './params.js';
+import {Follows, backoff} from './views.js';
+import {BarChart} from './bars.js';
+import {MinuteChart} from './minutes.js';
+import {WikiPicker} from './picker.js';
 
-  const $ = (id) => document.getElementById(id);
-  const numberFormat = new Intl.NumberFormat();
+const RATE_WINDOW_MS = 10000;
+const SILENCE_LIMIT_MS = 70000; // SockJS heartbeats come every 25 s
+const SPARK_SECONDS = 120;
+const TWEEN_MS = 600;
 
-  // ---- one view's rows: a multiset keyed by the row's JSON, like the server's ViewTable ----
+const $ = (id) => document.getElementById(id);
+const numberFormat = new Intl.NumberFormat();
 
-  class ViewState {
-    constructor(name) {
-      this.name = name;
-      this.rows = new Map(); // JSON of row -> {row, n}
-      this.ts = -1;
-      this.ready = false;
-      this.held = [];
-      this.heldOverflow = false;
+const follows = new Follows({changed: changed, status: statusChanged});
+
+// ---- the choice, from the URL ----
+
+const fromUrl = P.readQuery(location.search);
+let choice = fromUrl.choice;
+
+function writeUrl() {
+  const q = P.query(choice);
+  history.replaceState(history.state, '', location.pathname + (q === '' ? '' : '?' + q) + location.hash);
+  $('controls').dataset.query = q;
+}
+
+function showNote(problems) {
+  const note = $('url-note');
+  note.hidden = problems.length === 0;
+  note.dataset.problems = String(problems.length);
+  note.textContent = problems.length === 0 ? '' : 'From the link: ' + problems.join('; ') + '.';
+}
+
+// ---- panels ----
+
+const topUsers = new BarChart($('chart'), $('chart-empty'), 'user', '(no user)');
+const topWikis = new BarChart($('wikis'), $('wikis-empty'), 'wiki', '(no wiki)');
+const minutes = new MinuteChart({
+  svg: $('epm'), max: $('epm-max'), start: $('epm-start'), mid: $('epm-mid'), end: $('epm-end'),
+  humans: $('epm-humans'), bots: $('epm-bots'), empty: $('epm-empty')
+});
+
+const counterPanel = {
+  el: $('panel-counter'), view: 'counter', follow: null,
+  render: (rows, isSnapshot) => setCount(rows.length > 0 ? Number(rows[0][0]) : 0, isSnapshot),
+  clear: resetCounter
+};
+const panels = [
+  counterPanel,
+  {el: $('panel-top10'), view: 'top10', follow: null, render: (rows) => topUsers.render(rows), clear: () => topUsers.clear()},
+  {el: $('panel-wikis'), view: 'top_wikis', follow: null, render: (rows) => topWikis.render(rows), clear: () => topWikis.clear()},
+  {el: $('panel-epm'), view: 'edits_per_minute', follow: null, render: renderMinutes, clear: () => minutes.clear()}
+];
+const minutesPanel = panels[3];
+
+// Not panels: every wiki's minutes (their newest minute ends the chart's hour) and the wiki list.
+const edge = follows.want('edits_per_minute', P.key('edits_per_minute', P.defaults()), 'edge');
+const wikiList = follows.want('wiki_edits', 'wiki_edits', 'picker');
+
+function renderMinutes() {
+  const f = minutesPanel.follow;
+  if (f.state.ready) {
+    minutes.render(f.state.list(), edge.state.ready ? edge.state.list() : []);
+  }
+}
+
+/** Follows the keys of the current choice: the new one wanted before the old is dropped, so a shared key stays. */
+function follow() {
+  topUsers.emptyText = P.query(choice, P.TAKES.top10) === '' ? 'No edits yet' : 'No edits match this choice';
+  topWikis.emptyText = P.query(choice, P.TAKES.top_wikis) === '' ? 'No edits yet' : 'No edits match this choice';
+  for (const p of panels) {
+    const key = P.key(p.view, choice);
+    if (p.follow !== null && p.follow.key === key) {
+      continue;
     }
-
-    add(row) {
-      const key = JSON.stringify(row);
-      const e = this.rows.get(key);
-      if (e) {
-        e.n++;
-      } else {
-        this.rows.set(key, {row: row, n: 1});
-      }
+    const old = p.follow;
+    p.follow = follows.want(p.view, key, p);
+    follows.drop(old, p);
+    p.el.dataset.key = key;
+    if (p === counterPanel) {
+      resetCounter();
     }
-
-    remove(row) {
-      const key = JSON.stringify(row);
-      const e = this.rows.get(key);
-      if (!e) {
-        return false;
-      }
-      if (--e.n === 0) {
-        this.rows.delete(key);
-      }
-      return true;
+    if (p.follow.state.ready) {
+      p.render(p.follow.state.list(), true); // a key another part already follows
     }
+    showState(p);
+  }
+  $('total-title').textContent = choice.window === 'all' ? 'Edits seen' : 'Edits in the ' + P.windowWords(choice.window);
+  $('counter-scope').textContent = P.describe(choice, ['wiki', 'bot']);
+  $('top10-scope').textContent = P.describe(choice, P.TAKES.top10);
+  $('wikis-scope').textContent = P.describe(choice, P.TAKES.top_wikis);
+  $('epm-scope').textContent = P.describe(choice, P.TAKES.edits_per_minute);
+  $('spark-figure').hidden = choice.window !== 'all';
+  renderConn();
+}
 
-    /** Replaces everything with a snapshot, then replays held batches newer than it. False if one does not fit. */
-    adopt(snapshot) {
-      this.rows = new Map();
-      snapshot.inserted.forEach((row) => this.add(row));
-      this.ts = snapshot.timestamp;
-      const held = this.held;
-      this.held = [];
-      this.ready = true;
-      for (const batch of held) {
-        if (batch.timestamp > this.ts && !this.apply(batch)) {
-          return false;
-        }
-      }
-      return true;
-    }
-
-    /** Applies a batch newer than the state; false when it deletes a row that is not there. */
-    apply(batch) {
-      let fits = true;
-      batch.deleted.forEach((row) => {
-        fits = this.remove(row) && fits;
-      });
-      batch.inserted.forEach((row) => this.add(row));
-      this.ts = batch.timestamp;
-      return fits;
-    }
-
-    list() {
-      const out = [];
-      for (const e of this.rows.values()) {
-        for (let i = 0; i < e.n; i++) {
-          out.push(e.row);
-        }
-      }
-      return out;
+function changed(f, isSnapshot) {
+  for (const p of panels) {
+    if (p.follow === f) {
+      p.render(f.state.list(), isSnapshot);
+      showState(p);
     }
   }
+  if (f === counterPanel.follow) {
+    renderRate();
+  }
+  if (f === edge && minutesPanel.follow !== edge) {
+    renderMinutes(); // another wiki's chart: the hour may have moved on
+  } else if (f === wikiList) {
+    picker.refresh();
+  }
+  renderFreshness();
+  renderConn();
+}
 
-  const states = {};
-  VIEWS.forEach((v) => {
-    states[v] = new ViewState(v);
+function statusChanged(f) {
+  for (const p of panels) {
+    if (p.follow === f) {
+      showState(p);
+    }
+  }
+  renderConn();
+}
+
+/** loading, live or error; a refusal shows as a message in the panel, in place of stale data. */
+function showState(p) {
+  const f = p.follow;
+  const state = f.error !== null ? 'error' : f.state.ready ? 'live' : 'loading';
+  const wasError = p.el.dataset.state === 'error';
+  p.el.dataset.state = state;
+  const box = p.el.querySelector('.panel-error');
+  if (state !== 'error') {
+    box.hidden = true;
+    delete box.dataset.code;
+    return;
+  }
+  if (!wasError) {
+    p.clear();
+  }
+  p.el.querySelectorAll('.empty').forEach((e) => {
+    e.hidden = true;
   });
+  const what = document.createElement('strong');
+  what.textContent = refusal(f.error.code);
+  const detail = document.createElement('span');
+  detail.className = 'detail';
+  detail.textContent = f.error.message ? ' (' + f.error.message + ')' : '';
+  box.replaceChildren(what, detail);
+  box.dataset.code = String(f.error.code);
+  box.hidden = false;
+}
 
-  // ---- connection: one BridgeBus per attempt, back-off between attempts ----
-
-  let bus = null;
-  let attempt = 0;
-  let everLive = false;
-  let retryAt = 0;
-  let retryTimer = null;
-
-  function connect() {
-    retryTimer = null;
-    const b = new BridgeBus('/eventbus', {
-      onopen: () => {
-        if (b === bus) {
-          subscribeAll(b);
-        }
-      },
-      onclose: () => {
-        if (b === bus) {
-          lost();
-        }
-      },
-      onerror: (e) => console.warn('event bus:', e.message)
-    });
-    bus = b;
-    renderConn();
+function refusal(code) {
+  switch (code) {
+    case 429:
+      return 'The server is following too many views right now; trying again shortly.';
+    case 501:
+      return 'Not available from this server’s data source.';
+    case 403:
+      return 'This server does not offer this view.';
+    case 400:
+      return 'The server refused these parameters.';
+    default:
+      return 'The server could not open this view' + (code ? ' (' + code + ')' : '') + '.';
   }
+}
 
-  function subscribeAll(b) {
-    VIEWS.forEach((v) => {
-      const st = states[v];
-      st.ready = false;
-      st.held = [];
-      st.heldOverflow = false;
-      b.register('views.' + v, (msg) => onMessage(b, st, msg));
-      requestSnapshot(b, st, 0);
-    });
-    renderConn();
+// ---- controls ----
+
+const picker = new WikiPicker(
+  {input: $('wiki'), list: $('wiki-list'), clear: $('wiki-clear'), hint: $('wiki-hint')},
+  () => (wikiList.state.ready ? wikiList.state.list() : []),
+  (wiki) => choose({wiki: wiki}));
+
+document.querySelectorAll('input[name="bot"]').forEach((r) => r.addEventListener('change', () => {
+  if (r.checked) {
+    choose({bot: r.value === 'any' ? null : r.value === 'true'});
   }
-
-  function requestSnapshot(b, st, tries) {
-    b.request('views.' + st.name + '.snapshot', null, SNAPSHOT_TIMEOUT_MS)
-      .then((snapshot) => {
-        if (b === bus) {
-          takeSnapshot(b, st, snapshot);
-        }
-      })
-      .catch(() => {
-        // No snapshot yet (the server has none, or the reply got lost): ask again; a pushed one also does.
-        if (b === bus && b.open && !st.ready) {
-          setTimeout(() => {
-            if (b === bus && b.open && !st.ready) {
-              requestSnapshot(b, st, tries + 1);
-            }
-          }, backoff(tries));
-        }
-      });
+}));
+document.querySelectorAll('input[name="window"]').forEach((r) => r.addEventListener('change', () => {
+  if (r.checked) {
+    choose({window: r.value});
   }
+}));
 
-  function onMessage(b, st, msg) {
-    if (b !== bus || !msg || msg.view !== st.name) {
-      return;
-    }
-    if (msg.snapshot) {
-      takeSnapshot(b, st, msg); // the server restarts us from its state (after a reset, or after we fell behind)
-      return;
-    }
-    if (!st.ready) {
-      if (st.held.length >= MAX_HELD) {
-        st.held = [];
-        st.heldOverflow = true;
+function showChoice() {
+  picker.set(choice.wiki);
+  const bot = choice.bot === null ? 'any' : String(choice.bot);
+  document.querySelectorAll('input[name="bot"]').forEach((r) => {
+    r.checked = r.value === bot;
+  });
+  document.querySelectorAll('input[name="window"]').forEach((r) => {
+    r.checked = r.value === choice.window;
+  });
+}
+
+function choose(change) {
+  choice = Object.assign({}, choice, change);
+  showNote([]);
+  writeUrl();
+  follow();
+}
+
+// ---- connection: one BridgeBus per attempt, back-off between attempts ----
+
+let bus = null;
+let attempt = 0;
+let everLive = false;
+let retryAt = 0;
+let retryTimer = null;
+
+function connect() {
+  retryTimer = null;
+  const b = new window.BridgeBus('/eventbus', {
+    onopen: () => {
+      if (b === bus) {
+        follows.attach(b);
+        renderConn();
       }
-      st.held.push(msg);
-      return;
-    }
-    if (msg.timestamp <= st.ts) {
-      return;
-    }
-    if (!st.apply(msg)) {
-      diverged(b, st);
-      return;
-    }
-    changed(st, false);
-  }
-
-  function takeSnapshot(b, st, snapshot) {
-    if (st.ready && snapshot.timestamp <= st.ts) {
-      return; // an older answer to a request that crossed a pushed snapshot
-    }
-    if (st.heldOverflow) {
-      st.heldOverflow = false;
-      st.held = [];
-      requestSnapshot(b, st, 0); // we dropped batches newer than this snapshot may be: ask again
-      return;
-    }
-    if (!st.adopt(snapshot)) {
-      diverged(b, st);
-      return;
-    }
-    changed(st, true);
-    renderConn();
-  }
-
-  function diverged(b, st) {
-    console.warn('view ' + st.name + ' got a change that does not fit; fetching a fresh snapshot');
-    st.ready = false;
-    st.held = [];
-    requestSnapshot(b, st, 0);
-    renderConn();
-  }
-
-  function lost() {
-    VIEWS.forEach((v) => {
-      states[v].ready = false;
-    });
-    const delay = backoff(attempt++);
-    retryAt = Date.now() + delay;
-    retryTimer = setTimeout(connect, delay);
-    renderConn();
-  }
-
-  function backoff(n) {
-    const base = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * Math.pow(2, n));
-    return Math.round(base * (0.7 + Math.random() * 0.6));
-  }
-
-  // A connection that went silent (no frames, no heartbeats) is dead even if nobody said so.
-  setInterval(() => {
-    if (bus && bus.open && Date.now() - bus.lastHeard > SILENCE_LIMIT_MS) {
-      const b = bus;
-      b.close();
+    },
+    onclose: () => {
       if (b === bus) {
         lost();
       }
-    }
-  }, 5000);
-
-  window.addEventListener('online', () => {
-    if (retryTimer !== null) {
-      clearTimeout(retryTimer);
-      connect();
-    }
+    },
+    onerror: (e) => console.warn('event bus:', e.message)
   });
+  bus = b;
+  renderConn();
+}
 
-  // ---- connection indicator: connecting (never been live yet), live, reconnecting ----
+function lost() {
+  follows.lost();
+  panels.forEach(showState);
+  const delay = backoff(attempt++);
+  retryAt = Date.now() + delay;
+  retryTimer = setTimeout(connect, delay);
+  renderConn();
+}
 
-  function renderConn() {
-    const open = bus !== null && bus.open;
-    const live = open && VIEWS.every((v) => states[v].ready);
-    let state;
-    let label;
-    if (live) {
-      state = 'live';
-      label = 'Live';
-      everLive = true;
-      attempt = 0;
+// A connection that went silent (no frames, no heartbeats) is dead even if nobody said so.
+setInterval(() => {
+  if (bus && bus.open && Date.now() - bus.lastHeard > SILENCE_LIMIT_MS) {
+    const b = bus;
+    b.close();
+    if (b === bus) {
+      lost();
+    }
+  }
+}, 5000);
+
+window.addEventListener('online', () => {
+  if (retryTimer !== null) {
+    clearTimeout(retryTimer);
+    connect();
+  }
+});
+
+/** connecting (never been live yet), live (every view has its snapshot or a refusal to show), reconnecting. */
+function renderConn() {
+  const open = bus !== null && bus.open;
+  const live = open && follows.settled();
+  let state;
+  let label;
+  if (live) {
+    state = 'live';
+    label = 'Live';
+    everLive = true;
+    attempt = 0;
+  } else {
+    state = everLive ? 'reconnecting' : 'connecting';
+    if (open) {
+      label = 'Syncing…';
+    } else if (retryTimer !== null && retryAt - Date.now() >= 1000) {
+      label = 'Reconnecting in ' + Math.ceil((retryAt - Date.now()) / 1000) + ' s…';
     } else {
-      state = everLive ? 'reconnecting' : 'connecting';
-      if (open) {
-        label = 'Syncing…';
-      } else if (retryTimer !== null && retryAt - Date.now() >= 1000) {
-        label = 'Reconnecting in ' + Math.ceil((retryAt - Date.now()) / 1000) + ' s…';
-      } else {
-        label = everLive ? 'Reconnecting…' : 'Connecting…';
-      }
+      label = everLive ? 'Reconnecting…' : 'Connecting…';
     }
-    const el = $('conn');
-    el.dataset.state = state;
-    el.querySelector('.label').textContent = label;
-    document.body.classList.toggle('offline', !live);
   }
+  const el = $('conn');
+  el.dataset.state = state;
+  el.querySelector('.label').textContent = label;
+  document.body.classList.toggle('offline', !live);
+}
 
-  // ---- rendering ----
+// ---- the counter: an animated number, edits per second, a 2-minute sparkline ----
 
-  const counterEl = $('counter');
-  let shownCount = null;
-  let targetCount = null;
-  let tweenFrom = 0;
-  let tweenStart = 0;
-  let tweening = false; // one animation loop at a time
-  const TWEEN_MS = 600;
-  const rateSamples = []; // {t: ms, c: count}
-  const SPARK_SECONDS = 120;
-  const spark = []; // edits in each of the last seconds
-  let sparkBase = null; // the count at the previous tick; null after a snapshot (its jump is no second's edits)
+const counterEl = $('counter');
+let shownCount = null;
+let targetCount = null;
+let tweenFrom = 0;
+let tweenStart = 0;
+let tweening = false; // one animation loop at a time
+const rateSamples = []; // {t: ms, c: count}
+const spark = []; // edits in each of the last seconds
+let sparkBase = null; // the count at the previous tick; null after a snapshot (its jump is no second's edits)
 
-  function changed(st, isSnapshot) {
-    if (st.name === 'counter') {
-      const rows = st.list();
-      const count = rows.length > 0 ? Number(rows[0][0]) : 0;
-      setCount(count, isSnapshot);
-    } else if (st.name === 'top10') {
-      renderChart(st.list());
-    }
-    renderFreshness();
+/** Another key: nothing of the old count carries over (no tween from it, no rate across it). */
+function resetCounter() {
+  shownCount = null;
+  rateSamples.length = 0;
+  spark.length = 0;
+  sparkBase = null;
+  counterEl.dataset.count = '';
+  counterEl.textContent = '—';
+  drawSpark();
+  renderRate();
+}
+
+function setCount(count, isSnapshot) {
+  const now = performance.now();
+  if (isSnapshot) {
+    rateSamples.length = 0; // a jump after a reconnect is not a rate
+    sparkBase = null;
   }
-
-  function setCount(count, isSnapshot) {
-    const now = performance.now();
-    if (isSnapshot) {
-      rateSamples.length = 0; // a jump after a reconnect is not a rate
-      sparkBase = null;
-    }
-    rateSamples.push({t: now, c: count});
-    counterEl.dataset.count = String(count);
-    if (shownCount === null) {
-      shownCount = count;
-      targetCount = count;
-      counterEl.textContent = numberFormat.format(count);
-      return;
-    }
-    tweenFrom = shownCount;
-    tweenStart = now;
+  rateSamples.push({t: now, c: count});
+  counterEl.dataset.count = String(count);
+  if (shownCount === null) {
+    shownCount = count;
     targetCount = count;
-    if (!tweening) {
-      tweening = true;
-      requestAnimationFrame(tween);
-    }
+    counterEl.textContent = numberFormat.format(count);
+    return;
   }
-
-  function tween(now) {
-    const p = Math.min(1, (now - tweenStart) / TWEEN_MS);
-    const eased = 1 - Math.pow(1 - p, 3);
-    shownCount = Math.round(tweenFrom + (targetCount - tweenFrom) * eased);
-    counterEl.textContent = numberFormat.format(shownCount);
-    if (p < 1) {
-      requestAnimationFrame(tween);
-    } else {
-      tweening = false;
-      shownCount = targetCount;
-      counterEl.textContent = numberFormat.format(targetCount);
-    }
+  tweenFrom = shownCount;
+  tweenStart = now;
+  targetCount = count;
+  if (!tweening) {
+    tweening = true;
+    requestAnimationFrame(tween);
   }
+}
 
-  function renderRate() {
-    const now = performance.now();
-    while (rateSamples.length > 2 && rateSamples[1].t <= now - RATE_WINDOW_MS) {
-      rateSamples.shift();
-    }
-    const el = $('rate');
-    if (rateSamples.length < 2 || now - rateSamples[0].t < 2000) {
+function tween(now) {
+  if (shownCount === null) {
+    tweening = false; // reset meanwhile
+    return;
+  }
+  const p = Math.min(1, (now - tweenStart) / TWEEN_MS);
+  const eased = 1 - Math.pow(1 - p, 3);
+  shownCount = Math.round(tweenFrom + (targetCount - tweenFrom) * eased);
+  counterEl.textContent = numberFormat.format(shownCount);
+  if (p < 1) {
+    requestAnimationFrame(tween);
+  } else {
+    tweening = false;
+    shownCount = targetCount;
+    counterEl.textContent = numberFormat.format(targetCount);
+  }
+}
+
+/** All time: the count's rise over the last seconds. A window: its count over its length (edits also leave it). */
+function renderRate() {
+  const el = $('rate');
+  if (choice.window !== 'all') {
+    const count = counterEl.dataset.count;
+    if (count === '' || !counterPanel.follow.state.ready) {
       el.textContent = '— edits/s';
       delete el.dataset.rate;
       return;
     }
-    const base = rateSamples[0];
-    const last = rateSamples[rateSamples.length - 1];
-    const rate = (last.c - base.c) / ((now - base.t) / 1000);
+    const rate = Number(count) / P.WINDOW_SECONDS[choice.window];
     el.dataset.rate = rate.toFixed(3);
-    el.textContent = (rate >= 10 ? rate.toFixed(0) : rate.toFixed(1)) + ' edits/s';
+    const perMinute = rate * 60;
+    el.textContent = rate >= 1
+      ? (rate >= 10 ? rate.toFixed(0) : rate.toFixed(1)) + ' edits/s on average'
+      : (perMinute >= 10 ? perMinute.toFixed(0) : perMinute.toFixed(1)) + ' edits/min on average';
+    return;
   }
-
-  function renderFreshness() {
-    const el = $('fresh');
-    const ts = Math.max.apply(null, VIEWS.map((v) => states[v].ts));
-    if (ts < 0) {
-      el.textContent = 'waiting for data';
-      return;
-    }
-    const age = Math.max(0, Date.now() - ts);
-    el.dataset.ageMs = String(age);
-    let text;
-    if (age < 10000) {
-      text = (age / 1000).toFixed(1) + ' s';
-    } else if (age < 60000) {
-      text = Math.round(age / 1000) + ' s';
-    } else if (age < 3600000) {
-      text = Math.round(age / 60000) + ' min';
-    } else {
-      text = Math.round(age / 3600000) + ' h';
-    }
-    el.textContent = 'updated ' + text + ' ago';
-    el.classList.toggle('stale', age > 30000);
+  const now = performance.now();
+  while (rateSamples.length > 2 && rateSamples[1].t <= now - RATE_WINDOW_MS) {
+    rateSamples.shift();
   }
-
-  // ---- sparkline: edits in each second of the last two minutes ----
-
-  function tickSpark() {
-    const st = states.counter;
-    if (!st.ready) {
-      return;
-    }
-    const count = Number(counterEl.dataset.count);
-    if (sparkBase !== null) {
-      spark.push(Math.max(0, count - sparkBase));
-      if (spark.length > SPARK_SECONDS) {
-        spark.shift();
-      }
-    }
-    sparkBase = count;
-    const max = Math.max(1, Math.max.apply(null, spark));
-    const x0 = SPARK_SECONDS - spark.length;
-    const points = spark.map((v, i) => (x0 + i) + ',' + (40 - (v / max) * 36).toFixed(2));
-    const svg = $('spark');
-    svg.querySelector('.line').setAttribute('d', points.length > 1 ? 'M' + points.join('L') : '');
-    svg.querySelector('.area').setAttribute('d', points.length > 1
-      ? 'M' + x0 + ',40L' + points.join('L') + 'L' + (SPARK_SECONDS - 1) + ',40Z' : '');
+  if (rateSamples.length < 2 || now - rateSamples[0].t < 2000) {
+    el.textContent = '— edits/s';
+    delete el.dataset.rate;
+    return;
   }
+  const base = rateSamples[0];
+  const last = rateSamples[rateSamples.length - 1];
+  const rate = (last.c - base.c) / ((now - base.t) / 1000);
+  el.dataset.rate = rate.toFixed(3);
+  el.textContent = (rate >= 10 ? rate.toFixed(0) : rate.toFixed(1)) + ' edits/s';
+}
 
-  setInterval(tickSpark, 1000);
-
-  setInterval(() => {
-    renderRate();
-    renderFreshness();
-    renderConn();
-  }, 500);
-
-  // Names compare by code point (what the server's C collation does), NULL after every name.
-  function compareNames(a, b) {
-    if (a === b) {
-      return 0;
-    }
-    if (a === null) {
-      return 1;
-    }
-    if (b === null) {
-      return -1;
-    }
-    const x = Array.from(a);
-    const y = Array.from(b);
-    const n = Math.min(x.length, y.length);
-    for (let i = 0; i < n; i++) {
-      const d = x[i].codePointAt(0) - y[i].codePointAt(0);
-      if (d !== 0) {
-        return d;
-      }
-    }
-    return x.length - y.length;
+function renderFreshness() {
+  const el = $('fresh');
+  const ts = follows.newestTimestamp();
+  if (ts < 0) {
+    el.textContent = 'waiting for data';
+    return;
   }
+  const age = Math.max(0, Date.now() - ts);
+  el.dataset.ageMs = String(age);
+  let text;
+  if (age < 10000) {
+    text = (age / 1000).toFixed(1) + ' s';
+  } else if (age < 60000) {
+    text = Math.round(age / 1000) + ' s';
+  } else if (age < 3600000) {
+    text = Math.round(age / 60000) + ' min';
+  } else {
+    text = Math.round(age / 3600000) + ' h';
+  }
+  el.textContent = 'updated ' + text + ' ago';
+  el.classList.toggle('stale', age > 30000);
+}
 
-  function hue(name) {
-    let h = 0;
-    const s = name === null ? '' : name;
-    for (let i = 0; i < s.length; i++) {
-      h = (h * 31 + s.charCodeAt(i)) >>> 0;
+/** Edits in each second of the last two minutes (all time only: a window's count also falls). */
+function tickSpark() {
+  if (choice.window !== 'all' || !counterPanel.follow.state.ready || counterEl.dataset.count === '') {
+    return;
+  }
+  const count = Number(counterEl.dataset.count);
+  if (sparkBase !== null) {
+    spark.push(Math.max(0, count - sparkBase));
+    if (spark.length > SPARK_SECONDS) {
+      spark.shift();
     }
-    return h % 360;
   }
+  sparkBase = count;
+  drawSpark();
+}
 
-  const chart = $('chart');
-  const bars = new Map(); // user key -> <li>
+function drawSpark() {
+  const max = Math.max(1, Math.max.apply(null, spark.concat([0])));
+  const x0 = SPARK_SECONDS - spark.length;
+  const points = spark.map((v, i) => (x0 + i) + ',' + (40 - (v / max) * 36).toFixed(2));
+  const svg = $('spark');
+  svg.querySelector('.line').setAttribute('d', points.length > 1 ? 'M' + points.join('L') : '');
+  svg.querySelector('.area').setAttribute('d', points.length > 1
+    ? 'M' + x0 + ',40L' + points.join('L') + 'L' + (SPARK_SECONDS - 1) + ',40Z' : '');
+}
 
-  function userKey(user) {
-    return user === null ? 'null' : 'u:' + user;
-  }
+setInterval(tickSpark, 1000);
 
-  function makeBar(user) {
-    const li = document.createElement('li');
-    li.className = 'row bar entering';
-    const fill = document.createElement('span');
-    fill.className = 'fill';
-    fill.style.setProperty('--hue', String(hue(user)));
-    const rank = document.createElement('span');
-    rank.className = 'rank';
-    const name = document.createElement('span');
-    name.className = 'name';
-    const value = document.createElement('span');
-    value.className = 'value';
-    if (user === null) {
-      li.dataset.nullUser = 'true';
-      name.textContent = NULL_USER_LABEL;
-      name.classList.add('nouser');
-    } else {
-      li.dataset.user = user;
-      name.textContent = user;
-      name.title = user;
-    }
-    li.append(fill, rank, name, value);
-    return li;
-  }
+setInterval(() => {
+  renderRate();
+  renderFreshness();
+  renderConn();
+}, 500);
 
-  function renderChart(rows) {
-    rows.sort((a, b) => (Number(b[1]) - Number(a[1])) || compareNames(a[0], b[0]));
-    const max = rows.length > 0 ? Math.max(1, Number(rows[0][1])) : 1;
-    const seen = new Set();
-    rows.forEach((row, i) => {
-      const user = row[0];
-      const count = Number(row[1]);
-      const key = userKey(user);
-      seen.add(key);
-      let li = bars.get(key);
-      const entering = !li;
-      if (entering) {
-        li = makeBar(user);
-        bars.set(key, li);
-        li.style.setProperty('--i', String(i));
-        chart.appendChild(li);
-      }
-      li.style.setProperty('--i', String(i));
-      li.dataset.count = String(count);
-      li.dataset.rank = String(i + 1);
-      li.querySelector('.rank').textContent = String(i + 1);
-      li.querySelector('.value').textContent = numberFormat.format(count);
-      const fill = li.querySelector('.fill');
-      const scale = String(Math.max(0.02, count / max));
-      if (entering) {
-        requestAnimationFrame(() => requestAnimationFrame(() => {
-          li.classList.remove('entering');
-          fill.style.setProperty('--scale', scale);
-        }));
-      } else {
-        fill.style.setProperty('--scale', scale);
-      }
-    });
-    for (const [key, li] of bars) {
-      if (!seen.has(key)) {
-        bars.delete(key);
-        leave(li, rows.length);
-      }
-    }
-    chart.style.setProperty('--n', String(rows.length));
-    $('chart-empty').hidden = rows.length > 0;
-  }
+// ---- start ----
 
-  function leave(li, position) {
-    li.classList.remove('bar');
-    li.classList.add('leaving');
-    li.style.setProperty('--i', String(position));
-    let gone = false;
-    const remove = () => {
-      if (!gone) {
-        gone = true;
-        li.remove();
-      }
-    };
-    li.addEventListener('transitionend', remove);
-    setTimeout(remove, 800);
-  }
-
-  connect();
-})();
+showChoice();
+showNote(fromUrl.problems);
+writeUrl();
+follow();
+connect();

@@ -1,7 +1,8 @@
 /*
- * A small client for the Vert.x event-bus bridge protocol over SockJS: register on an address,
- * send a request and get its reply. One instance is one connection; the app makes a new one
- * to reconnect. Frames: register/unregister/send/ping out; rec/err in.
+ * A small client for the Vert.x event-bus bridge protocol over SockJS: register on an address
+ * (and leave it), send a request and get its reply. One instance is one connection; the app
+ * makes a new one to reconnect. Frames: register/unregister/send/ping out; rec/err in. A refusal
+ * or failure keeps the server's failureCode and failureType (403 access_denied, 429, 501, 503).
  */
 (function (global) {
   'use strict';
@@ -18,6 +19,14 @@
     return id.slice(0, 36);
   }
 
+  /** An Error carrying an err frame's failureCode (a number or undefined) and failureType. */
+  function failure(msg, fallback) {
+    const e = new Error(String(msg.message || msg.body || msg.failureType || fallback));
+    e.failureCode = typeof msg.failureCode === 'number' ? msg.failureCode : undefined;
+    e.failureType = typeof msg.failureType === 'string' ? msg.failureType : undefined;
+    return e;
+  }
+
   class BridgeBus {
     /**
      * @param url the SockJS endpoint, e.g. '/eventbus'
@@ -25,7 +34,7 @@
      */
     constructor(url, hooks) {
       this.hooks = hooks || {};
-      this.handlers = new Map();   // address -> function(body)
+      this.handlers = new Map();   // address -> {onMessage(body), onError(err)}
       this.pending = new Map();    // reply address -> {resolve, reject, timer}
       this.open = false;
       this.closed = false;
@@ -71,10 +80,21 @@
       this.sock.send(JSON.stringify(frame));
     }
 
-    /** Delivers every message published on address to handler(body). */
-    register(address, handler) {
-      this.handlers.set(address, handler);
+    /**
+     * Delivers every message published on address to handler(body); an err frame about that
+     * address (a refused or failed registration) goes to onError(err), if given.
+     */
+    register(address, handler, onError) {
+      this.handlers.set(address, {onMessage: handler, onError: onError});
       this.write({type: 'register', address: address});
+    }
+
+    /** Stops the deliveries on address (nothing to tell the server once the connection is gone). */
+    unregister(address) {
+      this.handlers.delete(address);
+      if (this.open) {
+        this.write({type: 'unregister', address: address});
+      }
     }
 
     /** Sends body to address; resolves with the reply's body, rejects on an err frame or after timeoutMs. */
@@ -109,14 +129,17 @@
         this.pending.delete(msg.address);
         clearTimeout(reply.timer);
         if (msg.type === 'err') {
-          reply.reject(new Error(msg.message || msg.failureType || 'request failed'));
+          reply.reject(failure(msg, 'request failed'));
         } else {
           reply.resolve(msg.body);
         }
         return;
       }
-      if (msg.type === 'rec' && this.handlers.has(msg.address)) {
-        this.handlers.get(msg.address)(msg.body);
+      const handler = msg.address !== undefined ? this.handlers.get(msg.address) : undefined;
+      if (msg.type === 'rec' && handler) {
+        handler.onMessage(msg.body);
+      } else if (msg.type === 'err' && handler && typeof handler.onError === 'function') {
+        handler.onError(failure(msg, 'refused'));
       } else if (msg.type === 'err') {
         this.call('onerror', new Error((msg.address ? msg.address + ': ' : '') + (msg.message || msg.body || 'refused')));
       }

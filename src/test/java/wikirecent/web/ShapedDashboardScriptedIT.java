@@ -1,0 +1,196 @@
+package wikirecent.web;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import org.junit.jupiter.api.Test;
+import wikirecent.testsupport.Wait;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static wikirecent.web.DashboardPage.COUNTER;
+import static wikirecent.web.DashboardPage.MINUTES;
+import static wikirecent.web.DashboardPage.PANELS;
+import static wikirecent.web.DashboardPage.TOP10;
+import static wikirecent.web.DashboardPage.WIKIS;
+
+/**
+ * The shaped dashboard scenarios against the scripted source and the bridge stand-in, plus what
+ * only a scripted source can make happen on demand: refusals (501 from a source that cannot
+ * shape, 429 too many live views, 403 a view the server does not offer) and a source catching up.
+ */
+class ShapedDashboardScriptedIT extends ShapedDashboardScenarios {
+
+  static final long T0 = 1_700_000_040L; // a minute's start: the newest event time at first
+  static final String HOSTILE_USER = "<img src=x onerror=alert(1)>";
+  static final String HOSTILE_WIKI = "<img src=x onerror=alert(2)>wiki";
+  static final String[] WIKIS_SEEN = {"enwiki", "dewiki", "commonswiki", "wikidatawiki", "frwiki", "dewiktionary",
+    "eswiki", "zh_min_nanwiki", "nds_nlwiki", null, HOSTILE_WIKI};
+  static final int[] WEIGHTS = {30, 18, 14, 12, 8, 5, 5, 2, 2, 1, 6};
+  static final String[] BOTS = {"CleanupBot", "LinkBot", "ArchiveBot"};
+
+  private ShapedScriptedSource source;
+  private ShapedBridgeNode node;
+  private final Random random = new Random(5);
+  private long watermark = T0;
+
+  @Override
+  protected String start(Vertx vertx) {
+    source = new ShapedScriptedSource();
+    Wait.on(vertx.deployVerticle(source));
+    List<ShapedScriptedSource.Edit> edits = new ArrayList<>();
+    for (int i = 0; i < 1200; i++) {
+      double p = random.nextDouble();
+      Long ts = p < 0.03 ? null : p < 0.15 ? T0 - 7200 - random.nextInt(100_000) : T0 - random.nextInt(7200);
+      edits.add(randomEdit(ts));
+    }
+    edits.add(randomEdit(T0));
+    for (int i = 0; i < 40; i++) {
+      edits.add(new ShapedScriptedSource.Edit(HOSTILE_USER, "dewiki", false, T0 - random.nextInt(1800)));
+    }
+    for (int i = 0; i < 8; i++) {
+      edits.add(new ShapedScriptedSource.Edit(null, "dewiki", false, T0 - random.nextInt(3600))); // a redacted user
+    }
+    Wait.on(source.edit(edits.toArray(new ShapedScriptedSource.Edit[0])));
+    node = Wait.on(ShapedBridgeNode.start(vertx));
+    return node.url("");
+  }
+
+  private ShapedScriptedSource.Edit randomEdit(Long ts) {
+    int total = 0;
+    for (int w : WEIGHTS) {
+      total += w;
+    }
+    int pick = random.nextInt(total);
+    int i = 0;
+    while (pick >= WEIGHTS[i]) {
+      pick -= WEIGHTS[i++];
+    }
+    boolean bot = random.nextDouble() < 0.25;
+    String user = bot ? BOTS[random.nextInt(BOTS.length)]
+      : "Editor " + (char) ('A' + (int) Math.min(24, Math.abs(random.nextGaussian()) * 8));
+    return new ShapedScriptedSource.Edit(user, WIKIS_SEEN[i], bot, ts);
+  }
+
+  @Override
+  protected JsonArray expected(String key) {
+    return Wait.on(source.expected(key));
+  }
+
+  @Override
+  protected Set<String> registered() {
+    return node.registered();
+  }
+
+  /** Twelve minutes of edits after the newest: the hour's first twelve minutes leave it. */
+  @Override
+  protected void moreEdits() {
+    List<ShapedScriptedSource.Edit> edits = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      edits.add(randomEdit(watermark + 1 + random.nextInt(719)));
+    }
+    watermark += 720;
+    edits.add(randomEdit(watermark));
+    Wait.on(source.edit(edits.toArray(new ShapedScriptedSource.Edit[0])));
+  }
+
+  @Override
+  protected Hostile hostile() {
+    return new Hostile("dewiki", HOSTILE_USER, HOSTILE_WIKI);
+  }
+
+  @Override
+  protected void stop() {
+    if (node != null) {
+      Wait.on(node.stop());
+    }
+  }
+
+  @Test
+  public void aSourceThatCannotShapeSaysSoInEachPanelAndTheDefaultsStillWork() throws Exception {
+    Wait.on(source.refuseShaped(501, "not available with source=materialize"));
+    open("?wiki=enwiki&bot=false");
+    for (String p : PANELS) {
+      Wait.until(p + " shows the refusal", Wait.LONG, () -> "501".equals(page.errorCode(p)), () -> p + " " + page.state(p));
+      assertThat(page.errorText(p)).contains("Not available from this server’s data source")
+        .contains("not available with source=materialize");
+      assertThat(page.state(p)).isEqualTo("error");
+    }
+    assertThat(page.count()).isEqualTo(-1);
+    assertThat(page.bars("chart")).isEmpty();
+    assertThat(page.minuteRows()).isEmpty();
+    shot("materialize-501");
+    browser.driver().findElement(org.openqa.selenium.By.id("wiki-clear")).click();
+    page.clickOption("bot", "any");
+    showsTheFeedFor(Choice.DEFAULT);
+  }
+
+  @Test
+  public void tooManyLiveViewsShowsInThePanelAndClearsOnceThereIsRoom() throws Exception {
+    Wait.on(source.maxInstances(2));
+    open("?bot=true"); // three shaped instances: counter, top10 and top_wikis with bot=true
+    Wait.until("one panel shows 429 and the others their data", Wait.LONG, () -> {
+      long refused = PANELS.stream().filter(p -> "429".equals(page.errorCode(p))).count();
+      long live = PANELS.stream().filter(p -> "live".equals(page.state(p))).count();
+      return refused == 1 && live == 3;
+    }, () -> PANELS.stream().map(p -> p + "=" + page.state(p) + "/" + page.errorCode(p)).toList().toString());
+    String refused = PANELS.stream().filter(p -> "429".equals(page.errorCode(p))).findFirst().orElseThrow();
+    assertThat(page.errorText(refused)).contains("too many live views");
+    assertThat(refused).isNotEqualTo(MINUTES); // edits_per_minute of every wiki is the default set
+    shot("too-many-429");
+    Wait.on(source.maxInstances(100));
+    // The page asks again on its own, slowly (15 s give or take 30 %).
+    Wait.until("the refused panel comes back", Duration.ofSeconds(60), () -> "live".equals(page.state(refused)));
+    showsTheFeedFor(new Choice(null, true, "all"));
+  }
+
+  @Test
+  public void aViewTheServerDoesNotOfferSaysSoAndTheRestWorks() throws Exception {
+    node.deny("top_wikis");
+    open("?window=24h");
+    Wait.until("the top wikis say they are not offered", () -> "403".equals(page.errorCode(WIKIS)));
+    assertThat(page.errorText(WIKIS)).contains("This server does not offer this view");
+    Choice c = new Choice(null, null, "24h");
+    Wait.until("the counter shows the view", () -> page.count() == expected(c.key("counter")).getJsonArray(0).getLong(0));
+    Wait.until("the top 10 shows the view", () -> page.bars("chart").equals(expected(c.key("top10"))));
+    assertThat(page.state(COUNTER)).isEqualTo("live");
+    assertThat(page.state(TOP10)).isEqualTo("live");
+    assertThat(page.bars("wikis")).isEmpty();
+    shot("not-offered-403");
+  }
+
+  @Test
+  public void aSourceCatchingUpIsWaitedForWithoutAnError() throws Exception {
+    Wait.on(source.catchingUp(8));
+    AtomicBoolean errorShown = new AtomicBoolean();
+    browser.open(node.url("/?wiki=frwiki&window=5m"));
+    Wait.until("the page is live", Duration.ofSeconds(60), () -> {
+      if (PANELS.stream().map(page::errorCode).anyMatch(Objects::nonNull)) {
+        errorShown.set(true);
+      }
+      return "live".equals(browser.connState());
+    });
+    assertThat(errorShown).as("503 is waited for, not shown").isFalse();
+    showsTheFeedFor(new Choice("frwiki", null, "5m"));
+    assertThat(Wait.on(source.requests())).as("asked again after the 503s").hasSizeGreaterThanOrEqualTo(8 + 6);
+  }
+
+  @Test
+  public void switchingUnregistersTheOldAddresses() throws Exception {
+    open("?wiki=enwiki");
+    showsTheFeedFor(new Choice("enwiki", null, "all"));
+    page.clickOption("bot", "true");
+    showsTheFeedFor(new Choice("enwiki", true, "all"));
+    List<String> log = node.log();
+    assertThat(log).contains("unregister views.counter?wiki=enwiki", "unregister views.top10?wiki=enwiki",
+      "unregister views.top_wikis", "register views.counter?wiki=enwiki&bot=true", "register views.top_wikis?bot=true");
+    // The minute chart follows only the wiki: its address stayed.
+    assertThat(log).doesNotContain("unregister views.edits_per_minute?wiki=enwiki");
+  }
+}
