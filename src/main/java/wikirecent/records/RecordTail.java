@@ -12,7 +12,7 @@ import java.util.function.Function;
  * {@code id:} (where a writer resumes), the last {@code meta.dt} (where it resumes by time when the id cannot
  * be used) and the {@code meta.id}s of the last {@code window} records (to drop re-deliveries).
  * <p>
- * Records are read as the SSE text they are, so the seed's raw curl capture reads too: {@code :} comments,
+ * Records are read as the SSE text they are, so a raw curl capture of the stream reads too: {@code :} comments,
  * blank lines, an id that holds until the next {@code id:} line, LF, CRLF or CR line ends.
  */
 public final class RecordTail {

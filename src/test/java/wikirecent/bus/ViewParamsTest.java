@@ -120,7 +120,7 @@ class ViewParamsTest {
       + "{\"name\":\"count\",\"type\":\"bigint\"}],\"params\":[]}");
     assertThat(View.EDITS_PER_MINUTE.describe().getJsonArray("params").size()).isEqualTo(1);
     for (Views v : Views.values()) {
-      assertThat(View.byName(v.viewName()).columns()).as("the seed's views are in the catalogue alike").isEqualTo(v.columns());
+      assertThat(View.byName(v.viewName()).columns()).as("the original views are in the catalogue alike").isEqualTo(v.columns());
     }
   }
 

@@ -129,10 +129,10 @@ class StreamTest {
     WebNode web = Wait.on(WebNode.start(vertx, null)); // no source deployed
 
     JsonObject views = Http.get(vertx, web.port(), "/api/views").bodyAsJsonObject();
-    String wiki = "{\"name\":\"wiki\",\"pattern\":\"[a-z0-9_]{1,64}\",\"default\":\"any\"}";
+    String wiki = "{\"name\":\"wiki\",\"type\":\"text\",\"pattern\":\"[a-z0-9_]{1,64}\",\"default\":\"any\"}";
     String filters = "[" + wiki + ","
-      + "{\"name\":\"bot\",\"values\":[\"true\",\"false\",\"any\"],\"default\":\"any\"},"
-      + "{\"name\":\"window\",\"values\":[\"5m\",\"1h\",\"24h\",\"all\"],\"default\":\"all\"}]";
+      + "{\"name\":\"bot\",\"type\":\"boolean\",\"values\":[\"true\",\"false\",\"any\"],\"default\":\"any\"},"
+      + "{\"name\":\"window\",\"type\":\"text\",\"values\":[\"5m\",\"1h\",\"24h\",\"all\"],\"default\":\"all\"}]";
     String userCount = "[{\"name\":\"user\",\"type\":\"text\"},{\"name\":\"count\",\"type\":\"bigint\"}]";
     java.util.Map<String, String> expected = new java.util.LinkedHashMap<>();
     expected.put("counter", "{\"name\":\"counter\",\"columns\":[{\"name\":\"count\",\"type\":\"bigint\"}],\"params\":" + filters + "}");
@@ -144,7 +144,7 @@ class StreamTest {
       + "{\"name\":\"bot\",\"type\":\"boolean\"},{\"name\":\"count\",\"type\":\"bigint\"}],\"params\":[" + wiki + "]}");
     java.util.Map<String, String> listed = new java.util.LinkedHashMap<>();
     views.getJsonArray("views").forEach(v -> listed.put(((JsonObject) v).getString("name"), ((JsonObject) v).encode()));
-    // The seed's three first, as before; views added later may follow the ones known here.
+    // The original three first, as before; views added later may follow the ones known here.
     assertThat(List.copyOf(listed.keySet()).subList(0, 3)).containsExactly("counter", "user_edits", "top10");
     expected.forEach((name, json) -> assertThat(listed.get(name)).as(name).isEqualTo(json));
 
