@@ -132,7 +132,7 @@ class RecordTailTest {
 
   @Test
   void theSeedsRawCurlCaptureIsReadToo() throws Exception {
-    // The seed appended curl's raw output: ":ok" comments, blank lines, ids before data. Ours reads it as SSE.
+    // The original demo appended curl's raw output: ":ok" comments, blank lines, ids before data. Ours reads it as SSE.
     Path file = dir.resolve("recentchanges");
     Files.writeString(file, ":ok\n\nevent: message\nid: [1]\ndata: {\"meta\":{\"id\":\"a\"}}\n\n:ok\n\n"
       + "event: message\nid: [2]\ndata: {\"meta\":{\"id\":\"b\"}}\n\nevent: message\ndata: {\"meta\":{\"id\":\"c\"}}\n\n:ok\n\n", StandardCharsets.UTF_8);

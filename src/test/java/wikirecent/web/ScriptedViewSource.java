@@ -66,7 +66,7 @@ public class ScriptedViewSource extends VerticleBase {
   private final boolean snapshotOnStart;
   /** The edits as a multiset: distinct edits only, so a long run of the same few costs no memory (SlowClientIT measures the heap). */
   private final Map<Edit, Long> edits = new HashMap<>();
-  // The seed views' default sets, kept as counts so long runs stay cheap; they agree with the edits.
+  // The original views' default sets, kept as counts so long runs stay cheap; they agree with the edits.
   private final Map<String, Long> counts = new HashMap<>(); // HashMap takes the NULL user as a key
   private long total;
   private long eventSecond = 1_700_000_000L;
@@ -490,7 +490,7 @@ public class ScriptedViewSource extends VerticleBase {
     return out;
   }
 
-  /** The seed views from the counts: counter = [[total]], user_edits = all users, top10 = the first ten by count, name. */
+  /** The original views from the counts: counter = [[total]], user_edits = all users, top10 = the first ten by count, name. */
   private List<List<Object>> seedRows(String view) {
     if (view.equals("counter")) {
       return List.of(List.of(total));

@@ -1,15 +1,16 @@
 package wikirecent.bench;
 
 import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import wikirecent.bus.Addresses;
@@ -76,10 +77,25 @@ final class StreamClients {
     if (count == 0) {
       return Future.succeededFuture();
     }
-    Context[] loops = new Context[2 * Runtime.getRuntime().availableProcessors()];
-    for (int k = 0; k < loops.length; k++) {
-      loops[k] = ((VertxInternal) vertx).createEventLoopContext();
-    }
+    return eventLoops(2 * Runtime.getRuntime().availableProcessors())
+      .compose(loops -> connectOn(loops, host, port, transport, view, count, listener));
+  }
+
+  // Contexts to spread the clients over: each instance of an empty verticle gets its own event-loop context.
+  private Future<Context[]> eventLoops(int n) {
+    Context[] loops = new Context[n];
+    AtomicInteger k = new AtomicInteger();
+    return vertx.deployVerticle(() -> new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        loops[k.getAndIncrement()] = context;
+        return Future.succeededFuture();
+      }
+    }, new DeploymentOptions().setInstances(n)).map(id -> loops);
+  }
+
+  private Future<Void> connectOn(Context[] loops, String host, int port, Transport transport, String view, int count,
+                                 Listener listener) {
     Promise<Void> all = Promise.promise();
     AtomicInteger next = new AtomicInteger();
     AtomicInteger done = new AtomicInteger();
