@@ -79,6 +79,9 @@ class ShapedDashboardPipelineIT {
   private Path dir;
   private ReplayServer replay;
   private WebNode web;
+  private JsonObject config;
+  private Path file;
+  private List<String> recorded;
   private PgConnection sql;
   private DashboardPage page;
   private final Map<String, JsonArray> oracle = new HashMap<>();
@@ -104,26 +107,42 @@ class ShapedDashboardPipelineIT {
   void startPipeline() throws Exception {
     vertx = Vertx.vertx();
     dir = Files.createTempDirectory("wikirecent-shaped-pipeline");
-    Path recording = dir.resolve("recording.jsonl");
-    Files.write(recording, recording(EVENTS));
-    replay = Wait.on(ReplayServer.start(vertx, new ReplayOptions().host("127.0.0.1").port(0).rate(0).file(recording)));
-    JsonObject config = Config.load(new JsonObject()
-      .put(Config.DATA_DIR, dir.toString())
-      .put(Config.STREAM_URL, replay.url())
-      .put(Config.INGEST_FSYNC_MILLIS, -1), Map.of());
-    Wait.on(vertx.deployVerticle(new EngineVerticle(),
-      new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setConfig(config)));
-    String ingest = Wait.on(vertx.deployVerticle(new IngestVerticle(), new DeploymentOptions().setConfig(config)));
-    Path file = dir.resolve(Config.FILE_NAME);
-    Wait.until("the engine has counted the whole recording", PATIENCE, () -> engineCount() == EVENTS,
-      () -> "the engine counts " + engineCount() + " of " + EVENTS);
-    Wait.on(vertx.undeploy(ingest)); // the file stays as it is from now on
-    List<String> events = events(file);
-    assertThat(events).hasSize(EVENTS);
-    loadIntoPostgres(events);
+    file = dir.resolve(Config.FILE_NAME);
+    recorded = recording(EVENTS);
+    replayAndWait(recorded);
     web = Wait.on(WebNode.start(vertx, null));
     page = new DashboardPage(browser);
     browser.viewport(1280, 900, false);
+  }
+
+  /**
+   * The replay server serves these events (what it served before, then more), ingest takes them in (resuming
+   * after the file's last id), the engine counts them all; then ingest stops, so the file is quiet, and
+   * PostgreSQL loads what the file holds.
+   */
+  private void replayAndWait(List<String> events) throws Exception {
+    if (replay != null) {
+      Wait.on(replay.close());
+    }
+    Path recording = dir.resolve("recording.jsonl");
+    Files.write(recording, events);
+    replay = Wait.on(ReplayServer.start(vertx, new ReplayOptions().host("127.0.0.1").port(0).rate(0).file(recording)));
+    JsonObject conf = Config.load(new JsonObject()
+      .put(Config.DATA_DIR, dir.toString())
+      .put(Config.STREAM_URL, replay.url())
+      .put(Config.INGEST_FSYNC_MILLIS, -1), Map.of());
+    if (config == null) {
+      Wait.on(vertx.deployVerticle(new EngineVerticle(),
+        new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setConfig(conf)));
+    }
+    config = conf;
+    String ingest = Wait.on(vertx.deployVerticle(new IngestVerticle(), new DeploymentOptions().setConfig(conf)));
+    Wait.until("the engine has counted every event replayed", PATIENCE, () -> engineCount() == events.size(),
+      () -> "the engine counts " + engineCount() + " of " + events.size());
+    Wait.on(vertx.undeploy(ingest)); // the file stays as it is from now on
+    List<String> inFile = events(file);
+    assertThat(inFile).hasSize(events.size());
+    loadIntoPostgres(inFile);
   }
 
   /** The engine's default counter, asked on the bus (-1 while it is catching up). */
@@ -204,6 +223,19 @@ class ShapedDashboardPipelineIT {
     browser.screenshot("ShapedDashboardPipelineIT/round-trip");
     browser.driver().close();
     browser.driver().switchTo().window(first);
+
+    // Live: twelve more minutes of edits come in; the windows and the hour move on, and the page follows.
+    JsonArray minutesBefore = answer(chosen.key("edits_per_minute"));
+    long countBefore = count(chosen);
+    List<String> more = new ArrayList<>(recorded);
+    more.addAll(later(600, 720));
+    replayAndWait(more);
+    assertThat(newestMinute(answer("edits_per_minute"))).isGreaterThan(newestMinute(minutesBefore));
+    assertThat(count(chosen)).isNotEqualTo(countBefore);
+    showsPostgresAnswer(chosen);
+    assertThat(page.minuteRows().stream().map(r -> ((JsonArray) r).getLong(0)))
+      .as("minutes that left the hour").doesNotContain(((JsonArray) minutesBefore.getValue(0)).getLong(0));
+    browser.screenshot("ShapedDashboardPipelineIT/after-more-edits");
 
     // Another wiki (typed in full) and back to every wiki: the minute chart follows.
     String other = pickable().get(0);
@@ -376,48 +408,13 @@ class ShapedDashboardPipelineIT {
    * (humans skewed, bots flagged as bots, an HTML-looking name, now and then none) and an event time spread
    * over the last 5 minutes, hour, day and before, some exactly on a window's edge; and a few odd ones: the
    * bot flag as a string (not a bot), no bot flag, no time, a fractional or a string time (no event time).
+   * The newest event time is {@link #WM}.
    */
   static List<String> recording(int count) throws Exception {
-    ObjectMapper mapper = new ObjectMapper();
-    List<ObjectNode> templates = new ArrayList<>();
-    for (String line : Sample.lines().subList(0, 500)) {
-      templates.add((ObjectNode) mapper.readTree(line));
-    }
-    int totalWeight = 0;
-    for (int w : WEIGHTS) {
-      totalWeight += w;
-    }
     Random random = new Random(13);
     List<String> out = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      ObjectNode e = templates.get(random.nextInt(templates.size())).deepCopy();
-      int pick = random.nextInt(totalWeight);
-      int w = 0;
-      while (pick >= WEIGHTS[w]) {
-        pick -= WEIGHTS[w++];
-      }
-      if (random.nextInt(100) == 0) {
-        e.remove("wiki");
-      } else {
-        e.put("wiki", WIKIS_USED[w]);
-      }
-      boolean bot = random.nextInt(4) == 0;
-      String user = bot ? BOTS[random.nextInt(BOTS.length)]
-        : random.nextInt(40) == 0 ? HOSTILE_USER
-        : "Editor " + (char) ('A' + (int) Math.min(25, Math.abs(random.nextGaussian()) * 7));
-      if (random.nextInt(100) == 0) {
-        e.remove("user");
-      } else {
-        e.put("user", user);
-      }
-      int odd = random.nextInt(100);
-      if (odd == 0) {
-        e.put("bot", "true"); // not the literal true: a human edit
-      } else if (odd == 1) {
-        e.remove("bot");
-      } else {
-        e.put("bot", bot);
-      }
+      ObjectNode e = event(random);
       double p = random.nextDouble();
       if (i == 0) {
         e.put("timestamp", WM);
@@ -438,10 +435,73 @@ class ShapedDashboardPipelineIT {
       } else {
         e.put("timestamp", WM - 86400 - random.nextInt(400_000));
       }
-      ((ObjectNode) e.get("meta")).put("id", new UUID(random.nextLong(), random.nextLong()).toString());
-      out.add(mapper.writeValueAsString(e));
+      out.add(MAPPER.writeValueAsString(e));
     }
     Collections.shuffle(out.subList(1, out.size()), random); // late events among the rest; the newest is first
     return out;
+  }
+
+  /** More events, in event-time order, over the minutes after {@link #WM}: up to WM + seconds. */
+  static List<String> later(int count, long seconds) throws Exception {
+    Random random = new Random(17);
+    List<Long> times = new ArrayList<>();
+    for (int i = 0; i < count - 1; i++) {
+      times.add(WM + 1 + random.nextInt((int) seconds));
+    }
+    times.add(WM + seconds);
+    Collections.sort(times);
+    List<String> out = new ArrayList<>();
+    for (long ts : times) {
+      out.add(MAPPER.writeValueAsString(event(random).put("timestamp", ts)));
+    }
+    return out;
+  }
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static List<ObjectNode> templates;
+
+  /** A sample event with its wiki, user, bot flag and meta.id rewritten, and no event time yet. */
+  private static ObjectNode event(Random random) throws Exception {
+    if (templates == null) {
+      templates = new ArrayList<>();
+      for (String line : Sample.lines().subList(0, 500)) {
+        templates.add((ObjectNode) MAPPER.readTree(line));
+      }
+    }
+    int totalWeight = 0;
+    for (int w : WEIGHTS) {
+      totalWeight += w;
+    }
+    ObjectNode e = templates.get(random.nextInt(templates.size())).deepCopy();
+    int pick = random.nextInt(totalWeight);
+    int w = 0;
+    while (pick >= WEIGHTS[w]) {
+      pick -= WEIGHTS[w++];
+    }
+    if (random.nextInt(100) == 0) {
+      e.remove("wiki");
+    } else {
+      e.put("wiki", WIKIS_USED[w]);
+    }
+    boolean bot = random.nextInt(4) == 0;
+    String user = bot ? BOTS[random.nextInt(BOTS.length)]
+      : random.nextInt(40) == 0 ? HOSTILE_USER
+      : "Editor " + (char) ('A' + (int) Math.min(25, Math.abs(random.nextGaussian()) * 7));
+    if (random.nextInt(100) == 0) {
+      e.remove("user");
+    } else {
+      e.put("user", user);
+    }
+    int odd = random.nextInt(100);
+    if (odd == 0) {
+      e.put("bot", "true"); // not the literal true: a human edit
+    } else if (odd == 1) {
+      e.remove("bot");
+    } else {
+      e.put("bot", bot);
+    }
+    e.remove("timestamp");
+    ((ObjectNode) e.get("meta")).put("id", new UUID(random.nextLong(), random.nextLong()).toString());
+    return e;
   }
 }
