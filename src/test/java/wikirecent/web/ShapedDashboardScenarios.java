@@ -30,8 +30,8 @@ import static wikirecent.web.DashboardPage.WIKIS;
  * picker, the bots/humans toggle and the window; the URL that carries the choice; what each panel
  * then shows, compared with the answer of whatever feeds the views ({@link #expected}) for that
  * parameter set. Independent of the feed: a subclass starts it and the web node (the scripted
- * source, or the real replay → ingest → engine pipeline checked against PostgreSQL).
- * Screenshots go to {@code target/screenshots/<class>/}.
+ * source in {@link ShapedDashboardScriptedIT}; the real pipeline against PostgreSQL is
+ * {@link ShapedDashboardPipelineIT}). Screenshots go to {@code target/screenshots/<class>/}.
  */
 public abstract class ShapedDashboardScenarios {
 
