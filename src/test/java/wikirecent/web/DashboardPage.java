@@ -125,6 +125,24 @@ final class DashboardPage {
     return browser.driver().findElement(By.id(id)).getAriaRole();
   }
 
+  /**
+   * From the next page loaded on, the page's own bridge frames are recorded as it sends them
+   * (register/unregister with their address); installed once per browser.
+   */
+  void recordSentFrames() {
+    browser.driver().executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source",
+      "window.__sent = []; const send = WebSocket.prototype.send;"
+        + "if (!send.__recording) { const rec = function (data) {"
+        + " try { for (const f of JSON.parse(data)) { const m = JSON.parse(f); if (m.type !== 'ping') window.__sent.push(m.type + ' ' + m.address); } } catch (e) { }"
+        + " return send.apply(this, arguments); }; rec.__recording = true; WebSocket.prototype.send = rec; }"));
+  }
+
+  /** What the page sent since it loaded, in order ("register views.top10"), once {@link #recordSentFrames} is on. */
+  @SuppressWarnings("unchecked")
+  List<String> sentFrames() {
+    return (List<String>) js("return window.__sent || [];");
+  }
+
   // ---- the panels ----
 
   String key(String panel) {

@@ -2,7 +2,6 @@ package wikirecent.web;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,9 +29,9 @@ import static wikirecent.web.DashboardPage.WIKIS;
  * The dashboard's shaped views as a person uses them, in a real headless Chromium: the wiki
  * picker, the bots/humans toggle and the window; the URL that carries the choice; what each panel
  * then shows, compared with the answer of whatever feeds the views ({@link #expected}) for that
- * parameter set. Independent of the feed: a subclass starts it and the server (the scripted
- * source and bridge stand-in now; the real web node and pipeline later, checked against
- * PostgreSQL). Screenshots go to {@code target/screenshots/<class>/}.
+ * parameter set. Independent of the feed: a subclass starts it and the web node (the scripted
+ * source in {@link ShapedDashboardScriptedIT}; the real pipeline against PostgreSQL is
+ * {@link ShapedDashboardPipelineIT}). Screenshots go to {@code target/screenshots/<class>/}.
  */
 public abstract class ShapedDashboardScenarios {
 
@@ -41,22 +40,22 @@ public abstract class ShapedDashboardScenarios {
 
     static final Choice DEFAULT = new Choice(null, null, "all");
 
-    /** The canonical key of a view for this choice (each view takes only its parameters). */
+    /** The canonical key of a view for this choice (each view takes only its parameters), written out here from the contract. */
     String key(String view) {
-      JsonObject p = new JsonObject();
       boolean filtered = view.equals("counter") || view.equals("top10");
+      List<String> q = new ArrayList<>();
       if (wiki != null && (filtered || view.equals("edits_per_minute"))) {
-        p.put("wiki", wiki);
+        q.add("wiki=" + wiki);
       }
       if (filtered || view.equals("top_wikis")) {
         if (bot != null) {
-          p.put("bot", bot);
+          q.add("bot=" + bot);
         }
         if (!window.equals("all")) {
-          p.put("window", window);
+          q.add("window=" + window);
         }
       }
-      return ShapedScriptedSource.keyOf(view, p.isEmpty() ? null : p);
+      return q.isEmpty() ? view : view + "?" + String.join("&", q);
     }
 
     /** The page's canonical query: "wiki=enwiki&bot=false&window=1h", "" for the defaults. */

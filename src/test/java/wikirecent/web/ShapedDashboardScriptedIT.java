@@ -11,19 +11,17 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static wikirecent.web.DashboardPage.COUNTER;
 import static wikirecent.web.DashboardPage.MINUTES;
 import static wikirecent.web.DashboardPage.PANELS;
-import static wikirecent.web.DashboardPage.TOP10;
-import static wikirecent.web.DashboardPage.WIKIS;
 
 /**
- * The shaped dashboard scenarios against the scripted source and the bridge stand-in, plus what
- * only a scripted source can make happen on demand: refusals (501 from a source that cannot
- * shape, 429 too many live views, 403 a view the server does not offer) and a source catching up.
+ * The shaped dashboard scenarios on the real web node ({@link WebNode}: replicas, views API, bridge) fed
+ * by the scripted view source, plus what only a scripted source can make happen on demand: refusals
+ * (501 from a source that cannot shape, 429 too many live views) and a source catching up.
  */
 class ShapedDashboardScriptedIT extends ShapedDashboardScenarios {
 
@@ -35,34 +33,36 @@ class ShapedDashboardScriptedIT extends ShapedDashboardScenarios {
   static final int[] WEIGHTS = {30, 18, 14, 12, 8, 5, 5, 2, 2, 1, 6};
   static final String[] BOTS = {"CleanupBot", "LinkBot", "ArchiveBot"};
 
-  private ShapedScriptedSource source;
-  private ShapedBridgeNode node;
+  private ScriptedViewSource source;
+  private WebNode node;
   private final Random random = new Random(5);
   private long watermark = T0;
 
   @Override
   protected String start(Vertx vertx) {
-    source = new ShapedScriptedSource();
+    source = new ScriptedViewSource();
     Wait.on(vertx.deployVerticle(source));
-    List<ShapedScriptedSource.Edit> edits = new ArrayList<>();
+    List<ScriptedViewSource.Edit> edits = new ArrayList<>();
+    List<ScriptedViewSource.Edit> untimed = new ArrayList<>();
     for (int i = 0; i < 1200; i++) {
       double p = random.nextDouble();
       Long ts = p < 0.03 ? null : p < 0.15 ? T0 - 7200 - random.nextInt(100_000) : T0 - random.nextInt(7200);
-      edits.add(randomEdit(ts));
+      (ts == null ? untimed : edits).add(randomEdit(ts));
     }
     edits.add(randomEdit(T0));
     for (int i = 0; i < 40; i++) {
-      edits.add(new ShapedScriptedSource.Edit(HOSTILE_USER, "dewiki", false, T0 - random.nextInt(1800)));
+      edits.add(new ScriptedViewSource.Edit(HOSTILE_USER, "dewiki", false, T0 - random.nextInt(1800)));
     }
     for (int i = 0; i < 8; i++) {
-      edits.add(new ShapedScriptedSource.Edit(null, "dewiki", false, T0 - random.nextInt(3600))); // a redacted user
+      edits.add(new ScriptedViewSource.Edit(null, "dewiki", false, T0 - random.nextInt(3600))); // a redacted user
     }
-    Wait.on(source.edit(edits.toArray(new ShapedScriptedSource.Edit[0])));
-    node = Wait.on(ShapedBridgeNode.start(vertx));
+    Wait.on(source.edit(edits.toArray(new ScriptedViewSource.Edit[0])));
+    Wait.on(source.editWithoutTime(untimed.toArray(new ScriptedViewSource.Edit[0]))); // no event time: only in window=all
+    node = Wait.on(WebNode.start(vertx, null));
     return node.url("");
   }
 
-  private ShapedScriptedSource.Edit randomEdit(Long ts) {
+  private ScriptedViewSource.Edit randomEdit(Long ts) {
     int total = 0;
     for (int w : WEIGHTS) {
       total += w;
@@ -75,7 +75,7 @@ class ShapedDashboardScriptedIT extends ShapedDashboardScenarios {
     boolean bot = random.nextDouble() < 0.25;
     String user = bot ? BOTS[random.nextInt(BOTS.length)]
       : "Editor " + (char) ('A' + (int) Math.min(24, Math.abs(random.nextGaussian()) * 8));
-    return new ShapedScriptedSource.Edit(user, WIKIS_SEEN[i], bot, ts);
+    return new ScriptedViewSource.Edit(user, WIKIS_SEEN[i], bot, ts);
   }
 
   @Override
@@ -83,21 +83,30 @@ class ShapedDashboardScriptedIT extends ShapedDashboardScenarios {
     return Wait.on(source.expected(key));
   }
 
+  /** What the page's bridge socket follows on the node, as addresses. */
   @Override
   protected Set<String> registered() {
-    return node.registered();
+    return node.inspect(fanOut -> {
+      Set<String> addresses = new TreeSet<>();
+      for (Client c : fanOut.clients()) {
+        if (c.transport == Client.Transport.SOCKJS) {
+          c.keys.forEach(k -> addresses.add("views." + k));
+        }
+      }
+      return addresses;
+    });
   }
 
   /** Twelve minutes of edits after the newest: the hour's first twelve minutes leave it. */
   @Override
   protected void moreEdits() {
-    List<ShapedScriptedSource.Edit> edits = new ArrayList<>();
+    List<ScriptedViewSource.Edit> edits = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
       edits.add(randomEdit(watermark + 1 + random.nextInt(719)));
     }
     watermark += 720;
     edits.add(randomEdit(watermark));
-    Wait.on(source.edit(edits.toArray(new ShapedScriptedSource.Edit[0])));
+    Wait.on(source.edit(edits.toArray(new ScriptedViewSource.Edit[0])));
   }
 
   @Override
@@ -114,12 +123,12 @@ class ShapedDashboardScriptedIT extends ShapedDashboardScenarios {
 
   @Test
   public void aSourceThatCannotShapeSaysSoInEachPanelAndTheDefaultsStillWork() throws Exception {
-    Wait.on(source.refuseShaped(501, "not available with source=materialize"));
+    Wait.on(source.unavailable(p -> !p.isDefault()));
     open("?wiki=enwiki&bot=false");
     for (String p : PANELS) {
       Wait.until(p + " shows the refusal", Wait.LONG, () -> "501".equals(page.errorCode(p)), () -> p + " " + page.state(p));
       assertThat(page.errorText(p)).contains("Not available from this server’s data source")
-        .contains("not available with source=materialize");
+        .contains("is not available with this view source");
       assertThat(page.state(p)).isEqualTo("error");
     }
     assertThat(page.count()).isEqualTo(-1);
@@ -141,7 +150,7 @@ class ShapedDashboardScriptedIT extends ShapedDashboardScenarios {
       return refused == 1 && live == 3;
     }, () -> PANELS.stream().map(p -> p + "=" + page.state(p) + "/" + page.errorCode(p)).toList().toString());
     String refused = PANELS.stream().filter(p -> "429".equals(page.errorCode(p))).findFirst().orElseThrow();
-    assertThat(page.errorText(refused)).contains("too many live views");
+    assertThat(page.errorText(refused)).contains("The server is following too many views right now").contains("views.maxInstances = 2");
     assertThat(refused).isNotEqualTo(MINUTES); // edits_per_minute of every wiki is the default set
     shot("too-many-429");
     Wait.on(source.maxInstances(100));
@@ -151,46 +160,41 @@ class ShapedDashboardScriptedIT extends ShapedDashboardScenarios {
   }
 
   @Test
-  public void aViewTheServerDoesNotOfferSaysSoAndTheRestWorks() throws Exception {
-    node.deny("top_wikis");
-    open("?window=24h");
-    Wait.until("the top wikis say they are not offered", () -> "403".equals(page.errorCode(WIKIS)));
-    assertThat(page.errorText(WIKIS)).contains("This server does not offer this view");
-    Choice c = new Choice(null, null, "24h");
-    Wait.until("the counter shows the view", () -> page.count() == expected(c.key("counter")).getJsonArray(0).getLong(0));
-    Wait.until("the top 10 shows the view", () -> page.bars("chart").equals(expected(c.key("top10"))));
-    assertThat(page.state(COUNTER)).isEqualTo("live");
-    assertThat(page.state(TOP10)).isEqualTo("live");
-    assertThat(page.bars("wikis")).isEmpty();
-    shot("not-offered-403");
-  }
-
-  @Test
   public void aSourceCatchingUpIsWaitedForWithoutAnError() throws Exception {
-    Wait.on(source.catchingUp(8));
+    Choice c = new Choice("frwiki", null, "5m");
+    Wait.on(source.catchingUp(true));
     AtomicBoolean errorShown = new AtomicBoolean();
-    browser.open(node.url("/?wiki=frwiki&window=5m"));
-    Wait.until("the page is live", Duration.ofSeconds(60), () -> {
+    browser.open(node.url("/?" + c.query()));
+    Wait.until("the node asked again after a 503", Wait.LONG, () -> {
       if (PANELS.stream().map(page::errorCode).anyMatch(Objects::nonNull)) {
         errorShown.set(true);
       }
-      return "live".equals(browser.connState());
+      return Wait.on(source.requests(c.key("counter"))) >= 2;
+    });
+    assertThat(page.count()).as("nothing to show while the source catches up").isEqualTo(-1);
+    Wait.on(source.catchingUp(false));
+    Wait.until("the page is live", Wait.LONG, () -> {
+      if (PANELS.stream().map(page::errorCode).anyMatch(Objects::nonNull)) {
+        errorShown.set(true);
+      }
+      return "live".equals(browser.connState()) && PANELS.stream().allMatch(p -> "live".equals(page.state(p)));
     });
     assertThat(errorShown).as("503 is waited for, not shown").isFalse();
-    showsTheFeedFor(new Choice("frwiki", null, "5m"));
-    assertThat(Wait.on(source.requests())).as("asked again after the 503s").hasSizeGreaterThanOrEqualTo(8 + 6);
+    showsTheFeedFor(c);
   }
 
   @Test
   public void switchingUnregistersTheOldAddresses() throws Exception {
+    page.recordSentFrames();
     open("?wiki=enwiki");
     showsTheFeedFor(new Choice("enwiki", null, "all"));
     page.clickOption("bot", "true");
-    showsTheFeedFor(new Choice("enwiki", true, "all"));
-    List<String> log = node.log();
-    assertThat(log).contains("unregister views.counter?wiki=enwiki", "unregister views.top10?wiki=enwiki",
+    showsTheFeedFor(new Choice("enwiki", true, "all")); // the node's followers are exactly the new choice's
+    List<String> sent = page.sentFrames();
+    assertThat(sent).contains("unregister views.counter?wiki=enwiki", "unregister views.top10?wiki=enwiki",
       "unregister views.top_wikis", "register views.counter?wiki=enwiki&bot=true", "register views.top_wikis?bot=true");
     // The minute chart follows only the wiki: its address stayed.
-    assertThat(log).doesNotContain("unregister views.edits_per_minute?wiki=enwiki");
+    assertThat(sent).containsOnlyOnce("register views.edits_per_minute?wiki=enwiki")
+      .doesNotContain("unregister views.edits_per_minute?wiki=enwiki");
   }
 }
