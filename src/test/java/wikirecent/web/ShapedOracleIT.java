@@ -53,7 +53,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Points: the empty file; 1,000 steady edits (one in six late, by up to two hours, some older than a day;
  * some without a usable time); a 2 h jump; a jump of two days (every window's old content leaves: each
  * windowed set that does not match the one edit at the new time is empty), with edits without times and
- * edits older than the day; steady edits after it; a 400 s jump.
+ * edits older than the day; steady edits after it; a 400 s jump, then edits on the rare wiki that tie (a top 10
+ * cut and an order inside a tie that differ between code-point and UTF-16 order).
  */
 class ShapedOracleIT {
 
@@ -138,7 +139,7 @@ class ShapedOracleIT {
     http = WebClient.create(vertx);
     int port = web.port();
     Wait.until("the views to go live", Duration.ofSeconds(60), () -> {
-      JsonObject counter = rest(port, ViewParams.of(View.COUNTER)).result();
+      JsonObject counter = Wait.on(rest(port, ViewParams.of(View.COUNTER)));
       return counter != null;
     });
 
@@ -171,8 +172,11 @@ class ShapedOracleIT {
     send(edits.steady(600), sent);
     answers.add(point("after 600 edits past the jump, some late", port, streams, sent.size()));
 
-    send(edits.jump(400, 150), sent);
-    answers.add(point("after a 400 s jump", port, streams, sent.size()));
+    List<String> last = edits.jump(400, 150);
+    last.addAll(edits.ties());
+    send(last, sent);
+    Map<ViewParams, List<List<Object>>> atEnd = point("after a 400 s jump and edits that tie", port, streams, sent.size());
+    answers.add(atEnd);
 
     // The data did what the points are for: windows emptied at the jump, the rare wiki was in a window.
     Map<ViewParams, List<List<Object>>> beforeDayJump = answers.get(2);
@@ -188,6 +192,11 @@ class ShapedOracleIT {
     assertThat(emptied).as("windowed sets that held rows before the two-day jump").isGreaterThan(30);
     assertThat(answers.stream().anyMatch(a -> !a.get(new ViewParams(View.TOP10, RARE, null, Window.HOUR)).isEmpty()))
       .as("the rare wiki within an hour at some point").isTrue();
+    // Ties broken by code point, not UTF-16: U+FF3A before U+1F600 (whose surrogates sort before U+FF3A).
+    assertThat(atEnd.get(new ViewParams(View.TOP10, RARE, true, Window.FIVE_MINUTES))).as("a cut inside a tie")
+      .contains(List.of(Edits.FULLWIDTH, 3L)).doesNotContain(List.of(Edits.EMOJI, 3L)).hasSize(10);
+    assertThat(atEnd.get(new ViewParams(View.TOP10, RARE, false, Window.FIVE_MINUTES))).as("an order inside a tie")
+      .startsWith(List.of("\u00c4rger", 4L), List.of(Edits.FULLWIDTH, 4L), List.of(Edits.EMOJI, 4L));
     for (StreamState s : streams.values()) {
       assertThat(s.snapshots()).as("snapshots of %s", s.params()).isGreaterThanOrEqualTo(1);
     }
@@ -216,7 +225,7 @@ class ShapedOracleIT {
     assertThat(lines).as("events in the file " + when).hasSize(events);
     ViewParams counter = ViewParams.of(View.COUNTER);
     Wait.until("the engine to count " + events + " events " + when, SETTLE, () -> {
-      JsonObject snapshot = rest(port, counter).result();
+      JsonObject snapshot = Wait.on(rest(port, counter));
       return snapshot != null && List.of(List.of((long) events)).equals(rows(snapshot));
     });
 
@@ -343,8 +352,9 @@ class ShapedOracleIT {
    * now and then by more than a day.
    */
   static final class Edits {
-    private static final String[] USERS = {"Alice", "alice", "Bob", "Carol", "Dave", "Eve", "Mallory", "\u00c4rger", "\uff3aed",
-      "\ud83d\ude00 Smiley", "Zo\u00eb", "Bot-Alpha", "Bot-Beta", "Bot-Gamma", "Trent", "Peggy", "Victor", "Walter", "Oscar"};
+    static final String FULLWIDTH = "\uff3aed";
+    static final String EMOJI = "\ud83d\ude00 Smiley";
+    private static final String[] USERS = {"Alice", "alice", "Bob", "Carol", "Dave", "Eve", "Mallory", "\u00c4rger", FULLWIDTH, EMOJI, "Zo\u00eb", "Bot-Alpha", "Bot-Beta", "Bot-Gamma", "Trent", "Peggy", "Victor", "Walter", "Oscar"};
     private static final String[] WIKIS = {BUSY, BUSY, BUSY, BUSY, BUSY, BUSY, BUSY, "dewiki", "dewiki", "dewiki", "frwiki",
       "frwiki", "commonswiki", "commonswiki", "wikidatawiki", "wikidatawiki", "wikidatawiki", "eswiki"};
     private final Random random;
@@ -425,6 +435,28 @@ class ShapedOracleIT {
     }
 
     /**
+     * On the rare wiki, now: eleven bots with three edits each (the top 10 cuts between the last two), and three
+     * non-bots with four each, whose names sort differently by code point and by UTF-16.
+     */
+    List<String> ties() {
+      List<String> out = new ArrayList<>();
+      for (String user : List.of("Alice", "Bob", "Carol", "Dave", "Eve", "Mallory", "Oscar", "Peggy", "Trent", FULLWIDTH, EMOJI)) {
+        for (int i = 0; i < 3; i++) {
+          out.add("{\"meta\":{\"id\":\"oracle-" + seq++ + "\"},\"user\":" + Json.encode(user) + ",\"wiki\":\"" + RARE
+            + "\",\"bot\":true,\"timestamp\":" + wm + "}");
+        }
+      }
+      for (String user : List.of(EMOJI, FULLWIDTH, "\u00c4rger")) {
+        for (int i = 0; i < 4; i++) {
+          out.add("{\"meta\":{\"id\":\"oracle-" + seq++ + "\"},\"user\":" + Json.encode(user) + ",\"wiki\":\"" + RARE
+            + "\",\"bot\":false,\"timestamp\":" + wm + "}");
+        }
+      }
+      java.util.Collections.shuffle(out, random);
+      return out;
+    }
+
+    /**
      * Two days ahead: one edit (on a wiki of its own, not a bot) at the new time, among edits without a usable
      * time and edits from before the jump (late by more than a day now), on every wiki, bots or not.
      */
@@ -452,3 +484,4 @@ class ShapedOracleIT {
     }
   }
 }
+
