@@ -15,7 +15,8 @@ import java.util.Map;
  * One raw WebSocket on {@code /api/stream/<key>} and the rows a client builds from it, written from the message
  * shape alone (not with the product's table): a snapshot replaces the rows, a diff takes each deleted row out
  * once and puts each inserted row in once (a multiset). Anything that does not fit is kept as a problem: a
- * diff before any snapshot, a deleted row that is not there, a message of another view or other params.
+ * diff before any snapshot or not newer than the state, a deleted row that is not there, a message of another
+ * view or other params.
  */
 final class StreamState {
 
@@ -23,6 +24,7 @@ final class StreamState {
   private final Map<List<Object>, Integer> rows = new HashMap<>();
   private final List<String> problems = new ArrayList<>();
   private boolean synced;
+  private long timestamp;
   private int snapshots;
   private int diffs;
   private boolean closed;
@@ -54,6 +56,7 @@ final class StreamState {
     if (m.getBoolean("snapshot", false)) {
       snapshots++;
       synced = true;
+      timestamp = m.getLong("timestamp");
       rows.clear();
       for (Object r : m.getJsonArray("inserted")) {
         rows.merge(row((JsonArray) r), 1, Integer::sum);
@@ -65,6 +68,11 @@ final class StreamState {
       problems.add("a diff before any snapshot");
       return;
     }
+    long ts = m.getLong("timestamp");
+    if (ts <= timestamp) {
+      problems.add("a diff at " + ts + ", not after the state's " + timestamp);
+    }
+    timestamp = ts;
     for (Object r : m.getJsonArray("deleted")) {
       List<Object> row = row((JsonArray) r);
       Integer n = rows.get(row);
