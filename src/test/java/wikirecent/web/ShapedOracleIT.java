@@ -138,9 +138,8 @@ class ShapedOracleIT {
     Wait.on(vertx.deployVerticle(new IngestVerticle(), new DeploymentOptions().setConfig(config)));
     http = WebClient.create(vertx);
     int port = web.port();
-    Wait.until("the views to go live", Duration.ofSeconds(60), () -> {
-      return Wait.on(rest(port, ViewParams.of(View.COUNTER)).otherwiseEmpty()) instanceof JsonObject;
-    });
+    Wait.until("the views to go live", Duration.ofSeconds(60),
+      () -> Wait.on(rest(port, ViewParams.of(View.COUNTER)).otherwiseEmpty()) instanceof JsonObject);
 
     List<ViewParams> sets = sets();
     assertThat(sets).hasSize(150);
