@@ -91,6 +91,7 @@ final class ShapedClientMode {
   }
 
   private volatile boolean recording;
+  private volatile long windowStart;
 
   private void run() throws Exception {
     int k = keys.size();
@@ -106,6 +107,8 @@ final class ShapedClientMode {
     LongAdder resyncsInWindow = new LongAdder();
     LongAdder badDeletes = new LongAdder();
     AtomicLong lastTracked = new AtomicLong(System.nanoTime());
+    // per second of the window: the worst delivery, to tell a stall from a steady lag
+    AtomicLongArray worstPerSecond = new AtomicLongArray(seconds + 2);
     List<Map<String, Integer>> rows = new ArrayList<>();
     for (int j = 0; j < k; j++) {
       rows.add(new HashMap<>());
@@ -132,7 +135,10 @@ final class ShapedClientMode {
           long ts = at < 0 ? -1 : StreamClients.numberAfter(b, at + TIMESTAMP.length, b.length);
           if (ts > 0) {
             long nowMicros = wallBaseMicros + (nanos - nanoBase) / 1000;
-            latency.recordValue(Stats.clampMicros(nowMicros - ts * 1000));
+            long micros = Stats.clampMicros(nowMicros - ts * 1000);
+            latency.recordValue(micros);
+            int second = (int) Math.min(seconds + 1, Math.max(0, (nanos - windowStart) / 1_000_000_000L));
+            worstPerSecond.accumulateAndGet(second, micros, Math::max);
           }
         }
       }
@@ -152,6 +158,7 @@ final class ShapedClientMode {
     Thread.sleep(warmupSeconds * 1000L);
     int closedBefore = load.closedCount();
     long w0 = System.nanoTime();
+    windowStart = w0;
     recording = true;
     System.out.println("WINDOW");
     System.out.flush();
@@ -188,7 +195,8 @@ final class ShapedClientMode {
       .put("p50Ms", Stats.ms(latency, 50))
       .put("p99Ms", Stats.ms(latency, 99))
       .put("p999Ms", Stats.ms(latency, 99.9))
-      .put("maxMs", Stats.maxMs(latency));
+      .put("maxMs", Stats.maxMs(latency))
+      .put("worstMsPerSecond", worst(worstPerSecond));
     System.out.println("RESULT " + result.encode());
     System.out.flush();
 
@@ -241,6 +249,14 @@ final class ShapedClientMode {
     }
     return new JsonObject().put("sets", keys.size()).put("equal", equal).put("rowsCompared", rowsCompared)
       .put("mismatched", mismatched).put("badDeletes", badDeletes).put("resyncsTotal", resyncs);
+  }
+
+  private static JsonArray worst(AtomicLongArray perSecond) {
+    JsonArray out = new JsonArray();
+    for (int i = 0; i < perSecond.length(); i++) {
+      out.add(Math.round(perSecond.get(i) / 100.0) / 10.0);
+    }
+    return out;
   }
 
   /** Applies a snapshot (replaces) or a diff (removes each deleted row once, adds the inserted); returns deletes that did not fit. */

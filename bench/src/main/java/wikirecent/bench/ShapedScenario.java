@@ -105,6 +105,7 @@ final class ShapedScenario {
       .column("enginePerSecond", "engine ev/s", "%,.0f")
       .column("publishedPerSecond", "published msg/s", "%,.0f")
       .column("framesPerSecond", "frames/s", "%,.0f")
+      .column("appCpuPercent", "app CPU %", "%.0f")
       .column("p50Ms", "p50 ms", "%.1f")
       .column("p99Ms", "p99 ms", "%.1f")
       .column("p999Ms", "p99.9 ms", "%.1f")
@@ -145,7 +146,8 @@ final class ShapedScenario {
       + keys.get(Math.min(1, keys.size() - 1)) + "; client i follows /api/stream/<key i mod " + keys.size() + ">");
     t.note("ingest ev/s, engine ev/s, published msg/s: from the app's /metrics over the clients' window"
       + " (wikirecent_ingest_events_written, wikirecent_views_events_applied, wikirecent_views_batches_published summed over"
-      + " every view and set); frames/s: frames the clients received");
+      + " every view and set); frames/s: frames the clients received; app CPU %: the app process's CPU time over the same"
+      + " window (/proc/<pid>/schedstat) per second, in % of one core");
     t.note("latency (" + o.shapedSeconds + " s measured after " + WARMUP_SECONDS + " s of warm-up, every diff each client got):"
       + " client wall clock on receipt minus the message's timestamp, the engine's wall clock in ms when it closed the batch"
       + " (as in the fan-out scenario; two processes, one machine, up to 1 ms high); not the event time, which is synthetic");
@@ -208,9 +210,11 @@ final class ShapedScenario {
         client.send("start");
         client.awaitLine("WINDOW", Duration.ofSeconds(WARMUP_SECONDS + 60));
         long m0 = System.nanoTime();
+        long cpu0 = Machine.cpuNanos(server.pid());
         String before = Parts.httpBody(base + "/metrics");
         JsonObject r = new JsonObject(client.awaitLine("RESULT", Duration.ofSeconds(seconds + 120)));
         String after = Parts.httpBody(base + "/metrics");
+        long cpu1 = Machine.cpuNanos(server.pid());
         double metricsSeconds = (System.nanoTime() - m0) / 1e9;
         String load = Machine.loadAverage();
         // The check runs once every event of the feed is in the views, so nothing moves any more.
@@ -227,9 +231,9 @@ final class ShapedScenario {
           "ingestPerSecond", delta(before, after, "wikirecent_ingest_events_written_total") / metricsSeconds,
           "enginePerSecond", delta(before, after, "wikirecent_views_events_applied_total") / metricsSeconds,
           "publishedPerSecond", delta(before, after, "wikirecent_views_batches_published_total") / metricsSeconds,
-          "framesPerSecond", r.getDouble("framesPerSecond"),
+          "framesPerSecond", r.getDouble("framesPerSecond"), "appCpuPercent", (cpu1 - cpu0) / 1e7 / metricsSeconds,
           "p50Ms", r.getDouble("p50Ms"), "p99Ms", r.getDouble("p99Ms"), "p999Ms", r.getDouble("p999Ms"), "maxMs", r.getDouble("maxMs"),
-          "samples", r.getLong("samples"),
+          "worstMsPerSecond", r.getJsonArray("worstMsPerSecond").getList(), "samples", r.getLong("samples"),
           "heapDefaultMiB", heapDefault / 1048576.0, "heapSetsMiB", heapSets / 1048576.0,
           "heapPerInstanceKiB", (heapSets - heapDefault) / 1024.0 / sets, "heapClientsMiB", heapClients / 1048576.0,
           "heapPerClientKiB", (heapClients - heapSets) / 1024.0 / clients, "liveInstances", instances,
