@@ -147,7 +147,7 @@ final class ShapedScenario {
     t.note("ingest ev/s, engine ev/s, published msg/s: from the app's /metrics over the clients' window"
       + " (wikirecent_ingest_events_written, wikirecent_views_events_applied, wikirecent_views_batches_published summed over"
       + " every view and set); frames/s: frames the clients received; app CPU %: the app process's CPU time over the same"
-      + " window (/proc/<pid>/schedstat) per second, in % of one core");
+      + " window (its threads' /proc/<pid>/task/*/schedstat) per second, in % of one core (the clients' process: in the JSON)");
     t.note("latency (" + o.shapedSeconds + " s measured after " + WARMUP_SECONDS + " s of warm-up, every diff each client got):"
       + " client wall clock on receipt minus the message's timestamp, the engine's wall clock in ms when it closed the batch"
       + " (as in the fan-out scenario; two processes, one machine, up to 1 ms high); not the event time, which is synthetic");
@@ -210,11 +210,15 @@ final class ShapedScenario {
         client.send("start");
         client.awaitLine("WINDOW", Duration.ofSeconds(WARMUP_SECONDS + 60));
         long m0 = System.nanoTime();
-        long cpu0 = Machine.cpuNanos(server.pid());
+        long cpu0 = Machine.processCpuNanos(server.pid());
+        long clientCpu0 = Machine.processCpuNanos(client.pid());
+        Map<String, Long> threads0 = Machine.threadCpuNanos(server.pid());
         String before = Parts.httpBody(base + "/metrics");
         JsonObject r = new JsonObject(client.awaitLine("RESULT", Duration.ofSeconds(seconds + 120)));
         String after = Parts.httpBody(base + "/metrics");
-        long cpu1 = Machine.cpuNanos(server.pid());
+        long cpu1 = Machine.processCpuNanos(server.pid());
+        long clientCpu1 = Machine.processCpuNanos(client.pid());
+        Map<String, Long> threads1 = Machine.threadCpuNanos(server.pid());
         double metricsSeconds = (System.nanoTime() - m0) / 1e9;
         String load = Machine.loadAverage();
         // The check runs once every event of the feed is in the views, so nothing moves any more.
@@ -231,7 +235,11 @@ final class ShapedScenario {
           "ingestPerSecond", delta(before, after, "wikirecent_ingest_events_written_total") / metricsSeconds,
           "enginePerSecond", delta(before, after, "wikirecent_views_events_applied_total") / metricsSeconds,
           "publishedPerSecond", delta(before, after, "wikirecent_views_batches_published_total") / metricsSeconds,
-          "framesPerSecond", r.getDouble("framesPerSecond"), "appCpuPercent", (cpu1 - cpu0) / 1e7 / metricsSeconds,
+          "framesPerSecond", r.getDouble("framesPerSecond"),
+          "serverFramesPerSecond", delta(before, after, "wikirecent_web_frames_sent_total") / metricsSeconds,
+          "webBatchesPerSecond", delta(before, after, "wikirecent_web_batches_received_total") / metricsSeconds, "appCpuPercent", (cpu1 - cpu0) / 1e7 / metricsSeconds,
+          "clientsCpuPercent", (clientCpu1 - clientCpu0) / 1e7 / metricsSeconds,
+          "appThreadsCpuPercent", busiest(threads0, threads1, metricsSeconds),
           "p50Ms", r.getDouble("p50Ms"), "p99Ms", r.getDouble("p99Ms"), "p999Ms", r.getDouble("p999Ms"), "maxMs", r.getDouble("maxMs"),
           "worstMsPerSecond", r.getJsonArray("worstMsPerSecond").getList(), "samples", r.getLong("samples"),
           "heapDefaultMiB", heapDefault / 1048576.0, "heapSetsMiB", heapSets / 1048576.0,
@@ -282,6 +290,16 @@ final class ShapedScenario {
   private static long heap(long pid, String base, boolean jcmd) throws Exception {
     FanOutScenario.heap(pid, base, jcmd); // the first full GC also clears what the one before left to finalise
     return FanOutScenario.heap(pid, base, jcmd);
+  }
+
+  /** The app's five busiest thread names over the window, with their CPU in % of one core. */
+  private static JsonObject busiest(Map<String, Long> before, Map<String, Long> after, double seconds) {
+    JsonObject out = new JsonObject();
+    after.entrySet().stream()
+      .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+      .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(5)
+      .forEach(e -> out.put(e.getKey(), Math.round(e.getValue() / 1e7 / seconds * 10) / 10.0));
+    return out;
   }
 
   private static double delta(String before, String after, String metric) {
