@@ -41,6 +41,8 @@ public final class Bench {
         }
       case "client":
         return ClientMode.main(rest);
+      case "shaped-client":
+        return ShapedClientMode.main(rest);
       case "-h", "--help", "help":
         out.println(BenchOptions.USAGE);
         return 0;
@@ -122,6 +124,7 @@ public final class Bench {
       case "fanout" -> FanOutScenario.run(o, dir);
       case "polling" -> PollingScenario.run(o, dir);
       case "restart" -> RestartScenario.run(o, dir);
+      case "shaped" -> ShapedScenario.run(o, dir);
       default -> throw new IllegalArgumentException(name);
     };
   }

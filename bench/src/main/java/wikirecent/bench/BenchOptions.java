@@ -14,10 +14,10 @@ import java.util.Map;
  */
 final class BenchOptions {
 
-  static final List<String> SCENARIOS = List.of("throughput", "latency", "fanout", "polling", "restart");
+  static final List<String> SCENARIOS = List.of("throughput", "latency", "fanout", "polling", "restart", "shaped");
 
   static final String USAGE = String.join("\n",
-    "usage: java -jar bench/target/wikirecent-bench.jar [all|throughput|latency|fanout|polling|restart] [options]",
+    "usage: java -jar bench/target/wikirecent-bench.jar [all|throughput|latency|fanout|polling|restart|shaped] [options]",
     "       java -jar bench/target/wikirecent-bench.jar engine [options]   (the engine micro-benchmark; bench engine --help)",
     "",
     "Runs the real parts on loopback, prints a table per scenario and writes every figure as JSON.",
@@ -38,9 +38,14 @@ final class BenchOptions {
     "  --polling-sizes LIST    events of history (default 10k,100k,1M,10M; quick 10k,100k)",
     "  --polls N               polls per history size (default 10, quick 3; at most 5 past 1M events)",
     "  --restart-sizes LIST    recentchanges file sizes (default 100MB,1GB; quick 10MB,50MB)",
+    "  --shaped-rates LIST     events/s of the feed in the shaped-views scenario (default 40,1000; quick 1000)",
+    "  --shaped-sets N         distinct live parameter sets (default 100, quick 20; at most " + ShapedScenario.maxSets() + ")",
+    "  --shaped-clients N      WebSocket clients spread evenly over the sets (default 1000, quick 200)",
+    "  --shaped-seconds N      measured seconds per rate, after 3 s of warm-up (default 15, quick 4)",
+    "  --shaped-history N      events in the file before the sets open (default 20k, quick 5k)",
     "",
     "Sizes take k/M/G suffixes (events: powers of 10; bytes with B: MB = 2^20). Each scenario runs alone",
-    "by its name; 'all' runs the five in order. Temp files go under --tmp and are deleted after.");
+    "by its name; 'all' runs the six in order. Temp files go under --tmp and are deleted after.");
 
   String scenario;
   boolean quick;
@@ -59,6 +64,11 @@ final class BenchOptions {
   List<Long> pollingSizes;
   int polls;
   List<Long> restartSizes;
+  List<Long> shapedRates;
+  int shapedSets;
+  int shapedClients;
+  int shapedSeconds;
+  long shapedHistory;
 
   /** The scenarios to run, in order. */
   List<String> scenarios() {
@@ -112,12 +122,26 @@ final class BenchOptions {
     o.pollingSizes = list(given, "--polling-sizes", q ? "10k,100k" : "10k,100k,1M,10M", false);
     o.polls = (int) positive(given, "--polls", q ? 3 : 10);
     o.restartSizes = list(given, "--restart-sizes", q ? "10MB,50MB" : "100MB,1GB", true);
+    o.shapedRates = list(given, "--shaped-rates", q ? "1000" : "40,1000", false);
+    o.shapedSets = (int) positive(given, "--shaped-sets", q ? 20 : 100);
+    o.shapedClients = (int) positive(given, "--shaped-clients", q ? 200 : 1000);
+    o.shapedSeconds = (int) positive(given, "--shaped-seconds", q ? 4 : 15);
+    o.shapedHistory = positive(given, "--shaped-history", q ? 5_000 : 20_000);
+    if (o.shapedSets > ShapedScenario.maxSets()) {
+      throw new IllegalArgumentException("--shaped-sets can be at most " + ShapedScenario.maxSets() + " (the distinct sets of "
+        + ShapedScenario.KEY_WIKIS.size() + " wikis), not " + o.shapedSets);
+    }
+    if (o.shapedClients < o.shapedSets) {
+      throw new IllegalArgumentException("--shaped-clients (" + o.shapedClients + ") must be at least --shaped-sets (" + o.shapedSets
+        + "): every set needs a client");
+    }
     return o;
   }
 
   private static final List<String> VALUED = List.of("--json", "--runs", "--tmp", "--throughput-events", "--latency-rates",
     "--latency-clients", "--latency-seconds", "--fanout-clients", "--fanout-transports", "--fanout-seconds", "--live-rate",
-    "--polling-sizes", "--polls", "--restart-sizes");
+    "--polling-sizes", "--polls", "--restart-sizes", "--shaped-rates", "--shaped-sets", "--shaped-clients", "--shaped-seconds",
+    "--shaped-history");
 
   private static long positive(Map<String, String> given, String option, long dflt) {
     return given.containsKey(option) ? count(given.get(option), option) : dflt;

@@ -153,7 +153,7 @@ final class FanOutScenario {
    * Used heap of the server after a full GC ({@code jcmd GC.run}, then {@code GC.heap_info}: it answers even while the
    * server's event loops are saturated); without jcmd, {@code jvm_memory_used_bytes} from /metrics, garbage included.
    */
-  private static long heap(long pid, String base, boolean jcmd) throws Exception {
+  static long heap(long pid, String base, boolean jcmd) throws Exception {
     if (jcmd) {
       jcmd(pid, "GC.run");
       Matcher m = HEAP_USED.matcher(jcmd(pid, "GC.heap_info"));
@@ -194,7 +194,7 @@ final class FanOutScenario {
     return (long) sum;
   }
 
-  private static boolean jcmdAvailable() {
+  static boolean jcmdAvailable() {
     try {
       Process p = new ProcessBuilder("jcmd", "-h").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;

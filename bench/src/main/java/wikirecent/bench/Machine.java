@@ -111,6 +111,43 @@ final class Machine {
     return Long.parseLong(l.get(0).split(" ")[0]);
   }
 
+  /**
+   * CPU time of every thread of a process, in ns (the first field of each /proc/&lt;pid&gt;/task/&lt;tid&gt;/schedstat; threads
+   * that ended are not counted), or -1. /proc/&lt;pid&gt;/schedstat alone is only the main thread, idle in a JVM.
+   */
+  static long processCpuNanos(long pid) {
+    Path tasks = Path.of("/proc", String.valueOf(pid), "task");
+    try (var dirs = Files.list(tasks)) {
+      long sum = 0;
+      for (Path task : dirs.toList()) {
+        List<String> l = lines(task.resolve("schedstat"));
+        if (!l.isEmpty()) {
+          sum += Long.parseLong(l.get(0).split(" ")[0]);
+        }
+      }
+      return sum;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** CPU time per thread name (the comm file of each of the process's tasks, at most 15 characters), in ns; empty if unreadable. */
+  static java.util.Map<String, Long> threadCpuNanos(long pid) {
+    java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    try (var dirs = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+      for (Path task : dirs.toList()) {
+        List<String> stat = lines(task.resolve("schedstat"));
+        List<String> comm = lines(task.resolve("comm"));
+        if (!stat.isEmpty() && !comm.isEmpty()) {
+          out.merge(comm.get(0).trim(), Long.parseLong(stat.get(0).split(" ")[0]), Long::sum);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // gone
+    }
+    return out;
+  }
+
   /** CPU time of this JVM's threads whose name starts with {@code prefix}, in ns (threads that ended are not counted). */
   static long threadCpuNanos(String prefix) {
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 
 /**
  * Many dashboard clients of one view, as the benchmark's load: raw WebSockets on
@@ -51,6 +52,12 @@ final class StreamClients {
     void message(int client, long timestamp, long count, boolean snapshot, int bytes, long nanos);
   }
 
+  /** Every frame client {@code client} receives, as it came (for clients that read more than {@link #scan} finds). */
+  @FunctionalInterface
+  interface FrameHandler {
+    void frame(int client, Buffer data);
+  }
+
   private static final int MAX_CONNECTING = 200;
   private static final long HANDSHAKE_TIMEOUT_MILLIS = 30_000;
   private static final byte[] TIMESTAMP = "timestamp".getBytes(StandardCharsets.US_ASCII);
@@ -74,6 +81,14 @@ final class StreamClients {
    * the whole fails.
    */
   Future<Void> connect(String host, int port, Transport transport, String view, int count, Listener listener) {
+    return connect(host, port, transport, i -> view, count, (i, data) -> scan(i, data, listener));
+  }
+
+  /**
+   * The same, with client i following {@code viewOf.apply(i)} (for raw WebSockets a view name with its query, as in
+   * {@code top10?wiki=enwiki&window=1h}) and every frame handed to {@code frames}.
+   */
+  Future<Void> connect(String host, int port, Transport transport, IntFunction<String> viewOf, int count, FrameHandler frames) {
     if (count == 0) {
       return Future.succeededFuture();
     }
@@ -106,7 +121,7 @@ final class StreamClients {
         return;
       }
       Promise<Void> one = Promise.promise();
-      loops[i % loops.length].runOnContext(v -> connectWithRetries(host, port, transport, view, i, listener, 3).onComplete(one));
+      loops[i % loops.length].runOnContext(v -> connectWithRetries(host, port, transport, viewOf.apply(i), i, frames, 3).onComplete(one));
       one.future().onComplete(ar -> {
         if (ar.failed()) {
           all.tryFail(new IllegalStateException("client " + i + " of " + count + " could not connect: " + ar.cause(), ar.cause()));
@@ -125,19 +140,19 @@ final class StreamClients {
     return all.future();
   }
 
-  private Future<Void> connectWithRetries(String host, int port, Transport transport, String view, int index, Listener listener,
+  private Future<Void> connectWithRetries(String host, int port, Transport transport, String view, int index, FrameHandler frames,
                                           int attempts) {
-    return connectOne(host, port, transport, view, index, listener).recover(e -> {
+    return connectOne(host, port, transport, view, index, frames).recover(e -> {
       if (attempts <= 1) {
         return Future.failedFuture(e);
       }
       Promise<Void> later = Promise.promise();
-      vertx.setTimer(1000, t -> connectWithRetries(host, port, transport, view, index, listener, attempts - 1).onComplete(later));
+      vertx.setTimer(1000, t -> connectWithRetries(host, port, transport, view, index, frames, attempts - 1).onComplete(later));
       return later.future();
     });
   }
 
-  private Future<Void> connectOne(String host, int port, Transport transport, String view, int index, Listener listener) {
+  private Future<Void> connectOne(String host, int port, Transport transport, String view, int index, FrameHandler frames) {
     String path = transport == Transport.WEBSOCKET
       ? "/api/stream/" + view
       : "/eventbus/" + ThreadLocalRandom.current().nextInt(1000) + "/" + UUID.randomUUID().toString().replace("-", "") + "/websocket";
@@ -149,7 +164,7 @@ final class StreamClients {
       }
       ws.closeHandler(v -> closed.incrementAndGet());
       if (transport == Transport.WEBSOCKET) {
-        ws.handler(data -> scan(index, data, listener));
+        ws.handler(data -> frames.frame(index, data));
         return Future.succeededFuture();
       }
       Promise<Void> opened = Promise.promise();
@@ -164,7 +179,7 @@ final class StreamClients {
           ws.writeTextMessage(new JsonArray().add(register).add(ask).encode());
           opened.tryComplete();
         } else if (data.length() > 0 && data.getByte(0) == 'a') {
-          scan(index, data, listener); // a["...","..."]: the escaping leaves the numbers as they are
+          frames.frame(index, data); // a["...","..."]: the escaping leaves the numbers as they are
         }
       });
       return opened.future();

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import wikirecent.bus.ViewParams;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -12,7 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -29,10 +34,13 @@ class BenchCommandTest {
     assertThat(q.quick).isTrue();
     assertThat(q.runs).isEqualTo(2);
     assertThat(q.json).isEqualTo(Path.of("out/b.json"));
-    assertThat(q.scenarios()).containsExactly("throughput", "latency", "fanout", "polling", "restart");
+    assertThat(q.scenarios()).containsExactly("throughput", "latency", "fanout", "polling", "restart", "shaped");
     assertThat(q.pollingSizes).containsExactly(10_000L, 2_000_000L);
     assertThat(q.restartSizes).containsExactly(10L << 20, 50L << 20);
     assertThat(q.fanoutClients).containsExactly(200L, 1000L);
+    assertThat(q.shapedRates).containsExactly(1000L);
+    assertThat(q.shapedSets).isEqualTo(20);
+    assertThat(q.shapedClients).isEqualTo(200);
 
     BenchOptions full = BenchOptions.parse("fanout", new String[0]);
     assertThat(full.quick).isFalse();
@@ -45,6 +53,18 @@ class BenchCommandTest {
     assertThat(full.pollingSizes).containsExactly(10_000L, 100_000L, 1_000_000L, 10_000_000L);
     assertThat(full.restartSizes).containsExactly(100L << 20, 1L << 30);
     assertThat(full.liveRate).isEqualTo(40.0);
+
+    BenchOptions shaped = BenchOptions.parse("shaped", new String[] {"--shaped-sets", "7", "--shaped-clients", "7k", "--shaped-rates", "40"});
+    assertThat(shaped.scenarios()).containsExactly("shaped");
+    assertThat(shaped.shapedSets).isEqualTo(7);
+    assertThat(shaped.shapedClients).isEqualTo(7000);
+    assertThat(shaped.shapedRates).containsExactly(40L);
+    assertThat(shaped.shapedSeconds).isEqualTo(15);
+    assertThat(shaped.shapedHistory).isEqualTo(20_000);
+    BenchOptions shapedFull = BenchOptions.parse("shaped", new String[0]);
+    assertThat(shapedFull.shapedSets).isEqualTo(100);
+    assertThat(shapedFull.shapedClients).isEqualTo(1000);
+    assertThat(shapedFull.shapedRates).containsExactly(40L, 1000L);
   }
 
   @Test
@@ -55,9 +75,79 @@ class BenchCommandTest {
     assertThatThrownBy(() -> BenchOptions.parse("all", new String[] {"--runs", "0"})).hasMessageContaining("at least 1");
     assertThatThrownBy(() -> BenchOptions.parse("all", new String[] {"--restart-sizes", "1 parsec"})).hasMessageContaining("100MB");
     assertThatThrownBy(() -> BenchOptions.parse("all", new String[] {"--fanout-transports", "xhr"})).hasMessageContaining("xhr");
+    assertThatThrownBy(() -> BenchOptions.parse("shaped", new String[] {"--shaped-sets", "100", "--shaped-clients", "99"}))
+      .hasMessageContaining("every set needs a client");
+    assertThatThrownBy(() -> BenchOptions.parse("shaped", new String[] {"--shaped-sets", "10000"})).hasMessageContaining("at most");
     assertThat(BenchOptions.count("3k", "x")).isEqualTo(3000);
     assertThat(BenchOptions.bytes("512KB", "x")).isEqualTo(512 * 1024);
     assertThat(Bench.run(new String[] {"nonsense"}, new PrintStream(new ByteArrayOutputStream()))).isEqualTo(2);
+  }
+
+  @Test
+  void theShapedKeysAreDistinctCanonicalNonDefaultSetsOfEveryViewAndParameter() {
+    List<String> keys = ShapedScenario.keys(100);
+    assertThat(keys).hasSize(100).doesNotHaveDuplicates();
+    Set<ViewParams.View> views = new HashSet<>();
+    Set<String> wikis = new HashSet<>();
+    Set<Boolean> bots = new HashSet<>();
+    Set<ViewParams.Window> windows = new HashSet<>();
+    for (String key : keys) {
+      ViewParams p = ViewParams.parse(key);
+      assertThat(p.toString()).as("canonical").isEqualTo(key);
+      assertThat(p.isDefault()).as(key).isFalse();
+      views.add(p.view());
+      wikis.add(p.wiki());
+      bots.add(p.bot());
+      windows.add(p.window());
+    }
+    assertThat(views).containsExactlyInAnyOrder(ViewParams.View.COUNTER, ViewParams.View.TOP10, ViewParams.View.TOP_WIKIS,
+      ViewParams.View.EDITS_PER_MINUTE);
+    assertThat(wikis).containsAll(ShapedScenario.KEY_WIKIS).contains((String) null);
+    assertThat(bots).containsExactlyInAnyOrder(null, true, false);
+    assertThat(windows).containsExactlyInAnyOrder(ViewParams.Window.values());
+    // the views in turn: each of the first four is another view; the same keys every time, and a prefix for fewer
+    assertThat(keys.subList(0, 4)).extracting(k -> ViewParams.parse(k).view()).doesNotHaveDuplicates();
+    assertThat(ShapedScenario.keys(100)).isEqualTo(keys);
+    assertThat(ShapedScenario.keys(20)).isEqualTo(keys.subList(0, 20));
+    // 3 views x (7 wikis x 3 bots x 4 windows - the default) + edits_per_minute's 6 wikis
+    assertThat(ShapedScenario.maxSets()).isEqualTo(3 * (7 * 3 * 4 - 1) + 6);
+    assertThat(ShapedScenario.keys(ShapedScenario.maxSets())).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void aShapedClientBuildsTheRowsFromTheSnapshotAndDiffs() {
+    Map<String, Integer> rows = new HashMap<>();
+    JsonObject snapshot = new JsonObject().put("view", "top10").put("timestamp", 1L).put("snapshot", true)
+      .put("inserted", new JsonArray().add(new JsonArray().add("Ann").add(2)).add(new JsonArray().add("Bo").add(1)))
+      .put("deleted", new JsonArray());
+    assertThat(ShapedClientMode.apply(rows, snapshot)).isZero();
+    JsonObject diff = new JsonObject().put("view", "top10").put("timestamp", 2L)
+      .put("inserted", new JsonArray().add(new JsonArray().add("Bo").add(2)))
+      .put("deleted", new JsonArray().add(new JsonArray().add("Bo").add(1)).add(new JsonArray().add("Cy").add(9)));
+    assertThat(ShapedClientMode.apply(rows, diff)).as("Cy was never there").isEqualTo(1);
+    assertThat(rows).containsOnly(Map.entry("[\"Ann\",2]", 1), Map.entry("[\"Bo\",2]", 1));
+    ShapedClientMode.apply(rows, snapshot);
+    assertThat(rows).containsOnly(Map.entry("[\"Ann\",2]", 1), Map.entry("[\"Bo\",1]", 1));
+  }
+
+  @Test
+  void theShapedFeedSpreadsWikisMovesEventTimeAndHasItsOwnIds(@TempDir Path tmp) throws Exception {
+    Path prefix = tmp.resolve("p.jsonl");
+    Path full = tmp.resolve("f.jsonl");
+    ShapedFeed.write(prefix, 100, full, 1000);
+    List<String> lines = Files.readAllLines(full);
+    assertThat(lines).hasSize(1000);
+    assertThat(Files.readAllLines(prefix)).isEqualTo(lines.subList(0, 100));
+    Set<String> ids = new HashSet<>();
+    Set<String> wikis = new HashSet<>();
+    for (int i = 0; i < lines.size(); i++) {
+      JsonObject e = new JsonObject(lines.get(i));
+      ids.add(e.getJsonObject("meta").getString("id"));
+      wikis.add(e.getString("wiki"));
+      assertThat(e.getLong("timestamp")).isEqualTo(ShapedFeed.FIRST_TIMESTAMP + i / ShapedFeed.EVENTS_PER_SECOND);
+    }
+    assertThat(ids).hasSize(1000);
+    assertThat(wikis).containsAll(ShapedScenario.KEY_WIKIS).isSubsetOf(ShapedFeed.WIKIS);
   }
 
   @Test
