@@ -93,7 +93,7 @@ final class StreamClients {
       return Future.succeededFuture();
     }
     return eventLoops(2 * Runtime.getRuntime().availableProcessors())
-      .compose(loops -> connectOn(loops, host, port, transport, view, count, listener));
+      .compose(loops -> connectOn(loops, host, port, transport, viewOf, count, frames));
   }
 
   // Contexts to spread the clients over: each instance of an empty verticle gets its own event-loop context.
@@ -109,8 +109,8 @@ final class StreamClients {
     }, new DeploymentOptions().setInstances(n)).map(id -> loops);
   }
 
-  private Future<Void> connectOn(Context[] loops, String host, int port, Transport transport, String view, int count,
-                                 Listener listener) {
+  private Future<Void> connectOn(Context[] loops, String host, int port, Transport transport, IntFunction<String> viewOf,
+                                 int count, FrameHandler frames) {
     Promise<Void> all = Promise.promise();
     AtomicInteger next = new AtomicInteger();
     AtomicInteger done = new AtomicInteger();
