@@ -174,7 +174,8 @@ class SlowClientIT {
     try (StuckClient stuck = StuckClient.open(web.port(), "/api/stream/user_edits")) {
       Wait.until("the stuck client is known", () -> seen(web, stuck.localPort()).present());
       Random random = new Random(1);
-      long deadline = System.nanoTime() + Wait.LONG.toNanos();
+      // Generous: on a loaded 2-core machine filling the socket buffers can take a while.
+      long deadline = System.nanoTime() + 4 * Wait.LONG.toNanos();
       while (seen(web, stuck.localPort()).present() && System.nanoTime() < deadline) {
         String[] users = new String[EDITS_PER_ROUND];
         for (int i = 0; i < users.length; i++) {
