@@ -25,6 +25,7 @@ final class EventFilter {
 
   private final EventPipeline.Settings settings;
   private final IngestMeters counters;
+  private final EventJson json = new EventJson();
   private final LogThrottle invalidLog = new LogThrottle(10_000);
   private final LogThrottle errorLog = new LogThrottle(10_000);
   private final LogThrottle longIdLog = new LogThrottle(10_000);
@@ -48,7 +49,7 @@ final class EventFilter {
       otherEvent(event);
       return;
     }
-    EventJson.Inspection inspection = EventJson.inspect(event.data());
+    EventJson.Inspection inspection = json.read(event.data());
     switch (inspection.kind()) {
       case INVALID -> skipInvalid(event.lastEventId(), inspection.reason(), event.dataAsString());
       case CANARY -> counters.canariesDropped.increment();

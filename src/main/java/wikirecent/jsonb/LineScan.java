@@ -92,6 +92,27 @@ public final class LineScan {
     return -1;
   }
 
+  /** Index of the first {@code '\n'} or {@code '\r'} in {@code b[from, limit)}, or -1: where an SSE or record line ends. */
+  public static int lineBreak(byte[] b, int from, int limit) {
+    int i = from;
+    for (; i + 8 <= limit; i += 8) {
+      long w = (long) LONGS.get(b, i);
+      long lf = w ^ (ONES * '\n');
+      long cr = w ^ (ONES * '\r');
+      long hits = (((lf - ONES) & ~lf) | ((cr - ONES) & ~cr)) & HIGHS;
+      if (hits != 0) {
+        // the lowest flag is a real one; above it a borrow may flag a byte that is not
+        return i + (Long.numberOfTrailingZeros(hits) >>> 3);
+      }
+    }
+    for (; i < limit; i++) {
+      if (b[i] == '\n' || b[i] == '\r') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   public static int end(long scan) {
     return (int) (scan >>> 2);
   }
@@ -165,7 +186,7 @@ public final class LineScan {
   }
 
   /** Length of the UTF-8 sequence at {@code b[i]} (a byte >= 0x80), or 0 if PostgreSQL would refuse it. */
-  private static int utf8Length(byte[] b, int i, int limit) {
+  static int utf8Length(byte[] b, int i, int limit) {
     int c = b[i] & 0xFF;
     int n;
     if (c < 0xC2) {

@@ -1,5 +1,7 @@
 package wikirecent.records;
 
+import wikirecent.jsonb.LineScan;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -20,6 +22,8 @@ public final class RecordFormat {
   public static final String DATA_PREFIX = "data: ";
 
   public static final byte[] DATA_PREFIX_BYTES = DATA_PREFIX.getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] HEAD = (EVENT_LINE + '\n' + ID_PREFIX).getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MIDDLE = ('\n' + DATA_PREFIX).getBytes(StandardCharsets.US_ASCII);
 
   private RecordFormat() {
   }
@@ -34,22 +38,42 @@ public final class RecordFormat {
   }
 
   /**
-   * The same record, with the data given as UTF-8 bytes: ingest holds the event's data as bytes, and going
-   * through a String and back costs more than the rest of its work per event.
+   * The same record, with the data given as UTF-8 bytes: ingest holds the event's data as bytes. Built in one
+   * array with no String in between (ids are ASCII in practice: written char by char; others are encoded).
    */
   public static byte[] record(String id, byte[] utf8Data) {
-    byte[] head = (EVENT_LINE + '\n' + ID_PREFIX + id + '\n' + DATA_PREFIX).getBytes(StandardCharsets.UTF_8);
+    if (LineScan.lineBreak(utf8Data, 0, utf8Data.length) >= 0) {
+      throw new IllegalArgumentException("a record's id and data must be single lines");
+    }
+    int idLength = id.length();
+    byte[] record = new byte[HEAD.length + idLength + MIDDLE.length + utf8Data.length + 2];
+    System.arraycopy(HEAD, 0, record, 0, HEAD.length);
+    int pos = HEAD.length;
+    for (int i = 0; i < idLength; i++) {
+      char c = id.charAt(i);
+      if (c >= 0x80 || c == '\n' || c == '\r') {
+        return withEncodedId(id, utf8Data);
+      }
+      record[pos++] = (byte) c;
+    }
+    System.arraycopy(MIDDLE, 0, record, pos, MIDDLE.length);
+    pos += MIDDLE.length;
+    System.arraycopy(utf8Data, 0, record, pos, utf8Data.length);
+    record[record.length - 2] = '\n';
+    record[record.length - 1] = '\n';
+    return record;
+  }
+
+  private static byte[] withEncodedId(String id, byte[] utf8Data) {
     if (hasLineBreak(id)) {
       throw new IllegalArgumentException("a record's id and data must be single lines");
     }
-    for (byte b : utf8Data) {
-      if (b == '\n' || b == '\r') {
-        throw new IllegalArgumentException("a record's id and data must be single lines");
-      }
-    }
-    byte[] record = new byte[head.length + utf8Data.length + 2];
-    System.arraycopy(head, 0, record, 0, head.length);
-    System.arraycopy(utf8Data, 0, record, head.length, utf8Data.length);
+    byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+    byte[] record = new byte[HEAD.length + idBytes.length + MIDDLE.length + utf8Data.length + 2];
+    System.arraycopy(HEAD, 0, record, 0, HEAD.length);
+    System.arraycopy(idBytes, 0, record, HEAD.length, idBytes.length);
+    System.arraycopy(MIDDLE, 0, record, HEAD.length + idBytes.length, MIDDLE.length);
+    System.arraycopy(utf8Data, 0, record, HEAD.length + idBytes.length + MIDDLE.length, utf8Data.length);
     record[record.length - 2] = '\n';
     record[record.length - 1] = '\n';
     return record;

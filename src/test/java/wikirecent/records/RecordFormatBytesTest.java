@@ -21,6 +21,21 @@ class RecordFormatBytesTest {
     assertThat(RecordFormat.record(id, data.getBytes(StandardCharsets.UTF_8))).isEqualTo(RecordFormat.record(id, data));
   }
 
+  @Property(tries = 1000)
+  void theRecordIsItsLinesOrALineBreakIsRefused(
+    @ForAll @Chars({'[', ']', '"', '\n', '\r', '\u00e9', '\u4e00'}) @CharRange(from = 'a', to = 'c') String id,
+    @ForAll @Chars({'{', '}', '"', '\n', '\r', '\u00e9', '\u4e00'}) @CharRange(from = 'a', to = 'c') String data) {
+    // long enough data for the word-at-a-time search to run, with the break anywhere in it
+    String padded = "x".repeat(data.length() % 11) + data + "y".repeat(17);
+    boolean broken = RecordFormat.hasLineBreak(id) || RecordFormat.hasLineBreak(padded);
+    if (broken) {
+      assertThatThrownBy(() -> RecordFormat.record(id, padded.getBytes(StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class);
+    } else {
+      assertThat(new String(RecordFormat.record(id, padded.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8))
+        .isEqualTo("event: message\nid: " + id + "\ndata: " + padded + "\n\n");
+    }
+  }
+
   @Test
   void aLineBreakInTheDataIsRefused() {
     assertThatThrownBy(() -> RecordFormat.record("1", "{\n}".getBytes(StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class);
