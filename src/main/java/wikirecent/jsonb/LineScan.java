@@ -21,6 +21,7 @@ public final class LineScan {
   private static final long HIGHS = 0x8080808080808080L;
   private static final long SPACES = ONES * ' ';
   private static final long BACKSLASHES = ONES * '\\';
+  private static final long LOW_CONTROLS = ONES * 0x0E;
 
   private LineScan() {
   }
@@ -95,15 +96,19 @@ public final class LineScan {
   /** Index of the first {@code '\n'} or {@code '\r'} in {@code b[from, limit)}, or -1: where an SSE or record line ends. */
   public static int lineBreak(byte[] b, int from, int limit) {
     int i = from;
-    for (; i + 8 <= limit; i += 8) {
+    while (i + 8 <= limit) {
+      // Flags the bytes below 0x0E: CR and LF among them, and rarer ones (tab, other controls) looked at one by one.
       long w = (long) LONGS.get(b, i);
-      long lf = w ^ (ONES * '\n');
-      long cr = w ^ (ONES * '\r');
-      long hits = (((lf - ONES) & ~lf) | ((cr - ONES) & ~cr)) & HIGHS;
-      if (hits != 0) {
-        // the lowest flag is a real one; above it a borrow may flag a byte that is not
-        return i + (Long.numberOfTrailingZeros(hits) >>> 3);
+      long hits = (w - LOW_CONTROLS) & ~w & HIGHS;
+      if (hits == 0) {
+        i += 8;
+        continue;
       }
+      int k = i + (Long.numberOfTrailingZeros(hits) >>> 3); // the lowest flag is a real one
+      if (b[k] == '\n' || b[k] == '\r') {
+        return k;
+      }
+      i = k + 1;
     }
     for (; i < limit; i++) {
       if (b[i] == '\n' || b[i] == '\r') {
