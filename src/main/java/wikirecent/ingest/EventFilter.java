@@ -45,24 +45,30 @@ final class EventFilter {
   }
 
   void take(SseEvent event, Sink sink) {
-    if (!event.isMessage()) {
-      otherEvent(event);
+    take(event.type(), event.lastEventId(), event.data(), 0, event.data().length, sink);
+  }
+
+  /** The event whose data is {@code data[from, to)}, read in place: the record is the one copy made of it. */
+  void take(String type, String lastEventId, byte[] data, int from, int to, Sink sink) {
+    if (!SseEvent.MESSAGE.equals(type)) {
+      otherEvent(type, data, from, to);
       return;
     }
-    EventJson.Inspection inspection = json.read(event.data());
-    switch (inspection.kind()) {
-      case INVALID -> skipInvalid(event.lastEventId(), inspection.reason(), event.dataAsString());
+    switch (json.read(data, from, to - from)) {
+      case INVALID -> skipInvalid(lastEventId, json.reason(), new String(data, from, to - from, StandardCharsets.UTF_8));
       case CANARY -> counters.canariesDropped.increment();
       case EVENT -> {
-        String metaId = inspection.metaId();
+        String metaId = json.metaId();
         if (metaId == null) {
           counters.eventsWithoutMetaId.increment();
         } else if (!recentIds.add(metaId)) {
           counters.duplicatesDropped.increment();
           return;
         }
-        String id = storedId(event.lastEventId());
-        sink.take(id, inspection.metaDt(), RecordFormat.record(id, inspection.line()));
+        String id = storedId(lastEventId);
+        byte[] record = json.hasLineBreak() ? RecordFormat.record(id, EventJson.oneLine(data, from, to - from))
+          : RecordFormat.record(id, data, from, to - from);
+        sink.take(id, json.metaDt(), record);
       }
     }
   }
@@ -103,16 +109,17 @@ final class EventFilter {
     }
   }
 
-  private void otherEvent(SseEvent event) {
-    if ("error".equals(event.type())) {
+  private void otherEvent(String type, byte[] data, int from, int to) {
+    if ("error".equals(type)) {
       counters.errorEvents.increment();
       long suppressed = errorLog.admit(System.currentTimeMillis());
       if (suppressed >= 0) {
-        log.warn("The stream sent an error event: {}{}", EventPipeline.excerpt(event.dataAsString()), more(suppressed));
+        log.warn("The stream sent an error event: {}{}", EventPipeline.excerpt(new String(data, from, to - from, StandardCharsets.UTF_8)),
+          more(suppressed));
       }
     } else {
       counters.otherEvents.increment();
-      log.debug("Ignored an event of type {}", event.type());
+      log.debug("Ignored an event of type {}", type);
     }
   }
 

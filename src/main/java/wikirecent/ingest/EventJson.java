@@ -29,6 +29,9 @@ public final class EventJson {
 
   // members of the root object (depth 1) and of objects in it (depth 2, where meta's are)
   private final JsonbCheck check = new JsonbCheck(2);
+  private String metaId;
+  private String metaDt;
+  private String reason;
 
   public static Inspection inspect(byte[] data) {
     return new EventJson().read(data);
@@ -36,12 +39,30 @@ public final class EventJson {
 
   /** Like {@link #inspect}, with this instance's buffers. Not thread-safe. */
   public Inspection read(byte[] data) {
+    Kind kind = read(data, 0, data.length);
+    return switch (kind) {
+      case INVALID -> new Inspection(kind, null, null, reason, null);
+      case CANARY -> new Inspection(kind, metaId, null, null, metaDt);
+      case EVENT -> new Inspection(kind, metaId, hasLineBreak() ? oneLine(data, 0, data.length) : data, null, metaDt);
+    };
+  }
+
+  /**
+   * Looks at {@code b[off, off+len)} in place: what it is; then {@link #metaId()}, {@link #metaDt()} and
+   * {@link #reason()} tell the rest, until the next call.
+   */
+  public Kind read(byte[] b, int off, int len) {
+    metaId = null;
+    metaDt = null;
+    reason = null;
     JsonbCheck c = check;
-    if (!c.check(data, 0, data.length)) {
-      return invalid(c.reason());
+    if (!c.check(b, off, len)) {
+      reason = c.reason();
+      return Kind.INVALID;
     }
     if (c.rootType() != JsonbCheck.OBJECT) {
-      return invalid("not a JSON object");
+      reason = "not a JSON object";
+      return Kind.INVALID;
     }
     int n = c.memberCount();
     int meta = -1;
@@ -65,12 +86,29 @@ public final class EventJson {
         }
       }
     }
-    String metaId = id < 0 ? null : c.stringValue(id);
-    String metaDt = dt < 0 ? null : c.stringValue(dt);
-    if (domain >= 0 && c.valueIs(domain, "canary")) {
-      return new Inspection(Kind.CANARY, metaId, null, null, metaDt);
-    }
-    return new Inspection(Kind.EVENT, metaId, c.hasLineBreak() ? oneLine(data) : data, null, metaDt);
+    metaId = id < 0 ? null : c.stringValue(id);
+    metaDt = dt < 0 ? null : c.stringValue(dt);
+    return domain >= 0 && c.valueIs(domain, "canary") ? Kind.CANARY : Kind.EVENT;
+  }
+
+  /** {@code meta.id} of the last data read, if a string; else null. */
+  public String metaId() {
+    return metaId;
+  }
+
+  /** {@code meta.dt} of the last data read, if a string; else null. */
+  public String metaDt() {
+    return metaDt;
+  }
+
+  /** Why the last data read is {@code INVALID}. */
+  public String reason() {
+    return reason;
+  }
+
+  /** Whether the last data read, valid, spans lines: then its record line is {@link #oneLine} of it. */
+  public boolean hasLineBreak() {
+    return check.hasLineBreak();
   }
 
   /**
@@ -79,12 +117,13 @@ public final class EventJson {
    * (Jackson would rewrite {@code 1.50} as {@code 1.5}). A line break can only be such whitespace, since JSON
    * strings cannot hold a raw one.
    */
-  static byte[] oneLine(byte[] json) {
-    byte[] out = new byte[json.length];
+  static byte[] oneLine(byte[] json, int off, int len) {
+    byte[] out = new byte[len];
     int n = 0;
     boolean inString = false;
     boolean escaped = false;
-    for (byte b : json) {
+    for (int i = off; i < off + len; i++) {
+      byte b = json[i];
       if (inString) {
         if (escaped) {
           escaped = false;
@@ -103,7 +142,4 @@ public final class EventJson {
     return Arrays.copyOf(out, n);
   }
 
-  private static Inspection invalid(String reason) {
-    return new Inspection(Kind.INVALID, null, null, reason, null);
-  }
 }

@@ -51,6 +51,7 @@ final class EventPipeline {
   private final IngestMeters counters;
   private final EventFilter filter;
   private final LogThrottle repairLog = new LogThrottle(10_000);
+  private final EventFilter.Sink sink = this::enqueue;
 
   private RecordWriter writer;
   private Future<?> opening = Future.succeededFuture();
@@ -165,7 +166,14 @@ final class EventPipeline {
 
   void accept(SseEvent event) {
     if (accepting) { // after a write failure or a move, events come again once the stream resumes
-      filter.take(event, this::enqueue);
+      filter.take(event, sink);
+    }
+  }
+
+  /** The same for an event whose data is {@code data[from, to)}, valid during the call only. */
+  void accept(String type, String lastEventId, byte[] data, int from, int to) {
+    if (accepting) {
+      filter.take(type, lastEventId, data, from, to, sink);
     }
   }
 

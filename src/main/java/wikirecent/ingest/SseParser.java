@@ -21,7 +21,7 @@ import java.util.Arrays;
  * shows the stream is alive: dispatched events and comment lines, not bytes.
  * <p>
  * Line ends are searched for a word at a time, and a line within one chunk is read where it is: the data of a
- * one-line event is copied once, into the event.
+ * one-line event is not copied before the listener sees it.
  * Not thread-safe: one parser per connection, fed from one thread.
  */
 public final class SseParser {
@@ -29,6 +29,15 @@ public final class SseParser {
   /** Receives what the stream says. */
   public interface Listener {
     void onEvent(SseEvent event);
+
+    /**
+     * A dispatched event whose data is {@code data[from, to)}: the parser's or the fed chunk's bytes, valid only
+     * during the call. By default a copy becomes an {@link SseEvent} for {@link #onEvent(SseEvent)}; a listener
+     * that reads the data at once can take it in place and save that copy.
+     */
+    default void onEvent(String type, String lastEventId, byte[] data, int from, int to) {
+      onEvent(new SseEvent(type, lastEventId, Arrays.copyOfRange(data, from, to)));
+    }
 
     /** A {@code retry:} field with a valid value. */
     default void onRetry(long millis) {
@@ -314,11 +323,13 @@ public final class SseParser {
       return;
     }
     progress++;
-    byte[] payload = heldData != null ? Arrays.copyOfRange(heldData, heldFrom, heldFrom + dataLength) : Arrays.copyOf(data, dataLength);
+    byte[] buf = heldData != null ? heldData : data;
+    int from = heldData != null ? heldFrom : 0;
+    int to = from + dataLength;
     heldData = null;
     dataLength = 0;
     dataLines = 0;
-    listener.onEvent(new SseEvent(type, lastEventId, payload));
+    listener.onEvent(type, lastEventId, buf, from, to);
   }
 
   private static boolean is(byte[] buf, int from, int length, byte[] word) {

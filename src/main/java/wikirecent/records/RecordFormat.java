@@ -42,38 +42,43 @@ public final class RecordFormat {
    * array with no String in between (ids are ASCII in practice: written char by char; others are encoded).
    */
   public static byte[] record(String id, byte[] utf8Data) {
-    if (LineScan.lineBreak(utf8Data, 0, utf8Data.length) >= 0) {
+    return record(id, utf8Data, 0, utf8Data.length);
+  }
+
+  /** The same, with the data {@code utf8Data[off, off+len)}. */
+  public static byte[] record(String id, byte[] utf8Data, int off, int len) {
+    if (LineScan.lineBreak(utf8Data, off, off + len) >= 0) {
       throw new IllegalArgumentException("a record's id and data must be single lines");
     }
     int idLength = id.length();
-    byte[] record = new byte[HEAD.length + idLength + MIDDLE.length + utf8Data.length + 2];
+    byte[] record = new byte[HEAD.length + idLength + MIDDLE.length + len + 2];
     System.arraycopy(HEAD, 0, record, 0, HEAD.length);
     int pos = HEAD.length;
     for (int i = 0; i < idLength; i++) {
       char c = id.charAt(i);
       if (c >= 0x80 || c == '\n' || c == '\r') {
-        return withEncodedId(id, utf8Data);
+        return withEncodedId(id, utf8Data, off, len);
       }
       record[pos++] = (byte) c;
     }
     System.arraycopy(MIDDLE, 0, record, pos, MIDDLE.length);
     pos += MIDDLE.length;
-    System.arraycopy(utf8Data, 0, record, pos, utf8Data.length);
+    System.arraycopy(utf8Data, off, record, pos, len);
     record[record.length - 2] = '\n';
     record[record.length - 1] = '\n';
     return record;
   }
 
-  private static byte[] withEncodedId(String id, byte[] utf8Data) {
+  private static byte[] withEncodedId(String id, byte[] utf8Data, int off, int len) {
     if (hasLineBreak(id)) {
       throw new IllegalArgumentException("a record's id and data must be single lines");
     }
     byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
-    byte[] record = new byte[HEAD.length + idBytes.length + MIDDLE.length + utf8Data.length + 2];
+    byte[] record = new byte[HEAD.length + idBytes.length + MIDDLE.length + len + 2];
     System.arraycopy(HEAD, 0, record, 0, HEAD.length);
     System.arraycopy(idBytes, 0, record, HEAD.length, idBytes.length);
     System.arraycopy(MIDDLE, 0, record, HEAD.length + idBytes.length, MIDDLE.length);
-    System.arraycopy(utf8Data, 0, record, HEAD.length + idBytes.length + MIDDLE.length, utf8Data.length);
+    System.arraycopy(utf8Data, off, record, HEAD.length + idBytes.length + MIDDLE.length, len);
     record[record.length - 2] = '\n';
     record[record.length - 1] = '\n';
     return record;

@@ -28,11 +28,16 @@ class RecordFormatBytesTest {
     // long enough data for the word-at-a-time search to run, with the break anywhere in it
     String padded = "x".repeat(data.length() % 11) + data + "y".repeat(17);
     boolean broken = RecordFormat.hasLineBreak(id) || RecordFormat.hasLineBreak(padded);
+    byte[] bytes = padded.getBytes(StandardCharsets.UTF_8);
+    // the same data in the middle of a bigger array, with line breaks around it
+    byte[] around = ("\n\r" + padded + "\r\n").getBytes(StandardCharsets.UTF_8);
     if (broken) {
-      assertThatThrownBy(() -> RecordFormat.record(id, padded.getBytes(StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> RecordFormat.record(id, bytes)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> RecordFormat.record(id, around, 2, bytes.length)).isInstanceOf(IllegalArgumentException.class);
     } else {
-      assertThat(new String(RecordFormat.record(id, padded.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8))
-        .isEqualTo("event: message\nid: " + id + "\ndata: " + padded + "\n\n");
+      String expected = "event: message\nid: " + id + "\ndata: " + padded + "\n\n";
+      assertThat(new String(RecordFormat.record(id, bytes), StandardCharsets.UTF_8)).isEqualTo(expected);
+      assertThat(new String(RecordFormat.record(id, around, 2, bytes.length), StandardCharsets.UTF_8)).isEqualTo(expected);
     }
   }
 
