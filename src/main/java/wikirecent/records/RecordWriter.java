@@ -12,13 +12,17 @@ import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
- * Appends records to the data file, one write call per record, and never leaves part of a record behind: when
- * a write fails the file is cut back to its size before that record. A file that changed size behind its back
+ * Appends records to the data file, a batch's records that fit in {@value #BATCH_BYTES} bytes with one write call
+ * (one per record when every record is fsynced), and never leaves part of a record behind: when a write fails the
+ * file is cut back to the end of the last record it holds whole, and that record's successor is the one that failed. A file that changed size behind its back
  * (cut short, written by someone else) gets its next append started on a record boundary
  * ({@link RecordTail#toBoundary}). Also tells whether its path still names the file it writes. Runs on one
  * thread only (the ingest writer thread); the event loop hands it batches in order.
  */
 public final class RecordWriter implements AutoCloseable {
+
+  /** The most one write call appends (records that fit together); a bigger record is written on its own. */
+  static final int BATCH_BYTES = 1 << 20;
 
   /**
    * @param written  how many records of the batch are in the file (all of them unless {@code error})
@@ -39,6 +43,7 @@ public final class RecordWriter implements AutoCloseable {
   private final Function<byte[], RecordTail.Meta> meta;
   private final RecordTail.Recovery recovery;
   private final boolean carried;
+  private ByteBuffer batch;
   private long size;
   private long confirmedSize; // the size when the path was last seen to name this file
   private boolean dirty;
@@ -122,21 +127,38 @@ public final class RecordWriter implements AutoCloseable {
       return new Result(0, size, 0, false, e);
     }
     long bytes = 0;
-    for (int i = 0; i < records.size(); i++) {
-      byte[] record = records.get(i);
+    int i = 0;
+    while (i < records.size()) {
+      int end = fsyncMillis == 0 ? i : gather(records, i); // an fsync per record means a write per record
       long before = size;
       try {
+        if (end > i) {
+          file.append(batch);
+          size += batch.limit();
+          dirty = true;
+          bytes += size - before;
+          i = end;
+          continue;
+        }
+        byte[] record = records.get(i);
         file.append(ByteBuffer.wrap(record));
         size += record.length;
         dirty = true;
         if (fsyncMillis == 0) {
           sync();
         }
+        bytes += record.length;
+        i++;
       } catch (IOException e) {
-        undo(before, e);
-        return new Result(i, size, bytes, repaired, e);
+        int failed = end > i ? completeRecords(records, i, end, before) : i;
+        long kept = before;
+        for (int k = i; k < failed; k++) {
+          kept += records.get(k).length;
+        }
+        size = kept; // the records before the failed one stay: a reader may have seen them
+        undo(kept, e);
+        return new Result(failed, size, bytes + (kept - before), repaired, e);
       }
-      bytes += record.length;
     }
     if (fsyncMillis > 0 && clock.getAsLong() - lastSync >= fsyncMillis) {
       try {
@@ -148,6 +170,47 @@ public final class RecordWriter implements AutoCloseable {
       }
     }
     return new Result(records.size(), size, bytes, repaired, null);
+  }
+
+  /**
+   * Copies records from {@code from} on into the batch buffer, as many as fit: one write call for them all saves
+   * a system call per record. Returns the index after the last one (just {@code from} if that one is too big:
+   * it goes out on its own).
+   */
+  private int gather(List<byte[]> records, int from) {
+    if (batch == null) {
+      batch = ByteBuffer.allocateDirect(BATCH_BYTES); // direct: the channel writes it without a copy of its own
+    }
+    batch.clear();
+    int i = from;
+    while (i < records.size() && records.get(i).length <= batch.remaining()) {
+      batch.put(records.get(i));
+      i++;
+    }
+    batch.flip();
+    return i;
+  }
+
+  /**
+   * After a batch write of {@code records[from, end)} at {@code before} failed: the index of the first record not
+   * wholly in the file, the one that failed. A record the write did complete counts as failed only if it is
+   * the batch's last (then the write failed for nothing that remains, and that record goes as if its own write
+   * had failed).
+   */
+  private int completeRecords(List<byte[]> records, int from, int end, long before) {
+    long landed;
+    try {
+      landed = file.size() - before;
+    } catch (IOException e) {
+      return from;
+    }
+    int k = from;
+    long at = 0;
+    while (k < end - 1 && at + records.get(k).length <= landed) {
+      at += records.get(k).length;
+      k++;
+    }
+    return k;
   }
 
   /**
