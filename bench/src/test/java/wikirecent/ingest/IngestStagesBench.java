@@ -1,6 +1,7 @@
 package wikirecent.ingest;
 
 import com.fasterxml.jackson.core.JsonParser;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import wikirecent.bench.LargeFileGenerator;
 import wikirecent.jsonb.JsonbReader;
 import wikirecent.records.RecordFormat;
@@ -18,7 +19,8 @@ import java.util.List;
 /**
  * Thread CPU time per event of each ingest stage alone, over the throughput scenario's synthetic events: the SSE
  * parse (64 KiB chunks, as the HTTP client hands them over), the JSON check ({@link EventJson#inspect}), the
- * record, and next to them a bare Jackson parse of the same data (the ceiling's work per event). Prints numbers,
+ * record, all three as before through the public API (what the benchmark can run on older code too), ingest's own
+ * path (events in place from the parser through {@link EventFilter} to a queue of records), and next to them a bare Jackson parse of the same data (the ceiling's work per event). Prints numbers,
  * asserts nothing.
  * <pre>
  * java -cp bench/target/wikirecent-bench.jar:bench/target/test-classes:target/test-classes wikirecent.ingest.IngestStagesBench [events]
@@ -29,7 +31,7 @@ public final class IngestStagesBench {
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   public static void main(String[] args) throws Exception {
-    int events = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
+    int events = args.length > 0 ? Integer.parseInt(args[0]) : 5_000; // a few MB: stays in cache, as a live stream does
     Path tmp = Files.createTempFile("stages", ".recentchanges");
     List<byte[]> data = new ArrayList<>();
     List<String> ids = new ArrayList<>();
@@ -48,62 +50,93 @@ public final class IngestStagesBench {
     }
     byte[] stream = sse.toByteArray();
     int n = data.size();
-    System.out.printf("%,d events, %,.0f bytes/event; thread CPU ns per event, median of 7 rounds:%n", n, stream.length / (double) n);
+    System.out.printf("%,d events, %,.0f bytes/event; thread CPU ns per event, median of 7 rounds of 0.5 s after 2 s of warm-up:%n", n, stream.length / (double) n);
 
     long[] sink = new long[1];
-    for (int round = 0; round < 3; round++) { // warm-up, then the measured set
-      boolean print = round == 2;
-      measure(print, "sse parse", n, () -> {
-        SseParser p = new SseParser(e -> sink[0] += e.data().length, "", 1 << 22);
-        for (int off = 0; off < stream.length; off += 65536) {
-          p.feed(stream, off, Math.min(65536, stream.length - off));
+    measure("sse parse", n, () -> {
+      SseParser p = new SseParser(e -> sink[0] += e.data().length, "", 1 << 22);
+      for (int off = 0; off < stream.length; off += 65536) {
+        p.feed(stream, off, Math.min(65536, stream.length - off));
+      }
+    });
+    measure("inspect", n, () -> {
+      for (byte[] d : data) {
+        EventJson.Inspection i = EventJson.inspect(d);
+        sink[0] += i.metaId().length();
+      }
+    });
+    measure("record", n, () -> {
+      for (int i = 0; i < n; i++) {
+        sink[0] += RecordFormat.record(ids.get(i), data.get(i)).length;
+      }
+    });
+    measure("sse+inspect+record", n, () -> {
+      SseParser p = new SseParser(e -> {
+        EventJson.Inspection i = EventJson.inspect(e.data());
+        sink[0] += RecordFormat.record(e.lastEventId(), i.line()).length;
+      }, "", 1 << 22);
+      for (int off = 0; off < stream.length; off += 65536) {
+        p.feed(stream, off, Math.min(65536, stream.length - off));
+      }
+    });
+    // ingest's own path: events in place from the parser through the filter (JSON check, dedupe, record) to a queue
+    EventPipeline.Settings settings = new EventPipeline.Settings(Path.of("unused"), 100_000, 1 << 22, 4096, 1000, 1 << 30);
+    List<byte[]> queue = new ArrayList<>();
+    measure("ingest path", n, () -> {
+      EventFilter filter = new EventFilter(settings, new IngestMeters(new SimpleMeterRegistry()));
+      EventFilter.Sink sink2 = (id, dt, record) -> {
+        queue.add(record);
+        if (queue.size() == 64) {
+          sink[0] += queue.size();
+          queue.clear();
         }
-      });
-      measure(print, "inspect", n, () -> {
-        for (byte[] d : data) {
-          EventJson.Inspection i = EventJson.inspect(d);
-          sink[0] += i.metaId().length();
+      };
+      SseParser p = new SseParser(new SseParser.Listener() {
+        @Override
+        public void onEvent(SseEvent event) {
+          throw new IllegalStateException("in place only");
         }
-      });
-      measure(print, "record", n, () -> {
-        for (int i = 0; i < n; i++) {
-          sink[0] += RecordFormat.record(ids.get(i), data.get(i)).length;
+
+        @Override
+        public void onEvent(String type, String lastEventId, byte[] data, int from, int to) {
+          filter.take(type, lastEventId, data, from, to, sink2);
         }
-      });
-      measure(print, "sse+inspect+record", n, () -> {
-        SseParser p = new SseParser(e -> {
-          EventJson.Inspection i = EventJson.inspect(e.data());
-          sink[0] += RecordFormat.record(e.lastEventId(), i.line()).length;
-        }, "", 1 << 22);
-        for (int off = 0; off < stream.length; off += 65536) {
-          p.feed(stream, off, Math.min(65536, stream.length - off));
-        }
-      });
-      measure(print, "bare Jackson parse", n, () -> {
-        for (byte[] d : data) {
-          try (JsonParser p = JsonbReader.factory().createParser(d)) {
-            while (p.nextToken() != null) {
-              sink[0]++;
-            }
-          } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
+      }, "", 1 << 22);
+      for (int off = 0; off < stream.length; off += 65536) {
+        p.feed(stream, off, Math.min(65536, stream.length - off));
+      }
+    });
+    measure("bare Jackson parse", n, () -> {
+      for (byte[] d : data) {
+        try (JsonParser p = JsonbReader.factory().createParser(d)) {
+          while (p.nextToken() != null) {
+            sink[0]++;
           }
+        } catch (java.io.IOException e) {
+          throw new IllegalStateException(e);
         }
-      });
-    }
+      }
+    });
     System.out.println("(" + sink[0] % 10 + ")");
   }
 
-  private static void measure(boolean print, String what, int events, Runnable pass) {
+  /** Repeats {@code pass} for at least 2 s (warm-up), then times 7 rounds of at least 0.5 s each. */
+  private static void measure(String what, int events, Runnable pass) {
+    for (long end = System.nanoTime() + 2_000_000_000L; System.nanoTime() < end; ) {
+      pass.run();
+    }
     double[] perEvent = new double[7];
     for (int r = 0; r < perEvent.length; r++) {
       long c0 = THREADS.getCurrentThreadCpuTime();
-      pass.run();
-      perEvent[r] = (THREADS.getCurrentThreadCpuTime() - c0) / (double) events;
+      long end = System.nanoTime() + 500_000_000L;
+      long n = 0;
+      do {
+        pass.run();
+        n += events;
+      } while (System.nanoTime() < end);
+      perEvent[r] = (THREADS.getCurrentThreadCpuTime() - c0) / (double) n;
     }
     Arrays.sort(perEvent);
-    if (print) {
-      System.out.printf("  %-20s %8.0f ns  (min %.0f, max %.0f)%n", what, perEvent[3], perEvent[0], perEvent[6]);
-    }
+    System.out.printf("  %-20s %8.0f ns  (min %.0f, max %.0f)%n", what, perEvent[3], perEvent[0], perEvent[6]);
   }
 }
