@@ -2,7 +2,6 @@ package wikirecent.ingest;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.records.RecordFormat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -17,10 +16,13 @@ final class EventFilter {
 
   private static final Logger log = LoggerFactory.getLogger(EventFilter.class);
 
-  /** Receives a record to append: its id as written, its {@code meta.dt} (or null), its bytes. */
+  /**
+   * Receives an event to append: its id as written, its {@code meta.dt} (or null), and its data on one line,
+   * {@code data[off, off+len)}, valid during the call only (the record is built from it there).
+   */
   @FunctionalInterface
   interface Sink {
-    void take(String id, String dt, byte[] record);
+    void take(String id, String dt, byte[] data, int off, int len);
   }
 
   private final EventPipeline.Settings settings;
@@ -66,9 +68,12 @@ final class EventFilter {
           return;
         }
         String id = storedId(lastEventId);
-        byte[] record = json.hasLineBreak() ? RecordFormat.record(id, EventJson.oneLine(data, from, to - from))
-          : RecordFormat.record(id, data, from, to - from);
-        sink.take(id, json.metaDt(), record);
+        if (json.hasLineBreak()) {
+          byte[] line = EventJson.oneLine(data, from, to - from);
+          sink.take(id, json.metaDt(), line, 0, line.length);
+        } else {
+          sink.take(id, json.metaDt(), data, from, to - from);
+        }
       }
     }
   }

@@ -47,41 +47,54 @@ public final class RecordFormat {
 
   /** The same, with the data {@code utf8Data[off, off+len)}. */
   public static byte[] record(String id, byte[] utf8Data, int off, int len) {
-    if (LineScan.lineBreak(utf8Data, off, off + len) >= 0) {
-      throw new IllegalArgumentException("a record's id and data must be single lines");
-    }
-    int idLength = id.length();
-    byte[] record = new byte[HEAD.length + idLength + MIDDLE.length + len + 2];
-    System.arraycopy(HEAD, 0, record, 0, HEAD.length);
-    int pos = HEAD.length;
-    for (int i = 0; i < idLength; i++) {
-      char c = id.charAt(i);
-      if (c >= 0x80 || c == '\n' || c == '\r') {
-        return withEncodedId(id, utf8Data, off, len);
-      }
-      record[pos++] = (byte) c;
-    }
-    System.arraycopy(MIDDLE, 0, record, pos, MIDDLE.length);
-    pos += MIDDLE.length;
-    System.arraycopy(utf8Data, off, record, pos, len);
-    record[record.length - 2] = '\n';
-    record[record.length - 1] = '\n';
+    byte[] record = new byte[length(id, len)];
+    put(id, utf8Data, off, len, record, 0);
     return record;
   }
 
-  private static byte[] withEncodedId(String id, byte[] utf8Data, int off, int len) {
-    if (hasLineBreak(id)) {
+  /** Bytes of the record of {@code id} with {@code dataLength} bytes of data. */
+  public static int length(String id, int dataLength) {
+    return HEAD.length + utf8Length(id) + MIDDLE.length + dataLength + 2;
+  }
+
+  /**
+   * Writes that record at {@code out[pos]}, which has room for its {@link #length}; returns the index after it.
+   * Lets records be built one after another in an array that is used again, rather than an array each.
+   */
+  public static int put(String id, byte[] utf8Data, int off, int len, byte[] out, int pos) {
+    if (hasLineBreak(id) || LineScan.lineBreak(utf8Data, off, off + len) >= 0) {
       throw new IllegalArgumentException("a record's id and data must be single lines");
     }
-    byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
-    byte[] record = new byte[HEAD.length + idBytes.length + MIDDLE.length + len + 2];
-    System.arraycopy(HEAD, 0, record, 0, HEAD.length);
-    System.arraycopy(idBytes, 0, record, HEAD.length, idBytes.length);
-    System.arraycopy(MIDDLE, 0, record, HEAD.length + idBytes.length, MIDDLE.length);
-    System.arraycopy(utf8Data, off, record, HEAD.length + idBytes.length + MIDDLE.length, len);
-    record[record.length - 2] = '\n';
-    record[record.length - 1] = '\n';
-    return record;
+    System.arraycopy(HEAD, 0, out, pos, HEAD.length);
+    pos += HEAD.length;
+    int idLength = id.length();
+    for (int i = 0; i < idLength; i++) {
+      char c = id.charAt(i);
+      if (c >= 0x80) { // ids are ASCII in practice: written char by char, others encoded
+        byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(idBytes, 0, out, pos - i, idBytes.length);
+        pos += idBytes.length - i;
+        break;
+      }
+      out[pos++] = (byte) c;
+    }
+    System.arraycopy(MIDDLE, 0, out, pos, MIDDLE.length);
+    pos += MIDDLE.length;
+    System.arraycopy(utf8Data, off, out, pos, len);
+    pos += len;
+    out[pos++] = '\n';
+    out[pos++] = '\n';
+    return pos;
+  }
+
+  private static int utf8Length(String id) {
+    int n = id.length();
+    for (int i = 0; i < n; i++) {
+      if (id.charAt(i) >= 0x80) {
+        return id.getBytes(StandardCharsets.UTF_8).length;
+      }
+    }
+    return n;
   }
 
   public static boolean hasLineBreak(String s) {

@@ -14,7 +14,8 @@ import java.util.function.LongSupplier;
 /**
  * Appends records to the data file, a batch's records that fit in {@value #BATCH_BYTES} bytes with one write call
  * (one per record when every record is fsynced), and never leaves part of a record behind: when a write fails the
- * file is cut back to the end of the last record it holds whole, and that record's successor is the one that failed. A file that changed size behind its back
+ * file is cut back to the end of the last record it holds whole, and the record after it is the one that failed.
+ * A file that changed size behind its back
  * (cut short, written by someone else) gets its next append started on a record boundary
  * ({@link RecordTail#toBoundary}). Also tells whether its path still names the file it writes. Runs on one
  * thread only (the ingest writer thread); the event loop hands it batches in order.
@@ -43,7 +44,6 @@ public final class RecordWriter implements AutoCloseable {
   private final Function<byte[], RecordTail.Meta> meta;
   private final RecordTail.Recovery recovery;
   private final boolean carried;
-  private ByteBuffer batch;
   private long size;
   private long confirmedSize; // the size when the path was last seen to name this file
   private boolean dirty;
@@ -118,7 +118,14 @@ public final class RecordWriter implements AutoCloseable {
     return size;
   }
 
+  /** Appends records already made (one array each); see {@link #append(RecordBatch)}. */
   public Result append(List<byte[]> records) {
+    RecordBatch batch = new RecordBatch();
+    records.forEach(batch::add);
+    return append(batch);
+  }
+
+  public Result append(RecordBatch records) {
     boolean repaired;
     try {
       repaired = onBoundary();
@@ -127,34 +134,25 @@ public final class RecordWriter implements AutoCloseable {
       return new Result(0, size, 0, false, e);
     }
     long bytes = 0;
+    int n = records.count();
     int i = 0;
-    while (i < records.size()) {
-      int end = fsyncMillis == 0 ? i : gather(records, i); // an fsync per record means a write per record
+    while (i < n) {
+      int end = fsyncMillis == 0 ? i + 1 : sliceEnd(records, i); // an fsync per record means a write per record
+      int from = records.start(i);
+      int length = records.end(end - 1) - from;
       long before = size;
       try {
-        if (end > i) {
-          file.append(batch);
-          size += batch.limit();
-          dirty = true;
-          bytes += size - before;
-          i = end;
-          continue;
-        }
-        byte[] record = records.get(i);
-        file.append(ByteBuffer.wrap(record));
-        size += record.length;
+        file.append(ByteBuffer.wrap(records.bytes(), from, length));
+        size += length;
         dirty = true;
         if (fsyncMillis == 0) {
           sync();
         }
-        bytes += record.length;
-        i++;
+        bytes += length;
+        i = end;
       } catch (IOException e) {
-        int failed = end > i ? completeRecords(records, i, end, before) : i;
-        long kept = before;
-        for (int k = i; k < failed; k++) {
-          kept += records.get(k).length;
-        }
+        int failed = end - i > 1 ? completeRecords(records, i, end, before) : i;
+        long kept = before + records.start(failed) - from;
         size = kept; // the records before the failed one stay: a reader may have seen them
         undo(kept, e);
         return new Result(failed, size, bytes + (kept - before), repaired, e);
@@ -166,48 +164,42 @@ public final class RecordWriter implements AutoCloseable {
       } catch (IOException e) {
         // The records are in the page cache (a kill -9 keeps them) but not known to be on disk: stop all the
         // same, so whoever watches sees the disk is in trouble. Nothing is cut: they are complete records.
-        return new Result(records.size(), size, bytes, repaired, e);
+        return new Result(n, size, bytes, repaired, e);
       }
     }
-    return new Result(records.size(), size, bytes, repaired, null);
+    return new Result(n, size, bytes, repaired, null);
   }
 
   /**
-   * Copies records from {@code from} on into the batch buffer, as many as fit: one write call for them all saves
-   * a system call per record. Returns the index after the last one (just {@code from} if that one is too big:
-   * it goes out on its own).
+   * The index after the records from {@code from} on that fit in {@value #BATCH_BYTES} bytes together (at least
+   * one: a bigger record goes out on its own). One write call for them saves a system call per record, and
+   * bounds the JDK's own direct-buffer copy of the heap array.
    */
-  private int gather(List<byte[]> records, int from) {
-    if (batch == null) {
-      batch = ByteBuffer.allocateDirect(BATCH_BYTES); // direct: the channel writes it without a copy of its own
-    }
-    batch.clear();
-    int i = from;
-    while (i < records.size() && records.get(i).length <= batch.remaining()) {
-      batch.put(records.get(i));
+  private static int sliceEnd(RecordBatch records, int from) {
+    int start = records.start(from);
+    int i = from + 1;
+    while (i < records.count() && records.end(i) - start <= BATCH_BYTES) {
       i++;
     }
-    batch.flip();
     return i;
   }
 
   /**
-   * After a batch write of {@code records[from, end)} at {@code before} failed: the index of the first record not
+   * After a write of {@code records[from, end)} at {@code before} failed: the index of the first record not
    * wholly in the file, the one that failed. A record the write did complete counts as failed only if it is
-   * the batch's last (then the write failed for nothing that remains, and that record goes as if its own write
+   * the slice's last (then the write failed for nothing that remains, and that record goes as if its own write
    * had failed).
    */
-  private int completeRecords(List<byte[]> records, int from, int end, long before) {
+  private int completeRecords(RecordBatch records, int from, int end, long before) {
     long landed;
     try {
       landed = file.size() - before;
     } catch (IOException e) {
       return from;
     }
+    int start = records.start(from);
     int k = from;
-    long at = 0;
-    while (k < end - 1 && at + records.get(k).length <= landed) {
-      at += records.get(k).length;
+    while (k < end - 1 && records.end(k) - start <= landed) {
       k++;
     }
     return k;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import wikirecent.bench.LargeFileGenerator;
 import wikirecent.jsonb.JsonbReader;
+import wikirecent.records.RecordBatch;
 import wikirecent.records.RecordFormat;
 import wikirecent.records.RecordScanner;
 
@@ -79,14 +80,14 @@ public final class IngestStagesBench {
         p.feed(stream, off, Math.min(65536, stream.length - off));
       }
     });
-    // ingest's own path: events in place from the parser through the filter (JSON check, dedupe, record) to a queue
+    // ingest's own path: events in place from the parser through the filter (JSON check, dedupe) into a batch of records
     EventPipeline.Settings settings = new EventPipeline.Settings(Path.of("unused"), 100_000, 1 << 22, 4096, 1000, 1 << 30);
-    List<byte[]> queue = new ArrayList<>();
+    RecordBatch queue = new RecordBatch();
     measure("ingest path", n, () -> {
       EventFilter filter = new EventFilter(settings, new IngestMeters(new SimpleMeterRegistry()));
-      EventFilter.Sink sink2 = (id, dt, record) -> {
-        queue.add(record);
-        if (queue.size() == 64) {
+      EventFilter.Sink sink2 = (id, dt, d, off, len) -> {
+        queue.add(id, d, off, len);
+        if (queue.count() == 64) {
           sink[0] += queue.size();
           queue.clear();
         }
