@@ -2,7 +2,6 @@ package wikirecent.ingest;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wikirecent.records.RecordFormat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -17,14 +16,18 @@ final class EventFilter {
 
   private static final Logger log = LoggerFactory.getLogger(EventFilter.class);
 
-  /** Receives a record to append: its id as written, its {@code meta.dt} (or null), its bytes. */
+  /**
+   * Receives an event to append: its id as written, its {@code meta.dt} (or null), and its data on one line,
+   * {@code data[off, off+len)}, valid during the call only (the record is built from it there).
+   */
   @FunctionalInterface
   interface Sink {
-    void take(String id, String dt, byte[] record);
+    void take(String id, String dt, byte[] data, int off, int len);
   }
 
   private final EventPipeline.Settings settings;
   private final IngestMeters counters;
+  private final EventJson json = new EventJson();
   private final LogThrottle invalidLog = new LogThrottle(10_000);
   private final LogThrottle errorLog = new LogThrottle(10_000);
   private final LogThrottle longIdLog = new LogThrottle(10_000);
@@ -44,24 +47,33 @@ final class EventFilter {
   }
 
   void take(SseEvent event, Sink sink) {
-    if (!event.isMessage()) {
-      otherEvent(event);
+    take(event.type(), event.lastEventId(), event.data(), 0, event.data().length, sink);
+  }
+
+  /** The event whose data is {@code data[from, to)}, read in place: the record is the one copy made of it. */
+  void take(String type, String lastEventId, byte[] data, int from, int to, Sink sink) {
+    if (!SseEvent.MESSAGE.equals(type)) {
+      otherEvent(type, data, from, to);
       return;
     }
-    EventJson.Inspection inspection = EventJson.inspect(event.data());
-    switch (inspection.kind()) {
-      case INVALID -> skipInvalid(event.lastEventId(), inspection.reason(), event.dataAsString());
+    switch (json.read(data, from, to - from)) {
+      case INVALID -> skipInvalid(lastEventId, json.reason(), new String(data, from, to - from, StandardCharsets.UTF_8));
       case CANARY -> counters.canariesDropped.increment();
       case EVENT -> {
-        String metaId = inspection.metaId();
+        String metaId = json.metaId();
         if (metaId == null) {
           counters.eventsWithoutMetaId.increment();
         } else if (!recentIds.add(metaId)) {
           counters.duplicatesDropped.increment();
           return;
         }
-        String id = storedId(event.lastEventId());
-        sink.take(id, inspection.metaDt(), RecordFormat.record(id, inspection.line()));
+        String id = storedId(lastEventId);
+        if (json.hasLineBreak()) {
+          byte[] line = EventJson.oneLine(data, from, to - from);
+          sink.take(id, json.metaDt(), line, 0, line.length);
+        } else {
+          sink.take(id, json.metaDt(), data, from, to - from);
+        }
       }
     }
   }
@@ -102,16 +114,17 @@ final class EventFilter {
     }
   }
 
-  private void otherEvent(SseEvent event) {
-    if ("error".equals(event.type())) {
+  private void otherEvent(String type, byte[] data, int from, int to) {
+    if ("error".equals(type)) {
       counters.errorEvents.increment();
       long suppressed = errorLog.admit(System.currentTimeMillis());
       if (suppressed >= 0) {
-        log.warn("The stream sent an error event: {}{}", EventPipeline.excerpt(event.dataAsString()), more(suppressed));
+        log.warn("The stream sent an error event: {}{}", EventPipeline.excerpt(new String(data, from, to - from, StandardCharsets.UTF_8)),
+          more(suppressed));
       }
     } else {
       counters.otherEvents.increment();
-      log.debug("Ignored an event of type {}", event.type());
+      log.debug("Ignored an event of type {}", type);
     }
   }
 

@@ -1,20 +1,17 @@
 package wikirecent.ingest;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
+import wikirecent.jsonb.JsonbCheck;
 import wikirecent.jsonb.JsonbReader;
-import wikirecent.jsonb.LineScan;
 
-import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * Looks at an event's data once, token by token (no tree): is it one JSON object that PostgreSQL's
- * {@code ::jsonb} accepts, is it a canary, what is its {@code meta.id}. The whole document is read with the
- * engine's own check ({@link LineScan} and {@link JsonbReader}), so no line reaches the file that
- * Materialize's {@code data::jsonb} or the embedded engine would refuse: no invalid UTF-8, no {@code \u0000},
- * no unpaired surrogate escape, no byte-order mark, no number out of numeric's range, no nesting past
- * {@value JsonbReader#MAX_DEPTH}.
+ * Looks at an event's data once, in one pass over its bytes ({@link JsonbCheck}): is it one JSON object that
+ * PostgreSQL's {@code ::jsonb} accepts, is it a canary, what are its {@code meta.id} and {@code meta.dt}. No line
+ * reaches the file that Materialize's {@code data::jsonb} or the embedded engine would refuse: no invalid UTF-8,
+ * no {@code \u0000}, no unpaired surrogate escape, no byte-order mark, no number out of numeric's range, no
+ * nesting past {@value JsonbReader#MAX_DEPTH}. An instance reuses its buffers (one per thread); {@link #inspect}
+ * makes one per call.
  */
 public final class EventJson {
 
@@ -30,60 +27,88 @@ public final class EventJson {
   public record Inspection(Kind kind, String metaId, byte[] line, String reason, String metaDt) {
   }
 
-  private EventJson() {
-  }
+  // members of the root object (depth 1) and of objects in it (depth 2, where meta's are)
+  private final JsonbCheck check = new JsonbCheck(2);
+  private String metaId;
+  private String metaDt;
+  private String reason;
 
   public static Inspection inspect(byte[] data) {
-    byte[] line = oneLine(data);
-    if (!LineScan.textOk(line, 0, line.length)) {
-      return invalid("invalid UTF-8, a \\u0000 or an unpaired surrogate escape (PostgreSQL's jsonb refuses them)");
+    return new EventJson().read(data);
+  }
+
+  /** Like {@link #inspect}, with this instance's buffers. Not thread-safe. */
+  public Inspection read(byte[] data) {
+    Kind kind = read(data, 0, data.length);
+    return switch (kind) {
+      case INVALID -> new Inspection(kind, null, null, reason, null);
+      case CANARY -> new Inspection(kind, metaId, null, null, metaDt);
+      case EVENT -> new Inspection(kind, metaId, hasLineBreak() ? oneLine(data, 0, data.length) : data, null, metaDt);
+    };
+  }
+
+  /**
+   * Looks at {@code b[off, off+len)} in place: what it is; then {@link #metaId()}, {@link #metaDt()} and
+   * {@link #reason()} tell the rest, until the next call.
+   */
+  public Kind read(byte[] b, int off, int len) {
+    metaId = null;
+    metaDt = null;
+    reason = null;
+    JsonbCheck c = check;
+    if (!c.check(b, off, len)) {
+      reason = c.reason();
+      return Kind.INVALID;
     }
-    // Read the data as sent: oneLine keeps valid JSON equivalent, but could join the tokens of invalid JSON.
-    JsonbReader r = new JsonbReader();
-    String metaId = null;
-    String metaDt = null;
-    String domain = null;
-    try {
-      r.start(data, 0, data.length);
-      JsonParser p = r.parser();
-      if (r.next() != JsonToken.START_OBJECT) {
-        return invalid("not a JSON object");
+    if (c.rootType() != JsonbCheck.OBJECT) {
+      reason = "not a JSON object";
+      return Kind.INVALID;
+    }
+    int n = c.memberCount();
+    int meta = -1;
+    for (int m = 0; m < n; m++) {
+      if (c.depth(m) == 1 && c.keyIs(m, "meta")) {
+        meta = m; // with duplicate keys the last one wins, as in jsonb
       }
-      boolean metaValueNext = false;
-      boolean inMeta = false;
-      JsonToken t;
-      while ((t = r.next()) != null) {
-        int depth = r.depth();
-        if (metaValueNext) {
-          // the value of a top-level "meta": with duplicate keys the last one wins, as in jsonb
-          metaValueNext = false;
-          metaId = null;
-          metaDt = null;
-          domain = null;
-          inMeta = t == JsonToken.START_OBJECT;
-        } else if (depth == 1) {
-          inMeta = false;
-          metaValueNext = t == JsonToken.FIELD_NAME && "meta".equals(p.currentName());
-        } else if (inMeta && depth == 2 && t == JsonToken.FIELD_NAME) {
-          String field = p.currentName();
-          if ("id".equals(field)) {
-            metaId = r.next() == JsonToken.VALUE_STRING ? p.getText() : null;
-          } else if ("domain".equals(field)) {
-            domain = r.next() == JsonToken.VALUE_STRING ? p.getText() : null;
-          } else if ("dt".equals(field)) {
-            metaDt = r.next() == JsonToken.VALUE_STRING ? p.getText() : null;
-          }
+    }
+    int id = -1;
+    int dt = -1;
+    int domain = -1;
+    if (meta >= 0 && c.valueType(meta) == JsonbCheck.OBJECT) {
+      // meta's own members follow it, up to the root object's next member
+      for (int m = meta + 1; m < n && c.depth(m) == 2; m++) {
+        if (c.keyIs(m, "id")) {
+          id = m;
+        } else if (c.keyIs(m, "dt")) {
+          dt = m;
+        } else if (c.keyIs(m, "domain")) {
+          domain = m;
         }
       }
-    } catch (IOException | RuntimeException e) {
-      return invalid(JsonbReader.reason(e));
-    } finally {
-      r.close();
     }
-    if ("canary".equals(domain)) {
-      return new Inspection(Kind.CANARY, metaId, null, null, metaDt);
-    }
-    return new Inspection(Kind.EVENT, metaId, line, null, metaDt);
+    metaId = id < 0 ? null : c.stringValue(id);
+    metaDt = dt < 0 ? null : c.stringValue(dt);
+    return domain >= 0 && c.valueIs(domain, "canary") ? Kind.CANARY : Kind.EVENT;
+  }
+
+  /** {@code meta.id} of the last data read, if a string; else null. */
+  public String metaId() {
+    return metaId;
+  }
+
+  /** {@code meta.dt} of the last data read, if a string; else null. */
+  public String metaDt() {
+    return metaDt;
+  }
+
+  /** Why the last data read is {@code INVALID}. */
+  public String reason() {
+    return reason;
+  }
+
+  /** Whether the last data read, valid, spans lines: then its record line is {@link #oneLine} of it. */
+  public boolean hasLineBreak() {
+    return check.hasLineBreak();
   }
 
   /**
@@ -92,15 +117,13 @@ public final class EventJson {
    * (Jackson would rewrite {@code 1.50} as {@code 1.5}). A line break can only be such whitespace, since JSON
    * strings cannot hold a raw one.
    */
-  static byte[] oneLine(byte[] json) {
-    if (indexOfLineBreak(json) < 0) {
-      return json;
-    }
-    byte[] out = new byte[json.length];
+  static byte[] oneLine(byte[] json, int off, int len) {
+    byte[] out = new byte[len];
     int n = 0;
     boolean inString = false;
     boolean escaped = false;
-    for (byte b : json) {
+    for (int i = off; i < off + len; i++) {
+      byte b = json[i];
       if (inString) {
         if (escaped) {
           escaped = false;
@@ -119,16 +142,4 @@ public final class EventJson {
     return Arrays.copyOf(out, n);
   }
 
-  private static int indexOfLineBreak(byte[] b) {
-    for (int i = 0; i < b.length; i++) {
-      if (b[i] == '\n' || b[i] == '\r') {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  private static Inspection invalid(String reason) {
-    return new Inspection(Kind.INVALID, null, null, reason, null);
-  }
 }

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import wikirecent.bus.Addresses;
 import wikirecent.records.AppendFile;
 import wikirecent.records.RecordTail;
+import wikirecent.records.RecordBatch;
 import wikirecent.records.RecordWriter;
 
 import java.io.IOException;
@@ -51,6 +52,7 @@ final class EventPipeline {
   private final IngestMeters counters;
   private final EventFilter filter;
   private final LogThrottle repairLog = new LogThrottle(10_000);
+  private final EventFilter.Sink sink = this::enqueue;
 
   private RecordWriter writer;
   private Future<?> opening = Future.succeededFuture();
@@ -60,7 +62,8 @@ final class EventPipeline {
   private String lastWrittenDt;
   private long fileSize;
 
-  private List<byte[]> pending = new ArrayList<>();
+  private RecordBatch pending = new RecordBatch();
+  private RecordBatch spare = new RecordBatch(); // the batch last written, filled again next: no array per record
   private List<String> pendingIds = new ArrayList<>();
   private List<String> pendingDts = new ArrayList<>();
   private volatile long backlogBytes; // also read by the queued-bytes gauge, from the scraping thread
@@ -165,7 +168,14 @@ final class EventPipeline {
 
   void accept(SseEvent event) {
     if (accepting) { // after a write failure or a move, events come again once the stream resumes
-      filter.take(event, this::enqueue);
+      filter.take(event, sink);
+    }
+  }
+
+  /** The same for an event whose data is {@code data[from, to)}, valid during the call only. */
+  void accept(String type, String lastEventId, byte[] data, int from, int to) {
+    if (accepting) {
+      filter.take(type, lastEventId, data, from, to, sink);
     }
   }
 
@@ -174,21 +184,21 @@ final class EventPipeline {
     filter.oversized(lastEventId, bytes, oneLine);
   }
 
-  private void enqueue(String id, String dt, byte[] record) {
-    pending.add(record);
+  private void enqueue(String id, String dt, byte[] data, int off, int len) {
+    backlogBytes += pending.add(id, data, off, len);
     pendingIds.add(id);
     pendingDts.add(dt);
-    backlogBytes += record.length;
     if (!writing) {
       flush();
     }
   }
 
   private void flush() {
-    List<byte[]> batch = pending;
+    RecordBatch batch = pending;
     List<String> ids = pendingIds;
     List<String> dts = pendingDts;
-    pending = new ArrayList<>();
+    pending = spare;
+    spare = null;
     pendingIds = new ArrayList<>();
     pendingDts = new ArrayList<>();
     writing = true;
@@ -198,11 +208,11 @@ final class EventPipeline {
         : new RecordWriter.Result(0, w.size(), 0, false, new IOException("append failed", ar.cause()))));
   }
 
-  private void written(List<byte[]> batch, List<String> ids, List<String> dts, RecordWriter.Result result) {
+  private void written(RecordBatch batch, List<String> ids, List<String> dts, RecordWriter.Result result) {
     writing = false;
-    for (byte[] record : batch) {
-      backlogBytes -= record.length;
-    }
+    backlogBytes -= batch.size();
+    batch.clear();
+    spare = batch;
     counters.eventsWritten.increment(result.written());
     counters.bytesWritten.increment(result.bytes());
     if (result.repaired()) {
@@ -243,11 +253,9 @@ final class EventPipeline {
   /** Stops taking events and drops the queue (it comes again from the feed). Only while no batch is being written. */
   private int stopTaking() {
     accepting = false;
-    for (byte[] record : pending) {
-      backlogBytes -= record.length;
-    }
-    int dropped = pending.size();
-    pending = new ArrayList<>();
+    backlogBytes -= pending.size();
+    int dropped = pending.count();
+    pending.clear();
     pendingIds = new ArrayList<>();
     pendingDts = new ArrayList<>();
     return dropped;

@@ -145,6 +145,11 @@ final class IngestLoop {
       }
 
       @Override
+      public void onEvent(String type, String lastEventId, byte[] data, int from, int to) {
+        pipeline.accept(type, lastEventId, data, from, to);
+      }
+
+      @Override
       public void onRetry(long millis) {
         serverRetryMillis = millis;
       }

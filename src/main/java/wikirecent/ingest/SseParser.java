@@ -1,5 +1,7 @@
 package wikirecent.ingest;
 
+import wikirecent.jsonb.LineScan;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -17,6 +19,9 @@ import java.util.Arrays;
  * A line or an event longer than {@code maxEventBytes} is not buffered: it is dropped and reported as oversized the
  * moment it passes the limit (a line that never ends is reported all the same). {@link #progress()} counts what
  * shows the stream is alive: dispatched events and comment lines, not bytes.
+ * <p>
+ * Line ends are searched for a word at a time, and a line within one chunk is read where it is: the data of a
+ * one-line event is not copied before the listener sees it.
  * Not thread-safe: one parser per connection, fed from one thread.
  */
 public final class SseParser {
@@ -24,6 +29,15 @@ public final class SseParser {
   /** Receives what the stream says. */
   public interface Listener {
     void onEvent(SseEvent event);
+
+    /**
+     * A dispatched event whose data is {@code data[from, to)}: the parser's or the fed chunk's bytes, valid only
+     * during the call. By default a copy becomes an {@link SseEvent} for {@link #onEvent(SseEvent)}; a listener
+     * that reads the data at once can take it in place and save that copy.
+     */
+    default void onEvent(String type, String lastEventId, byte[] data, int from, int to) {
+      onEvent(new SseEvent(type, lastEventId, Arrays.copyOfRange(data, from, to)));
+    }
 
     /** A {@code retry:} field with a valid value. */
     default void onRetry(long millis) {
@@ -56,6 +70,8 @@ public final class SseParser {
 
   // the event being built
   private byte[] data = new byte[4096];
+  private byte[] heldData; // when not null, the data is heldData[heldFrom, heldFrom + dataLength): read in place
+  private int heldFrom;
   private int dataLength;
   private int dataLines;
   private boolean eventTooLong;
@@ -115,19 +131,18 @@ public final class SseParser {
     }
     int start = i;
     while (i < end) {
-      byte b = bytes[i];
-      if (b != LF && b != CR) {
-        i++;
-        continue;
+      int lineEnd = LineScan.lineBreak(bytes, i, end);
+      if (lineEnd < 0) {
+        break;
       }
       if (lineLength > 0 || lineTooLong) {
-        appendToLine(bytes, start, i);
+        appendToLine(bytes, start, lineEnd);
         endLine(line, 0, lineLength);
       } else {
-        endLine(bytes, start, i);
+        endLine(bytes, start, lineEnd); // the usual case: the whole line is in this chunk, read in place
       }
-      i++;
-      if (b == CR) {
+      i = lineEnd + 1;
+      if (bytes[lineEnd] == CR) {
         if (i == end) {
           skipLeadingLf = true;
         } else if (bytes[i] == LF) {
@@ -136,6 +151,7 @@ public final class SseParser {
       }
       start = i;
     }
+    keepData(); // data still read in place must outlive this chunk (and the line buffer's next use)
     if (start < end) {
       appendToLine(bytes, start, end);
     }
@@ -223,17 +239,36 @@ public final class SseParser {
     if (dataLength + n > maxEventBytes) {
       tooLong((long) dataLength + n, false);
       dataLength = 0;
+      heldData = null;
       return;
     }
+    if (dataLines == 0) {
+      // Most events have one data line, dispatched before the chunk ends: read it in place, copy it once.
+      heldData = buf;
+      heldFrom = from;
+      dataLength = n;
+      dataLines = 1;
+      return;
+    }
+    keepData();
     if (dataLength + n > data.length) {
       data = Arrays.copyOf(data, Math.max(data.length * 2, dataLength + n));
     }
-    if (dataLines > 0) {
-      data[dataLength++] = LF;
-    }
+    data[dataLength++] = LF;
     System.arraycopy(buf, from, data, dataLength, to - from);
     dataLength += to - from;
     dataLines++;
+  }
+
+  /** Copies data read in place into the parser's own buffer. */
+  private void keepData() {
+    if (heldData != null) {
+      if (dataLength > data.length) {
+        data = new byte[Math.max(data.length * 2, dataLength)];
+      }
+      System.arraycopy(heldData, heldFrom, data, 0, dataLength);
+      heldData = null;
+    }
   }
 
   private void setId(byte[] buf, int from, int to) {
@@ -280,6 +315,7 @@ public final class SseParser {
       eventTooLong = false;
       dataLength = 0;
       dataLines = 0;
+      heldData = null;
       progress++;
       return;
     }
@@ -287,10 +323,13 @@ public final class SseParser {
       return;
     }
     progress++;
-    byte[] payload = Arrays.copyOf(data, dataLength);
+    byte[] buf = heldData != null ? heldData : data;
+    int from = heldData != null ? heldFrom : 0;
+    int to = from + dataLength;
+    heldData = null;
     dataLength = 0;
     dataLines = 0;
-    listener.onEvent(new SseEvent(type, lastEventId, payload));
+    listener.onEvent(type, lastEventId, buf, from, to);
   }
 
   private static boolean is(byte[] buf, int from, int length, byte[] word) {

@@ -74,6 +74,7 @@ final class StreamSession {
   private long idleTimeoutMillis;
   private SseParser parser;
   private long seenProgress;
+  private byte[] chunk = new byte[0]; // the response body chunk being parsed
   private long lastActivityNanos;
   private long lastActivityMillis; // wall clock of this connection's last complete event or heartbeat, 0 if none
   private long idleTimer = -1;
@@ -137,6 +138,14 @@ final class StreamSession {
       }
 
       @Override
+      public void onEvent(String type, String lastEventId, byte[] data, int from, int to) {
+        if (SseEvent.MESSAGE.equals(type)) {
+          events++;
+        }
+        listener.onEvent(type, lastEventId, data, from, to);
+      }
+
+      @Override
       public void onRetry(long millis) {
         listener.onRetry(millis);
       }
@@ -163,7 +172,12 @@ final class StreamSession {
       watchIdle(idleTimeoutMillis);
       resp.handler(buffer -> {
         if (!outcome.future().isComplete()) {
-          parser.feed(buffer.getBytes());
+          int n = buffer.length();
+          if (chunk.length < n) {
+            chunk = new byte[Math.max(n, 64 * 1024)];
+          }
+          buffer.getBytes(0, n, chunk, 0); // into one array reused chunk after chunk: the parser keeps none of it
+          parser.feed(chunk, 0, n);
           long progress = parser.progress();
           if (progress != seenProgress) {
             seenProgress = progress;

@@ -21,6 +21,7 @@ public final class LineScan {
   private static final long HIGHS = 0x8080808080808080L;
   private static final long SPACES = ONES * ' ';
   private static final long BACKSLASHES = ONES * '\\';
+  private static final long LOW_CONTROLS = ONES * 0x0E;
 
   private LineScan() {
   }
@@ -86,6 +87,31 @@ public final class LineScan {
     }
     for (; i < limit; i++) {
       if (b[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Index of the first {@code '\n'} or {@code '\r'} in {@code b[from, limit)}, or -1: where an SSE or record line ends. */
+  public static int lineBreak(byte[] b, int from, int limit) {
+    int i = from;
+    while (i + 8 <= limit) {
+      // Flags the bytes below 0x0E: CR and LF among them, and rarer ones (tab, other controls) looked at one by one.
+      long w = (long) LONGS.get(b, i);
+      long hits = (w - LOW_CONTROLS) & ~w & HIGHS;
+      if (hits == 0) {
+        i += 8;
+        continue;
+      }
+      int k = i + (Long.numberOfTrailingZeros(hits) >>> 3); // the lowest flag is a real one
+      if (b[k] == '\n' || b[k] == '\r') {
+        return k;
+      }
+      i = k + 1;
+    }
+    for (; i < limit; i++) {
+      if (b[i] == '\n' || b[i] == '\r') {
         return i;
       }
     }
@@ -165,7 +191,7 @@ public final class LineScan {
   }
 
   /** Length of the UTF-8 sequence at {@code b[i]} (a byte >= 0x80), or 0 if PostgreSQL would refuse it. */
-  private static int utf8Length(byte[] b, int i, int limit) {
+  static int utf8Length(byte[] b, int i, int limit) {
     int c = b[i] & 0xFF;
     int n;
     if (c < 0xC2) {

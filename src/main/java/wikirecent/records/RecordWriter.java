@@ -12,13 +12,18 @@ import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
- * Appends records to the data file, one write call per record, and never leaves part of a record behind: when
- * a write fails the file is cut back to its size before that record. A file that changed size behind its back
+ * Appends records to the data file, a batch's records that fit in {@value #BATCH_BYTES} bytes with one write call
+ * (one per record when every record is fsynced), and never leaves part of a record behind: when a write fails the
+ * file is cut back to the end of the last record it holds whole, and the record after it is the one that failed.
+ * A file that changed size behind its back
  * (cut short, written by someone else) gets its next append started on a record boundary
  * ({@link RecordTail#toBoundary}). Also tells whether its path still names the file it writes. Runs on one
  * thread only (the ingest writer thread); the event loop hands it batches in order.
  */
 public final class RecordWriter implements AutoCloseable {
+
+  /** The most one write call appends (records that fit together); a bigger record is written on its own. */
+  static final int BATCH_BYTES = 1 << 20;
 
   /**
    * @param written  how many records of the batch are in the file (all of them unless {@code error})
@@ -113,7 +118,14 @@ public final class RecordWriter implements AutoCloseable {
     return size;
   }
 
+  /** Appends records already made (one array each); see {@link #append(RecordBatch)}. */
   public Result append(List<byte[]> records) {
+    RecordBatch batch = new RecordBatch();
+    records.forEach(batch::add);
+    return append(batch);
+  }
+
+  public Result append(RecordBatch records) {
     boolean repaired;
     try {
       repaired = onBoundary();
@@ -122,21 +134,29 @@ public final class RecordWriter implements AutoCloseable {
       return new Result(0, size, 0, false, e);
     }
     long bytes = 0;
-    for (int i = 0; i < records.size(); i++) {
-      byte[] record = records.get(i);
+    int n = records.count();
+    int i = 0;
+    while (i < n) {
+      int end = fsyncMillis == 0 ? i + 1 : sliceEnd(records, i); // an fsync per record means a write per record
+      int from = records.start(i);
+      int length = records.end(end - 1) - from;
       long before = size;
       try {
-        file.append(ByteBuffer.wrap(record));
-        size += record.length;
+        file.append(ByteBuffer.wrap(records.bytes(), from, length));
+        size += length;
         dirty = true;
         if (fsyncMillis == 0) {
           sync();
         }
+        bytes += length;
+        i = end;
       } catch (IOException e) {
-        undo(before, e);
-        return new Result(i, size, bytes, repaired, e);
+        int failed = end - i > 1 ? completeRecords(records, i, end, before) : i;
+        long kept = before + records.start(failed) - from;
+        size = kept; // the records before the failed one stay: a reader may have seen them
+        undo(kept, e);
+        return new Result(failed, size, bytes + (kept - before), repaired, e);
       }
-      bytes += record.length;
     }
     if (fsyncMillis > 0 && clock.getAsLong() - lastSync >= fsyncMillis) {
       try {
@@ -144,10 +164,45 @@ public final class RecordWriter implements AutoCloseable {
       } catch (IOException e) {
         // The records are in the page cache (a kill -9 keeps them) but not known to be on disk: stop all the
         // same, so whoever watches sees the disk is in trouble. Nothing is cut: they are complete records.
-        return new Result(records.size(), size, bytes, repaired, e);
+        return new Result(n, size, bytes, repaired, e);
       }
     }
-    return new Result(records.size(), size, bytes, repaired, null);
+    return new Result(n, size, bytes, repaired, null);
+  }
+
+  /**
+   * The index after the records from {@code from} on that fit in {@value #BATCH_BYTES} bytes together (at least
+   * one: a bigger record goes out on its own). One write call for them saves a system call per record, and
+   * bounds the JDK's own direct-buffer copy of the heap array.
+   */
+  private static int sliceEnd(RecordBatch records, int from) {
+    int start = records.start(from);
+    int i = from + 1;
+    while (i < records.count() && records.end(i) - start <= BATCH_BYTES) {
+      i++;
+    }
+    return i;
+  }
+
+  /**
+   * After a write of {@code records[from, end)} at {@code before} failed: the index of the first record not
+   * wholly in the file, the one that failed. A record the write did complete counts as failed only if it is
+   * the slice's last (then the write failed for nothing that remains, and that record goes as if its own write
+   * had failed).
+   */
+  private int completeRecords(RecordBatch records, int from, int end, long before) {
+    long landed;
+    try {
+      landed = file.size() - before;
+    } catch (IOException e) {
+      return from;
+    }
+    int start = records.start(from);
+    int k = from;
+    while (k < end - 1 && records.end(k) - start <= landed) {
+      k++;
+    }
+    return k;
   }
 
   /**

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.buffer.Buffer;
 import wikirecent.ingest.Since;
 import wikirecent.ingest.SseParser;
+import wikirecent.jsonb.LineScan;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,6 +27,13 @@ import java.util.UUID;
 final class ReplayFeed {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final String ID_START = "[{\"topic\":\"replay\",\"partition\":0,\"offset\":";
+  private static final byte[] LF = {'\n'};
+  private static final byte[] CRLF = {'\r', '\n'};
+  private static final byte[] HEAD_LF = ascii("event: message\nid: " + ID_START);
+  private static final byte[] HEAD_CRLF = ascii("event: message\r\nid: " + ID_START);
+  private static final byte[] ID_END = ascii("}]");
+  private static final byte[] DATA_PREFIX = ascii("data: ");
 
   private final List<byte[]> events;
   private final String source;
@@ -34,6 +43,8 @@ final class ReplayFeed {
   private final int[] idEnd;
   /** Per event: its meta.dt in epoch milliseconds, or Long.MIN_VALUE if it has none. */
   private final long[] dtMillis;
+  /** Per event: whether its data holds a line break (goes out as several data: lines). */
+  private final boolean[] multiLine;
 
   private ReplayFeed(List<byte[]> events, String source) {
     this.events = events;
@@ -41,8 +52,11 @@ final class ReplayFeed {
     this.idStart = new int[events.size()];
     this.idEnd = new int[events.size()];
     this.dtMillis = new long[events.size()];
+    this.multiLine = new boolean[events.size()];
     for (int i = 0; i < events.size(); i++) {
       locateMetaId(i);
+      byte[] data = events.get(i);
+      multiLine[i] = LineScan.newline(data, 0, data.length) >= 0;
     }
   }
 
@@ -135,43 +149,65 @@ final class ReplayFeed {
 
   /** The whole SSE frame of event {@code offset}. */
   byte[] frame(long offset, boolean crlf) {
-    String eol = crlf ? "\r\n" : "\n";
-    StringBuilder head = new StringBuilder(96)
-      .append("event: message").append(eol)
-      .append("id: ").append(id(offset)).append(eol);
-    byte[] data = data(offset);
-    byte[] headBytes = head.toString().getBytes(StandardCharsets.UTF_8);
-    byte[] eolBytes = eol.getBytes(StandardCharsets.US_ASCII);
-    byte[] prefix = "data: ".getBytes(StandardCharsets.US_ASCII);
-    // data recorded over several data: lines goes out the same way
-    int lines = 1;
-    for (byte b : data) {
-      if (b == '\n') {
-        lines++;
+    Buffer b = Buffer.buffer(events.get((int) (offset % events.size())).length + 128);
+    appendFrame(b, offset, crlf);
+    return b.getBytes();
+  }
+
+  /**
+   * Appends the SSE frame of event {@code offset} to {@code out}: its pieces straight from the recorded bytes, with
+   * the id's digits (and in later rounds the fresh meta.id) put in between; no per-event array or String.
+   */
+  void appendFrame(Buffer out, long offset, boolean crlf) {
+    int i = (int) (offset % events.size());
+    long round = offset / events.size();
+    byte[] eol = crlf ? CRLF : LF;
+    out.appendBytes(crlf ? HEAD_CRLF : HEAD_LF);
+    byte[] digits = new byte[20];
+    int d = digits.length;
+    long v = offset;
+    do {
+      digits[--d] = (byte) ('0' + v % 10);
+      v /= 10;
+    } while (v > 0);
+    out.appendBytes(digits, d, digits.length - d);
+    out.appendBytes(ID_END);
+    out.appendBytes(eol);
+    byte[] data = events.get(i);
+    if (multiLine[i]) {
+      appendLines(out, round == 0 ? data : withRoundId(i, round), eol); // rare: data recorded over several data: lines
+    } else {
+      out.appendBytes(DATA_PREFIX);
+      int start = idStart[i];
+      if (round == 0 || start < 0) {
+        out.appendBytes(data);
+      } else {
+        int end = idEnd[i];
+        out.appendBytes(data, 0, start).appendBytes(freshId(i, round)).appendBytes(data, end, data.length - end);
       }
+      out.appendBytes(eol);
     }
-    byte[] frame = new byte[headBytes.length + data.length + lines * (prefix.length + eolBytes.length) + eolBytes.length];
-    System.arraycopy(headBytes, 0, frame, 0, headBytes.length);
-    int pos = headBytes.length;
+    out.appendBytes(eol);
+  }
+
+  /** Data recorded over several lines goes out the same way, a {@code data:} line each. */
+  private static void appendLines(Buffer out, byte[] data, byte[] eol) {
     int lineStart = 0;
-    for (int i = 0; i <= data.length; i++) {
-      if (i == data.length || data[i] == '\n') {
-        System.arraycopy(prefix, 0, frame, pos, prefix.length);
-        pos += prefix.length;
-        System.arraycopy(data, lineStart, frame, pos, i - lineStart);
-        pos += i - lineStart;
-        System.arraycopy(eolBytes, 0, frame, pos, eolBytes.length);
-        pos += eolBytes.length;
-        lineStart = i + 1;
+    for (int k = 0; k <= data.length; k++) {
+      if (k == data.length || data[k] == '\n') {
+        out.appendBytes(DATA_PREFIX).appendBytes(data, lineStart, k - lineStart).appendBytes(eol);
+        lineStart = k + 1;
       }
     }
-    System.arraycopy(eolBytes, 0, frame, pos, eolBytes.length);
-    return frame;
   }
 
   /** The SSE id of event {@code offset}, shaped like Wikimedia's (a JSON array of topic/partition/offset). */
   static String id(long offset) {
-    return "[{\"topic\":\"replay\",\"partition\":0,\"offset\":" + offset + "}]";
+    return ID_START + offset + "}]";
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
   }
 
   /** The offset in an id made by {@link #id(long)}, or -1 if the id is not one of ours. */
@@ -260,13 +296,18 @@ final class ReplayFeed {
       return data;
     }
     int end = idEnd[i];
-    String original = new String(data, start, end - start, StandardCharsets.UTF_8);
-    byte[] fresh = UUID.nameUUIDFromBytes((original + "#" + round).getBytes(StandardCharsets.UTF_8)).toString()
-      .getBytes(StandardCharsets.US_ASCII);
+    byte[] fresh = freshId(i, round);
     byte[] out = new byte[data.length - (end - start) + fresh.length];
     System.arraycopy(data, 0, out, 0, start);
     System.arraycopy(fresh, 0, out, start, fresh.length);
     System.arraycopy(data, end, out, start + fresh.length, data.length - end);
     return out;
+  }
+
+  /** The meta.id event {@code i} has in a later round: a name-based UUID of its recorded one and the round. */
+  private byte[] freshId(int i, long round) {
+    String original = new String(events.get(i), idStart[i], idEnd[i] - idStart[i], StandardCharsets.UTF_8);
+    return UUID.nameUUIDFromBytes((original + "#" + round).getBytes(StandardCharsets.UTF_8)).toString()
+      .getBytes(StandardCharsets.US_ASCII);
   }
 }

@@ -201,7 +201,7 @@ public final class ReplayServer {
         Buffer chunk = Buffer.buffer(CHUNK_BYTES + 2048);
         long first = next;
         while (chunk.length() < CHUNK_BYTES && hasMore() && !cutDue() && (options.rate() == 0 || tokens >= 1)) {
-          chunk.appendBytes(feed.frame(next, options.crlf()));
+          feed.appendFrame(chunk, next, options.crlf());
           next++;
           sent++;
           tokens--;

@@ -21,6 +21,26 @@ class RecordFormatBytesTest {
     assertThat(RecordFormat.record(id, data.getBytes(StandardCharsets.UTF_8))).isEqualTo(RecordFormat.record(id, data));
   }
 
+  @Property(tries = 1000)
+  void theRecordIsItsLinesOrALineBreakIsRefused(
+    @ForAll @Chars({'[', ']', '"', '\n', '\r', '\u00e9', '\u4e00'}) @CharRange(from = 'a', to = 'c') String id,
+    @ForAll @Chars({'{', '}', '"', '\n', '\r', '\u00e9', '\u4e00'}) @CharRange(from = 'a', to = 'c') String data) {
+    // long enough data for the word-at-a-time search to run, with the break anywhere in it
+    String padded = "x".repeat(data.length() % 11) + data + "y".repeat(17);
+    boolean broken = RecordFormat.hasLineBreak(id) || RecordFormat.hasLineBreak(padded);
+    byte[] bytes = padded.getBytes(StandardCharsets.UTF_8);
+    // the same data in the middle of a bigger array, with line breaks around it
+    byte[] around = ("\n\r" + padded + "\r\n").getBytes(StandardCharsets.UTF_8);
+    if (broken) {
+      assertThatThrownBy(() -> RecordFormat.record(id, bytes)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> RecordFormat.record(id, around, 2, bytes.length)).isInstanceOf(IllegalArgumentException.class);
+    } else {
+      String expected = "event: message\nid: " + id + "\ndata: " + padded + "\n\n";
+      assertThat(new String(RecordFormat.record(id, bytes), StandardCharsets.UTF_8)).isEqualTo(expected);
+      assertThat(new String(RecordFormat.record(id, around, 2, bytes.length), StandardCharsets.UTF_8)).isEqualTo(expected);
+    }
+  }
+
   @Test
   void aLineBreakInTheDataIsRefused() {
     assertThatThrownBy(() -> RecordFormat.record("1", "{\n}".getBytes(StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class);
