@@ -168,13 +168,10 @@ public final class Engine implements AutoCloseable {
   }
 
   private List<JsonObject> closeBatch(long timestamp) {
-    List<JsonObject> out = state.closeBatch(timestamp);
+    List<JsonObject> out = new ArrayList<>(8);
+    state.closeBatch(timestamp, out);
     if (core.pending()) {
-      List<JsonObject> shaped = core.closeBatch(timestamp);
-      if (!shaped.isEmpty()) {
-        out = new ArrayList<>(out);
-        out.addAll(shaped);
-      }
+      core.closeBatch(timestamp, out);
     }
     return out;
   }

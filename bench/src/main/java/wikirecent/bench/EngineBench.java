@@ -38,8 +38,10 @@ public final class EngineBench {
   private Path sample;
   private List<String> only = List.of("throughput", "heap", "latency", "steps", "verticle");
   private int stepAppends = 400;
+  private long stepPaceNanos = EngineBatchCost.PERIOD_NANOS;
   private long costHistory = 100_000;
   private int verticleSeconds = 30;
+  private int verticleWarm = 10_000;
   private long checkpointMillis = 3_600_000;
 
   public static void main(String[] args) throws IOException {
@@ -68,8 +70,10 @@ public final class EngineBench {
         case "--sample" -> b.sample = Path.of(v);
         case "--only" -> b.only = List.of(v.split(","));
         case "--step-appends" -> b.stepAppends = Integer.parseInt(v);
+        case "--step-pace-millis" -> b.stepPaceNanos = (long) (Double.parseDouble(v) * 1e6);
         case "--cost-history" -> b.costHistory = Long.parseLong(v);
         case "--verticle-seconds" -> b.verticleSeconds = Integer.parseInt(v);
+        case "--verticle-warm" -> b.verticleWarm = Integer.parseInt(v);
         case "--checkpoint-millis" -> b.checkpointMillis = Long.parseLong(v);
         default -> {
           usage("unknown option " + a);
@@ -102,8 +106,11 @@ public final class EngineBench {
                          steps = thread CPU of each live step of one event at 40/s (Engine alone) and of a checkpoint write;
                          verticle = the EngineVerticle at 40 appends/s with the hint: CPU of its threads per batch
         --step-appends N     paced steps timed by 'steps' (default 400, after 3000 fast warm-up steps)
+        --step-pace-millis N time between those steps (default 25, the live rate; 0: back to back, for profiling)
         --cost-history N     events of history under 'steps' and 'verticle' (default 100000)
         --verticle-seconds N measured seconds of 'verticle' (default 30, after 5 s of warm-up)
+        --verticle-warm N    appends ~1 ms apart before that, so the JIT compiles the per-batch path as in a long-running
+                             app (default 10000; 0: a fresh process's first seconds, mostly interpreted per-batch code)
         --checkpoint-millis N  engine.checkpointMillis in 'verticle' (default 3600000: held off, as the polling scenario does)""".formatted(spread().size()));
     if (problem != null) {
       System.exit(2);
@@ -127,7 +134,7 @@ public final class EngineBench {
     if (only.contains("steps")) {
       Path f = EngineBatchCost.history(costHistory, users, seed, lines);
       try {
-        EngineBatchCost.steps(f, stepAppends, open, lines);
+        EngineBatchCost.steps(f, stepAppends, stepPaceNanos, open, lines);
       } finally {
         EngineBatchCost.deleteDir(f.getParent());
       }
@@ -135,7 +142,7 @@ public final class EngineBench {
     if (only.contains("verticle")) {
       Path f = EngineBatchCost.history(costHistory, users, seed, lines);
       try {
-        EngineBatchCost.verticle(f, verticleSeconds, open, checkpointMillis, lines);
+        EngineBatchCost.verticle(f, verticleSeconds, verticleWarm, open, checkpointMillis, lines);
       } catch (IOException e) {
         throw e;
       } catch (Exception e) {
