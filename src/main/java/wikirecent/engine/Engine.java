@@ -168,10 +168,13 @@ public final class Engine implements AutoCloseable {
   }
 
   private List<JsonObject> closeBatch(long timestamp) {
-    List<JsonObject> out = new ArrayList<>(8);
-    state.closeBatch(timestamp, out);
+    List<JsonObject> out = state.closeBatch(timestamp);
     if (core.pending()) {
-      core.closeBatch(timestamp, out);
+      List<JsonObject> shaped = core.closeBatch(timestamp);
+      if (!shaped.isEmpty()) {
+        out = new ArrayList<>(out);
+        out.addAll(shaped);
+      }
     }
     return out;
   }

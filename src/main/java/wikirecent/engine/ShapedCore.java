@@ -253,12 +253,6 @@ public final class ShapedCore {
    */
   public List<JsonObject> closeBatch(long timestamp) {
     List<JsonObject> out = new ArrayList<>();
-    closeBatch(timestamp, out);
-    return out;
-  }
-
-  /** Same, adding the messages to {@code out}. */
-  void closeBatch(long timestamp, List<JsonObject> out) {
     for (ShapedInstance inst : changed) {
       JsonObject m = inst.closeBatch(timestamp);
       if (m != null) {
@@ -266,6 +260,7 @@ public final class ShapedCore {
       }
     }
     changed.clear();
+    return out;
   }
 
   /** The largest event time applied, or {@link EventParser#NO_TS}. */

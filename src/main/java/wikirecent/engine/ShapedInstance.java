@@ -7,7 +7,9 @@ import wikirecent.bus.ViewParams;
 import wikirecent.bus.Views;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One live parameter set of {@link ShapedCore}: the count of each of its groups over the events that
@@ -141,11 +143,10 @@ final class ShapedInstance {
   JsonObject closeBatch(long timestamp) {
     JsonArray inserted = new JsonArray();
     JsonArray deleted = new JsonArray();
-    List<ShapedTop.Row> topNow = null;
     if (top != null) {
-      topNow = top.rows(counts);
-      minus(topNow, topAtStart, inserted);
-      minus(topAtStart, topNow, deleted);
+      List<ShapedTop.Row> now = top.rows(counts);
+      minus(now, topAtStart, inserted);
+      minus(topAtStart, now, deleted);
     } else {
       atStart.forEach((key, startPlusOne) -> {
         long before = startPlusOne - 1;
@@ -160,12 +161,7 @@ final class ShapedInstance {
         }
       });
     }
-    if (top != null) {
-      touched = false;
-      topAtStart = topNow; // the rows are as just listed until the next event
-    } else {
-      markBatchStart();
-    }
+    markBatchStart();
     if (inserted.isEmpty() && deleted.isEmpty()) {
       return null;
     }
@@ -180,10 +176,10 @@ final class ShapedInstance {
     return params.isDefault() ? message : message.put(ViewMessage.PARAMS, params.toJson());
   }
 
-  // Top lists are 10 rows: a scan is cheaper than a set.
   private void minus(List<ShapedTop.Row> a, List<ShapedTop.Row> b, JsonArray out) {
+    Set<ShapedTop.Row> drop = new HashSet<>(b);
     for (ShapedTop.Row r : a) {
-      if (!b.contains(r)) {
+      if (!drop.contains(r)) {
         out.add(row(r.key(), r.count()));
       }
     }

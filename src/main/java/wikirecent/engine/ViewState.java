@@ -7,8 +7,10 @@ import wikirecent.bus.Views;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.ObjLongConsumer;
 
 /**
@@ -97,16 +99,10 @@ public final class ViewState {
    * view that changed, none if nothing did. Starts the next batch.
    */
   public List<JsonObject> closeBatch(long timestamp) {
-    List<JsonObject> out = new ArrayList<>(3);
-    closeBatch(timestamp, out);
-    return out;
-  }
-
-  /** Same, adding the messages to {@code out}. */
-  void closeBatch(long timestamp, List<JsonObject> out) {
     if (!tracking) {
       throw new IllegalStateException("closeBatch needs startTracking first");
     }
+    List<JsonObject> out = new ArrayList<>(3);
     if (total != totalAtStart) {
       out.add(ViewMessage.batch(Views.COUNTER.viewName(), timestamp,
         new JsonArray().add(new JsonArray().add(total)), new JsonArray().add(new JsonArray().add(totalAtStart))));
@@ -123,10 +119,9 @@ public final class ViewState {
       if (!now.equals(topAtStart)) {
         out.add(ViewMessage.batch(Views.TOP10.viewName(), timestamp, minus(now, topAtStart), minus(topAtStart, now)));
       }
-      topAtStart = now; // nothing changes before the next batch starts
-      countsAtStart.clear();
-      totalAtStart = total;
     }
+    markBatchStart();
+    return out;
   }
 
   private void markBatchStart() {
@@ -135,11 +130,11 @@ public final class ViewState {
     topAtStart = top.rows();
   }
 
-  // Top lists are 10 rows: a scan is cheaper than a set.
   private static JsonArray minus(List<TopN.Row> a, List<TopN.Row> b) {
+    Set<TopN.Row> drop = new HashSet<>(b);
     JsonArray out = new JsonArray();
     for (TopN.Row r : a) {
-      if (!b.contains(r)) {
+      if (!drop.contains(r)) {
         out.add(row(r.user(), r.count()));
       }
     }
