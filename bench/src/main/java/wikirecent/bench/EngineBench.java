@@ -36,6 +36,13 @@ public final class EngineBench {
   private int instances = 0;
   private Path file;
   private Path sample;
+  private List<String> only = List.of("throughput", "heap", "latency", "steps", "verticle");
+  private int stepAppends = 400;
+  private long stepPaceNanos = EngineBatchCost.PERIOD_NANOS;
+  private long costHistory = 100_000;
+  private int verticleSeconds = 30;
+  private int verticleWarm = 10_000;
+  private long checkpointMillis = 3_600_000;
 
   public static void main(String[] args) throws IOException {
     EngineBench b = new EngineBench();
@@ -61,6 +68,13 @@ public final class EngineBench {
         case "--instances" -> b.instances = Integer.parseInt(v);
         case "--file" -> b.file = Path.of(v);
         case "--sample" -> b.sample = Path.of(v);
+        case "--only" -> b.only = List.of(v.split(","));
+        case "--step-appends" -> b.stepAppends = Integer.parseInt(v);
+        case "--step-pace-millis" -> b.stepPaceNanos = (long) (Double.parseDouble(v) * 1e6);
+        case "--cost-history" -> b.costHistory = Long.parseLong(v);
+        case "--verticle-seconds" -> b.verticleSeconds = Integer.parseInt(v);
+        case "--verticle-warm" -> b.verticleWarm = Integer.parseInt(v);
+        case "--checkpoint-millis" -> b.checkpointMillis = Long.parseLong(v);
         default -> {
           usage("unknown option " + a);
           return;
@@ -87,13 +101,59 @@ public final class EngineBench {
                          at most %d: every view over any wiki and the sample's two, bot or not, each window)
         --file PATH      the recentchanges file to use; generated there if missing
                          (default: <tmp>/wikirecent-bench/recentchanges-<events>-<users>-<seed>)
-        --sample PATH    the recorded events to build from (default: the bundled sample)""".formatted(spread().size()));
+        --sample PATH    the recorded events to build from (default: the bundled sample)
+        --only LIST      parts to run, of throughput,heap,latency,steps,verticle (default all):
+                         steps = thread CPU of each live step of one event at 40/s (Engine alone) and of a checkpoint write;
+                         verticle = the EngineVerticle at 40 appends/s with the hint: CPU of its threads per batch
+        --step-appends N     paced steps timed by 'steps' (default 400, after 3000 fast warm-up steps)
+        --step-pace-millis N time between those steps (default 25, the live rate; 0: back to back, for profiling)
+        --cost-history N     events of history under 'steps' and 'verticle' (default 100000)
+        --verticle-seconds N measured seconds of 'verticle' (default 30, after 5 s of warm-up)
+        --verticle-warm N    appends ~1 ms apart before that, so the JIT compiles the per-batch path as in a long-running
+                             app (default 10000; 0: a fresh process's first seconds, mostly interpreted per-batch code)
+        --checkpoint-millis N  engine.checkpointMillis in 'verticle' (default 3600000: held off, as the polling scenario does)""".formatted(spread().size()));
     if (problem != null) {
       System.exit(2);
     }
   }
 
   private void run() throws IOException {
+    System.out.println("load average at start: " + Machine.loadAverage());
+    if (only.contains("throughput") || only.contains("heap") || only.contains("latency")) {
+      runThroughput();
+    }
+    if (only.contains("steps") || only.contains("verticle")) {
+      batchCost();
+    }
+    System.out.println("load average at end: " + Machine.loadAverage());
+  }
+
+  private void batchCost() throws IOException {
+    List<String> lines = LargeFileGenerator.sampleLines(sample);
+    List<ViewParams> open = spread().subList(0, Math.min(instances, spread().size()));
+    if (only.contains("steps")) {
+      Path f = EngineBatchCost.history(costHistory, users, seed, lines);
+      try {
+        EngineBatchCost.steps(f, stepAppends, stepPaceNanos, open, lines);
+      } finally {
+        EngineBatchCost.deleteDir(f.getParent());
+      }
+    }
+    if (only.contains("verticle")) {
+      Path f = EngineBatchCost.history(costHistory, users, seed, lines);
+      try {
+        EngineBatchCost.verticle(f, verticleSeconds, verticleWarm, open, checkpointMillis, lines);
+      } catch (IOException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IOException("the verticle measurement failed: " + e, e);
+      } finally {
+        EngineBatchCost.deleteDir(f.getParent());
+      }
+    }
+  }
+
+  private void runThroughput() throws IOException {
     if (file == null) {
       file = Path.of(System.getProperty("java.io.tmpdir"), "wikirecent-bench",
         "recentchanges-" + events + "-" + users + "-" + seed);
@@ -108,6 +168,18 @@ public final class EngineBench {
       file, Files.size(file), batchBytes, runs, Math.min(instances, spread().size()), System.getProperty("java.vm.name"),
       System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
 
+    if (only.contains("throughput")) {
+      throughputRuns();
+    }
+    if (only.contains("heap")) {
+      heapPerMillionUsers();
+    }
+    if (latencyAppends > 0 && only.contains("latency")) {
+      EngineLatency.measure(latencyAppends, LargeFileGenerator.sampleLines(sample));
+    }
+  }
+
+  private void throughputRuns() throws IOException {
     // Warm-up (untimed): the JIT sees every path before the timed runs.
     bareParse();
     catchUp();
@@ -139,11 +211,6 @@ public final class EngineBench {
       median(catchUpRatio), median(live), median(liveRatio));
     System.out.printf("(%,d data lines; catch-up = read without publishing; live = a consolidated batch of all three views"
       + " per %,d-byte step; ratios are engine/bare within a run, their median in the last row)%n", catchUpLines, batchBytes);
-
-    heapPerMillionUsers();
-    if (latencyAppends > 0) {
-      EngineLatency.measure(latencyAppends, LargeFileGenerator.sampleLines(sample));
-    }
   }
 
   record Result(long lines, long nanos, long batches) {

@@ -1,0 +1,226 @@
+package wikirecent.bench;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import wikirecent.bus.Addresses;
+import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewParams;
+import wikirecent.config.Config;
+import wikirecent.engine.Engine;
+import wikirecent.engine.EngineVerticle;
+import wikirecent.records.RecordFormat;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The engine's CPU per live batch at the live rate (one event per batch, ~40 a second), where the fixed cost of a
+ * batch is all there is: {@code steps} times {@link Engine#step} alone on this thread (thread CPU per step, plus
+ * what one checkpoint write costs); {@code verticle} runs the {@link EngineVerticle} as the app deploys it (append
+ * hint on the bus, the worker's step, publishing, timers) and divides the CPU of its threads by the batches.
+ */
+final class EngineBatchCost {
+
+  private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
+  static final long PERIOD_NANOS = 25_000_000; // 40 appends a second
+  private static final int WARM_STEPS = 3_000;
+
+  private EngineBatchCost() {
+  }
+
+  /** A history file of {@code events} events in a fresh temp dir (its {@code recentchanges}). */
+  static Path history(long events, int users, long seed, List<String> sample) throws IOException {
+    Path dir = Files.createTempDirectory("wikirecent-batch-cost");
+    Path file = dir.resolve(Config.FILE_NAME);
+    new LargeFileGenerator(users, seed).write(file, events, sample);
+    return file;
+  }
+
+  static void deleteDir(Path dir) throws IOException {
+    try (var files = Files.walk(dir)) {
+      files.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  /** Live steps of one appended event each, paced at 40/s after a fast warm-up; prints the per-step thread CPU. */
+  static void steps(Path file, int appends, long paceNanos, List<ViewParams> instances, List<String> sample) throws IOException {
+    Path checkpoint = file.resolveSibling("steps.checkpoint");
+    try (Engine e = new Engine(file, checkpoint, 1 << 20, System::currentTimeMillis);
+         FileOutputStream out = new FileOutputStream(file.toFile(), true)) {
+      while (e.step(false).more()) {
+        // catch up
+      }
+      e.goLive();
+      for (ViewParams p : instances) {
+        e.open(p);
+      }
+      long[] cursor = {0};
+      for (int i = 0; i < WARM_STEPS; i++) {
+        append(out, sample, cursor);
+        e.step(true);
+      }
+      List<Double> micros = new ArrayList<>();
+      long messages = 0;
+      long next = System.nanoTime();
+      for (int i = 0; i < appends; i++) {
+        next += paceNanos;
+        sleepUntil(next);
+        append(out, sample, cursor);
+        long c0 = MX.getCurrentThreadCpuTime();
+        Engine.Step s = e.step(true);
+        micros.add((MX.getCurrentThreadCpuTime() - c0) / 1e3);
+        messages += s.messages().size();
+      }
+      List<Double> cp = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        append(out, sample, cursor);
+        e.step(true);
+        long c0 = MX.getCurrentThreadCpuTime();
+        e.writeCheckpoint();
+        cp.add((MX.getCurrentThreadCpuTime() - c0) / 1e6);
+      }
+      Collections.sort(micros);
+      System.out.printf(Locale.ROOT, "live steps %s, one event each, %d parameterised instances besides the default sets"
+          + " (%,d events of history, %,d users, %,d wikis, %,d window events): %d steps, %.1f messages/step; thread CPU per step"
+          + " median %.1f us, p90 %.1f us, p99 %.1f us, mean %.1f us%n",
+        paceNanos == PERIOD_NANOS ? "at 40/s" : "every " + paceNanos / 1e6 + " ms", instances.size(), e.state().total() - appends - WARM_STEPS - 5, e.state().groups(), e.core().wikis(), e.core().windowEvents(),
+        appends, messages / (double) appends, at(micros, 0.5), at(micros, 0.9), at(micros, 0.99),
+        micros.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN));
+      System.out.printf(Locale.ROOT, "checkpoint write: thread CPU median %.1f ms of 5 (%.2f ms/s at one a minute)%n",
+        Stats.median(cp), Stats.median(cp) / 60);
+    }
+  }
+
+  /**
+   * The engine verticle over {@code file}'s dir at 40 appends/s with the append hint, as ingest sends it; a consumer on
+   * every published address (as a web node holds). Prints CPU per batch: the worker threads (the engine), the event
+   * loops (timers, hint and the consumers here), and the whole process.
+   */
+  static void verticle(Path file, int seconds, int warmAppends, List<ViewParams> instances, long checkpointMillis, List<String> sample) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      AtomicLong batches = new AtomicLong();
+      AtomicLong messages = new AtomicLong();
+      for (ViewParams.View v : ViewParams.View.values()) {
+        subscribe(vertx, Addresses.view(ViewParams.of(v)), batches, messages, v == ViewParams.View.COUNTER);
+      }
+      for (ViewParams p : instances) {
+        subscribe(vertx, Addresses.view(p), batches, messages, false);
+      }
+      JsonObject config = Parts.config(file.getParent(), new JsonObject()
+        .put(Config.ENGINE_CHECKPOINT_MILLIS, checkpointMillis).put(Config.VIEWS_INSTANCE_IDLE_SECONDS, 3600));
+      vertx.deployVerticle(new EngineVerticle(), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)
+        .setConfig(config)).await(5, TimeUnit.MINUTES);
+      for (ViewParams p : instances) {
+        Object body = p.toJson();
+        for (int attempt = 0; ; attempt++) {
+          try {
+            vertx.eventBus().request(Addresses.snapshot(p.view().viewName()), body).await(60, TimeUnit.SECONDS);
+            break;
+          } catch (Exception ex) {
+            if (!(ex instanceof ReplyException r) || r.failureCode() != 503 || attempt > 600) {
+              throw ex;
+            }
+            Thread.sleep(100);
+          }
+        }
+      }
+      long[] cursor = {0};
+      try (FileOutputStream out = new FileOutputStream(file.toFile(), true)) {
+        for (int i = 0; i < warmAppends; i++) { // the JIT compiles the per-batch path (a long-running app's steady state)
+          append(out, sample, cursor);
+          vertx.eventBus().publish(Addresses.FILE_APPENDED, out.getChannel().size());
+          sleepUntil(System.nanoTime() + 1_000_000);
+        }
+        feed(vertx, out, sample, cursor, Duration.ofSeconds(5)); // warm-up at the live rate
+        long w0 = Machine.threadCpuNanos("vert.x-worker-thread");
+        long l0 = Machine.threadCpuNanos("vert.x-eventloop-thread");
+        long p0 = processCpuNanos();
+        long b0 = batches.get();
+        long m0 = messages.get();
+        long t0 = System.nanoTime();
+        long appended = feed(vertx, out, sample, cursor, Duration.ofSeconds(seconds));
+        Thread.sleep(200); // the last batch
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long worker = Machine.threadCpuNanos("vert.x-worker-thread") - w0;
+        long loops = Machine.threadCpuNanos("vert.x-eventloop-thread") - l0;
+        long process = processCpuNanos() - p0;
+        long b = batches.get() - b0;
+        long m = messages.get() - m0;
+        System.out.printf(Locale.ROOT, "engine verticle at 40 appends/s with the hint, %d parameterised instances besides the default"
+            + " sets, %d s after %,d fast appends: %,d appends, %,d batches, %.1f messages/batch; CPU per batch: worker threads (the engine) %.3f ms,"
+            + " event loops %.3f ms, whole process %.3f ms; engine %.2f ms/s%n",
+          instances.size(), seconds, warmAppends, appended, b, m / (double) Math.max(1, b), worker / 1e6 / b, loops / 1e6 / b,
+          process / 1e6 / b, worker / 1e6 / secs);
+      }
+    } finally {
+      vertx.close().await(60, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void subscribe(Vertx vertx, String address, AtomicLong batches, AtomicLong messages, boolean counter)
+    throws Exception {
+    vertx.eventBus().<JsonObject>consumer(address, msg -> {
+      if (!ViewMessage.isSnapshot(msg.body())) {
+        messages.incrementAndGet();
+        if (counter) {
+          batches.incrementAndGet();
+        }
+      }
+    }).completion().await(10, TimeUnit.SECONDS);
+  }
+
+  private static long feed(Vertx vertx, FileOutputStream out, List<String> sample, long[] cursor, Duration d) throws Exception {
+    long end = System.nanoTime() + d.toNanos();
+    long next = System.nanoTime();
+    long n = 0;
+    while (next < end) {
+      append(out, sample, cursor);
+      vertx.eventBus().publish(Addresses.FILE_APPENDED, out.getChannel().size());
+      n++;
+      next += PERIOD_NANOS;
+      sleepUntil(next);
+    }
+    return n;
+  }
+
+  private static void append(FileOutputStream out, List<String> sample, long[] cursor) throws IOException {
+    out.write(RecordFormat.record("[{\"topic\":\"bench-live\",\"offset\":" + cursor[0] + "}]",
+      sample.get((int) (cursor[0] % sample.size()))));
+    cursor[0]++;
+  }
+
+  private static void sleepUntil(long nanoTime) {
+    long sleep = nanoTime - System.nanoTime();
+    if (sleep > 0) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(sleep);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+      ? os.getProcessCpuTime() : -1;
+  }
+
+  private static double at(List<Double> sorted, double q) {
+    return sorted.get(Math.min(sorted.size() - 1, (int) Math.floor(q * sorted.size())));
+  }
+}
