@@ -43,8 +43,6 @@ public class TailVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(TailVerticle.class);
 
-  // The shaped-view protocol's two fixed addresses (views.wanted, views.started).
-
   /** An on-demand set and when a web node last asked for it. */
   private static final class OnDemand {
     final ViewTail tail;
