@@ -91,13 +91,7 @@ final class FanOutScenario {
     Path data = Files.createDirectories(dir.resolve("data"));
     // The feed starts only once every client is connected (a connection storm and the fan-out would fight over the
     // web part's one event loop); until then ingest retries every half second.
-    Map<String, String> env = Map.of(
-      "WIKIRECENT_HTTP_PORT", String.valueOf(port),
-      "WIKIRECENT_DATA_DIR", data.toString(),
-      "WIKIRECENT_STREAM_URL", "http://127.0.0.1:" + feedPort + ReplayServer.PATH,
-      "WIKIRECENT_INGEST_BACKOFF_MILLIS", "200",
-      "WIKIRECENT_INGEST_BACKOFF_MAX_MILLIS", "500",
-      "WIKIRECENT_ROLES", "ingest,views,web");
+    Map<String, String> env = Parts.wholeAppEnv(port, data, feedPort);
     String base = "http://127.0.0.1:" + port;
     ReplayServer feed = null;
     try (Child server = Child.start("server", Parts.appCommand(), env, dir.resolve("server.log"), false)) {

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import wikirecent.config.Config;
 import wikirecent.engine.EngineVerticle;
 import wikirecent.ingest.IngestVerticle;
+import wikirecent.replay.ReplayServer;
 import wikirecent.testsupport.Child;
 import wikirecent.web.WebVerticle;
 
@@ -86,6 +87,20 @@ final class Parts {
         System.err.println("closing a Vert.x instance: " + e);
       }
     }
+  }
+
+  /**
+   * The environment of an app child running every part on {@code port}, with its data in {@code data}, following the
+   * replay server on {@code feedPort}; ingest retries every half second until that feed starts.
+   */
+  static Map<String, String> wholeAppEnv(int port, Path data, int feedPort) {
+    return Map.of(
+      "WIKIRECENT_HTTP_PORT", String.valueOf(port),
+      "WIKIRECENT_DATA_DIR", data.toString(),
+      "WIKIRECENT_STREAM_URL", "http://127.0.0.1:" + feedPort + ReplayServer.PATH,
+      "WIKIRECENT_INGEST_BACKOFF_MILLIS", "200",
+      "WIKIRECENT_INGEST_BACKOFF_MAX_MILLIS", "500",
+      "WIKIRECENT_ROLES", "ingest,views,web");
   }
 
   static int freePort() throws IOException {

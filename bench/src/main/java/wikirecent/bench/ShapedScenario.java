@@ -173,13 +173,7 @@ final class ShapedScenario {
     int port = Parts.freePort();
     int feedPort = Parts.freePort();
     Path data = Files.createDirectories(dir.resolve("data"));
-    Map<String, String> env = Map.of(
-      "WIKIRECENT_HTTP_PORT", String.valueOf(port),
-      "WIKIRECENT_DATA_DIR", data.toString(),
-      "WIKIRECENT_STREAM_URL", "http://127.0.0.1:" + feedPort + ReplayServer.PATH,
-      "WIKIRECENT_INGEST_BACKOFF_MILLIS", "200",
-      "WIKIRECENT_INGEST_BACKOFF_MAX_MILLIS", "500",
-      "WIKIRECENT_ROLES", "ingest,views,web");
+    Map<String, String> env = Parts.wholeAppEnv(port, data, feedPort);
     String base = "http://127.0.0.1:" + port;
     ReplayServer feed = Parts.await(ReplayServer.start(upstream, new ReplayOptions().file(prefixFile).port(feedPort).rate(0)
       .heartbeatSeconds(0)), Duration.ofMinutes(1));
