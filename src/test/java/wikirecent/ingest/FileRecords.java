@@ -30,6 +30,10 @@ final class FileRecords {
     if (!text.endsWith("\n\n")) {
       throw new AssertionError(file + " does not end with a complete record: ..." + text.substring(Math.max(0, text.length() - 80)));
     }
+    return parse(text);
+  }
+
+  private static List<Rec> parse(String text) {
     List<Rec> records = new ArrayList<>();
     for (String block : text.substring(0, text.length() - 2).split("\n\n", -1)) {
       String[] lines = block.split("\n", -1);
@@ -39,6 +43,24 @@ final class FileRecords {
       records.add(new Rec(lines[1].substring(4), lines[2].substring(6)));
     }
     return records;
+  }
+
+  /**
+   * The complete records of a file ingest may be appending to right now: a record being written is left out
+   * (a reader can see half of one write), everything before it is read the strict way.
+   */
+  static List<Rec> readWhileWriting(Path file) throws IOException {
+    byte[] b; // bytes first: the cut may fall inside a UTF-8 sequence
+    try {
+      b = Files.readAllBytes(file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return List.of(); // between the old file's going and the new one's coming
+    }
+    int end = b.length;
+    while (end >= 2 && !(b[end - 1] == '\n' && b[end - 2] == '\n')) {
+      end--;
+    }
+    return end < 2 ? List.of() : parse(new String(b, 0, end, StandardCharsets.UTF_8));
   }
 
   static List<String> data(Path file) throws IOException {

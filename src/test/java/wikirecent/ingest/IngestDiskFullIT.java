@@ -88,7 +88,7 @@ class IngestDiskFullIT {
 
     quota.bytes.set(Long.MAX_VALUE);
     awaitRecords(file(), sample.size());
-    Wait.until("all written", PATIENCE, () -> FileRecords.data(file()).size() == sample.size() && IngestTesting.status(vertx).getBoolean("live"));
+    Wait.until("all written", PATIENCE, () -> FileRecords.readWhileWriting(file()).size() == sample.size() && IngestTesting.status(vertx).getBoolean("live"));
     assertFileHolds(file(), sample);
     // every reconnect after the failure resumed right after the last complete record
     assertThat(replay.requests()).allSatisfy(r -> assertThat(r.lastEventId() == null || r.lastEventId().equals(replayId(999))).isTrue());

@@ -100,7 +100,7 @@ class IngestFileMovedIT {
         gate.countDown();
       }
       Wait.until("the last event in the new file", PATIENCE, () -> {
-        List<FileRecords.Rec> records = FileRecords.read(file());
+        List<FileRecords.Rec> records = FileRecords.readWhileWriting(file());
         return !records.isEmpty() && records.get(records.size() - 1).id().equals(replayId(sample.size() - 1));
       });
       Wait.until("live again", PATIENCE, () -> status(vertx).getBoolean("live"));
