@@ -110,7 +110,11 @@ final class Bridge {
 
   /** A delivery: {@code bodyJson} is already-encoded JSON, pasted in so it is not encoded again. */
   static Buffer rec(String address, String bodyJson) {
-    return Buffer.buffer("{\"type\":\"rec\",\"address\":" + Json.encode(address) + ",\"body\":" + bodyJson + "}");
+    return Buffer.buffer(recText(address, bodyJson));
+  }
+
+  static String recText(String address, String bodyJson) {
+    return "{\"type\":\"rec\",\"address\":" + Json.encode(address) + ",\"body\":" + bodyJson + "}";
   }
 
   /**

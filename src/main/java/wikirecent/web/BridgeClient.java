@@ -5,7 +5,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
-import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +12,7 @@ import wikirecent.bus.Addresses;
 import wikirecent.bus.ViewParams;
 
 /**
- * One SockJS socket speaking the event-bus bridge protocol ({@link Bridge}), served from this
+ * One SockJS socket ({@link BridgeSocket}) speaking the event-bus bridge protocol ({@link Bridge}), served from this
  * node's replicas instead of the event bus: a registration on {@code views.<canonical key>} joins the
  * local fan-out of that instance (no event-bus consumer per browser; the node opens its replica if need
  * be), a request to {@code views.<view>.snapshot[?<canonical query>]} is answered from the local replica.
@@ -28,12 +27,12 @@ final class BridgeClient extends Client {
   /** How a failure to open an instance is typed in its {@code err} frame: as the event bus types a recipient's failure. */
   static final String RECIPIENT_FAILURE = "RECIPIENT_FAILURE";
 
-  private final SockJSSocket socket;
+  private final BridgeSocket socket;
   private final FanOut fanOut;
   private final Replicas replicas;
   private final WebMetrics metrics;
 
-  BridgeClient(SockJSSocket socket, FanOut fanOut, Replicas replicas, WebMetrics metrics, int queueBound) {
+  BridgeClient(BridgeSocket socket, FanOut fanOut, Replicas replicas, WebMetrics metrics, int queueBound) {
     super(Transport.SOCKJS);
     this.socket = socket;
     this.fanOut = fanOut;
@@ -45,12 +44,10 @@ final class BridgeClient extends Client {
   /** @param connectionClosed run when the socket closes (the connection guard's bookkeeping) */
   void start(Runnable connectionClosed) {
     fanOut.add(this);
-    socket.handler(this::handle);
-    socket.closeHandler(v -> {
+    socket.start(this::handle, v -> {
       fanOut.remove(this);
       connectionClosed.run();
     });
-    socket.exceptionHandler(e -> log.debug("{}: {}", this, e.toString()));
   }
 
   private void handle(Buffer data) {
@@ -165,12 +162,17 @@ final class BridgeClient extends Client {
 
   @Override
   Buffer frame(Encoded message) {
-    return message.envelope();
+    return socket.frame(message);
   }
 
   @Override
-  Future<Void> write(Buffer frame) {
-    return socket.write(frame);
+  Future<Void> write(Encoded message, Buffer frame) {
+    return socket.write(message, frame);
+  }
+
+  @Override
+  Future<Void> write(Buffer bridgeMessage) {
+    return socket.write(bridgeMessage);
   }
 
   @Override

@@ -6,8 +6,9 @@ import io.vertx.core.json.JsonObject;
 import wikirecent.bus.Addresses;
 
 /**
- * A message of one view instance serialized once: the JSON text for the raw WebSocket and REST, and the
- * bridge's {@code rec} envelope for SockJS. Every client of a transport gets the very same Buffer.
+ * A message of one view instance serialized once: the JSON text for the raw WebSocket and REST, the
+ * bridge's {@code rec} envelope for SockJS sessions, and that envelope framed for SockJS's WebSocket transport.
+ * Every client of a transport gets the very same Buffer.
  */
 final class Encoded {
 
@@ -16,6 +17,9 @@ final class Encoded {
   final String json;
   private Buffer text;
   private Buffer envelope;
+  private String envelopeText;
+  private String sockJsText;
+  private Buffer sockJs;
 
   private Encoded(String key, String json) {
     this.key = key;
@@ -37,9 +41,31 @@ final class Encoded {
   /** The event-bus bridge frame delivering this message on {@code views.<key>}. */
   Buffer envelope() {
     if (envelope == null) {
-      envelope = Bridge.rec(Addresses.view(key), json);
+      envelope = Buffer.buffer(envelopeText());
     }
     return envelope;
+  }
+
+  /** The {@code a[...]} frame of SockJS's WebSocket transport holding the bridge envelope (its UTF-8 bytes). */
+  Buffer sockJsFrame() {
+    if (sockJs == null) {
+      sockJs = Buffer.buffer(sockJsText());
+    }
+    return sockJs;
+  }
+
+  String sockJsText() {
+    if (sockJsText == null) {
+      sockJsText = SockJsWebSocket.messageFrame(envelopeText());
+    }
+    return sockJsText;
+  }
+
+  private String envelopeText() {
+    if (envelopeText == null) {
+      envelopeText = Bridge.recText(Addresses.view(key), json);
+    }
+    return envelopeText;
   }
 
   int length() {

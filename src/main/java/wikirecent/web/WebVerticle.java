@@ -3,6 +3,7 @@ package wikirecent.web;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -46,6 +47,7 @@ public class WebVerticle extends VerticleBase {
   private PageFiles webjars;
   private int queueBound;
   private long stuckTimer = -1;
+  private SockJsEndpoint sockJsWebSockets;
 
   @Override
   public Future<?> start() {
@@ -81,6 +83,9 @@ public class WebVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(stuckTimer);
+    if (sockJsWebSockets != null) {
+      sockJsWebSockets.close();
+    }
     replicas.stop();
     metrics.close();
     return Future.succeededFuture();
@@ -146,12 +151,18 @@ public class WebVerticle extends VerticleBase {
       .setLibraryURL(SOCKJS_URL); // the iframe transports load it; the default is a CDN
     // SockJS's XHR fallbacks POST their frames; only those requests need their body read (not the upgrades).
     router.post("/eventbus/*").handler(BodyHandler.create().setBodyLimit(MAX_SOCKJS_POST_BYTES));
+    sockJsWebSockets = new SockJsEndpoint(vertx, maxFrameSize, SockJsEndpoint.HEARTBEAT_MILLIS,
+      (socket, connection) -> bridge(socket, connection));
+    router.get("/eventbus/:server/:session/websocket").handler(sockJsWebSockets::handle);
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, sockJs)
-      .socketHandler(socket -> new BridgeClient(socket, fanOut, replicas, metrics, queueBound)
-        .start(guard.upgraded(socket.routingContext().request().connection()))));
+      .socketHandler(socket -> bridge(BridgeSocket.of(socket), socket.routingContext().request().connection())));
     router.route("/webjars/*").handler(webjars::handle);
     router.route("/*").handler(WebVerticle::pageHeaders).handler(page::handle);
     return router;
+  }
+
+  private void bridge(BridgeSocket socket, HttpConnection connection) {
+    new BridgeClient(socket, fanOut, replicas, metrics, queueBound).start(guard.upgraded(connection));
   }
 
   /**

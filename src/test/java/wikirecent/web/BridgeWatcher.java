@@ -16,9 +16,11 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * A real client of the event-bus bridge on SockJS's raw WebSocket endpoint
- * ({@code /eventbus/websocket}: one bridge JSON frame per WebSocket message). It can follow a
- * view the way a browser must: register, request the snapshot, hold batches, apply the newer.
+ * A real client of the event-bus bridge, on SockJS's raw WebSocket endpoint ({@code /eventbus/websocket}: one
+ * bridge JSON frame per WebSocket message) or on SockJS's WebSocket transport as sockjs-client speaks it
+ * ({@code /eventbus/<server>/<session>/websocket}: {@code o}, {@code a[...]}, {@code h}, {@code c[...]}; it sends
+ * {@code ["..."]}), decoded here by the protocol's rules. It can follow a view the way a browser must: register,
+ * request the snapshot, hold batches, apply the newer.
  */
 final class BridgeWatcher {
 
@@ -32,6 +34,10 @@ final class BridgeWatcher {
   private boolean diverged;
   private int snapshotsApplied;
   private final boolean keepFrames;
+  private boolean framed;
+  /** SockJS's own frames on the framed transport, in order: {@code o}, {@code h}, {@code c[...]} ({@code a} counted). */
+  private final List<String> transportFrames = new ArrayList<>();
+  private volatile Short closeStatus;
 
   private BridgeWatcher(Vertx vertx, boolean keepFrames) {
     this.keepFrames = keepFrames;
@@ -53,8 +59,49 @@ final class BridgeWatcher {
     return w;
   }
 
+  /** On SockJS's WebSocket transport, as a browser's sockjs-client connects (server and session made up). */
+  static BridgeWatcher connectSockJs(Vertx vertx, int port) {
+    BridgeWatcher w = new BridgeWatcher(vertx, true);
+    w.framed = true;
+    String path = "/eventbus/" + (int) (Math.random() * 1000) + "/" + UUID.randomUUID().toString().substring(0, 8) + "/websocket";
+    w.ws = Wait.on(w.client.connect(port, "localhost", path).onSuccess(ws -> {
+      ws.textMessageHandler(w::receiveSockJs);
+      ws.binaryMessageHandler(b -> w.receiveSockJs("binary:" + b));
+      ws.closeHandler(v -> w.closeStatus = ws.closeStatusCode());
+    }));
+    return w;
+  }
+
+  private void receiveSockJs(String text) {
+    if (text.startsWith("a[")) {
+      synchronized (this) {
+        transportFrames.add("a");
+      }
+      for (Object m : new JsonArray(text.substring(1))) {
+        receive(new JsonObject((String) m));
+      }
+    } else {
+      synchronized (this) {
+        transportFrames.add(text);
+      }
+    }
+  }
+
   void send(JsonObject frame) {
-    Wait.on(ws.writeTextMessage(frame.encode()));
+    Wait.on(ws.writeTextMessage(framed ? new JsonArray().add(frame.encode()).encode() : frame.encode()));
+  }
+
+  synchronized List<String> transportFrames() {
+    return new ArrayList<>(transportFrames);
+  }
+
+  /** The WebSocket's close status once closed (null while open, or closed without one). */
+  Short closeStatus() {
+    return closeStatus;
+  }
+
+  boolean isClosed() {
+    return ws.isClosed();
   }
 
   void sendText(String text) {

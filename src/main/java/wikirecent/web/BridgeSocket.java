@@ -1,0 +1,82 @@
+package wikirecent.web;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a {@link BridgeClient} talks through: a SockJS session of vertx-web (any transport), or SockJS's WebSocket
+ * transport served here ({@link SockJsWebSocket}), where a view message's frame is encoded once for every client.
+ */
+interface BridgeSocket {
+
+  /** {@code messages} gets each bridge message the client sends; {@code closed} runs once when the socket closes. */
+  void start(Handler<Buffer> messages, Handler<Void> closed);
+
+  /** The bytes a view message goes out as on this transport, shared by its clients (what the queue bound counts). */
+  Buffer frame(Encoded message);
+
+  /** Writes a view message whose frame is {@code frame}. */
+  Future<Void> write(Encoded message, Buffer frame);
+
+  /** Writes one bridge message of this client alone (a reply, a refusal). */
+  Future<Void> write(Buffer bridgeMessage);
+
+  void setWriteQueueMaxSize(int bytes);
+
+  boolean writeQueueFull();
+
+  SocketAddress remoteAddress();
+
+  void close();
+
+  /** A vertx-web SockJS session: it frames and escapes every message itself, per session. */
+  static BridgeSocket of(SockJSSocket socket) {
+    return new BridgeSocket() {
+      @Override
+      public void start(Handler<Buffer> messages, Handler<Void> closed) {
+        socket.handler(messages);
+        socket.closeHandler(closed);
+        socket.exceptionHandler(e -> LoggerFactory.getLogger(BridgeClient.class).debug("{}: {}", socket.remoteAddress(), e.toString()));
+      }
+
+      @Override
+      public Buffer frame(Encoded message) {
+        return message.envelope();
+      }
+
+      @Override
+      public Future<Void> write(Encoded message, Buffer frame) {
+        return socket.write(frame);
+      }
+
+      @Override
+      public Future<Void> write(Buffer bridgeMessage) {
+        return socket.write(bridgeMessage);
+      }
+
+      @Override
+      public void setWriteQueueMaxSize(int bytes) {
+        socket.setWriteQueueMaxSize(bytes);
+      }
+
+      @Override
+      public boolean writeQueueFull() {
+        return socket.writeQueueFull();
+      }
+
+      @Override
+      public SocketAddress remoteAddress() {
+        return socket.remoteAddress();
+      }
+
+      @Override
+      public void close() {
+        socket.close();
+      }
+    };
+  }
+}

@@ -1,0 +1,138 @@
+package wikirecent.web;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.net.SocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One browser on SockJS's WebSocket transport ({@code /eventbus/<server>/<session>/websocket}), framed here
+ * rather than by vertx-web's session, which escapes and frames every message once per session. Server to
+ * client: {@code o} on open, {@code a[<string>,...]} messages, {@code h} heartbeats, {@code c[code,reason]}
+ * before closing. Client to server: a JSON array of strings (or one string) per WebSocket message.
+ */
+final class SockJsWebSocket implements BridgeSocket {
+
+  private static final Logger log = LoggerFactory.getLogger(SockJsWebSocket.class);
+  static final String OPEN = "o";
+  static final String HEARTBEAT = "h";
+  /** What SockJS servers send when they end a session themselves. */
+  static final String GO_AWAY = "c[3000,\"Go away!\"]";
+
+  private final ServerWebSocket ws;
+  private final int maxFrameSize;
+  private final Runnable whenClosed;
+  private boolean closed;
+
+  /** @param whenClosed the endpoint's bookkeeping, run when the socket closes */
+  SockJsWebSocket(ServerWebSocket ws, int maxFrameSize, Runnable whenClosed) {
+    this.ws = ws;
+    this.maxFrameSize = maxFrameSize;
+    this.whenClosed = whenClosed;
+  }
+
+  /** The frame delivering one message: the message as the only string of an {@code a} array. */
+  static String messageFrame(String message) {
+    return "a[" + Json.encode(message) + "]";
+  }
+
+  @Override
+  public void start(Handler<Buffer> messages, Handler<Void> closedHandler) {
+    ws.textMessageHandler(text -> received(text, messages));
+    ws.binaryMessageHandler(b -> broken("a binary message"));
+    ws.closeHandler(v -> {
+      closed = true;
+      whenClosed.run();
+      closedHandler.handle(null);
+    });
+    ws.exceptionHandler(e -> log.debug("{}: {}", ws.remoteAddress(), e.toString()));
+    ws.writeFinalTextFrame(OPEN);
+  }
+
+  /** A client's WebSocket message holds any number of bridge messages; broken framing ends the session. */
+  private void received(String text, Handler<Buffer> messages) {
+    if (text.isEmpty()) {
+      return; // SockJS clients may send empty frames; they carry nothing
+    }
+    Object parsed;
+    try {
+      parsed = Json.decodeValue(text);
+    } catch (DecodeException e) {
+      broken("a frame that is not JSON");
+      return;
+    }
+    if (parsed instanceof String one) {
+      messages.handle(Buffer.buffer(one));
+    } else if (parsed instanceof JsonArray all && all.stream().allMatch(m -> m instanceof String)) {
+      for (Object m : all) {
+        if (closed) {
+          return;
+        }
+        messages.handle(Buffer.buffer((String) m));
+      }
+    } else {
+      broken("a frame that is not an array of strings");
+    }
+  }
+
+  private void broken(String what) {
+    log.debug("{}: closed for sending {}", ws.remoteAddress(), what);
+    ws.close((short) 1002, "broken framing");
+  }
+
+  /** Sent by {@link SockJsEndpoint} on every open socket at the heartbeat interval. */
+  void heartbeat() {
+    if (!closed) {
+      ws.writeFinalTextFrame(HEARTBEAT);
+    }
+  }
+
+  @Override
+  public Buffer frame(Encoded message) {
+    return message.sockJsFrame();
+  }
+
+  /** Like {@link StreamClient}: a frame of its own per socket, from the one text every socket shares. */
+  @Override
+  public Future<Void> write(Encoded message, Buffer frame) {
+    if (frame.length() <= maxFrameSize) {
+      return ws.writeFrame(WebSocketFrame.textFrame(message.sockJsText(), true));
+    }
+    return ws.writeTextMessage(message.sockJsText());
+  }
+
+  @Override
+  public Future<Void> write(Buffer bridgeMessage) {
+    return ws.writeTextMessage(messageFrame(bridgeMessage.toString()));
+  }
+
+  @Override
+  public void setWriteQueueMaxSize(int bytes) {
+    ws.setWriteQueueMaxSize(bytes);
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    return ws.writeQueueFull();
+  }
+
+  @Override
+  public SocketAddress remoteAddress() {
+    return ws.remoteAddress();
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      ws.writeFinalTextFrame(GO_AWAY);
+      ws.close();
+    }
+  }
+}
