@@ -37,6 +37,11 @@ public final class LastPublished {
     timestamps.put(key, timestamp);
   }
 
+  /** What was last published on {@code key} (or the snapshot it started from); null when nothing is known. */
+  public Long last(String key) {
+    return timestamps.get(key);
+  }
+
   /** The instance is gone (dropped, or the source started over): nothing published on it counts any more. */
   public void forget(String key) {
     timestamps.remove(key);

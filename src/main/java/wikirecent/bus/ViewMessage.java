@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The one message shape, on the event bus, the SockJS bridge and the raw WebSocket:
@@ -33,6 +34,7 @@ public final class ViewMessage {
   /** The keep-alive request's list of canonical keys, and its reply's list of those the source has no live instance of. */
   public static final String KEYS = "keys";
   public static final String UNKNOWN = "unknown";
+  public static final String PUBLISHED = "published";
 
   private ViewMessage() {
   }
@@ -84,5 +86,16 @@ public final class ViewMessage {
   /** The keep-alive reply: {@code {"unknown":[...]}}. */
   public static JsonObject unknown(Collection<String> keys) {
     return new JsonObject().put(UNKNOWN, new JsonArray(List.copyOf(keys)));
+  }
+
+  /**
+   * The keep-alive reply with, per asked instance the source has, the timestamp it last published on it:
+   * {@code {"unknown":[...],"published":{"counter":1700000000000,...}}}. A node that has not reached a timestamp
+   * one keep-alive later has lost its subscription.
+   */
+  public static JsonObject keepAliveReply(Collection<String> unknown, Map<String, Long> published) {
+    JsonObject p = new JsonObject();
+    published.forEach(p::put);
+    return unknown(unknown).put(PUBLISHED, p);
   }
 }

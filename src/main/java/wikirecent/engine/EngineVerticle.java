@@ -306,6 +306,7 @@ public class EngineVerticle extends VerticleBase {
     }
     long now = nowMillis();
     List<String> unknown = new ArrayList<>();
+    Map<String, Long> last = new HashMap<>();
     for (Object k : keys) {
       ViewParams params;
       try {
@@ -320,9 +321,14 @@ public class EngineVerticle extends VerticleBase {
         wanted.put(params, now);
       } else if (!params.isDefault() && !opens.contains(params)) {
         unknown.add(String.valueOf(k));
+        continue;
+      }
+      Long ts = live ? published.last(params.toString()) : null;
+      if (ts != null) {
+        last.put(params.toString(), ts);
       }
     }
-    msg.reply(ViewMessage.unknown(unknown));
+    msg.reply(ViewMessage.keepAliveReply(unknown, last));
   }
 
   private void dropIdle() {

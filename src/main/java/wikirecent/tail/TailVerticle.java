@@ -182,16 +182,21 @@ public class TailVerticle extends VerticleBase {
       return;
     }
     long now = System.nanoTime();
-    JsonArray unknown = new JsonArray();
+    List<String> unknown = new ArrayList<>();
+    Map<String, Long> published = new HashMap<>();
     for (Object k : keys) {
       OnDemand instance = k instanceof String s ? onDemand.get(s) : null;
+      ViewTail tail = instance != null ? instance.tail : k instanceof String s ? always.get(s) : null;
       if (instance != null) {
         instance.wantedAt = now;
-      } else if (!(k instanceof String s && always.containsKey(s))) {
-        unknown.add(k);
+      }
+      if (tail == null) {
+        unknown.add(String.valueOf(k));
+      } else if (tail.lastPublished() != null) {
+        published.put((String) k, tail.lastPublished());
       }
     }
-    msg.reply(new JsonObject().put(ViewMessage.UNKNOWN, unknown));
+    msg.reply(ViewMessage.keepAliveReply(unknown, published));
   }
 
   private void dropIdle() {

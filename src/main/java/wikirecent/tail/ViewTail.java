@@ -375,4 +375,9 @@ final class ViewTail {
   private static String oneLine(String statement) {
     return statement.replaceAll("\\s+", " ");
   }
+
+  /** The timestamp last published on this set (or null): what a keep-alive reports. */
+  Long lastPublished() {
+    return published.last(set.key());
+  }
 }

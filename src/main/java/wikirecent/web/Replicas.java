@@ -270,11 +270,15 @@ final class Replicas implements ViewReplica.Owner {
     fanOut.end(r.key(), why);
   }
 
-  /** Tells the source which instances this node still wants; reopens those it no longer has. */
+  /**
+   * Tells the source which instances this node still wants, and reopens those it no longer has; asks what it last
+   * published on every synced one, the three original views included, so a replica that stopped getting batches
+   * notices ({@link ViewReplica#missedBatches}).
+   */
   private void keepAlive() {
     List<String> keys = new ArrayList<>();
     for (ViewReplica r : replicas.values()) {
-      if (wantedFromSource(r)) {
+      if (wantedFromSource(r) || r.synced()) {
         keys.add(r.key());
       }
     }
@@ -285,7 +289,8 @@ final class Replicas implements ViewReplica.Owner {
     vertx.eventBus().request(Addresses.VIEWS_WANTED, ViewMessage.wanted(keys), options)
       .onFailure(e -> log.debug("Keep-alive of {} instances not answered: {}", keys.size(), e.toString()))
       .onSuccess(reply -> {
-        Object unknown = reply.body() instanceof JsonObject o ? o.getValue(ViewMessage.UNKNOWN) : null;
+        JsonObject body = reply.body() instanceof JsonObject o ? o : null;
+        Object unknown = body == null ? null : body.getValue(ViewMessage.UNKNOWN);
         if (!(unknown instanceof JsonArray)) {
           log.debug("A keep-alive reply without an unknown list: {}", reply.body());
           return;
@@ -296,6 +301,15 @@ final class Replicas implements ViewReplica.Owner {
           if (r != null && wantedFromSource(r) && r.synced()) {
             metrics.replicaReopened("unknown");
             r.reopen("the view source has no live instance of it");
+          }
+        }
+        // A source that does not say what it published (an older one) is not checked.
+        if (body.getValue(ViewMessage.PUBLISHED) instanceof JsonObject published) {
+          for (String k : keys) {
+            ViewReplica r = replicas.get(k);
+            if (r != null && published.getValue(k) instanceof Number ts && r.missedBatches(ts.longValue())) {
+              metrics.replicaReopened("missed");
+            }
           }
         }
       });

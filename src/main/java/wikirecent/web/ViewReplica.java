@@ -73,6 +73,8 @@ final class ViewReplica {
   private final List<Promise<Void>> waiters = new ArrayList<>();
   private boolean flushScheduled;
   private MessageConsumer<Object> consumer;
+  /** What the source said it had published at the last keep-alive: by the next one, this replica must have it. */
+  private long publishedBefore = -1;
   private boolean synced;
   private boolean heldOverflow;
   /** Bumped per request, so an answer to an outdated request is ignored. */
@@ -185,6 +187,33 @@ final class ViewReplica {
   }
 
   /**
+   * At each keep-alive the source names the timestamp it last published on this instance. One keep-alive later
+   * the replica must hold it (a batch takes milliseconds); if not, the batches stopped reaching this node while
+   * the source went on (a clustered event bus that lost this node's subscription): it subscribes again and
+   * takes a fresh snapshot. True when it did.
+   */
+  boolean missedBatches(long publishedNow) {
+    long expected = publishedBefore;
+    publishedBefore = synced ? publishedNow : -1;
+    if (stopped || !synced || expected < 0 || Math.max(table.timestamp(), pending.lastTimestamp()) >= expected) {
+      return false;
+    }
+    warn("Replica of " + key + " is at " + table.timestamp() + " but the source published " + expected
+      + " a keep-alive ago: no batches reach this node; subscribing again");
+    publishedBefore = -1;
+    MessageConsumer<Object> old = consumer;
+    // The new registration first, so the node is never without one; a batch seen twice is ignored as old news.
+    consumer = vertx.eventBus().consumer(Addresses.view(key), this::onMessage);
+    consumer.completion().onComplete(ar -> {
+      if (old != null) {
+        old.unregister();
+      }
+      reopen("no batches arrived");
+    });
+    return true;
+  }
+
+  /**
    * The source may no longer have this instance (it said so, or it restarted): take a fresh snapshot, which
    * opens it again, and restart the clients from it. Batches meanwhile are held, as when joining.
    */
@@ -194,6 +223,7 @@ final class ViewReplica {
     }
     log(Level.DEBUG, "Reopening " + key + " (" + why + ")");
     synced = false;
+    publishedBefore = -1;
     failedAttempts = 0;
     backoff.reset();
     if (retryTimer != -1) {

@@ -34,7 +34,7 @@ final class WebMetrics {
    */
   static final List<String> MALFORMED_KINDS = List.of("head", "path", "upgrade", "request", "connection");
   /** Why a replica asked its source again for an instance: the source no longer had it, or had started. */
-  static final List<String> REOPEN_REASONS = List.of("unknown", "started");
+  static final List<String> REOPEN_REASONS = List.of("unknown", "started", "missed");
   /** The refusals a source (or this node's own bound) answers an instance with. */
   static final List<Integer> REFUSAL_CODES = List.of(400, 429, 501);
 
@@ -90,7 +90,7 @@ final class WebMetrics {
       malformed.put(kind, meters.counter("wikirecent.web.requests.malformed", "Malformed requests answered with a 4xx (or dropped)", "kind", kind));
     }
     for (String reason : REOPEN_REASONS) {
-      reopened.put(reason, meters.counter("wikirecent.web.replicas.reopened", "Instances asked for again (the source no longer had them: unknown; a source started)", "reason", reason));
+      reopened.put(reason, meters.counter("wikirecent.web.replicas.reopened", "Instances asked for again (the source no longer had them: unknown; a source started; no batches reached this node: missed)", "reason", reason));
     }
     for (int code : REFUSAL_CODES) {
       replicasRefused.put(code, meters.counter("wikirecent.web.replicas.refused", "Instances refused: 400 bad parameters, 429 too many instances (at the source, or web.maxReplicas here), 501 not available with this source", "code", String.valueOf(code)));

@@ -80,6 +80,7 @@ public class ScriptedViewSource extends VerticleBase {
   private final List<List<String>> wanted = new ArrayList<>();
   private volatile boolean answerSnapshots = true;
   private final java.util.Set<String> loseNext = new java.util.HashSet<>();
+  private final java.util.Set<String> unheard = new java.util.HashSet<>();
   private int maxInstances = Integer.MAX_VALUE;
   private long idleMillis;
   private boolean catchingUp;
@@ -173,6 +174,7 @@ public class ScriptedViewSource extends VerticleBase {
     JsonArray keys = msg.body() instanceof JsonObject o ? o.getJsonArray("keys", new JsonArray()) : new JsonArray();
     List<String> asked = new ArrayList<>();
     JsonArray unknown = new JsonArray();
+    JsonObject published = new JsonObject();
     long now = System.currentTimeMillis();
     for (Object k : keys) {
       asked.add(String.valueOf(k));
@@ -181,10 +183,13 @@ public class ScriptedViewSource extends VerticleBase {
         unknown.add(k);
       } else {
         i.lastWantedMillis = now;
+        if (viewTimestamps.containsKey(String.valueOf(k))) {
+          published.put(String.valueOf(k), viewTimestamps.get(String.valueOf(k)));
+        }
       }
     }
     wanted.add(asked);
-    msg.reply(new JsonObject().put("unknown", unknown));
+    msg.reply(new JsonObject().put("unknown", unknown).put("published", published));
   }
 
   private int liveShaped() {
@@ -341,6 +346,21 @@ public class ScriptedViewSource extends VerticleBase {
     });
   }
 
+  /**
+   * While true, the batches of {@code key} are recorded as published (and named so in keep-alive replies) but
+   * never reach the bus: as a clustered event bus that lost a node's subscription.
+   */
+  public Future<Void> unheard(String key, boolean unheard) {
+    return onContext(() -> {
+      if (unheard) {
+        this.unheard.add(key);
+      } else {
+        this.unheard.remove(key);
+      }
+      return null;
+    });
+  }
+
   /** Publishes any message as is (to inject a batch that does not fit); the model is not touched. */
   public Future<Void> publishRaw(String key, JsonObject message) {
     return onContext(() -> {
@@ -388,7 +408,7 @@ public class ScriptedViewSource extends VerticleBase {
         Long previous = viewTimestamps.put(key, ts);
         // On the bus, as the sources do: the instance's message before this one (clients never see it).
         JsonObject onBus = previous == null ? batch : batch.copy().put("previous", previous);
-        if (!loseNext.remove(key)) {
+        if (!loseNext.remove(key) && !unheard.contains(key)) {
           vertx.eventBus().publish(Addresses.view(key), onBus);
         }
         sent.add(batch);
