@@ -32,8 +32,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * replica asks for a fresh snapshot. A refusal (400, 429, 501) ends a replica that is not permanent: its
  * owner drops it and tells its clients.
  * <p>
- * An instance with few followers on this node gets each batch as it came, so every node sends the
- * same sequence. With many ({@link FanOut#crowded}), where a round of writes takes milliseconds,
+ * On a node with a small audience each batch goes out as it came, so every such node sends the
+ * same sequence. With a large one ({@link FanOut#crowded}), where a round of writes takes milliseconds,
  * a batch waits for the next turn of the event loop and is merged with those of its instance that
  * arrived meanwhile ({@link PendingDiff}): fewer, larger frames instead of falling behind.
  */
