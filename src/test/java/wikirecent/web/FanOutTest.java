@@ -132,4 +132,33 @@ class FanOutTest {
     }
     assertThat(client.written.stream().filter(w -> w.equals(snapshot.json)).count()).isEqualTo(resent);
   }
+
+  /**
+   * Crowded (batches merged) from 100 subscriptions on the node, whether they follow one view or many; a small
+   * audience never is, and leaving (unsubscribing, or the client going) counts back down.
+   */
+  @org.junit.jupiter.api.Test
+  void aNodeIsCrowdedFromAHundredSubscriptionsOverAllViews() {
+    FanOut fanOut = new FanOut(BOUND, new WebMetrics(), view -> null);
+    List<SlowClient> clients = new ArrayList<>();
+    for (int i = 0; i < 99; i++) {
+      SlowClient c = new SlowClient();
+      fanOut.add(c);
+      fanOut.subscribe(c, "top10?wiki=w" + (i % 10), false);
+      clients.add(c);
+    }
+    fanOut.subscribe(clients.get(0), "top10?wiki=w0", false); // already following: not counted twice
+    assertThat(fanOut.crowded("top10?wiki=w0")).isFalse();
+    assertThat(fanOut.crowded("counter")).isFalse();
+
+    fanOut.subscribe(clients.get(1), "counter", false);
+    assertThat(fanOut.crowded("top10?wiki=w0")).isTrue();
+    assertThat(fanOut.crowded("counter")).as("even a view with one follower").isTrue();
+
+    fanOut.unsubscribe(clients.get(1), "counter");
+    assertThat(fanOut.crowded("counter")).isFalse();
+    fanOut.subscribe(clients.get(2), "counter", false);
+    fanOut.remove(clients.get(2)); // both of its subscriptions go
+    assertThat(fanOut.crowded("top10?wiki=w3")).isFalse();
+  }
 }
