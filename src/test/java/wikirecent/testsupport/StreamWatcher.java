@@ -153,6 +153,26 @@ public final class StreamWatcher {
     return out;
   }
 
+  /** The timestamp of the last snapshot so far, or -1. */
+  public synchronized long lastSnapshotTimestamp() {
+    long last = -1;
+    for (JsonObject m : messages) {
+      if (ViewMessage.isSnapshot(m)) {
+        last = ViewMessage.timestamp(m);
+      }
+    }
+    return last;
+  }
+
+  /** Batches received after the last snapshot so far. */
+  public synchronized int batchesSinceLastSnapshot() {
+    int n = 0;
+    for (JsonObject m : messages) {
+      n = ViewMessage.isSnapshot(m) ? 0 : n + 1;
+    }
+    return n;
+  }
+
   /** The timestamp of the first snapshot, or -1. */
   public synchronized long firstSnapshotTimestamp() {
     for (JsonObject m : messages) {
