@@ -323,9 +323,10 @@ public class EngineVerticle extends VerticleBase {
         unknown.add(String.valueOf(k));
         continue;
       }
-      Long ts = live ? published.last(params.toString()) : null;
+      String key = params.toString();
+      Long ts = live ? published.last(key) : null;
       if (ts != null) {
-        last.put(params.toString(), ts);
+        last.put(key, ts);
       }
     }
     msg.reply(ViewMessage.keepAliveReply(unknown, last));

@@ -192,8 +192,11 @@ public class TailVerticle extends VerticleBase {
       }
       if (tail == null) {
         unknown.add(String.valueOf(k));
-      } else if (tail.lastPublished() != null) {
-        published.put((String) k, tail.lastPublished());
+        continue;
+      }
+      Long last = tail.lastPublished();
+      if (last != null) {
+        published.put((String) k, last);
       }
     }
     msg.reply(ViewMessage.keepAliveReply(unknown, published));

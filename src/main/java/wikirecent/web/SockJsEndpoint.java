@@ -44,10 +44,9 @@ final class SockJsEndpoint {
     rc.request().toWebSocket()
       .onFailure(e -> rc.fail(400, e))
       .onSuccess(ws -> {
-        SockJsWebSocket[] socket = new SockJsWebSocket[1];
-        socket[0] = new SockJsWebSocket(ws, maxFrameSize, () -> open.remove(socket[0]));
-        open.add(socket[0]);
-        accepted.accept(socket[0], rc.request().connection());
+        SockJsWebSocket socket = new SockJsWebSocket(ws, maxFrameSize, open::remove);
+        open.add(socket);
+        accepted.accept(socket, rc.request().connection());
       });
   }
 

@@ -4,13 +4,14 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.function.Consumer;
 
 /**
  * One browser on SockJS's WebSocket transport ({@code /eventbus/<server>/<session>/websocket}), framed here
@@ -28,11 +29,11 @@ final class SockJsWebSocket implements BridgeSocket {
 
   private final ServerWebSocket ws;
   private final int maxFrameSize;
-  private final Runnable whenClosed;
+  private final Consumer<SockJsWebSocket> whenClosed;
   private boolean closed;
 
   /** @param whenClosed the endpoint's bookkeeping, run when the socket closes */
-  SockJsWebSocket(ServerWebSocket ws, int maxFrameSize, Runnable whenClosed) {
+  SockJsWebSocket(ServerWebSocket ws, int maxFrameSize, Consumer<SockJsWebSocket> whenClosed) {
     this.ws = ws;
     this.maxFrameSize = maxFrameSize;
     this.whenClosed = whenClosed;
@@ -49,7 +50,7 @@ final class SockJsWebSocket implements BridgeSocket {
     ws.binaryMessageHandler(b -> broken("a binary message"));
     ws.closeHandler(v -> {
       closed = true;
-      whenClosed.run();
+      whenClosed.accept(this);
       closedHandler.handle(null);
     });
     ws.exceptionHandler(e -> log.debug("{}: {}", ws.remoteAddress(), e.toString()));
@@ -99,13 +100,9 @@ final class SockJsWebSocket implements BridgeSocket {
     return message.sockJsFrame();
   }
 
-  /** Like {@link StreamClient}: a frame of its own per socket, from the one text every socket shares. */
   @Override
   public Future<Void> write(Encoded message, Buffer frame) {
-    if (frame.length() <= maxFrameSize) {
-      return ws.writeFrame(WebSocketFrame.textFrame(message.sockJsText(), true));
-    }
-    return ws.writeTextMessage(message.sockJsText());
+    return StreamClient.writeShared(ws, message.sockJsText(), frame.length(), maxFrameSize);
   }
 
   @Override

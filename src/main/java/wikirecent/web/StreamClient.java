@@ -30,17 +30,22 @@ final class StreamClient extends Client {
     return message.text();
   }
 
-  /**
-   * Each socket gets a frame of its own, encoded from the message's text: Netty releases a frame's
-   * bytes and moves their read index as it writes them, so one frame cannot go to several sockets.
-   * A message longer than a frame is split into continuation frames by {@code writeTextMessage}.
-   */
   @Override
   Future<Void> write(Encoded message, Buffer utf8) {
-    if (utf8.length() <= maxFrameSize) {
-      return ws.writeFrame(WebSocketFrame.textFrame(message.json, true));
+    return writeShared(ws, message.json, utf8.length(), maxFrameSize);
+  }
+
+  /**
+   * Writes a text every socket of a message shares ({@code bytes} long in UTF-8). Each socket gets a frame of
+   * its own, encoded from the text: Netty releases a frame's bytes and moves their read index as it writes
+   * them, so one frame cannot go to several sockets. A text longer than a frame is split into continuation
+   * frames by {@code writeTextMessage}.
+   */
+  static Future<Void> writeShared(ServerWebSocket ws, String text, int bytes, int maxFrameSize) {
+    if (bytes <= maxFrameSize) {
+      return ws.writeFrame(WebSocketFrame.textFrame(text, true));
     }
-    return ws.writeTextMessage(message.json);
+    return ws.writeTextMessage(text);
   }
 
   @Override

@@ -458,7 +458,7 @@ class ClusterIT {
    * (a replica that missed batches starts its clients over from a snapshot): then at least {@code n}, said.
    */
   private void assertSnapshots(Map<String, StreamWatcher> clients, int port, int n) {
-    double healed = counter(port, "wikirecent_web_replicas_reopened_total{reason=\"missed\"}");
+    double healed = metric(port, "wikirecent_web_replicas_reopened_total{reason=\"missed\"}");
     for (StreamWatcher s : clients.values()) {
       if (healed > 0) {
         System.out.printf("ClusterIT: %s: its node took %.0f fresh snapshots after missing batches%n", s, healed);
@@ -469,7 +469,8 @@ class ClusterIT {
     }
   }
 
-  private double counter(int port, String sample) {
+  /** One sample's value from a node's /metrics (it must be there). */
+  private double metric(int port, String sample) {
     String metrics = Http.get(vertx, port, "/metrics").bodyAsString();
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(metrics);
     assertThat(m.find()).as(sample + " in /metrics").isTrue();
@@ -478,10 +479,7 @@ class ClusterIT {
 
   /** {@code vertx_eventbus_handlers} from a web node's /metrics: every event-bus consumer on that node. */
   private double busHandlers(int port) {
-    String metrics = Http.get(vertx, port, "/metrics").bodyAsString();
-    Matcher m = Pattern.compile("(?m)^vertx_eventbus_handlers (\\S+)$").matcher(metrics);
-    assertThat(m.find()).as("vertx_eventbus_handlers in /metrics").isTrue();
-    return Double.parseDouble(m.group(1));
+    return metric(port, "vertx_eventbus_handlers");
   }
 
   private void printLogs(String what) {
