@@ -56,7 +56,12 @@ final class EngineBatchCost {
     }
   }
 
-  /** Live steps of one appended event each, paced at 40/s after a fast warm-up; prints the per-step thread CPU. */
+  /**
+   * Live steps of one appended event each after a fast warm-up; prints the per-step thread CPU and allocation. The
+   * paced steps come in blocks of 50, alternately sleeping between steps (as the engine's thread does) and spinning
+   * (the thread never leaves its core), then as many back to back: what a step costs beyond its work when it runs
+   * only every 25 ms.
+   */
   static void steps(Path file, int appends, long paceNanos, List<ViewParams> instances, List<String> sample) throws IOException {
     Path checkpoint = file.resolveSibling("steps.checkpoint");
     try (Engine e = new Engine(file, checkpoint, 1 << 20, System::currentTimeMillis);
@@ -73,17 +78,24 @@ final class EngineBatchCost {
         append(out, sample, cursor);
         e.step(true);
       }
-      List<Double> micros = new ArrayList<>();
-      long messages = 0;
+      StepTimes slept = new StepTimes();
+      StepTimes spun = new StepTimes();
+      StepTimes hot = new StepTimes();
       long next = System.nanoTime();
       for (int i = 0; i < appends; i++) {
+        boolean spin = paceNanos > 0 && (i / 50) % 2 == 1;
         next += paceNanos;
-        sleepUntil(next);
-        append(out, sample, cursor);
-        long c0 = MX.getCurrentThreadCpuTime();
-        Engine.Step s = e.step(true);
-        micros.add((MX.getCurrentThreadCpuTime() - c0) / 1e3);
-        messages += s.messages().size();
+        if (spin) {
+          while (System.nanoTime() < next) {
+            Thread.onSpinWait();
+          }
+        } else {
+          sleepUntil(next);
+        }
+        (spin ? spun : slept).time(e, out, sample, cursor);
+      }
+      for (int i = 0; i < appends && paceNanos > 0; i++) {
+        hot.time(e, out, sample, cursor);
       }
       List<Double> cp = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
@@ -93,15 +105,42 @@ final class EngineBatchCost {
         e.writeCheckpoint();
         cp.add((MX.getCurrentThreadCpuTime() - c0) / 1e6);
       }
-      Collections.sort(micros);
+      int steps = slept.micros.size() + spun.micros.size() + hot.micros.size();
       System.out.printf(Locale.ROOT, "live steps %s, one event each, %d parameterised instances besides the default sets"
-          + " (%,d events of history, %,d users, %,d wikis, %,d window events): %d steps, %.1f messages/step; thread CPU per step"
-          + " median %.1f us, p90 %.1f us, p99 %.1f us, mean %.1f us%n",
-        paceNanos == PERIOD_NANOS ? "at 40/s" : "every " + paceNanos / 1e6 + " ms", instances.size(), e.state().total() - appends - WARM_STEPS - 5, e.state().groups(), e.core().wikis(), e.core().windowEvents(),
-        appends, messages / (double) appends, at(micros, 0.5), at(micros, 0.9), at(micros, 0.99),
-        micros.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN));
+          + " (%,d events of history, %,d users, %,d wikis, %,d window events), %.1f messages/step, %,d bytes allocated per step;"
+          + " thread CPU per step: %s%n",
+        paceNanos == PERIOD_NANOS ? "at 40/s" : "every " + paceNanos / 1e6 + " ms", instances.size(),
+        e.state().total() - steps - WARM_STEPS - 5, e.state().groups(), e.core().wikis(), e.core().windowEvents(),
+        (slept.messages + spun.messages + hot.messages) / (double) steps,
+        (slept.allocated + spun.allocated + hot.allocated) / steps,
+        paceNanos > 0 ? "sleeping between steps " + slept + "; spinning between steps " + spun + "; back to back " + hot
+          : "back to back " + slept);
       System.out.printf(Locale.ROOT, "checkpoint write: thread CPU median %.1f ms of 5 (%.2f ms/s at one a minute)%n",
         Stats.median(cp), Stats.median(cp) / 60);
+    }
+  }
+
+  /** Thread CPU and allocation of timed steps. */
+  private static final class StepTimes {
+    final List<Double> micros = new ArrayList<>();
+    long messages;
+    long allocated;
+
+    void time(Engine e, FileOutputStream out, List<String> sample, long[] cursor) throws IOException {
+      append(out, sample, cursor);
+      long a0 = allocatedBytes();
+      long c0 = MX.getCurrentThreadCpuTime();
+      Engine.Step s = e.step(true);
+      micros.add((MX.getCurrentThreadCpuTime() - c0) / 1e3);
+      allocated += allocatedBytes() - a0;
+      messages += s.messages().size();
+    }
+
+    @Override
+    public String toString() {
+      List<Double> sorted = new ArrayList<>(micros);
+      Collections.sort(sorted);
+      return String.format(Locale.ROOT, "median %.1f us, p90 %.1f us (%d steps)", at(sorted, 0.5), at(sorted, 0.9), sorted.size());
     }
   }
 
@@ -213,6 +252,10 @@ final class EngineBatchCost {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  private static long allocatedBytes() {
+    return MX instanceof com.sun.management.ThreadMXBean t ? t.getCurrentThreadAllocatedBytes() : 0;
   }
 
   private static long processCpuNanos() {

@@ -103,10 +103,12 @@ public final class EngineBench {
                          (default: <tmp>/wikirecent-bench/recentchanges-<events>-<users>-<seed>)
         --sample PATH    the recorded events to build from (default: the bundled sample)
         --only LIST      parts to run, of throughput,heap,latency,steps,verticle (default all):
-                         steps = thread CPU of each live step of one event at 40/s (Engine alone) and of a checkpoint write;
+                         steps = thread CPU and allocation of each live step of one event at 40/s (Engine alone) and of a
+                                 checkpoint write;
                          verticle = the EngineVerticle at 40 appends/s with the hint: CPU of its threads per batch
-        --step-appends N     paced steps timed by 'steps' (default 400, after 3000 fast warm-up steps)
-        --step-pace-millis N time between those steps (default 25, the live rate; 0: back to back, for profiling)
+        --step-appends N     paced steps timed by 'steps' (default 400, after 3000 fast warm-up steps): blocks of 50
+                             sleeping between steps and 50 spinning, alternated; then as many back to back
+        --step-pace-millis N time between those steps (default 25, the live rate; 0: back to back only, for profiling)
         --cost-history N     events of history under 'steps' and 'verticle' (default 100000)
         --verticle-seconds N measured seconds of 'verticle' (default 30, after 5 s of warm-up)
         --verticle-warm N    appends ~1 ms apart before that, so the JIT compiles the per-batch path as in a long-running

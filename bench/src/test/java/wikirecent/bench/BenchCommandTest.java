@@ -23,8 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Keeps the bench command from rotting: its options, the client's frame scan, and two tiny
- * scenarios end to end (one in this JVM, one through child JVMs). No timing is asserted.
+ * Keeps the bench command from rotting: its options, the client's frame scan, two tiny
+ * scenarios end to end (one in this JVM, one through child JVMs) and the engine's paced steps.
+ * No timing is asserted.
  */
 class BenchCommandTest {
 
@@ -192,6 +193,26 @@ class BenchCommandTest {
     try (var left = Files.list(tmp)) {
       assertThat(left).as("the temp dir is cleaned up").containsExactly(json);
     }
+  }
+
+  @Test
+  void engineStepsTimeSleepingSpinningAndBackToBackSteps() throws Exception {
+    List<String> sample = LargeFileGenerator.sampleLines(null);
+    Path file = EngineBatchCost.history(2_000, 300, 1, sample);
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    PrintStream out = System.out;
+    try {
+      System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+      EngineBatchCost.steps(file, 200, 1_000_000, List.of(), sample);
+    } finally {
+      System.setOut(out);
+      EngineBatchCost.deleteDir(file.getParent());
+    }
+    String text = printed.toString(StandardCharsets.UTF_8);
+    assertThat(text).contains("every 1.0 ms", "bytes allocated per step", "checkpoint write");
+    assertThat(text).containsPattern("sleeping between steps median [0-9.]+ us, p90 [0-9.]+ us \\(100 steps\\)")
+      .containsPattern("spinning between steps median [0-9.]+ us, p90 [0-9.]+ us \\(100 steps\\)")
+      .containsPattern("back to back median [0-9.]+ us, p90 [0-9.]+ us \\(200 steps\\)");
   }
 
   @Test
