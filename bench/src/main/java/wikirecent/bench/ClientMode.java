@@ -11,6 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -21,7 +24,10 @@ import java.util.concurrent.atomic.LongAdder;
  * measures for a window, says {@code RESULT <json>}, then keeps the clients connected until a line
  * (or end of input) arrives on stdin, so the parent can weigh the server with them still there.
  * Delivery latency is this machine's wall clock on receipt minus the batch's timestamp (the
- * engine's wall clock, in ms, when it closed the batch).
+ * engine's wall clock, in ms, when it closed the batch), for every (batch, client) pair: a frame that
+ * merges several batches delivers each of them, and each counts from its own timestamp. The batches'
+ * timestamps are learnt from the frames of all clients (each count a frame or snapshot ended at); the
+ * newest batch of each frame alone is reported too ("newest"), as earlier rounds measured.
  */
 final class ClientMode {
 
@@ -81,16 +87,22 @@ final class ClientMode {
   private void run() throws Exception {
     Vertx vertx = Vertx.vertx();
     StreamClients load = new StreamClients(vertx, clients);
-    Histogram latency = new ConcurrentHistogram(1, 600_000_000L, 3);
+    Histogram newest = new ConcurrentHistogram(1, 600_000_000L, 3);
+    Histogram latency = new Histogram(1, 600_000_000L, 3);
     LongAdder batches = new LongAdder();
     LongAdder bytes = new LongAdder();
     LongAdder snapshots = new LongAdder();
     AtomicLongArray perClient = new AtomicLongArray(clients);
+    AtomicLongArray lastCount = new AtomicLongArray(clients);
+    ConcurrentSkipListMap<Long, Long> batchAt = new ConcurrentSkipListMap<>(); // count -> timestamp of the batch ending there
+    Queue<long[]> frames = new ConcurrentLinkedQueue<>(); // {count before, count, receipt micros}
     Instant wallBase = Instant.now();
     long nanoBase = System.nanoTime();
     long wallBaseMicros = wallBase.getEpochSecond() * 1_000_000 + wallBase.getNano() / 1000;
     long t0 = System.nanoTime();
     load.connect(host, port, transport, view, clients, (client, ts, count, snapshot, size, nanos) -> {
+      long before = lastCount.getAndSet(client, count);
+      batchAt.putIfAbsent(count, ts);
       if (!recording) {
         return;
       }
@@ -102,7 +114,8 @@ final class ClientMode {
       batches.increment();
       perClient.incrementAndGet(client);
       long nowMicros = wallBaseMicros + (nanos - nanoBase) / 1000;
-      latency.recordValue(Stats.clampMicros(nowMicros - ts * 1000));
+      newest.recordValue(Stats.clampMicros(nowMicros - ts * 1000));
+      frames.add(new long[] {before, count, nowMicros});
     }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
     double connectSeconds = (System.nanoTime() - t0) / 1e9;
     System.out.printf("CONNECTED %d %.2f%n", clients, connectSeconds);
@@ -119,6 +132,11 @@ final class ClientMode {
     recording = false;
     double window = (System.nanoTime() - w0) / 1e9;
     Thread.sleep(100); // let the handlers in flight finish before reading the histogram
+    for (long[] f : frames) {
+      for (long ts : batchAt.subMap(f[0], false, f[1], true).values()) {
+        latency.recordValue(Stats.clampMicros(f[2] - ts * 1000));
+      }
+    }
     List<Long> counts = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
       counts.add(perClient.get(i));
@@ -140,7 +158,10 @@ final class ClientMode {
       .put("p50Ms", Stats.ms(latency, 50))
       .put("p99Ms", Stats.ms(latency, 99))
       .put("p999Ms", Stats.ms(latency, 99.9))
-      .put("maxMs", Stats.maxMs(latency));
+      .put("maxMs", Stats.maxMs(latency))
+      .put("batchPairs", latency.getTotalCount())
+      .put("newestP50Ms", Stats.ms(newest, 50))
+      .put("newestP99Ms", Stats.ms(newest, 99));
     System.out.println("RESULT " + result.encode());
     System.out.flush();
     // Stay connected until told (or until the parent goes away).

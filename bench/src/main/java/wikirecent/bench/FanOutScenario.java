@@ -44,6 +44,7 @@ final class FanOutScenario {
       .column("p50Ms", "p50 ms", "%.1f")
       .column("p99Ms", "p99 ms", "%.1f")
       .column("p999Ms", "p99.9 ms", "%.1f")
+      .column("newestP99Ms", "newest p99 ms", "%.1f")
       .column("heapMiB", "heap MiB", "%,.1f")
       .column("heapPerClientKiB", "heap/client KiB", "%.1f")
       .column("rssMiB", "RSS MiB", "%,.0f")
@@ -73,7 +74,8 @@ final class FanOutScenario {
     t.note("the clients connect while the server is idle (connect s); the feed starts once all are connected");
     t.note("one run per case, " + o.fanoutSeconds + " s measured after " + WARMUP_SECONDS + " s of warm-up; latency = client wall"
       + " clock on receipt minus the batch's timestamp (the engine's wall clock in ms when it closed the batch, so up to 1 ms high);"
-      + " percentiles over every (batch, client) pair");
+      + " percentiles over every (batch, client) pair: a frame merging batches delivers each, each from its own timestamp;"
+      + " newest p99: the newest batch of each frame only, as rounds 0-2 measured");
     t.note("server: a fresh JVM of the whole app per case (default JVM flags); clients: one more JVM (`bench client`), so each"
       + " process stays under the 20,000 open-file limit (10k sockets each at 10k clients); both on this 2-core box, competing for it");
     t.note((jcmd ? "heap: used heap after a full GC (jcmd <pid> GC.run, then GC.heap_info)"
@@ -128,6 +130,7 @@ final class FanOutScenario {
           "batchesPerClientPerSecond", r.getDouble("batchesPerClientMedian") / window,
           "framesPerSecond", r.getDouble("framesPerSecond"),
           "p50Ms", r.getDouble("p50Ms"), "p99Ms", r.getDouble("p99Ms"), "p999Ms", r.getDouble("p999Ms"), "maxMs", r.getDouble("maxMs"),
+          "newestP50Ms", r.getDouble("newestP50Ms"), "newestP99Ms", r.getDouble("newestP99Ms"), "batchPairs", r.getLong("batchPairs"),
           "heapMiB", heapWith / 1048576.0, "heapPerClientKiB", (heapWith - heapBefore) / 1024.0 / clients,
           "heapBeforeMiB", heapBefore / 1048576.0,
           "rssMiB", rssWith / 1048576.0, "rssPerClientKiB", (rssWith - rssBefore) / 1024.0 / clients,
