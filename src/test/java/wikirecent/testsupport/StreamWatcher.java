@@ -55,11 +55,11 @@ public final class StreamWatcher {
 
   private static StreamWatcher connect(Vertx vertx, String node, int port, String view, boolean keepMessages) {
     StreamWatcher w = new StreamWatcher(vertx, node, view, keepMessages);
-    // Handlers go on before the connect future returns: the snapshot frame follows the upgrade at once.
-    Wait.on(w.client.connect(port, "localhost", "/api/stream/" + view).onSuccess(ws -> {
+    // The snapshot frame follows the upgrade at once: the handlers must be on before it is read.
+    WebSockets.open(vertx, w.client, port, "/api/stream/" + view, ws -> {
       ws.textMessageHandler(text -> w.receive(new JsonObject(text)));
       ws.closeHandler(v -> w.markClosed(ws.closeStatusCode(), ws.closeReason()));
-    }));
+    });
     return w;
   }
 

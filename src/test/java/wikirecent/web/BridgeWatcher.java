@@ -10,6 +10,7 @@ import wikirecent.bus.Addresses;
 import wikirecent.bus.ViewMessage;
 import wikirecent.bus.ViewTable;
 import wikirecent.testsupport.Wait;
+import wikirecent.testsupport.WebSockets;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -52,10 +53,10 @@ final class BridgeWatcher {
   static BridgeWatcher connect(Vertx vertx, int port, boolean keepFrames) {
     BridgeWatcher w = new BridgeWatcher(vertx, keepFrames);
     // The raw endpoint sends a Buffer as a binary message, a String as text: take both.
-    w.ws = Wait.on(w.client.connect(port, "localhost", "/eventbus/websocket").onSuccess(ws -> {
+    w.ws = WebSockets.open(vertx, w.client, port, "/eventbus/websocket", ws -> {
       ws.binaryMessageHandler(b -> w.receive(new JsonObject(b)));
       ws.textMessageHandler(t -> w.receive(new JsonObject(t)));
-    }));
+    });
     return w;
   }
 
@@ -64,11 +65,11 @@ final class BridgeWatcher {
     BridgeWatcher w = new BridgeWatcher(vertx, true);
     w.framed = true;
     String path = "/eventbus/" + (int) (Math.random() * 1000) + "/" + UUID.randomUUID().toString().substring(0, 8) + "/websocket";
-    w.ws = Wait.on(w.client.connect(port, "localhost", path).onSuccess(ws -> {
+    w.ws = WebSockets.open(vertx, w.client, port, path, ws -> {
       ws.textMessageHandler(w::receiveSockJs);
       ws.binaryMessageHandler(b -> w.receiveSockJs("binary:" + b));
       ws.closeHandler(v -> w.closeStatus = ws.closeStatusCode());
-    }));
+    });
     return w;
   }
 

@@ -147,7 +147,7 @@ class ShapedOracleIT {
       .setMaxConnections(sets.size())); // 50 by default
     Map<ViewParams, StreamState> streams = new LinkedHashMap<>();
     for (ViewParams p : sets) {
-      streams.put(p, StreamState.open(ws, port, p));
+      streams.put(p, StreamState.open(vertx, ws, port, p));
     }
 
     Edits edits = new Edits(new Random(13), 1_700_000_000L);

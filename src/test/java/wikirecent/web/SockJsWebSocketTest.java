@@ -11,6 +11,7 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import wikirecent.testsupport.Wait;
+import wikirecent.testsupport.WebSockets;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -114,8 +115,8 @@ class SockJsWebSocketTest {
     router.get("/eventbus/:server/:session/websocket").handler(endpoint::handle);
     HttpServer server = Wait.on(vertx.createHttpServer().requestHandler(router).listen(0));
     List<String> got = new CopyOnWriteArrayList<>();
-    WebSocket ws = Wait.on(vertx.createWebSocketClient().connect(server.actualPort(), "localhost", "/eventbus/1/a/websocket")
-      .onSuccess(w -> w.textMessageHandler(got::add)));
+    WebSocket ws = WebSockets.open(vertx, vertx.createWebSocketClient(), server.actualPort(), "/eventbus/1/a/websocket",
+      w -> w.textMessageHandler(got::add));
     Wait.until("three heartbeats", () -> got.stream().filter("h"::equals).count() >= 3);
     Wait.on(ws.writeTextMessage("[\"hello \\\"you\\\"\"]"));
     Wait.until("the echo", () -> got.contains("a[\"hello \\\"you\\\"\"]"));

@@ -1,10 +1,11 @@
 package wikirecent.web;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import wikirecent.bus.ViewParams;
-import wikirecent.testsupport.Wait;
+import wikirecent.testsupport.WebSockets;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,12 +35,12 @@ final class StreamState {
   }
 
   /** Connects and waits for the upgrade (the snapshot may come a moment later). */
-  static StreamState open(WebSocketClient client, int port, ViewParams params) {
+  static StreamState open(Vertx vertx, WebSocketClient client, int port, ViewParams params) {
     StreamState s = new StreamState(params);
-    Wait.on(client.connect(port, "localhost", "/api/stream/" + params).onSuccess(ws -> {
+    WebSockets.open(vertx, client, port, "/api/stream/" + params, ws -> {
       ws.textMessageHandler(text -> s.receive(new JsonObject(text)));
       ws.closeHandler(v -> s.closed());
-    }));
+    });
     return s;
   }
 

@@ -1,13 +1,11 @@
 package wikirecent.web;
 
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClient;
 import wikirecent.testsupport.Wait;
+import wikirecent.testsupport.WebSockets;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -42,17 +40,15 @@ public final class FanOutBench {
     int[] latencies = new int[clients * (batches + 1)];
     AtomicLong received = new AtomicLong();
     WebSocketClient wsClient = clientSide.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions().setMaxConnections(clients));
-    List<Future<?>> connected = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
-      connected.add(wsClient.connect(web.port(), "localhost", "/api/stream/top10").onSuccess(ws -> ws.textMessageHandler(text -> {
+      WebSockets.open(clientSide, wsClient, web.port(), "/api/stream/top10", ws -> ws.textMessageHandler(text -> {
         long ts = timestamp(text);
         long n = received.getAndIncrement();
         if (n < latencies.length) {
           latencies[(int) n] = (int) (System.currentTimeMillis() - ts);
         }
-      })));
+      }));
     }
-    Wait.on(Future.all(connected));
     System.out.println(clients + " clients connected");
     Wait.until("every client has its snapshot", () -> received.get() == clients);
     received.set(0);
