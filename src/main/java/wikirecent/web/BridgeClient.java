@@ -133,7 +133,7 @@ final class BridgeClient extends Client {
         // Like a request nobody answers yet; the client retries, or takes the snapshot pushed once the replica has one.
         fanOut.send(this, Bridge.err(reply, 503, RECIPIENT_FAILURE, "no snapshot of " + replica.key() + " yet"));
       } else {
-        fanOut.send(this, Bridge.rec(reply, snapshot.json));
+        fanOut.sendSnapshot(this, Bridge.rec(reply, snapshot.json), snapshot);
       }
     });
   }

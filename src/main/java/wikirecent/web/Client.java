@@ -4,7 +4,9 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.SocketAddress;
 
+import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -27,6 +29,8 @@ abstract class Client {
   final Transport transport;
   /** Canonical keys of the instances it follows: {@code top10}, {@code top10?window=1h}. */
   final Set<String> keys = new LinkedHashSet<>();
+  /** Per followed key, the timestamp of the state it was last sent (a snapshot or a batch); absent until it has one. */
+  final Map<String, Long> at = new HashMap<>();
   /** Bytes handed to the transport whose write has not completed yet: what this client holds in server memory. */
   long queuedBytes;
   /** The most ever queued towards this client. */

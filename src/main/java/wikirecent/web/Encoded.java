@@ -4,6 +4,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import wikirecent.bus.Addresses;
+import wikirecent.bus.ViewMessage;
 
 /**
  * A message of one view instance serialized once: the JSON text for the raw WebSocket and REST, the
@@ -14,6 +15,8 @@ final class Encoded {
 
   /** The instance's canonical key ({@code top10}, {@code top10?window=1h}): where the message goes. */
   final String key;
+  /** The message's timestamp: the state a client holds once it has this message. */
+  final long timestamp;
   final String json;
   private Buffer text;
   private Buffer envelope;
@@ -21,13 +24,14 @@ final class Encoded {
   private String sockJsText;
   private Buffer sockJs;
 
-  private Encoded(String key, String json) {
+  private Encoded(String key, long timestamp, String json) {
     this.key = key;
+    this.timestamp = timestamp;
     this.json = json;
   }
 
   static Encoded of(String key, JsonObject message) {
-    return new Encoded(key, message.encode());
+    return new Encoded(key, message.getLong(ViewMessage.TIMESTAMP, -1L), message.encode());
   }
 
   /** The message itself: one text frame of the raw WebSocket, or a REST body. */

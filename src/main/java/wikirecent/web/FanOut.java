@@ -2,9 +2,11 @@ package wikirecent.web;
 
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
+import wikirecent.bus.ViewMessage;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,6 +17,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * Local fan-out of view messages to this node's sockets, with a memory bound per client. Clients follow
@@ -45,6 +48,10 @@ final class FanOut {
   private final long queueBound;
   private final WebMetrics metrics;
   private final Function<String, Encoded> snapshots;
+  private final ToLongFunction<String> timestamps;
+  private final Consumer<Runnable> later;
+  /** Crowded instances with batches not yet sent to every follower: the walks over their followers. */
+  private final Map<String, Walk> walks = new HashMap<>();
   private final Set<Client> clients = new LinkedHashSet<>();
   private final Map<String, Set<Client>> subscribers = new HashMap<>();
   private Consumer<String> lastLeft = key -> { };
@@ -54,9 +61,20 @@ final class FanOut {
    * @param snapshots the current snapshot of an instance by key, or null while its replica has none
    */
   FanOut(long queueBound, WebMetrics metrics, Function<String, Encoded> snapshots) {
+    this(queueBound, metrics, snapshots, key -> -1, Runnable::run);
+  }
+
+  /**
+   * @param timestamps the timestamp of an instance's current state by key, or -1 while its replica has none
+   * @param later runs a task on a later turn of this event loop (between chunks of a walk)
+   */
+  FanOut(long queueBound, WebMetrics metrics, Function<String, Encoded> snapshots, ToLongFunction<String> timestamps,
+         Consumer<Runnable> later) {
     this.queueBound = queueBound;
     this.metrics = metrics;
     this.snapshots = snapshots;
+    this.timestamps = timestamps;
+    this.later = later;
   }
 
   /** Told the key whenever the last follower of an instance on this node leaves (its replica may linger, then go). */
@@ -95,9 +113,16 @@ final class FanOut {
     if (subscribers.computeIfAbsent(key, v -> new LinkedHashSet<>()).add(client)) {
       subscriptions++;
     }
-    Encoded snapshot = snapshots.apply(key);
-    if (withSnapshot && snapshot != null) {
-      send(client, snapshot);
+    if (withSnapshot) {
+      Encoded snapshot = snapshots.apply(key);
+      if (snapshot != null) {
+        send(client, snapshot);
+      }
+    } else {
+      long ts = timestamps.applyAsLong(key);
+      if (ts >= 0) {
+        client.at.put(key, ts); // the batches from here on are what it gets; its snapshot request resets this
+      }
     }
   }
 
@@ -107,7 +132,17 @@ final class FanOut {
     }
   }
 
+  /** A snapshot the client asked for, in the frame it is answered with: from its state the client's batches go on. */
+  boolean sendSnapshot(Client client, Buffer frame, Encoded snapshot) {
+    boolean sent = send(client, frame);
+    if (sent && client.keys.contains(snapshot.key)) {
+      client.at.put(snapshot.key, snapshot.timestamp);
+    }
+    return sent;
+  }
+
   private void leave(String key, Client client) {
+    client.at.remove(key);
     Set<Client> followers = subscribers.get(key);
     if (followers == null || !followers.remove(client)) {
       return;
@@ -126,23 +161,42 @@ final class FanOut {
 
   /** The instance ended (its source refused it): every follower is told, and follows it no more. */
   void end(String key, OpenFailure why) {
+    walks.remove(key);
     Set<Client> followers = subscribers.remove(key);
     if (followers == null) {
       return;
     }
     for (Client c : followers) {
       c.keys.remove(key);
+      c.at.remove(key);
       if (!c.closed) {
         c.ended(this, key, why);
       }
     }
   }
 
-  /** A batch the replica applied: the same frame to every subscriber of its transport. */
-  void batch(Encoded batch) {
-    for (Client c : subscribers.getOrDefault(batch.key, Set.of())) {
-      send(c, batch);
+  /**
+   * A batch the replica applied on top of its state at {@code previous}. On a node with a small audience the
+   * same frame goes to every subscriber at once. On a crowded one it joins the instance's {@link Walk}: a
+   * walk over the followers, a chunk per turn of the event loop, sending each, when its turn comes,
+   * everything newer than the state it holds; batches arriving meanwhile reach the followers not yet
+   * visited in the same walk.
+   */
+  void batch(Encoded batch, long previous) {
+    Walk walk = walks.get(batch.key);
+    if (walk == null && !crowded(batch.key)) {
+      metrics.lag(System.currentTimeMillis() - batch.timestamp);
+      metrics.batchesMerged(1);
+      for (Client c : subscribers.getOrDefault(batch.key, Set.of())) {
+        send(c, batch);
+      }
+      return;
     }
+    if (walk == null) {
+      walk = new Walk(batch.key, previous);
+      walks.put(batch.key, walk);
+    }
+    walk.add(batch);
   }
 
   /**
@@ -160,6 +214,7 @@ final class FanOut {
    * snapshot is only built (sorted, serialized) when the view has subscribers here.
    */
   void snapshotToAll(String key, Supplier<Encoded> snapshots, String reason) {
+    walks.remove(key); // its batches are older than the snapshot, or from before a reset
     Set<Client> followers = subscribers.getOrDefault(key, Set.of());
     if (followers.isEmpty()) {
       return;
@@ -181,9 +236,13 @@ final class FanOut {
     return send(client, frame, null);
   }
 
-  /** A view message, in the frame of the client's transport. */
+  /** A view message, in the frame of the client's transport; once sent, the client holds the state at its timestamp. */
   boolean send(Client client, Encoded message) {
-    return send(client, client.frame(message), message);
+    boolean sent = send(client, client.frame(message), message);
+    if (sent) {
+      client.at.put(message.key, message.timestamp);
+    }
+    return sent;
   }
 
   private boolean send(Client client, Buffer frame, Encoded message) {
@@ -288,5 +347,130 @@ final class FanOut {
   /** A snapshot of the connected clients, for tests and logs. */
   List<Client> clients() {
     return new ArrayList<>(clients);
+  }
+
+  /** Clients of one walk's chunk: enough that a chunk takes about a millisecond, so batches are heard between. */
+  static final int CHUNK = 256;
+
+  /**
+   * The batches of one crowded instance that some follower has not been sent, and a walk over its followers.
+   * A follower at the state before the first batch, or at any batch's timestamp, gets one frame merging all
+   * that came after ({@link PendingDiff}), shared by the followers at the same state; one at no state the
+   * batches start from (it has none yet, or missed more than the walk holds) gets the current snapshot.
+   */
+  private final class Walk {
+    final String key;
+    /** The timestamp of the state the first batch applies to. */
+    long base;
+    final List<Encoded> batches = new ArrayList<>();
+    final List<JsonObject> bodies = new ArrayList<>();
+    /** Frames to the newest batch, by the state they start from; cleared when a batch arrives. */
+    final Map<Long, Encoded> frames = new HashMap<>();
+    List<Client> order;
+    int next;
+    long roundFrom;
+    boolean scheduled;
+
+    Walk(String key, long base) {
+      this.key = key;
+      this.base = base;
+    }
+
+    long latest() {
+      return batches.isEmpty() ? base : batches.get(batches.size() - 1).timestamp;
+    }
+
+    void add(Encoded batch) {
+      batches.add(batch);
+      bodies.add(new JsonObject(batch.json));
+      frames.clear();
+      schedule();
+    }
+
+    void schedule() {
+      if (!scheduled) {
+        scheduled = true;
+        later.accept(this::step);
+      }
+    }
+
+    /** One chunk of the walk; a walk that ends with followers behind starts over, one with none behind ends. */
+    void step() {
+      scheduled = false;
+      if (walks.get(key) != this) {
+        return; // a snapshot or the instance's end took over
+      }
+      if (order == null) {
+        order = new ArrayList<>(subscribers.getOrDefault(key, Set.of()));
+        next = 0;
+        roundFrom = latest();
+      }
+      long latest = latest();
+      int visited = 0;
+      while (next < order.size() && visited < CHUNK) {
+        Client c = order.get(next++);
+        if (c.closed || c.stalled || !c.keys.contains(key)) {
+          continue; // a stalled client gets a snapshot once it drains
+        }
+        Long at = c.at.get(key);
+        if (at != null && at >= latest) {
+          continue;
+        }
+        Encoded frame = frameFrom(at);
+        if (frame != null) {
+          visited++;
+          send(c, frame);
+        }
+      }
+      if (next < order.size()) {
+        schedule();
+        return;
+      }
+      order = null;
+      if (latest() > roundFrom) {
+        trimTo(roundFrom); // every follower holds at least the state the round began at
+        schedule();
+      } else {
+        walks.remove(key);
+      }
+    }
+
+    Encoded frameFrom(Long at) {
+      if (at == null || at < base) {
+        Encoded snapshot = snapshots.apply(key);
+        if (snapshot != null) {
+          metrics.snapshotResent("behind");
+        }
+        return snapshot;
+      }
+      return frames.computeIfAbsent(at, this::merge);
+    }
+
+    private Encoded merge(long from) {
+      int first = 0;
+      while (first < batches.size() && batches.get(first).timestamp <= from) {
+        first++;
+      }
+      metrics.lag(System.currentTimeMillis() - batches.get(first).timestamp);
+      metrics.batchesMerged(batches.size() - first);
+      if (first == batches.size() - 1) {
+        return batches.get(first);
+      }
+      PendingDiff diff = new PendingDiff(ViewMessage.view(bodies.get(first)), bodies.get(first).getJsonObject(ViewMessage.PARAMS));
+      for (int i = first; i < bodies.size(); i++) {
+        diff.add(bodies.get(i));
+      }
+      return Encoded.of(key, diff.take());
+    }
+
+    private void trimTo(long ts) {
+      int drop = 0;
+      while (drop < batches.size() && batches.get(drop).timestamp <= ts) {
+        drop++;
+      }
+      batches.subList(0, drop).clear();
+      bodies.subList(0, drop).clear();
+      base = ts;
+    }
   }
 }

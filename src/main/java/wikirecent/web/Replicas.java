@@ -124,6 +124,12 @@ final class Replicas implements ViewReplica.Owner {
     return r == null ? null : r.snapshot();
   }
 
+  /** The timestamp of the state this node holds of an instance, or -1 while it holds none. */
+  long timestampOf(String key) {
+    ViewReplica r = replicas.get(key);
+    return r == null ? -1 : r.stateTimestamp();
+  }
+
   /**
    * The replica of this instance, opened if this node has none, held until {@link #release}. Throws
    * {@link OpenFailure} (429, or a refusal remembered) when it cannot be opened.

@@ -32,10 +32,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * replica asks for a fresh snapshot. A refusal (400, 429, 501) ends a replica that is not permanent: its
  * owner drops it and tells its clients.
  * <p>
- * On a node with a small audience each batch goes out as it came, so every such node sends the
- * same sequence. With a large one ({@link FanOut#crowded}), where a round of writes takes milliseconds,
- * a batch waits for the next turn of the event loop and is merged with those of its instance that
- * arrived meanwhile ({@link PendingDiff}): fewer, larger frames instead of falling behind.
+ * Each batch is applied as it comes and handed to the {@link FanOut}: on a node with a small audience it
+ * goes out as it came, so every such node sends the same sequence; on a crowded one each follower gets,
+ * when its turn comes, everything newer than what it holds, merged into one frame.
  */
 final class ViewReplica {
 
@@ -68,10 +67,10 @@ final class ViewReplica {
   private final Owner owner;
   private final ViewTable table;
   private final List<JsonObject> held = new ArrayList<>();
-  private final PendingDiff pending;
   /** Callers waiting for the next outcome: synced, or a failed attempt. */
   private final List<Promise<Void>> waiters = new ArrayList<>();
-  private boolean flushScheduled;
+  /** The state whose changes every client was handed: the last snapshot adopted or batch fanned out. */
+  private long fannedOut = -1;
   private MessageConsumer<Object> consumer;
   /** What the source said it had published at the last keep-alive: by the next one, this replica must have it. */
   private long publishedBefore = -1;
@@ -101,7 +100,6 @@ final class ViewReplica {
     this.metrics = metrics;
     this.owner = owner;
     this.table = new ViewTable(view);
-    this.pending = new PendingDiff(view, paramsJson);
   }
 
   /** Registers the consumer; completes once registered (the snapshot follows asynchronously). */
@@ -186,6 +184,11 @@ final class ViewReplica {
     return snapshot;
   }
 
+  /** The timestamp of the state this replica holds, or -1 while it is not synced. */
+  long stateTimestamp() {
+    return synced ? table.timestamp() : -1;
+  }
+
   /**
    * At each keep-alive the source names the timestamp it last published on this instance. One keep-alive later
    * the replica must hold it (a batch takes milliseconds); if not, the batches stopped reaching this node while
@@ -195,7 +198,7 @@ final class ViewReplica {
   boolean missedBatches(long publishedNow) {
     long expected = publishedBefore;
     publishedBefore = synced ? publishedNow : -1;
-    if (stopped || !synced || expected < 0 || Math.max(table.timestamp(), pending.lastTimestamp()) >= expected) {
+    if (stopped || !synced || expected < 0 || table.timestamp() >= expected) {
       return false;
     }
     warn("Replica of " + key + " is at " + table.timestamp() + " but the source published " + expected
@@ -257,8 +260,8 @@ final class ViewReplica {
       held.add(body);
       return;
     }
-    // A batch at or before what the replica (or the merge under way) holds is old news.
-    long known = Math.max(table.timestamp(), pending.lastTimestamp());
+    // A batch at or before what the replica holds is old news.
+    long known = table.timestamp();
     if (ViewMessage.timestamp(body) <= known) {
       return;
     }
@@ -267,38 +270,23 @@ final class ViewReplica {
         + ", which never arrived here (at " + known + ")");
       return;
     }
-    pending.add(body);
-    if (flushScheduled) {
-      return;
-    }
-    if (fanOut.crowded(key)) {
-      flushScheduled = true;
-      vertx.getOrCreateContext().runOnContext(v -> flush());
-    } else {
-      flush();
-    }
-  }
-
-  /** Applies what is pending as one batch and fans it out. */
-  private void flush() {
-    flushScheduled = false;
-    if (!synced || stopped || pending.isEmpty()) {
-      return; // a reset or a re-sync took over meanwhile
-    }
-    long oldest = pending.firstTimestamp();
-    int merged = pending.batches();
-    JsonObject batch = pending.take();
-    long before = table.timestamp();
-    if (!table.apply(batch)) {
-      resync("Batch " + ViewMessage.timestamp(batch) + " of " + key + " does not fit the replica at " + before);
+    if (!table.apply(body)) {
+      resync("Batch " + ViewMessage.timestamp(body) + " of " + key + " does not fit the replica at " + known);
       return;
     }
     snapshot = null;
-    metrics.lag(System.currentTimeMillis() - oldest);
-    metrics.batchesMerged(merged);
-    if (!batch.getJsonArray(ViewMessage.INSERTED).isEmpty() || !batch.getJsonArray(ViewMessage.DELETED).isEmpty()) {
-      fanOut.batch(Encoded.of(key, batch));
+    if (!body.getJsonArray(ViewMessage.INSERTED).isEmpty() || !body.getJsonArray(ViewMessage.DELETED).isEmpty()) {
+      long previous = fannedOut;
+      fannedOut = table.timestamp();
+      fanOut.batch(Encoded.of(key, forClients(body)), previous);
     }
+  }
+
+  /** What clients get of a batch: its rows and timestamp, without the bus's own fields ({@code previous}). */
+  private JsonObject forClients(JsonObject batch) {
+    JsonObject out = ViewMessage.batch(view, ViewMessage.timestamp(batch), batch.getJsonArray(ViewMessage.INSERTED),
+      batch.getJsonArray(ViewMessage.DELETED));
+    return paramsJson == null ? out : out.put(ViewMessage.PARAMS, paramsJson.copy());
   }
 
   /** The replica missed something: stop sending batches and take a fresh snapshot (clients get it too). */
@@ -380,7 +368,6 @@ final class ViewReplica {
       retryTimer = -1;
     }
     table.apply(snap);
-    pending.clear(); // what was merged and not yet sent is older than the snapshot, or from before a reset
     snapshot = null;
     List<JsonObject> replay = new ArrayList<>(held);
     held.clear();
@@ -408,6 +395,7 @@ final class ViewReplica {
     List<Promise<Void>> ready = new ArrayList<>(waiters);
     waiters.clear();
     ready.forEach(Promise::tryComplete);
+    fannedOut = table.timestamp();
     fanOut.snapshotToAll(key, this::snapshot, wasSynced ? "reset" : "synced");
   }
 

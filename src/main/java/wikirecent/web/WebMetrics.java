@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class WebMetrics {
 
-  static final List<String> SNAPSHOT_REASONS = List.of("synced", "reset", "drained");
+  static final List<String> SNAPSHOT_REASONS = List.of("synced", "reset", "drained", "behind");
   static final List<String> BRIDGE_FRAME_TYPES = List.of("register", "unregister", "send", "publish", "invalid");
   /** Why the server closed a connection that was waiting for a request. */
   static final List<String> TIMEOUT_REASONS = List.of("idle", "request_head");

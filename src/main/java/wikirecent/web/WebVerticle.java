@@ -55,7 +55,8 @@ public class WebVerticle extends VerticleBase {
     queueBound = config.integer(Config.WEB_CLIENT_QUEUE_BYTES);
     long stuckMillis = config.longValue(Config.WEB_STUCK_CLIENT_MILLIS);
     metrics = new WebMetrics(Metrics.registry(vertx));
-    fanOut = new FanOut(queueBound, metrics, key -> replicas.snapshotOf(key));
+    fanOut = new FanOut(queueBound, metrics, key -> replicas.snapshotOf(key), key -> replicas.timestampOf(key),
+      task -> context.runOnContext(v -> task.run()));
     replicas = new Replicas(vertx, fanOut, metrics, new Replicas.Settings(
       config.longValue(Config.WEB_REPLICA_LINGER_SECONDS) * 1000, config.integer(Config.WEB_MAX_REPLICAS),
       config.longValue(Config.VIEWS_KEEP_ALIVE_MILLIS), config.longValue(Config.WEB_OPEN_TIMEOUT_MILLIS)));
