@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Batches of one view that arrived while the node was busy, merged into one: the net change per
+ * Batches of one view that a client has not been sent yet, merged into one: the net change per
  * row, stamped with the newest timestamp. Sending one merged frame instead of several keeps a
  * loaded node's frames per second bounded, and the result is still a consolidated minimal diff.
  */
@@ -20,9 +20,7 @@ final class PendingDiff {
   private final String view;
   private final JsonObject params;
   private final Map<List<Object>, Integer> net = new LinkedHashMap<>();
-  private long firstTimestamp = -1;
   private long lastTimestamp = -1;
-  private int batches;
 
   PendingDiff(String view) {
     this(view, null);
@@ -32,24 +30,6 @@ final class PendingDiff {
   PendingDiff(String view, JsonObject params) {
     this.view = view;
     this.params = params;
-  }
-
-  boolean isEmpty() {
-    return batches == 0;
-  }
-
-  /** The timestamp of the oldest batch merged in (how long the oldest change has waited), or -1. */
-  long firstTimestamp() {
-    return firstTimestamp;
-  }
-
-  /** The newest timestamp merged in, or -1. */
-  long lastTimestamp() {
-    return lastTimestamp;
-  }
-
-  int batches() {
-    return batches;
   }
 
   /** Adds a batch newer than everything merged so far. */
@@ -64,11 +44,7 @@ final class PendingDiff {
     for (Object row : batch.getJsonArray(ViewMessage.INSERTED)) {
       net.merge(ViewTable.normalize((JsonArray) row), 1, Integer::sum);
     }
-    if (firstTimestamp < 0) {
-      firstTimestamp = ts;
-    }
     lastTimestamp = ts;
-    batches++;
   }
 
   /** The merged batch (it may be empty: changes that cancelled out), and starts over. */
@@ -84,14 +60,8 @@ final class PendingDiff {
     if (params != null) {
       merged.put(ViewMessage.PARAMS, params.copy());
     }
-    clear();
-    return merged;
-  }
-
-  void clear() {
     net.clear();
-    firstTimestamp = -1;
     lastTimestamp = -1;
-    batches = 0;
+    return merged;
   }
 }

@@ -65,7 +65,6 @@ class PendingDiffTest {
       if (++sinceFlush > flushEvery.get(b % flushEvery.size()) || b == batches - 1) {
         sinceFlush = 0;
         JsonObject merged = pending.take();
-        assertThat(pending.isEmpty()).isTrue();
         assertThat(ViewMessage.timestamp(merged)).isEqualTo(ts).isGreaterThan(lastSent);
         lastSent = ts;
         List<Object> ins = new ArrayList<>(merged.getJsonArray(ViewMessage.INSERTED).getList());
@@ -85,8 +84,6 @@ class PendingDiffTest {
     JsonArray row = new JsonArray().add("Alice").add(count);
     pending.add(ViewMessage.batch("top10", 10, new JsonArray().add(row), new JsonArray()));
     pending.add(ViewMessage.batch("top10", 11, new JsonArray(), new JsonArray().add(row.copy())));
-    assertThat(pending.firstTimestamp()).isEqualTo(10);
-    assertThat(pending.batches()).isEqualTo(2);
     JsonObject merged = pending.take();
     assertThat(merged.getJsonArray(ViewMessage.INSERTED)).isEmpty();
     assertThat(merged.getJsonArray(ViewMessage.DELETED)).isEmpty();
