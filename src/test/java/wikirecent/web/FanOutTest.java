@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.net.SocketAddress;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -29,19 +28,10 @@ class FanOutTest {
   private static final int BOUND = 1000;
 
   /** A client whose writes complete only when the test says so. */
-  static final class SlowClient extends Client {
+  static final class SlowClient extends TestClient {
     final Deque<Promise<Void>> pending = new ArrayDeque<>();
     final Deque<Integer> pendingLengths = new ArrayDeque<>();
     final List<String> written = new ArrayList<>();
-
-    SlowClient() {
-      super(Transport.WEBSOCKET);
-    }
-
-    @Override
-    Buffer frame(Encoded message) {
-      return message.text();
-    }
 
     @Override
     Future<Void> write(Buffer frame) {
@@ -55,24 +45,6 @@ class FanOutTest {
     void completeOne() {
       pendingLengths.poll();
       pending.poll().complete();
-    }
-
-    @Override
-    boolean transportFull() {
-      return false;
-    }
-
-    @Override
-    SocketAddress remoteAddress() {
-      return SocketAddress.inetSocketAddress(1, "127.0.0.1");
-    }
-
-    @Override
-    void close() {
-    }
-
-    @Override
-    void ended(FanOut fanOut, String key, OpenFailure why) {
     }
   }
 

@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.SocketAddress;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -34,19 +33,10 @@ class FanOutWalkTest {
   private static final String KEY = "user_edits";
 
   /** Holds what it is sent, applied to its own table; writes complete at once. */
-  static final class ApplyingClient extends Client {
+  static final class ApplyingClient extends TestClient {
     final ViewTable table = new ViewTable(KEY);
     final List<Long> timestamps = new ArrayList<>();
     boolean diverged;
-
-    ApplyingClient() {
-      super(Transport.WEBSOCKET);
-    }
-
-    @Override
-    Buffer frame(Encoded message) {
-      return message.text();
-    }
 
     @Override
     Future<Void> write(Buffer frame) {
@@ -57,24 +47,6 @@ class FanOutWalkTest {
       diverged |= !table.apply(m);
       timestamps.add(ViewMessage.timestamp(m));
       return Future.succeededFuture();
-    }
-
-    @Override
-    boolean transportFull() {
-      return false;
-    }
-
-    @Override
-    SocketAddress remoteAddress() {
-      return SocketAddress.inetSocketAddress(1, "127.0.0.1");
-    }
-
-    @Override
-    void close() {
-    }
-
-    @Override
-    void ended(FanOut fanOut, String key, OpenFailure why) {
     }
   }
 
