@@ -176,34 +176,37 @@ final class FanOut {
   }
 
   /**
-   * A batch the replica applied on top of its state at {@code previous}. On a node with a small audience the
+   * A batch the replica applied on top of its state at {@code previous} ({@code message}: as clients get it,
+   * never changed afterwards). On a node with a small audience the
    * same frame goes to every subscriber at once. On a crowded one it joins the instance's {@link Walk}: a
    * walk over the followers, a chunk per turn of the event loop, sending each, when its turn comes,
    * everything newer than the state it holds; batches arriving meanwhile reach the followers not yet
    * visited in the same walk.
    */
-  void batch(Encoded batch, long previous) {
-    Walk walk = walks.get(batch.key);
-    if (walk == null && !crowded(batch.key)) {
+  void batch(String key, JsonObject message, long previous) {
+    Encoded batch = Encoded.of(key, message);
+    Walk walk = walks.get(key);
+    if (walk == null && !crowded(key)) {
       metrics.lag(System.currentTimeMillis() - batch.timestamp);
       metrics.batchesMerged(1);
-      for (Client c : subscribers.getOrDefault(batch.key, Set.of())) {
+      for (Client c : subscribers.getOrDefault(key, Set.of())) {
         send(c, batch);
       }
       return;
     }
     if (walk == null) {
-      walk = new Walk(batch.key, previous);
-      walks.put(batch.key, walk);
+      walk = new Walk(key, previous);
+      walks.put(key, walk);
     }
-    walk.add(batch);
+    walk.add(batch, message);
   }
 
   /**
-   * Whether a round of writes is long enough (many sockets) that batches of this view arriving
-   * meanwhile are better merged than sent one by one; see {@link ViewReplica}. By followers, not by
-   * timing: many of this view, or many subscriptions over all views (100 sets of 10 clients each take
-   * the loop as long as one set of 1,000). A node with a small audience sends every batch as it came.
+   * Whether a round of writes is long enough (many sockets) that this view's followers are better
+   * walked, each sent what it lacks in one frame, than sent every batch at once; see {@link Walk}. By
+   * followers, not by timing: many of this view, or many subscriptions over all views (100 sets of 10
+   * clients each take the loop as long as one set of 1,000). A node with a small audience sends every
+   * batch as it came.
    */
   boolean crowded(String key) {
     return subscriptions >= CROWD || subscribers.getOrDefault(key, Set.of()).size() >= CROWD;
@@ -380,9 +383,9 @@ final class FanOut {
       return batches.isEmpty() ? base : batches.get(batches.size() - 1).timestamp;
     }
 
-    void add(Encoded batch) {
+    void add(Encoded batch, JsonObject body) {
       batches.add(batch);
-      bodies.add(new JsonObject(batch.json));
+      bodies.add(body);
       frames.clear();
       schedule();
     }

@@ -278,7 +278,7 @@ final class ViewReplica {
     if (!body.getJsonArray(ViewMessage.INSERTED).isEmpty() || !body.getJsonArray(ViewMessage.DELETED).isEmpty()) {
       long previous = fannedOut;
       fannedOut = table.timestamp();
-      fanOut.batch(Encoded.of(key, forClients(body)), previous);
+      fanOut.batch(key, forClients(body), previous);
     }
   }
 

@@ -86,7 +86,7 @@ class FanOutWalkTest {
       if (!touched.isEmpty()) { // as the replica: an empty batch moves the state but is not sent
         long previous = fannedOut;
         fannedOut = ts;
-        fanOut.batch(Encoded.of(KEY, batch), previous);
+        fanOut.batch(KEY, batch, previous);
       }
     }
 
