@@ -69,8 +69,8 @@ public final class Engine implements AutoCloseable {
   private long checkpointedTimestamp = -1;
   private long fileSize;
 
-  private final RecordScanner.DataSink sink = (b, off, len, textOk) -> {
-    if (state.applyScanned(b, off, len, textOk)) {
+  private final RecordScanner.DataSink sink = (b, off, len) -> {
+    if (state.applyLine(b, off, len)) {
       core.apply(state.parser()); // the same parse, the same String objects
     }
   };

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
+import wikirecent.jsonb.JsonbCheck;
 import wikirecent.jsonb.JsonbReader;
-import wikirecent.jsonb.LineScan;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -21,11 +21,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Reads one {@code data:} line the way PostgreSQL reads {@code data::jsonb ->> 'user'}, with
- * Jackson's streaming parser over the bytes in place:
+ * Reads one {@code data:} line the way PostgreSQL reads {@code data::jsonb ->> 'user'}, in one pass over
+ * the bytes in place ({@link JsonbCheck}, the check ingest makes before writing a line); a user or wiki
+ * that is a number, object or array, or a timestamp that is not plain digits, is read again with
+ * Jackson ({@link JsonbReader}), which renders them as PostgreSQL does:
  * <ul>
- *   <li>the line must be what PostgreSQL's jsonb input accepts ({@link LineScan} and {@link JsonbReader},
- *       the same check ingest makes before writing a line): exactly one JSON value, valid UTF-8, no
+ *   <li>the line must be what PostgreSQL's jsonb input accepts: exactly one JSON value, valid UTF-8, no
  *       {@code \u0000} or unpaired surrogate escape, numbers within PostgreSQL's numeric range, nesting at
  *       most {@value #MAX_DEPTH} deep;</li>
  *   <li>a non-object value is an event with a NULL user; {@code "user": null} or no user is NULL;
@@ -53,6 +54,7 @@ public final class EventParser {
   public static final long MAX_TS = 9_007_199_254_740_991L;
   private static final BigDecimal MAX_TS_DECIMAL = BigDecimal.valueOf(MAX_TS);
 
+  private final JsonbCheck check = new JsonbCheck(1); // the root object's members
   private final JsonbReader reader = new JsonbReader();
   private String user;
   private String wiki;
@@ -66,11 +68,82 @@ public final class EventParser {
 
   /** Parses {@code b[off, off+len)} (the text after {@code "data: "}, no newline). True if it is an event. */
   public boolean parse(byte[] b, int off, int len) {
-    return LineScan.textOk(b, off, off + len) && parseChecked(b, off, len);
+    JsonbCheck c = check;
+    if (!c.check(b, off, len)) {
+      return false;
+    }
+    String u = null;
+    String w = null;
+    boolean isBot = false;
+    long time = NO_TS;
+    if (c.rootType() == JsonbCheck.OBJECT) {
+      for (int m = 0, n = c.memberCount(); m < n; m++) { // document order: the last of a duplicate key wins
+        int type = c.valueType(m);
+        if (c.keyIs(m, "user")) {
+          if (type == JsonbCheck.NUMBER || type == JsonbCheck.OBJECT || type == JsonbCheck.ARRAY) {
+            return parseWithJackson(b, off, len);
+          }
+          u = scalarText(c, m, type);
+        } else if (c.keyIs(m, "wiki")) {
+          if (type == JsonbCheck.NUMBER || type == JsonbCheck.OBJECT || type == JsonbCheck.ARRAY) {
+            return parseWithJackson(b, off, len);
+          }
+          w = scalarText(c, m, type);
+        } else if (c.keyIs(m, "bot")) {
+          isBot = type == JsonbCheck.TRUE;
+        } else if (c.keyIs(m, "timestamp")) {
+          time = type == JsonbCheck.NUMBER ? digits(b, c.valueStart(m), c.valueEnd(m)) : NO_TS;
+          if (time == NOT_DIGITS) {
+            return parseWithJackson(b, off, len);
+          }
+        }
+      }
+    }
+    user = u;
+    wiki = w;
+    bot = isBot;
+    ts = time;
+    return true;
   }
 
-  /** Like {@link #parse} for text that already passed {@link LineScan}. */
-  boolean parseChecked(byte[] b, int off, int len) {
+  /** {@code ->>}'s text of a string, true, false or null member. */
+  private static String scalarText(JsonbCheck c, int m, int type) {
+    return switch (type) {
+      case JsonbCheck.STRING -> c.stringValue(m);
+      case JsonbCheck.TRUE -> "true";
+      case JsonbCheck.FALSE -> "false";
+      default -> null;
+    };
+  }
+
+  private static final long NOT_DIGITS = -2;
+
+  /** An accepted number {@code b[from, to)} as a timestamp, if it is plain digits (with an optional minus); else {@link #NOT_DIGITS}. */
+  private static long digits(byte[] b, int from, int to) {
+    boolean negative = b[from] == '-';
+    if (negative) {
+      from++;
+    }
+    for (int i = from; i < to; i++) {
+      if (b[i] < '0' || b[i] > '9') {
+        return NOT_DIGITS; // a fraction or an exponent: exact decimal rules, in timestamp()
+      }
+    }
+    if (to - from > 16) { // JSON has no leading zeros, so 17 or more digits are past MAX_TS
+      return NO_TS;
+    }
+    long v = 0;
+    for (int i = from; i < to; i++) {
+      v = v * 10 + (b[i] - '0');
+    }
+    if (negative) {
+      return v == 0 ? 0 : NO_TS; // -0 is numeric 0
+    }
+    return v <= MAX_TS ? v : NO_TS;
+  }
+
+  /** The whole line with Jackson: for the values only it renders as PostgreSQL does. The text is known to be valid. */
+  boolean parseWithJackson(byte[] b, int off, int len) {
     JsonbReader r = reader;
     try {
       r.start(b, off, len);

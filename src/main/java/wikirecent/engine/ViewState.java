@@ -54,17 +54,7 @@ public final class ViewState {
     return false;
   }
 
-  /** Same, for text whose UTF-8 and escapes {@link wikirecent.jsonb.LineScan} already checked ({@code textOk}). */
-  boolean applyScanned(byte[] b, int off, int len, boolean textOk) {
-    if (textOk && parser.parseChecked(b, off, len)) {
-      add(parser.user());
-      return true;
-    }
-    skipped++;
-    return false;
-  }
-
-  /** The parser of the last line {@link #applyScanned} accepted: the engine feeds the shaped core from the same parse. */
+  /** The parser of the last line {@link #applyLine} accepted: the engine feeds the shaped core from the same parse. */
   EventParser parser() {
     return parser;
   }

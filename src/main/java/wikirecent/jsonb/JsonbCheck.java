@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * One pass over a text that gives PostgreSQL's {@code text::jsonb} verdict, the same as {@link LineScan} followed
- * by a full read with {@link JsonbReader}, without a JSON parser's symbol tables and text buffers: strict JSON
+ * One pass over a text that gives PostgreSQL's {@code text::jsonb} verdict, the same as a check of the text's UTF-8
+ * and escapes followed by a full read with {@link JsonbReader}, without a JSON parser's symbol tables and text buffers: strict JSON
  * (RFC 8259: no comments, NaN, leading zeros, trailing commas, raw control characters in strings or escapes
  * other than JSON's), exactly one value, no byte-order mark, UTF-8 as PostgreSQL checks it, no {@code \u0000}
  * and no unpaired surrogate escape, numbers within numeric's range, nesting at most {@value JsonbReader#MAX_DEPTH}.

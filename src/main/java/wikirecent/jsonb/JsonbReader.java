@@ -8,13 +8,12 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
 
 /**
- * Reads one line as PostgreSQL's {@code text::jsonb} does, token by token, refusing what it refuses. One
- * implementation for the two parts that must agree with it: the engine (its views must equal PostgreSQL's over
- * the file) and ingest (a line Materialize's {@code data::jsonb} refuses puts its views in an error state for
- * good, so such a line is never written).
+ * Reads one line as PostgreSQL's {@code text::jsonb} does, token by token, refusing what it refuses. The engine
+ * reads with it the values {@link JsonbCheck}'s one pass does not print ({@code ->>} of a number, object or array,
+ * which must equal PostgreSQL's text); the tests hold the one pass to this reader's verdicts.
  * <p>
- * The line's bytes must first pass {@link LineScan} (UTF-8 as PostgreSQL checks it, no {@code \u0000}, no
- * unpaired surrogate escape). Then this reader, over Jackson's streaming parser,
+ * The line's bytes must be known to be UTF-8 as PostgreSQL checks it, with no {@code \u0000} and no unpaired
+ * surrogate escape ({@link JsonbCheck} accepted them). Then this reader, over Jackson's streaming parser,
  * refuses:
  * <ul>
  *   <li>a byte-order mark (Jackson would skip it);</li>
@@ -78,7 +77,7 @@ public final class JsonbReader {
   }
 
   /**
-   * Starts reading {@code b[off, off+len)}, which already passed {@link LineScan}. Throws {@link Refused} at
+   * Starts reading {@code b[off, off+len)}, whose text is already known to be good. Throws {@link Refused} at
    * once for a byte-order mark.
    */
   public void start(byte[] b, int off, int len) throws IOException {

@@ -15,15 +15,15 @@ import wikirecent.records.RecordFormat;
  */
 public final class RecordScanner {
 
-  /** Receives one data line's text (after {@code "data: "}); {@code textOk} is {@link LineScan}'s verdict. */
+  /** Receives one data line's text (after {@code "data: "}, without its line feed), unchecked: the reader checks it as it reads. */
   public interface DataSink {
-    void data(byte[] b, int off, int len, boolean textOk);
+    void data(byte[] b, int off, int len);
   }
 
   private static final byte[] DATA = RecordFormat.DATA_PREFIX_BYTES;
 
-  // Data lines of the record being read: (offset, length, textOk) triples.
-  private int[] pending = new int[3 * 4];
+  // Data lines of the record being read: (offset, length) pairs.
+  private int[] pending = new int[2 * 4];
   private int pendingCount;
 
   /**
@@ -37,12 +37,11 @@ public final class RecordScanner {
     while (i < limit) {
       int end;
       if (RecordFormat.startsWith(b, i, limit, DATA)) {
-        long s = LineScan.scan(b, i + DATA.length, limit);
-        if (!LineScan.foundNewline(s)) {
+        end = LineScan.newline(b, i + DATA.length, limit);
+        if (end < 0) {
           break; // the rest is an unfinished line
         }
-        end = LineScan.end(s);
-        hold(i + DATA.length, end - i - DATA.length, LineScan.textOk(s));
+        hold(i + DATA.length, end - i - DATA.length);
       } else {
         end = LineScan.newline(b, i, limit);
         if (end < 0) {
@@ -50,7 +49,7 @@ public final class RecordScanner {
         }
         if (end == i || (end == i + 1 && b[i] == '\r')) {
           for (int k = 0; k < pendingCount; k++) {
-            sink.data(b, pending[3 * k], pending[3 * k + 1], pending[3 * k + 2] != 0);
+            sink.data(b, pending[2 * k], pending[2 * k + 1]);
           }
           pendingCount = 0;
           boundary = end + 1;
@@ -62,13 +61,12 @@ public final class RecordScanner {
     return boundary;
   }
 
-  private void hold(int off, int len, boolean textOk) {
-    if (3 * pendingCount + 3 > pending.length) {
+  private void hold(int off, int len) {
+    if (2 * pendingCount + 2 > pending.length) {
       pending = java.util.Arrays.copyOf(pending, pending.length * 2);
     }
-    pending[3 * pendingCount] = off;
-    pending[3 * pendingCount + 1] = len;
-    pending[3 * pendingCount + 2] = textOk ? 1 : 0;
+    pending[2 * pendingCount] = off;
+    pending[2 * pendingCount + 1] = len;
     pendingCount++;
   }
 

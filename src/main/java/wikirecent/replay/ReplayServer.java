@@ -28,6 +28,12 @@ public final class ReplayServer {
   private static final Logger log = LoggerFactory.getLogger(ReplayServer.class);
   public static final String PATH = "/v2/stream/recentchange";
   private static final int CHUNK_BYTES = 64 * 1024;
+  /**
+   * Chunks one turn of the event loop writes before it lets other work run. Without a bound, a reader that keeps up
+   * with a looping feed kept the loop here for good, and once it dropped, writes to the dead connection failed without
+   * ever filling the queue, so the drop was never seen and the loop spun until the process ended.
+   */
+  private static final int CHUNKS_PER_TURN = 16;
   private static final int MAX_REMEMBERED_REQUESTS = 1000;
 
   /** What a client sent when it connected (kept for tests and for the log); {@code since} as sent, or null. */
@@ -156,6 +162,7 @@ public final class ReplayServer {
     private long heartbeatTimer = -1;
     private boolean done;
     private boolean atEndLogged;
+    private boolean pumpQueued;
 
     Connection(HttpServerResponse response, long start) {
       this.response = response;
@@ -197,7 +204,18 @@ public final class ReplayServer {
     }
 
     private void pump() {
+      int chunks = 0;
       while (!done && !response.writeQueueFull()) {
+        if (++chunks > CHUNKS_PER_TURN) {
+          if (!pumpQueued) {
+            pumpQueued = true;
+            vertx.runOnContext(v -> {
+              pumpQueued = false;
+              pump();
+            });
+          }
+          return;
+        }
         Buffer chunk = Buffer.buffer(CHUNK_BYTES + 2048);
         long first = next;
         while (chunk.length() < CHUNK_BYTES && hasMore() && !cutDue() && (options.rate() == 0 || tokens >= 1)) {

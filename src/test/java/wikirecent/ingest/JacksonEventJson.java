@@ -3,7 +3,7 @@ package wikirecent.ingest;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import wikirecent.jsonb.JsonbReader;
-import wikirecent.jsonb.LineScan;
+import wikirecent.jsonb.PlainText;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -12,7 +12,7 @@ import java.util.Arrays;
  * The Jackson-based check ingest used before {@link EventJson} had its own one-pass reader, kept as the oracle
  * its property test compares with. Looks at an event's data once, token by token (no tree): is it one JSON object that PostgreSQL's
  * {@code ::jsonb} accepts, is it a canary, what is its {@code meta.id}. The whole document is read with the
- * engine's own check ({@link LineScan} and {@link JsonbReader}), so no line reaches the file that
+ * plain check ({@link PlainText} and {@link JsonbReader}), so no line reaches the file that
  * Materialize's {@code data::jsonb} or the embedded engine would refuse: no invalid UTF-8, no {@code \u0000},
  * no unpaired surrogate escape, no byte-order mark, no number out of numeric's range, no nesting past
  * {@value JsonbReader#MAX_DEPTH}.
@@ -24,7 +24,7 @@ final class JacksonEventJson {
 
   static EventJson.Inspection inspect(byte[] data) {
     byte[] line = oneLine(data);
-    if (!LineScan.textOk(line, 0, line.length)) {
+    if (!PlainText.ok(line, 0, line.length)) {
       return invalid("invalid UTF-8, a \\u0000 or an unpaired surrogate escape (PostgreSQL's jsonb refuses them)");
     }
     // Read the data as sent: oneLine keeps valid JSON equivalent, but could join the tokens of invalid JSON.

@@ -13,13 +13,13 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The one-pass check against the check it replaces in ingest: {@link LineScan} over the text, then a full read with
+ * The one-pass check against a plain two-step one: the text's UTF-8 and escapes ({@link PlainText}), then a full read with
  * {@link JsonbReader} (Jackson's strict parser plus PostgreSQL's limits). Same verdict on every text, the root's
  * type with it.
  */
 class JsonbCheckPropertyTest {
 
-  /** LineScan (a raw line break, whitespace to JSON, made a space for it) and a full JsonbReader read. */
+  /** PlainText (a raw line break, whitespace to JSON, made a space for it) and a full JsonbReader read. */
   static boolean reference(byte[] b, int[] rootType) {
     byte[] flat = b.clone();
     for (int i = 0; i < flat.length; i++) {
@@ -27,7 +27,7 @@ class JsonbCheckPropertyTest {
         flat[i] = ' ';
       }
     }
-    if (!LineScan.textOk(flat, 0, flat.length)) {
+    if (!PlainText.ok(flat, 0, flat.length)) {
       return false;
     }
     JsonbReader r = new JsonbReader();
@@ -72,7 +72,7 @@ class JsonbCheckPropertyTest {
   }
 
   @Property(tries = 3000)
-  void sameVerdictAsLineScanAndJackson(@ForAll long seed) {
+  void sameVerdictAsPlainTextAndJackson(@ForAll long seed) {
     Random r = new Random(seed);
     for (int i = 0; i < 10; i++) {
       agrees(JsonTexts.any(r));

@@ -8,7 +8,7 @@ import net.jqwik.api.Provide;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The word-at-a-time search for a line break against a byte loop, from every start. */
+/** The word-at-a-time searches for a line break and for a line feed against byte loops, from every start. */
 class LineBreakPropertyTest {
 
   @Provide
@@ -31,6 +31,22 @@ class LineBreakPropertyTest {
           }
         }
         assertThat(LineScan.lineBreak(b, from, limit)).isEqualTo(expected);
+      }
+    }
+  }
+
+  @Property(tries = 5000)
+  void findsTheFirstLf(@ForAll("texts") byte[] b) {
+    for (int from = 0; from <= b.length; from++) {
+      for (int limit : new int[] {b.length, Math.max(from, b.length - 3)}) {
+        int expected = -1;
+        for (int i = from; i < limit; i++) {
+          if (b[i] == '\n') {
+            expected = i;
+            break;
+          }
+        }
+        assertThat(LineScan.newline(b, from, limit)).isEqualTo(expected);
       }
     }
   }

@@ -186,6 +186,42 @@ class ReplayServerTest {
     assertThat(millis).isGreaterThanOrEqualTo(450);
   }
 
+  @Test
+  void aReaderThatKeepsUpDoesNotHoldTheEventLoop(Vertx vertx) throws Exception {
+    // Chunks written in one turn of the server's event loop: a task queued on it at a turn's first chunk ends the turn.
+    int[] inTurn = {0};
+    int[] most = {0};
+    ReplayOptions options = new ReplayOptions().loop(true).heartbeatSeconds(0).writeListener((first, end) -> {
+      if (inTurn[0]++ == 0) {
+        Vertx.currentContext().runOnContext(v -> inTurn[0] = 0);
+      }
+      most[0] = Math.max(most[0], inTurn[0]);
+    });
+    ReplayServer server = start(vertx, options); // rate 0 and endless: as fast as the reader reads
+    Vertx reader = Vertx.vertx(); // another process's worth of event loops
+    try {
+      Promise<Void> read = Promise.promise();
+      long[] bytes = {0};
+      reader.getOrCreateContext().runOnContext(x -> reader.createHttpClient()
+        .request(HttpMethod.GET, server.port(), "127.0.0.1", ReplayServer.PATH)
+        .compose(r -> r.send())
+        .onSuccess(resp -> resp.handler(b -> {
+          bytes[0] += b.length();
+          if (bytes[0] > 64 << 20 && read.tryComplete()) {
+            resp.request().connection().close();
+          }
+        }))
+        .onFailure(read::tryFail));
+      read.future().await(60, TimeUnit.SECONDS);
+    } finally {
+      reader.close().await(30, TimeUnit.SECONDS);
+    }
+    // A turn that went on while the reader kept up left nothing else on that loop a turn: not other connections,
+    // not the close of one that dropped meanwhile (writes that fail never fill the queue, so it spun for good).
+    assertThat(most[0]).isBetween(1, 16);
+    server.close().await(10, TimeUnit.SECONDS);
+  }
+
   /** The first sample event whose meta.dt is at or after {@code t}, read with Jackson and java.time. */
   private static int firstAtOrAfter(java.time.Instant t) throws Exception {
     ObjectMapper mapper = new ObjectMapper();

@@ -39,7 +39,7 @@ public final class IngestStagesBench {
     try {
       new LargeFileGenerator(200_000, 1).write(tmp, events, LargeFileGenerator.sampleLines(null));
       byte[] file = Files.readAllBytes(tmp);
-      new RecordScanner().scan(file, 0, file.length, (b, off, len, ok) -> data.add(Arrays.copyOfRange(b, off, off + len)));
+      new RecordScanner().scan(file, 0, file.length, (b, off, len) -> data.add(Arrays.copyOfRange(b, off, off + len)));
     } finally {
       Files.deleteIfExists(tmp);
     }
