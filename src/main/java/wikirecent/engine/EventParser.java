@@ -200,31 +200,12 @@ public final class EventParser {
     return ts;
   }
 
-  /** The timestamp the number token {@code t} stands for, or {@link #NO_TS}; the line is already known to be valid up to it. */
+  /**
+   * The timestamp the number token {@code t} stands for, or {@link #NO_TS}; the line is already known to be valid up to
+   * it. Only for lines Jackson reads again (plain digits are read in the one pass): exact decimal arithmetic.
+   */
   static long timestamp(JsonParser p, JsonToken t) throws IOException {
-    if (t == JsonToken.VALUE_NUMBER_INT) {
-      // Digits only (JSON has no leading zeros), so 17 or more of them are past MAX_TS.
-      char[] c = p.getTextCharacters();
-      int from = p.getTextOffset();
-      int end = from + p.getTextLength();
-      boolean negative = c[from] == '-';
-      if (negative) {
-        from++;
-      }
-      if (end - from > 16) {
-        return NO_TS;
-      }
-      long v = 0;
-      for (int i = from; i < end; i++) {
-        v = v * 10 + (c[i] - '0');
-      }
-      if (negative) {
-        return v == 0 ? 0 : NO_TS; // -0 is numeric 0
-      }
-      return v <= MAX_TS ? v : NO_TS;
-    }
-    if (t == JsonToken.VALUE_NUMBER_FLOAT) {
-      // Rare (1.5e9, 15.0): exact decimal arithmetic. The reader already checked it fits numeric.
+    if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
       BigDecimal d = new BigDecimal(p.getText());
       if (d.signum() == 0) {
         return 0;
