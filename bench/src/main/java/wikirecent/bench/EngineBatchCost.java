@@ -1,5 +1,7 @@
 package wikirecent.bench;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
@@ -11,14 +13,19 @@ import wikirecent.bus.ViewParams;
 import wikirecent.config.Config;
 import wikirecent.engine.Engine;
 import wikirecent.engine.EngineVerticle;
+import wikirecent.engine.EventParser;
 import wikirecent.records.RecordFormat;
 
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -60,12 +67,15 @@ final class EngineBatchCost {
    * Live steps of one appended event each after a fast warm-up; prints the per-step thread CPU and allocation. The
    * paced steps come in blocks of 50, alternately sleeping between steps (as the engine's thread does) and spinning
    * (the thread never leaves its core), then as many back to back: what a step costs beyond its work when it runs
-   * only every 25 ms.
+   * only every 25 ms. Blocks of the same schedule time a bare step in between (one read of the appended record and
+   * Jackson's parse of its event, nothing else): the least a live batch can cost on this machine at this moment,
+   * so the engine/bare ratio can be compared across runs and days.
    */
   static void steps(Path file, int appends, long paceNanos, List<ViewParams> instances, List<String> sample) throws IOException {
     Path checkpoint = file.resolveSibling("steps.checkpoint");
     try (Engine e = new Engine(file, checkpoint, 1 << 20, System::currentTimeMillis);
-         FileOutputStream out = new FileOutputStream(file.toFile(), true)) {
+         FileOutputStream out = new FileOutputStream(file.toFile(), true);
+         BareStep bare = new BareStep(file)) {
       while (e.step(false).more()) {
         // catch up
       }
@@ -77,13 +87,20 @@ final class EngineBatchCost {
       for (int i = 0; i < WARM_STEPS; i++) {
         append(out, sample, cursor);
         e.step(true);
+        bare.time(out, sample, cursor);
       }
+      e.step(true);
+      cycleYoungGeneration();
       StepTimes slept = new StepTimes();
       StepTimes spun = new StepTimes();
       StepTimes hot = new StepTimes();
+      BareTimes bareSlept = new BareTimes();
+      BareTimes bareSpun = new BareTimes();
+      BareTimes bareHot = new BareTimes();
       long next = System.nanoTime();
       for (int i = 0; i < appends; i++) {
-        boolean spin = paceNanos > 0 && (i / 50) % 2 == 1;
+        int block = paceNanos > 0 ? (i / 50) % 4 : 0; // engine sleeping, bare sleeping, engine spinning, bare spinning
+        boolean spin = block >= 2;
         next += paceNanos;
         if (spin) {
           while (System.nanoTime() < next) {
@@ -92,10 +109,19 @@ final class EngineBatchCost {
         } else {
           sleepUntil(next);
         }
-        (spin ? spun : slept).time(e, out, sample, cursor);
+        if (block % 2 == 0) {
+          (spin ? spun : slept).time(e, out, sample, cursor);
+        } else {
+          (spin ? bareSpun : bareSlept).add(bare.time(out, sample, cursor));
+          if (i % 50 == 49) {
+            e.step(true); // the engine takes in the bare block's events untimed
+          }
+        }
       }
       for (int i = 0; i < appends && paceNanos > 0; i++) {
         hot.time(e, out, sample, cursor);
+        bareHot.add(bare.time(out, sample, cursor));
+        e.step(true);
       }
       List<Double> cp = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
@@ -110,19 +136,69 @@ final class EngineBatchCost {
           + " (%,d events of history, %,d users, %,d wikis, %,d window events), %.1f messages/step, %,d bytes allocated per step;"
           + " thread CPU per step: %s%n",
         paceNanos == PERIOD_NANOS ? "at 40/s" : "every " + paceNanos / 1e6 + " ms", instances.size(),
-        e.state().total() - steps - WARM_STEPS - 5, e.state().groups(), e.core().wikis(), e.core().windowEvents(),
+        e.state().total() - cursor[0], e.state().groups(), e.core().wikis(), e.core().windowEvents(),
         (slept.messages + spun.messages + hot.messages) / (double) steps,
         (slept.allocated + spun.allocated + hot.allocated) / steps,
         paceNanos > 0 ? "sleeping between steps " + slept + "; spinning between steps " + spun + "; back to back " + hot
           : "back to back " + slept);
+      if (paceNanos > 0) {
+        System.out.printf(Locale.ROOT, "bare step (one read of the appended record, Jackson's parse of its event), in blocks"
+            + " alternated with the engine's: sleeping %s; spinning %s; back to back %s; engine/bare, medians: sleeping %.1f,"
+            + " spinning %.1f, back to back %.1f%n", bareSlept, bareSpun, bareHot,
+          slept.median() / bareSlept.median(), spun.median() / bareSpun.median(), hot.median() / bareHot.median());
+      }
       System.out.printf(Locale.ROOT, "checkpoint write: thread CPU median %.1f ms of 5 (%.2f ms/s at one a minute)%n",
         Stats.median(cp), Stats.median(cp) / 60);
     }
   }
 
-  /** Thread CPU and allocation of timed steps. */
-  private static final class StepTimes {
+  /**
+   * Fills the young generation until it has been collected three times. A fresh JVM's heap pages are mapped on
+   * first touch, so without this the few KB a step allocates land on new pages and a step pays page faults
+   * (a fifth of its samples in `perf`) that a running app, whose young generation has cycled, does not.
+   */
+  private static void cycleYoungGeneration() {
+    long target = youngCollections() + 3;
+    for (long i = 0; youngCollections() < target && i < 1_000_000; i++) {
+      garbage = new byte[64 * 1024];
+    }
+    garbage = null;
+  }
+
+  private static volatile Object garbage; // escapes, so the JIT keeps the allocations
+
+  private static long youngCollections() {
+    long n = 0;
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      if (!gc.getName().contains("Old") && !gc.getName().contains("MarkSweep")) {
+        n += Math.max(0, gc.getCollectionCount());
+      }
+    }
+    return n;
+  }
+
+  /** Thread CPU of timed steps (µs). */
+  private static class BareTimes {
     final List<Double> micros = new ArrayList<>();
+
+    void add(double us) {
+      micros.add(us);
+    }
+
+    double median() {
+      return Stats.median(micros);
+    }
+
+    @Override
+    public String toString() {
+      List<Double> sorted = new ArrayList<>(micros);
+      Collections.sort(sorted);
+      return String.format(Locale.ROOT, "median %.1f us, p90 %.1f us (%d steps)", at(sorted, 0.5), at(sorted, 0.9), sorted.size());
+    }
+  }
+
+  /** Thread CPU and allocation of timed engine steps. */
+  private static final class StepTimes extends BareTimes {
     long messages;
     long allocated;
 
@@ -131,16 +207,57 @@ final class EngineBatchCost {
       long a0 = allocatedBytes();
       long c0 = MX.getCurrentThreadCpuTime();
       Engine.Step s = e.step(true);
-      micros.add((MX.getCurrentThreadCpuTime() - c0) / 1e3);
+      add((MX.getCurrentThreadCpuTime() - c0) / 1e3);
       allocated += allocatedBytes() - a0;
       messages += s.messages().size();
     }
+  }
+
+  /** Appends a record, then reads it with one positioned read and parses its event with Jackson. */
+  private static final class BareStep implements AutoCloseable {
+    private final FileChannel channel;
+    private final JsonFactory factory = EventParser.factory();
+    private final byte[] prefix = RecordFormat.DATA_PREFIX_BYTES;
+    private byte[] buf = new byte[1 << 16];
+
+    BareStep(Path file) throws IOException {
+      channel = FileChannel.open(file, StandardOpenOption.READ);
+    }
+
+    /** Thread CPU (µs) of reading and parsing the record it appends. */
+    double time(FileOutputStream out, List<String> sample, long[] cursor) throws IOException {
+      long position = channel.size();
+      append(out, sample, cursor);
+      long c0 = MX.getCurrentThreadCpuTime();
+      long size = channel.size();
+      int len = (int) (size - position);
+      if (buf.length < len) {
+        buf = new byte[len];
+      }
+      ByteBuffer bb = ByteBuffer.wrap(buf, 0, len);
+      while (bb.hasRemaining() && channel.read(bb, position + bb.position()) > 0) {
+        // the whole record
+      }
+      for (int i = 0; i < len; ) {
+        int nl = i;
+        while (nl < len && buf[nl] != '\n') {
+          nl++;
+        }
+        if (RecordFormat.startsWith(buf, i, nl, prefix)) {
+          try (JsonParser p = factory.createParser(buf, i + prefix.length, nl - i - prefix.length)) {
+            while (p.nextToken() != null) {
+              // every token, as the engine's check does
+            }
+          }
+        }
+        i = nl + 1;
+      }
+      return (MX.getCurrentThreadCpuTime() - c0) / 1e3;
+    }
 
     @Override
-    public String toString() {
-      List<Double> sorted = new ArrayList<>(micros);
-      Collections.sort(sorted);
-      return String.format(Locale.ROOT, "median %.1f us, p90 %.1f us (%d steps)", at(sorted, 0.5), at(sorted, 0.9), sorted.size());
+    public void close() throws IOException {
+      channel.close();
     }
   }
 

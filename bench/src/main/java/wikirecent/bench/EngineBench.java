@@ -37,7 +37,7 @@ public final class EngineBench {
   private Path file;
   private Path sample;
   private List<String> only = List.of("throughput", "heap", "latency", "steps", "verticle");
-  private int stepAppends = 400;
+  private int stepAppends = 800;
   private long stepPaceNanos = EngineBatchCost.PERIOD_NANOS;
   private long costHistory = 100_000;
   private int verticleSeconds = 30;
@@ -103,11 +103,13 @@ public final class EngineBench {
                          (default: <tmp>/wikirecent-bench/recentchanges-<events>-<users>-<seed>)
         --sample PATH    the recorded events to build from (default: the bundled sample)
         --only LIST      parts to run, of throughput,heap,latency,steps,verticle (default all):
-                         steps = thread CPU and allocation of each live step of one event at 40/s (Engine alone) and of a
+                         steps = thread CPU and allocation of each live step of one event at 40/s (Engine alone), of a
+                                 bare step on the same schedule (read the record, Jackson-parse the event) and of a
                                  checkpoint write;
                          verticle = the EngineVerticle at 40 appends/s with the hint: CPU of its threads per batch
-        --step-appends N     paced steps timed by 'steps' (default 400, after 3000 fast warm-up steps): blocks of 50
-                             sleeping between steps and 50 spinning, alternated; then as many back to back
+        --step-appends N     paced steps timed by 'steps' (default 800, after 3000 fast warm-up steps): blocks of 50,
+                             in turn engine sleeping between steps, bare sleeping, engine spinning, bare spinning;
+                             then as many of each back to back
         --step-pace-millis N time between those steps (default 25, the live rate; 0: back to back only, for profiling)
         --cost-history N     events of history under 'steps' and 'verticle' (default 100000)
         --verticle-seconds N measured seconds of 'verticle' (default 30, after 5 s of warm-up)

@@ -210,9 +210,13 @@ class BenchCommandTest {
     }
     String text = printed.toString(StandardCharsets.UTF_8);
     assertThat(text).contains("every 1.0 ms", "bytes allocated per step", "checkpoint write");
-    assertThat(text).containsPattern("sleeping between steps median [0-9.]+ us, p90 [0-9.]+ us \\(100 steps\\)")
-      .containsPattern("spinning between steps median [0-9.]+ us, p90 [0-9.]+ us \\(100 steps\\)")
-      .containsPattern("back to back median [0-9.]+ us, p90 [0-9.]+ us \\(200 steps\\)");
+    assertThat(text).containsPattern("sleeping between steps median [0-9.]+ us, p90 [0-9.]+ us \\(50 steps\\)")
+      .containsPattern("spinning between steps median [0-9.]+ us, p90 [0-9.]+ us \\(50 steps\\)")
+      .containsPattern("back to back median [0-9.]+ us, p90 [0-9.]+ us \\(200 steps\\)")
+      .containsPattern("bare step .*: sleeping median [0-9.]+ us, p90 [0-9.]+ us \\(50 steps\\); spinning median [0-9.]+ us,"
+        + " p90 [0-9.]+ us \\(50 steps\\); back to back median [0-9.]+ us, p90 [0-9.]+ us \\(200 steps\\);"
+        + " engine/bare, medians: sleeping [0-9.]+, spinning [0-9.]+, back to back [0-9.]+")
+      .containsPattern("\\(2,000 events of history");
   }
 
   @Test
