@@ -68,6 +68,8 @@ public final class Engine implements AutoCloseable {
   private long checkpointedOffset = -1;
   private long checkpointedTimestamp = -1;
   private long fileSize;
+  /** The open file's size from this step's stat of the path, or -1: spares an fstat per step. */
+  private long statSize;
 
   private final RecordScanner.DataSink sink = (b, off, len) -> {
     if (state.applyLine(b, off, len)) {
@@ -121,11 +123,12 @@ public final class Engine implements AutoCloseable {
    * records. When {@code publish} is set, returns the batch's messages (none if nothing changed).
    */
   public Step step(boolean publish) throws IOException {
+    statSize = -1;
     String reset = checkFile();
     if (channel == null) {
       return new Step(0, false, reset, List.of());
     }
-    long size = channel.size();
+    long size = statSize >= 0 ? statSize : channel.size();
     fileSize = size;
     if (size < offset) {
       reset = resetState(file + " shrank to " + size + " bytes, below offset " + offset + " (truncated)");
@@ -212,6 +215,8 @@ public final class Engine implements AutoCloseable {
     }
     if (channel == null) {
       openIfPresent();
+    } else {
+      statSize = attrs.size(); // the same file as the channel's (same key)
     }
     return null;
   }
