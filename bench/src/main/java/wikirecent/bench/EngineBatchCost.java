@@ -328,6 +328,41 @@ final class EngineBatchCost {
     }
   }
 
+  /**
+   * Compiles the engine's live per-batch path in this JVM: an engine verticle over {@code dir} (emptied first) goes live,
+   * takes {@code appends} appends ~1 ms apart with the append hint, and is undeployed.
+   */
+  static void warmLivePath(Path dir, List<String> sample, int appends) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Path file = dir.resolve(Config.FILE_NAME);
+      Files.deleteIfExists(file);
+      Files.deleteIfExists(dir.resolve(EngineVerticle.CHECKPOINT_FILE));
+      AtomicLong count = new AtomicLong(-1);
+      vertx.eventBus().<JsonObject>consumer(Addresses.view(ViewParams.of(ViewParams.View.COUNTER)),
+        m -> count.set(Parts.count(m.body()))).completion().await(10, TimeUnit.SECONDS);
+      String id = Parts.deployEngine(vertx, Parts.config(dir, new JsonObject().put(Config.ENGINE_CHECKPOINT_MILLIS, 3_600_000L)));
+      long[] cursor = {0};
+      try (FileOutputStream out = new FileOutputStream(file.toFile(), true)) {
+        for (int i = 0; i < appends; i++) {
+          append(out, sample, cursor);
+          vertx.eventBus().publish(Addresses.FILE_APPENDED, out.getChannel().size());
+          sleepUntil(System.nanoTime() + 1_000_000);
+        }
+      }
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+      while (count.get() != appends && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      if (count.get() != appends) {
+        throw new IllegalStateException("the warm-up engine counted " + count.get() + " of " + appends + " appends");
+      }
+      vertx.undeploy(id).await(1, TimeUnit.MINUTES);
+    } finally {
+      vertx.close().await(60, TimeUnit.SECONDS);
+    }
+  }
+
   private static void subscribe(Vertx vertx, String address, AtomicLong batches, AtomicLong messages, boolean counter)
     throws Exception {
     vertx.eventBus().<JsonObject>consumer(address, msg -> {

@@ -49,6 +49,8 @@ final class PollingScenario {
   private static final String PG_SETTINGS = "-c shared_buffers=1GB -c work_mem=64MB -c max_parallel_workers_per_gather=0";
   private static final int USER_NAMES = 200_000;
   private static final long BIG = 1_000_000;
+  /** Fast appends that compile the engine's per-batch path first, as in an app that has run for minutes. */
+  static final int WARM_APPENDS = 10_000;
 
   private PollingScenario() {
   }
@@ -77,6 +79,7 @@ final class PollingScenario {
     List<String> sample = LargeFileGenerator.sampleLines(null);
     List<String> sampleUsers = users(sample);
     Path data = Files.createDirectories(tmp.resolve("data"));
+    EngineBatchCost.warmLivePath(Files.createDirectories(tmp.resolve("warm")), sample, WARM_APPENDS);
     Path file = data.resolve(Config.FILE_NAME);
     Vertx vertx = Vertx.vertx();
     try (Postgres pg = Postgres.start(PG_SETTINGS)) {
@@ -143,6 +146,8 @@ final class PollingScenario {
     t.note("engine CPU = CPU time of the Vert.x worker threads (the engine is a worker verticle; nothing else runs there) over the"
       + " measured seconds, divided by the batches it published; the periodic checkpoint (once a minute by default) is held off"
       + " during the measurement");
+    t.note("before the first size, an engine over a throwaway file took " + WARM_APPENDS + " appends ~1 ms apart, so the JIT has"
+      + " compiled the per-batch path (at 40 batches a second that takes minutes; without it the first sizes measure interpreted code)");
     t.note("CPU/s PG:engine = PostgreSQL's CPU per second of polling / the engine's CPU per second of the same live traffic;"
       + " at ~40 single-event batches a second most of the engine's CPU is the fixed cost of waking up per batch (cache-cold"
       + " code and thread hand-offs on a busy box), not the event itself");
