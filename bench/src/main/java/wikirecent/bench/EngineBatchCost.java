@@ -94,9 +94,9 @@ final class EngineBatchCost {
       StepTimes slept = new StepTimes();
       StepTimes spun = new StepTimes();
       StepTimes hot = new StepTimes();
-      BareTimes bareSlept = new BareTimes();
-      BareTimes bareSpun = new BareTimes();
-      BareTimes bareHot = new BareTimes();
+      Times bareSlept = new Times();
+      Times bareSpun = new Times();
+      Times bareHot = new Times();
       long next = System.nanoTime();
       for (int i = 0; i < appends; i++) {
         int block = paceNanos > 0 ? (i / 50) % 4 : 0; // engine sleeping, bare sleeping, engine spinning, bare spinning
@@ -177,8 +177,8 @@ final class EngineBatchCost {
     return n;
   }
 
-  /** Thread CPU of timed steps (µs). */
-  private static class BareTimes {
+  /** Thread CPU of timed steps, engine or bare (µs). */
+  private static class Times {
     final List<Double> micros = new ArrayList<>();
 
     void add(double us) {
@@ -198,7 +198,7 @@ final class EngineBatchCost {
   }
 
   /** Thread CPU and allocation of timed engine steps. */
-  private static final class StepTimes extends BareTimes {
+  private static final class StepTimes extends Times {
     long messages;
     long allocated;
 
