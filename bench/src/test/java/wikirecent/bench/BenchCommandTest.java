@@ -220,6 +220,18 @@ class BenchCommandTest {
   }
 
   @Test
+  void thePollingWarmUpFeedsALiveEngineEveryAppend(@TempDir Path tmp) throws Exception {
+    List<String> sample = LargeFileGenerator.sampleLines(null);
+    Files.writeString(tmp.resolve("recentchanges"), "left over from a run before\n");
+
+    EngineBatchCost.warmLivePath(tmp, sample, 300); // throws unless the engine's counter reached 300
+
+    List<String> lines = Files.readAllLines(tmp.resolve("recentchanges"), StandardCharsets.UTF_8);
+    assertThat(lines).doesNotContain("left over from a run before");
+    assertThat(lines.stream().filter(l -> l.startsWith("data: "))).hasSize(300);
+  }
+
+  @Test
   void aTinyRestartRunStartsTheRealAppInChildJvms(@TempDir Path tmp) throws Exception {
     Path json = tmp.resolve("bench.json");
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
