@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import wikirecent.records.RecordFormat;
 import wikirecent.engine.Engine;
 import wikirecent.engine.EventParser;
+import wikirecent.jsonb.LineScan;
 import wikirecent.engine.ViewState;
 import wikirecent.bus.ViewParams;
 
@@ -254,7 +255,7 @@ public final class EngineBench {
         int end = have + n;
         int i = 0;
         while (true) {
-          int nl = indexOfNewline(buf, i, end);
+          int nl = LineScan.newline(buf, i, end); // as the engine's scanner splits lines, so both split equally fast
           if (nl < 0) {
             break;
           }
@@ -281,27 +282,6 @@ public final class EngineBench {
     } catch (IOException e) {
       return false;
     }
-  }
-
-  // Eight bytes at a time, as the engine's scan does, so both loops split lines equally fast.
-  private static final java.lang.invoke.VarHandle LONGS =
-    java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
-
-  private static int indexOfNewline(byte[] b, int from, int to) {
-    int i = from;
-    for (; i + 8 <= to; i += 8) {
-      long x = (long) LONGS.get(b, i) ^ 0x0A0A0A0A0A0A0A0AL;
-      long hit = (x - 0x0101010101010101L) & ~x & 0x8080808080808080L;
-      if (hit != 0) {
-        return i + (Long.numberOfTrailingZeros(hit) >>> 3);
-      }
-    }
-    for (; i < to; i++) {
-      if (b[i] == '\n') {
-        return i;
-      }
-    }
-    return -1;
   }
 
   /** The engine reading the whole file without publishing (startup catch-up). */
