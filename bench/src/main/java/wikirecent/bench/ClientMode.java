@@ -146,6 +146,7 @@ final class ClientMode {
       .put("transport", transport.label())
       .put("clients", clients)
       .put("connectSeconds", connectSeconds)
+      .put("deflated", load.deflatedCount())
       .put("windowSeconds", window)
       .put("batchesReceived", total)
       .put("framesPerSecond", (total + snapshots.sum()) / window)

@@ -39,6 +39,7 @@ final class FanOutScenario {
       .column("transport", "transport", "%s")
       .column("clients", "clients", "%,d")
       .column("connectSeconds", "connect s", "%.1f")
+      .column("deflated", "deflated", "%,d")
       .column("batchesPerClientPerSecond", "batches/s per client", "%.1f")
       .column("framesPerSecond", "frames/s", "%,.0f")
       .column("p50Ms", "p50 ms", "%.1f")
@@ -71,7 +72,8 @@ final class FanOutScenario {
       + " batch per append, so the counter changes ~%.0f times a second", o.liveRate, o.liveRate));
     t.note("websocket: /api/stream/counter; sockjs: /eventbus/<server>/<session>/websocket (SockJS framing o / a[...] / h),"
       + " registering on views.counter and asking for the snapshot as the dashboard does");
-    t.note("the clients connect while the server is idle (connect s); the feed starts once all are connected");
+    t.note("the clients connect while the server is idle (connect s); the feed starts once all are connected; each offers"
+      + " permessage-deflate, as browsers do, and deflated counts the sockets whose server agreed to compress");
     t.note("one run per case, " + o.fanoutSeconds + " s measured after " + WARMUP_SECONDS + " s of warm-up; latency = client wall"
       + " clock on receipt minus the batch's timestamp (the engine's wall clock in ms when it closed the batch, so up to 1 ms high);"
       + " percentiles over every (batch, client) pair: a frame merging batches delivers each, each from its own timestamp;"
@@ -126,7 +128,7 @@ final class FanOutScenario {
         // Asked once the clients are gone: a saturated web event loop answers /metrics late.
         long dropped = metric(Parts.httpBody(base + "/metrics"), "wikirecent_web_frames_dropped_total");
         double window = r.getDouble("windowSeconds");
-        t.row("transport", transport.label(), "clients", clients, "connectSeconds", connectSeconds,
+        t.row("transport", transport.label(), "clients", clients, "connectSeconds", connectSeconds, "deflated", r.getLong("deflated"),
           "batchesPerClientPerSecond", r.getDouble("batchesPerClientMedian") / window,
           "framesPerSecond", r.getDouble("framesPerSecond"),
           "p50Ms", r.getDouble("p50Ms"), "p99Ms", r.getDouble("p99Ms"), "p999Ms", r.getDouble("p999Ms"), "maxMs", r.getDouble("maxMs"),

@@ -68,11 +68,13 @@ final class StreamClients {
   private final WebSocketClient client;
   private final List<WebSocket> sockets = new ArrayList<>();
   private final AtomicInteger closed = new AtomicInteger();
+  private final AtomicInteger deflated = new AtomicInteger();
 
   StreamClients(Vertx vertx, int count) {
     this.vertx = vertx;
+    // Offer permessage-deflate as every browser does, so the server meets the handshake its real clients send.
     this.client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(Math.max(1, count))
-      .setConnectTimeout(60_000));
+      .setConnectTimeout(60_000).setTryUsePerMessageCompression(true));
   }
 
   /**
@@ -163,6 +165,10 @@ final class StreamClients {
         sockets.add(ws);
       }
       ws.closeHandler(v -> closed.incrementAndGet());
+      String extensions = ws.headers() == null ? null : ws.headers().get("sec-websocket-extensions");
+      if (extensions != null && extensions.contains("permessage-deflate")) {
+        deflated.incrementAndGet();
+      }
       if (transport == Transport.WEBSOCKET) {
         ws.handler(data -> frames.frame(index, data));
         return Future.succeededFuture();
@@ -231,6 +237,11 @@ final class StreamClients {
       return i;
     }
     return -1;
+  }
+
+  /** Sockets whose server agreed to compress their frames (permessage-deflate). */
+  int deflatedCount() {
+    return deflated.get();
   }
 
   /** Sockets that closed (the server dropped them, or we did). */

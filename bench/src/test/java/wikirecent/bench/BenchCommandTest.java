@@ -1,6 +1,9 @@
 package wikirecent.bench;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -13,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -169,6 +173,33 @@ class BenchCommandTest {
 
     assertThat(seen).extracting(x -> x[0] + "/" + x[1] + "/" + x[2] + "/" + x[3])
       .containsExactly("7/1700000000123/42/0", "3/5/9/1", "3/6/10/0");
+  }
+
+  @Test
+  void theLoadClientsOfferDeflateAsBrowsersDoAndCountWhoAgreed() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      for (boolean accepts : new boolean[] {true, false}) {
+        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setPort(0)
+            .setPerMessageWebSocketCompressionSupported(accepts))
+          .webSocketHandler(ws -> ws.writeTextMessage("{\"view\":\"counter\",\"timestamp\":1,\"inserted\":[[1]],\"snapshot\":true}"))
+          .listen().await();
+        StreamClients load = new StreamClients(vertx, 3);
+        List<Long> counts = Collections.synchronizedList(new ArrayList<>());
+        load.connect("127.0.0.1", server.actualPort(), StreamClients.Transport.WEBSOCKET, "counter", 3,
+          (client, ts, count, snapshot, bytes, nanos) -> counts.add(count)).await();
+        long until = System.currentTimeMillis() + 30_000;
+        while (counts.size() < 3 && System.currentTimeMillis() < until) {
+          Thread.sleep(10);
+        }
+        assertThat(counts).as("each client read its (inflated) snapshot").containsExactly(1L, 1L, 1L);
+        assertThat(load.deflatedCount()).as("server accepts deflate: " + accepts).isEqualTo(accepts ? 3 : 0);
+        load.close().await();
+        server.close().await();
+      }
+    } finally {
+      vertx.close().await();
+    }
   }
 
   @Test
