@@ -117,7 +117,10 @@ public class WebVerticle extends VerticleBase {
   private Future<HttpServer> startHttpServer(int port) {
     // No browser speaks HTTP/2 without TLS; and with h2c on, Vert.x makes a connection (and tells
     // the guard about it) only once its first bytes arrive, so a silent one would go unseen.
-    HttpServerOptions options = new HttpServerOptions().setPort(port).setHttp2ClearTextEnabled(false);
+    // Browsers offer permessage-deflate and Vert.x accepts it by default: each socket then deflates every frame
+    // again with its own zlib state, so the bytes shared by all clients would be compressed once per client.
+    HttpServerOptions options = new HttpServerOptions().setPort(port).setHttp2ClearTextEnabled(false)
+      .setPerMessageWebSocketCompressionSupported(false).setPerFrameWebSocketCompressionSupported(false);
     return vertx.createHttpServer(options)
       .connectionHandler(guard::connected)
       .invalidRequestHandler(badRequests::invalidRequest)

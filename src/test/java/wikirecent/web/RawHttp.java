@@ -76,6 +76,36 @@ final class RawHttp implements AutoCloseable {
     return new Response(status, headers, new String(body, StandardCharsets.UTF_8));
   }
 
+  /** A WebSocket frame from the server: its first byte (FIN, RSV1-3, opcode) and its payload. */
+  record Frame(int first, byte[] payload) {
+    String text() {
+      return new String(payload, StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Reads one unmasked WebSocket frame, as a server sends them. */
+  Frame readFrame() throws IOException {
+    InputStream in = socket.getInputStream();
+    int first = in.read();
+    int second = in.read();
+    if (first < 0 || second < 0) {
+      throw new IOException("connection closed before a frame");
+    }
+    long length = second & 0x7f;
+    if (length >= 126) {
+      byte[] ext = in.readNBytes(length == 126 ? 2 : 8);
+      length = 0;
+      for (byte b : ext) {
+        length = length << 8 | (b & 0xff);
+      }
+    }
+    byte[] payload = in.readNBytes((int) length);
+    if (payload.length != length) {
+      throw new IOException("connection closed inside a frame of " + length + " bytes");
+    }
+    return new Frame(first, payload);
+  }
+
   /** True once the server closes (or resets) the connection within {@code timeoutMillis}; false if it stays open. Discards what it reads. */
   boolean closedByServer(int timeoutMillis) throws IOException {
     socket.setSoTimeout(timeoutMillis);
