@@ -66,7 +66,10 @@ final class Browser implements AutoCloseable {
     driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source",
       "window.__alerts = []; window.alert = function (m) { window.__alerts.push(String(m)); };"
         + "window.__blocked = []; document.addEventListener('securitypolicyviolation',"
-        + " function (e) { window.__blocked.push(e.violatedDirective + ' ' + e.blockedURI); });"));
+        + " function (e) { window.__blocked.push(e.violatedDirective + ' ' + e.blockedURI); });"
+        // every WebSocket the page opens, so a test can read what the handshake agreed (extensions)
+        + "window.__sockets = []; window.WebSocket = class extends window.WebSocket {"
+        + " constructor(...a) { super(...a); window.__sockets.push(this); } };"));
     return new Browser(driver, service, profile);
   }
 
@@ -144,6 +147,11 @@ final class Browser implements AutoCloseable {
 
   List<?> policyViolations() {
     return (List<?>) driver.executeScript("return window.__blocked;");
+  }
+
+  /** The page's WebSockets so far: URL, readyState (1: open) and the extensions the server agreed to. */
+  List<?> sockets() {
+    return (List<?>) driver.executeScript("return window.__sockets.map(s => [s.url, s.readyState, s.extensions]);");
   }
 
   boolean alertShowing() {

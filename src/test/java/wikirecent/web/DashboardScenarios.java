@@ -155,6 +155,18 @@ public abstract class DashboardScenarios {
   }
 
   @Test
+  public void thePageFollowsOverAnUncompressedWebSocket() throws Exception {
+    openLive();
+    List<?> sockets = browser.sockets();
+    assertThat(sockets).as("the page's sockets").isNotEmpty();
+    List<List<?>> open = sockets.stream().<List<?>>map(s -> (List<?>) s).filter(s -> ((Number) s.get(1)).intValue() == 1).toList();
+    assertThat(open).as("SockJS's WebSocket transport, open: " + sockets).hasSize(1);
+    assertThat((String) open.get(0).get(0)).matches("ws://.*/eventbus/[^/]+/[^/]+/websocket");
+    // Chromium offered permessage-deflate; the node declined, so the bytes shared by all clients are what arrive.
+    assertThat((String) open.get(0).get(2)).isEmpty();
+  }
+
+  @Test
   public void aUserWhoLeavesTheTop10LeavesTheChart() throws Exception {
     openLive();
     chartEqualsView();
