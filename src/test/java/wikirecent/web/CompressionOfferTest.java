@@ -1,6 +1,7 @@
 package wikirecent.web;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,11 @@ class CompressionOfferTest {
     Wait.on(vertx.deployVerticle(source));
     WebNode web = Wait.on(WebNode.start(vertx, null));
     Wait.on(source.edit("Alice", "Bob", "Alice"));
-    Wait.until("the web node has a snapshot", () -> Http.get(vertx, web.port(), "/api/views/top10").statusCode() == 200);
+    JsonArray expected = Wait.on(source.expected("top10"));
+    Wait.until("the web node has the edits", () -> {
+      var r = Http.get(vertx, web.port(), "/api/views/top10");
+      return r.statusCode() == 200 && expected.equals(r.bodyAsJsonObject().getJsonArray("inserted"));
+    });
 
     try (RawHttp http = RawHttp.connect(web.port())) {
       http.send(upgrade("/api/stream/top10"));
@@ -42,7 +47,7 @@ class CompressionOfferTest {
       assertThat(first.first()).isEqualTo(FIN_TEXT);
       JsonObject snapshot = new JsonObject(first.text());
       assertThat(snapshot.getBoolean("snapshot")).isTrue();
-      assertThat(snapshot.getJsonArray("inserted")).isEqualTo(Wait.on(source.expected("top10")));
+      assertThat(snapshot.getJsonArray("inserted")).isEqualTo(expected);
     }
   }
 
