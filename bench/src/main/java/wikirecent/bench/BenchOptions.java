@@ -1,5 +1,7 @@
 package wikirecent.bench;
 
+import wikirecent.bus.ViewParams;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,6 +36,8 @@ final class BenchOptions {
     "  --fanout-clients LIST   concurrent clients (default 1000,5000,10000; quick 200,1000)",
     "  --fanout-transports L   websocket,sockjs (default both)",
     "  --fanout-seconds N      measured seconds per case (default 15, quick 4)",
+    "  --fanout-views LIST     views each SockJS client follows in its one session, the first one timed (default counter;",
+    "                          the dashboard's: counter,top10,top_wikis,edits_per_minute,wiki_edits); WebSocket: the first",
     "  --live-rate N           events/s of the live feed in fanout and polling (default 40)",
     "  --polling-sizes LIST    events of history (default 10k,100k,1M,10M; quick 10k,100k)",
     "  --polls N               polls per history size (default 10, quick 3; at most 5 past 1M events)",
@@ -59,6 +63,7 @@ final class BenchOptions {
   int latencySeconds;
   List<Long> fanoutClients;
   List<String> fanoutTransports;
+  List<String> fanoutViews;
   int fanoutSeconds;
   double liveRate;
   List<Long> pollingSizes;
@@ -118,6 +123,13 @@ final class BenchOptions {
       o.fanoutTransports.add(name);
     }
     o.fanoutSeconds = (int) positive(given, "--fanout-seconds", q ? 4 : 15);
+    o.fanoutViews = new ArrayList<>();
+    for (String v : given.getOrDefault("--fanout-views", "counter").split(",")) {
+      o.fanoutViews.add(ViewParams.View.byName(v.trim()).viewName()); // unknown: says which views there are
+    }
+    if (!o.fanoutViews.get(0).equals("counter")) {
+      throw new IllegalArgumentException("--fanout-views must start with counter, the view whose batches are timed");
+    }
     o.liveRate = positiveDecimal(given.getOrDefault("--live-rate", "40"), "--live-rate");
     o.pollingSizes = list(given, "--polling-sizes", q ? "10k,100k" : "10k,100k,1M,10M", false);
     o.polls = (int) positive(given, "--polls", q ? 3 : 10);
@@ -139,7 +151,7 @@ final class BenchOptions {
   }
 
   private static final List<String> VALUED = List.of("--json", "--runs", "--tmp", "--throughput-events", "--latency-rates",
-    "--latency-clients", "--latency-seconds", "--fanout-clients", "--fanout-transports", "--fanout-seconds", "--live-rate",
+    "--latency-clients", "--latency-seconds", "--fanout-clients", "--fanout-transports", "--fanout-seconds", "--fanout-views", "--live-rate",
     "--polling-sizes", "--polls", "--restart-sizes", "--shaped-rates", "--shaped-sets", "--shaped-clients", "--shaped-seconds",
     "--shaped-history");
 

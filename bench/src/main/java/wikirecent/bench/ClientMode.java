@@ -100,7 +100,9 @@ final class ClientMode {
     long nanoBase = System.nanoTime();
     long wallBaseMicros = wallBase.getEpochSecond() * 1_000_000 + wallBase.getNano() / 1000;
     long t0 = System.nanoTime();
-    load.connect(host, port, transport, view, clients, (client, ts, count, snapshot, size, nanos) -> {
+    // SockJS: one session follows every view listed, as the dashboard does; a raw WebSocket follows the first one.
+    List<String> views = List.of(view.split(","));
+    StreamClients.Listener listener = (client, ts, count, snapshot, size, nanos) -> {
       long before = lastCount.getAndSet(client, count);
       batchAt.putIfAbsent(count, ts);
       if (!recording) {
@@ -116,7 +118,10 @@ final class ClientMode {
       long nowMicros = wallBaseMicros + (nanos - nanoBase) / 1000;
       newest.recordValue(Stats.clampMicros(nowMicros - ts * 1000));
       frames.add(new long[] {before, count, nowMicros});
-    }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
+    };
+    (transport == StreamClients.Transport.SOCKJS ? load.connectSockJs(host, port, views, clients, listener)
+      : load.connect(host, port, transport, views.get(0), clients, listener))
+      .toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
     double connectSeconds = (System.nanoTime() - t0) / 1e9;
     System.out.printf("CONNECTED %d %.2f%n", clients, connectSeconds);
     System.out.flush();
@@ -127,9 +132,11 @@ final class ClientMode {
     Thread.sleep(warmupSeconds * 1000L);
     int closedBefore = load.closedCount();
     long w0 = System.nanoTime();
+    long framesBefore = load.framesReceived();
     recording = true;
     Thread.sleep(seconds * 1000L);
     recording = false;
+    long framesInWindow = load.framesReceived() - framesBefore;
     double window = (System.nanoTime() - w0) / 1e9;
     Thread.sleep(100); // let the handlers in flight finish before reading the histogram
     for (long[] f : frames) {
@@ -150,6 +157,7 @@ final class ClientMode {
       .put("windowSeconds", window)
       .put("batchesReceived", total)
       .put("framesPerSecond", (total + snapshots.sum()) / window)
+      .put("allFramesPerSecond", framesInWindow / window)
       .put("bytesPerSecond", bytes.sum() / window)
       .put("batchesPerClientMin", (long) Stats.min(counts))
       .put("batchesPerClientMedian", Stats.median(counts))

@@ -41,7 +41,9 @@ final class FanOutScenario {
       .column("connectSeconds", "connect s", "%.1f")
       .column("deflated", "deflated", "%,d")
       .column("batchesPerClientPerSecond", "batches/s per client", "%.1f")
+      .column("views", "views", "%d")
       .column("framesPerSecond", "frames/s", "%,.0f")
+      .column("allFramesPerSecond", "all frames/s", "%,.0f")
       .column("p50Ms", "p50 ms", "%.1f")
       .column("p99Ms", "p99 ms", "%.1f")
       .column("p999Ms", "p99.9 ms", "%.1f")
@@ -59,7 +61,7 @@ final class FanOutScenario {
         for (long n : o.fanoutClients) {
           Path dir = Files.createTempDirectory(tmp, transport + n);
           try {
-            measure(t, upstream, o.liveRate, StreamClients.Transport.of(transport), (int) n, o.fanoutSeconds, jcmd, dir);
+            measure(t, upstream, o.liveRate, StreamClients.Transport.of(transport), o.fanoutViews, (int) n, o.fanoutSeconds, jcmd, dir);
           } finally {
             Dirs.deleteTree(dir);
           }
@@ -71,7 +73,8 @@ final class FanOutScenario {
     t.note(String.format("live feed: the bundled sample looped by the replay server at %.0f events/s; the engine closes about one"
       + " batch per append, so the counter changes ~%.0f times a second", o.liveRate, o.liveRate));
     t.note("websocket: /api/stream/counter; sockjs: /eventbus/<server>/<session>/websocket (SockJS framing o / a[...] / h),"
-      + " registering on views.counter and asking for the snapshot as the dashboard does");
+      + " registering on views.counter and asking for the snapshot as the dashboard does; views: how many views each SockJS"
+      + " session follows (--fanout-views; the counter's batches are timed), frames/s counts the counter's, all frames/s every view's");
     t.note("the clients connect while the server is idle (connect s); the feed starts once all are connected; each offers"
       + " permessage-deflate, as browsers do, and deflated counts the sockets whose server agreed to compress");
     t.note("one run per case, " + o.fanoutSeconds + " s measured after " + WARMUP_SECONDS + " s of warm-up; latency = client wall"
@@ -88,7 +91,7 @@ final class FanOutScenario {
     return t;
   }
 
-  private static void measure(Report.Table t, Vertx upstream, double rate, StreamClients.Transport transport, int clients,
+  private static void measure(Report.Table t, Vertx upstream, double rate, StreamClients.Transport transport, List<String> views, int clients,
                               int seconds, boolean jcmd, Path dir) throws Exception {
     int port = Parts.freePort();
     int feedPort = Parts.freePort();
@@ -108,7 +111,7 @@ final class FanOutScenario {
       long heapBefore = heap(server.pid(), base, jcmd);
       long rssBefore = Machine.rssBytes(server.pid());
       List<String> args = new ArrayList<>(List.of("--port", String.valueOf(port), "--transport",
-        transport.label(), "--view", "counter", "--clients", String.valueOf(clients), "--warmup", String.valueOf(WARMUP_SECONDS),
+        transport.label(), "--view", String.join(",", views), "--clients", String.valueOf(clients), "--warmup", String.valueOf(WARMUP_SECONDS),
         "--seconds", String.valueOf(seconds), "--wait-start", "true"));
       try (Child client = Child.start("clients", Parts.clientCommand(args), Map.of(), dir.resolve("clients.log"), true)) {
         double connectSeconds = Double.parseDouble(client.awaitLine("CONNECTED", Duration.ofMinutes(10)).split(" ")[1]);
@@ -130,7 +133,8 @@ final class FanOutScenario {
         double window = r.getDouble("windowSeconds");
         t.row("transport", transport.label(), "clients", clients, "connectSeconds", connectSeconds, "deflated", r.getLong("deflated"),
           "batchesPerClientPerSecond", r.getDouble("batchesPerClientMedian") / window,
-          "framesPerSecond", r.getDouble("framesPerSecond"),
+          "views", transport == StreamClients.Transport.SOCKJS ? views.size() : 1,
+          "framesPerSecond", r.getDouble("framesPerSecond"), "allFramesPerSecond", r.getDouble("allFramesPerSecond"),
           "p50Ms", r.getDouble("p50Ms"), "p99Ms", r.getDouble("p99Ms"), "p999Ms", r.getDouble("p999Ms"), "maxMs", r.getDouble("maxMs"),
           "newestP50Ms", r.getDouble("newestP50Ms"), "newestP99Ms", r.getDouble("newestP99Ms"), "batchPairs", r.getLong("batchPairs"),
           "heapMiB", heapWith / 1048576.0, "heapPerClientKiB", (heapWith - heapBefore) / 1024.0 / clients,

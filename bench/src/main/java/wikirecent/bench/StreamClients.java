@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntFunction;
 
 /**
@@ -69,6 +70,7 @@ final class StreamClients {
   private final List<WebSocket> sockets = new ArrayList<>();
   private final AtomicInteger closed = new AtomicInteger();
   private final AtomicInteger deflated = new AtomicInteger();
+  private final LongAdder framesIn = new LongAdder();
 
   StreamClients(Vertx vertx, int count) {
     this.vertx = vertx;
@@ -84,6 +86,15 @@ final class StreamClients {
    */
   Future<Void> connect(String host, int port, Transport transport, String view, int count, Listener listener) {
     return connect(host, port, transport, i -> view, count, (i, data) -> scan(i, data, listener));
+  }
+
+  /**
+   * SockJS clients that each follow all of {@code views} in one session, as the dashboard follows its panels; only the
+   * first view's messages reach {@code listener} (the others count in {@link #framesReceived}).
+   */
+  Future<Void> connectSockJs(String host, int port, List<String> views, int count, Listener listener) {
+    byte[] measured = views.get(0).getBytes(StandardCharsets.US_ASCII);
+    return connect(host, port, Transport.SOCKJS, i -> String.join(",", views), count, (i, data) -> scan(i, data, measured, listener));
   }
 
   /**
@@ -170,7 +181,10 @@ final class StreamClients {
         deflated.incrementAndGet();
       }
       if (transport == Transport.WEBSOCKET) {
-        ws.handler(data -> frames.frame(index, data));
+        ws.handler(data -> {
+          framesIn.increment();
+          frames.frame(index, data);
+        });
         return Future.succeededFuture();
       }
       Promise<Void> opened = Promise.promise();
@@ -178,13 +192,17 @@ final class StreamClients {
       opened.future().onComplete(ar -> vertx.cancelTimer(timer));
       ws.handler(data -> {
         if (data.length() == 1 && data.getByte(0) == 'o') {
-          // the SockJS session is open: follow the view as the dashboard does
-          String register = new JsonObject().put("type", "register").put("address", Addresses.view(view)).encode();
-          String ask = new JsonObject().put("type", "send").put("address", Addresses.snapshot(view))
-            .put("replyAddress", UUID.randomUUID().toString()).encode();
-          ws.writeTextMessage(new JsonArray().add(register).add(ask).encode());
+          // the SockJS session is open: follow the views (a comma-separated list) as the dashboard does
+          JsonArray follow = new JsonArray();
+          for (String v : view.split(",")) {
+            follow.add(new JsonObject().put("type", "register").put("address", Addresses.view(v)).encode());
+            follow.add(new JsonObject().put("type", "send").put("address", Addresses.snapshot(v))
+              .put("replyAddress", UUID.randomUUID().toString()).encode());
+          }
+          ws.writeTextMessage(follow.encode());
           opened.tryComplete();
         } else if (data.length() > 0 && data.getByte(0) == 'a') {
+          framesIn.increment();
           frames.frame(index, data); // a["...","..."]: the escaping leaves the numbers as they are
         }
       });
@@ -194,11 +212,23 @@ final class StreamClients {
 
   /** Finds each view message in a frame (one for a WebSocket, one or more in a SockJS array). */
   static void scan(int client, Buffer data, Listener listener) {
+    scan(client, data, null, listener);
+  }
+
+  /**
+   * The same, for the messages of view {@code only} alone (null: all): a message's {@code "view"} is the member just
+   * before its {@code "timestamp"}, so the name ends a few bytes (quotes, escapes, a comma) before it.
+   */
+  static void scan(int client, Buffer data, byte[] only, Listener listener) {
     long nanos = System.nanoTime();
     byte[] b = data.getBytes();
     int at = indexOf(b, TIMESTAMP, 0);
     while (at >= 0) {
       int nextMessage = indexOf(b, TIMESTAMP, at + TIMESTAMP.length);
+      if (only != null && !namedJustBefore(b, only, at)) {
+        at = nextMessage;
+        continue;
+      }
       int end = nextMessage < 0 ? b.length : nextMessage;
       long ts = numberAfter(b, at + TIMESTAMP.length, end);
       int ins = indexOf(b, INSERTED, at);
@@ -208,6 +238,20 @@ final class StreamClients {
       listener.message(client, ts, count, snapshot, b.length, nanos);
       at = nextMessage;
     }
+  }
+
+  private static boolean namedJustBefore(byte[] b, byte[] name, int at) {
+    int i = at - 1;
+    while (i >= 0 && (b[i] == '"' || b[i] == ',' || b[i] == '\\')) {
+      i--;
+    }
+    int start = i - name.length + 1;
+    return start > 0 && indexOf(b, name, start) == start && (b[start - 1] == '"' || b[start - 1] == '\\');
+  }
+
+  /** Frames received by all clients so far (SockJS: {@code a[...]} frames only). */
+  long framesReceived() {
+    return framesIn.sum();
   }
 
   /** The digits that follow {@code from} after only quotes, colons, brackets, backslashes and spaces; -1 if something else comes first. */

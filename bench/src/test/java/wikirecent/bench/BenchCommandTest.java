@@ -53,6 +53,8 @@ class BenchCommandTest {
     assertThat(full.scenarios()).containsExactly("fanout");
     assertThat(full.fanoutClients).containsExactly(1000L, 5000L, 10_000L);
     assertThat(full.fanoutTransports).containsExactly("websocket", "sockjs");
+    assertThat(full.fanoutViews).containsExactly("counter");
+    assertThat(BenchOptions.parse("fanout", new String[] {"--fanout-views", "counter,top10"}).fanoutViews).containsExactly("counter", "top10");
     assertThat(full.latencyRates).containsExactly(50L, 1000L, 10_000L);
     assertThat(full.latencyClients).containsExactly(1000L, 100L);
     assertThat(full.pollingSizes).containsExactly(10_000L, 100_000L, 1_000_000L, 10_000_000L);
@@ -80,6 +82,8 @@ class BenchCommandTest {
     assertThatThrownBy(() -> BenchOptions.parse("all", new String[] {"--runs", "0"})).hasMessageContaining("at least 1");
     assertThatThrownBy(() -> BenchOptions.parse("all", new String[] {"--restart-sizes", "1 parsec"})).hasMessageContaining("100MB");
     assertThatThrownBy(() -> BenchOptions.parse("all", new String[] {"--fanout-transports", "xhr"})).hasMessageContaining("xhr");
+    assertThatThrownBy(() -> BenchOptions.parse("all", new String[] {"--fanout-views", "counter,top11"})).hasMessageContaining("top11");
+    assertThatThrownBy(() -> BenchOptions.parse("all", new String[] {"--fanout-views", "top10,counter"})).hasMessageContaining("start with counter");
     assertThatThrownBy(() -> BenchOptions.parse("shaped", new String[] {"--shaped-sets", "100", "--shaped-clients", "99"}))
       .hasMessageContaining("every set needs a client");
     assertThatThrownBy(() -> BenchOptions.parse("shaped", new String[] {"--shaped-sets", "10000"})).hasMessageContaining("at most");
@@ -156,7 +160,7 @@ class BenchCommandTest {
   }
 
   @Test
-  void theClientScanFindsEachViewMessageInWebSocketAndSockJsFrames() {
+  void theClientScanFindsEachViewMessageInWebSocketAndSockJsFramesAndCanKeepOneView() {
     List<long[]> seen = new ArrayList<>();
     StreamClients.Listener l = (client, ts, count, snapshot, bytes, nanos) -> seen.add(new long[] {client, ts, count, snapshot ? 1 : 0});
 
@@ -173,6 +177,17 @@ class BenchCommandTest {
 
     assertThat(seen).extracting(x -> x[0] + "/" + x[1] + "/" + x[2] + "/" + x[3])
       .containsExactly("7/1700000000123/42/0", "3/5/9/1", "3/6/10/0");
+
+    // A session following several views: only the counter's messages are timed.
+    seen.clear();
+    String top10 = new JsonObject().put("type", "rec").put("address", "views.top10").put("body",
+      new JsonObject().put("view", "top10").put("timestamp", 7L).put("inserted", new JsonArray().add(new JsonArray().add("counter").add(3)))
+        .put("deleted", new JsonArray())).encode();
+    byte[] counter = "counter".getBytes(StandardCharsets.US_ASCII);
+    StreamClients.scan(4, Buffer.buffer("a" + new JsonArray().add(top10).add(rec2).encode()), counter, l);
+    StreamClients.scan(4, Buffer.buffer("{\"view\":\"top10\",\"timestamp\":8,\"inserted\":[[\"counter\",5]]}"), counter, l);
+    StreamClients.scan(4, Buffer.buffer("{\"view\":\"counter\",\"timestamp\":9,\"inserted\":[[11]]}"), counter, l);
+    assertThat(seen).extracting(x -> x[0] + "/" + x[1] + "/" + x[2] + "/" + x[3]).containsExactly("4/6/10/0", "4/9/11/0");
   }
 
   @Test
