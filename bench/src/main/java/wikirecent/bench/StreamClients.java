@@ -17,6 +17,7 @@ import wikirecent.bus.Addresses;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -246,7 +247,8 @@ final class StreamClients {
       i--;
     }
     int start = i - name.length + 1;
-    return start > 0 && indexOf(b, name, start) == start && (b[start - 1] == '"' || b[start - 1] == '\\');
+    return start > 0 && Arrays.equals(b, start, start + name.length, name, 0, name.length)
+      && (b[start - 1] == '"' || b[start - 1] == '\\');
   }
 
   /** Frames received by all clients so far (SockJS: {@code a[...]} frames only). */
