@@ -171,6 +171,21 @@ final class BridgeClient extends Client {
   }
 
   @Override
+  boolean bundles() {
+    return socket.bundles();
+  }
+
+  @Override
+  Buffer frame(Bundle bundle) {
+    return socket.frame(bundle);
+  }
+
+  @Override
+  Future<Void> write(Bundle bundle, Buffer frame) {
+    return socket.write(bundle, frame);
+  }
+
+  @Override
   Future<Void> write(Buffer bridgeMessage) {
     return socket.write(bridgeMessage);
   }

@@ -22,6 +22,21 @@ interface BridgeSocket {
   /** Writes a view message whose frame is {@code frame}. */
   Future<Void> write(Encoded message, Buffer frame);
 
+  /** Whether several view messages go out in one frame ({@link Bundle}); only SockJS's WebSocket transport served here. */
+  default boolean bundles() {
+    return false;
+  }
+
+  /** The frame of a bundle, shared by its clients (only if {@link #bundles()}). */
+  default Buffer frame(Bundle bundle) {
+    throw new UnsupportedOperationException("this transport sends one message per frame");
+  }
+
+  /** Writes a bundle whose frame is {@code frame} (only if {@link #bundles()}). */
+  default Future<Void> write(Bundle bundle, Buffer frame) {
+    throw new UnsupportedOperationException("this transport sends one message per frame");
+  }
+
   /** Writes one bridge message of this client alone (a reply, a refusal). */
   Future<Void> write(Buffer bridgeMessage);
 

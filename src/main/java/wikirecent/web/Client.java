@@ -58,6 +58,24 @@ abstract class Client {
     return write(frame);
   }
 
+  /**
+   * Whether several view messages can go in one frame (SockJS's {@code a[...]}): a visit of the fan-out's walk then
+   * sends a client everything it lacks, of all the instances it follows, as one {@link Bundle}.
+   */
+  boolean bundles() {
+    return false;
+  }
+
+  /** The frame of a bundle on this transport (only if {@link #bundles()}). */
+  Buffer frame(Bundle bundle) {
+    throw new UnsupportedOperationException("this transport sends one message per frame");
+  }
+
+  /** Writes a bundle whose frame is {@code frame} (only if {@link #bundles()}). */
+  Future<Void> write(Bundle bundle, Buffer frame) {
+    throw new UnsupportedOperationException("this transport sends one message per frame");
+  }
+
   /** The transport's own back-pressure signal (Netty's or SockJS's queue). */
   abstract boolean transportFull();
 

@@ -65,7 +65,8 @@ final class Encoded {
     return sockJsText;
   }
 
-  private String envelopeText() {
+  /** The bridge envelope's text: what SockJS carries as one string of its {@code a[...]} array. */
+  String envelopeText() {
     if (envelopeText == null) {
       envelopeText = Bridge.recText(Addresses.view(key), json);
     }

@@ -10,6 +10,7 @@ import wikirecent.bus.ViewMessage;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +51,14 @@ final class FanOut {
   private final Function<String, Encoded> snapshots;
   private final ToLongFunction<String> timestamps;
   private final Consumer<Runnable> later;
-  /** Crowded instances with batches not yet sent to every follower: the walks over their followers. */
-  private final Map<String, Walk> walks = new HashMap<>();
+  /** Crowded instances with batches not yet sent to every follower, by key: what the walk sends. */
+  private final Map<String, Pending> pending = new HashMap<>();
+  /** The walk's round: the clients to visit, in order, and the next one; null between rounds. */
+  private List<Client> order;
+  private int next;
+  private boolean walkScheduled;
+  /** Bundles made in this round, by the messages they hold: sessions lacking the same messages share one. */
+  private final Map<List<Encoded>, Bundle> bundles = new HashMap<>();
   private final Set<Client> clients = new LinkedHashSet<>();
   private final Map<String, Set<Client>> subscribers = new HashMap<>();
   private Consumer<String> lastLeft = key -> { };
@@ -161,7 +168,7 @@ final class FanOut {
 
   /** The instance ended (its source refused it): every follower is told, and follows it no more. */
   void end(String key, OpenFailure why) {
-    walks.remove(key);
+    pending.remove(key);
     Set<Client> followers = subscribers.remove(key);
     if (followers == null) {
       return;
@@ -177,16 +184,16 @@ final class FanOut {
 
   /**
    * A batch the replica applied on top of its state at {@code previous} ({@code message}: as clients get it,
-   * never changed afterwards). On a node with a small audience the
-   * same frame goes to every subscriber at once. On a crowded one it joins the instance's {@link Walk}: a
-   * walk over the followers, a chunk per turn of the event loop, sending each, when its turn comes,
-   * everything newer than the state it holds; batches arriving meanwhile reach the followers not yet
-   * visited in the same walk.
+   * never changed afterwards). On a node with a small audience the same frame goes to every subscriber at once.
+   * On a crowded one it joins the instance's {@link Pending} batches and the node's walk over its clients, a
+   * chunk per turn of the event loop, which sends each client, when its turn comes, everything newer than the
+   * states it holds, of every instance it follows; batches arriving meanwhile reach the clients not yet visited
+   * in the same round.
    */
   void batch(String key, JsonObject message, long previous) {
     Encoded batch = Encoded.of(key, message);
-    Walk walk = walks.get(key);
-    if (walk == null && !crowded(key)) {
+    Pending p = pending.get(key);
+    if (p == null && !crowded(key)) {
       metrics.lag(System.currentTimeMillis() - batch.timestamp);
       metrics.batchesMerged(1);
       for (Client c : subscribers.getOrDefault(key, Set.of())) {
@@ -194,16 +201,21 @@ final class FanOut {
       }
       return;
     }
-    if (walk == null) {
-      walk = new Walk(key, previous);
-      walks.put(key, walk);
+    if (p == null) {
+      if (!subscribers.containsKey(key)) {
+        return; // no follower here (a default view nobody on this node follows): nothing for a walk to send
+      }
+      p = new Pending(key, previous);
+      pending.put(key, p);
     }
-    walk.add(batch, message);
+    p.add(batch, message);
+    bundles.clear();
+    schedule();
   }
 
   /**
    * Whether a round of writes is long enough (many sockets) that this view's followers are better
-   * walked, each sent what it lacks in one frame, than sent every batch at once; see {@link Walk}. By
+   * walked, each sent what it lacks in one frame, than sent every batch at once; see {@link Pending}. By
    * followers, not by timing: many of this view, or many subscriptions over all views (100 sets of 10
    * clients each take the loop as long as one set of 1,000). A node with a small audience sends every
    * batch as it came.
@@ -217,7 +229,7 @@ final class FanOut {
    * snapshot is only built (sorted, serialized) when the view has subscribers here.
    */
   void snapshotToAll(String key, Supplier<Encoded> snapshots, String reason) {
-    walks.remove(key); // its batches are older than the snapshot, or from before a reset
+    pending.remove(key); // its batches are older than the snapshot, or from before a reset
     Set<Client> followers = subscribers.getOrDefault(key, Set.of());
     if (followers.isEmpty()) {
       return;
@@ -249,10 +261,19 @@ final class FanOut {
   }
 
   private boolean send(Client client, Buffer frame, Encoded message) {
+    int length = frame.length();
+    if (!admit(client, length)) {
+      return false;
+    }
+    track(client, length, message == null ? client.write(frame) : client.write(message, frame));
+    return true;
+  }
+
+  /** Whether a frame of {@code length} bytes may be written now; if so, it is counted in the client's queue. */
+  private boolean admit(Client client, int length) {
     if (client.closed) {
       return false;
     }
-    int length = frame.length();
     if (!client.stalled && client.queuedBytes > 0
       && (client.queuedBytes + length > queueBound || client.transportFull())) {
       client.stalled = true;
@@ -273,9 +294,11 @@ final class FanOut {
     client.maxQueuedBytes = Math.max(client.maxQueuedBytes, client.queuedBytes);
     maxQueuedBytes = Math.max(maxQueuedBytes, client.queuedBytes);
     metrics.frameSent(client.transport);
-    Future<Void> write = message == null ? client.write(frame) : client.write(message, frame);
-    write.onComplete(ar -> written(client, length));
     return true;
+  }
+
+  private void track(Client client, int length, Future<Void> write) {
+    write.onComplete(ar -> written(client, length));
   }
 
   private void written(Client client, int length) {
@@ -355,28 +378,115 @@ final class FanOut {
   /** Clients of one walk's chunk: enough that a chunk takes about a millisecond, so batches are heard between. */
   static final int CHUNK = 256;
 
+  private void schedule() {
+    if (!walkScheduled) {
+      walkScheduled = true;
+      later.accept(this::step);
+    }
+  }
+
   /**
-   * The batches of one crowded instance that some follower has not been sent, and a walk over its followers.
-   * A follower at the state before the first batch, or at any batch's timestamp, gets one frame merging all
-   * that came after ({@link PendingDiff}), shared by the followers at the same state; one at no state the
-   * batches start from (it has none yet, or missed more than the walk holds) gets the current snapshot.
+   * One chunk of the walk: each client visited is sent, for every instance it follows with pending batches, what it
+   * lacks; a client that bundles gets all of it in one frame. A round that ends with followers behind starts over,
+   * one with none behind ends.
    */
-  private final class Walk {
+  private void step() {
+    walkScheduled = false;
+    if (pending.isEmpty()) {
+      order = null;
+      return;
+    }
+    if (order == null) {
+      order = new ArrayList<>(pending.size() == 1 ? subscribers.getOrDefault(pending.keySet().iterator().next(), Set.of()) : clients);
+      next = 0;
+      for (Pending p : pending.values()) {
+        p.roundFrom = p.latest();
+      }
+    }
+    List<Encoded> lacking = new ArrayList<>();
+    int visited = 0;
+    while (next < order.size() && visited < CHUNK) {
+      Client c = order.get(next++);
+      if (c.closed || c.stalled) {
+        continue; // a stalled client gets snapshots once it drains
+      }
+      lacking.clear();
+      for (String key : c.keys) {
+        Pending p = pending.get(key);
+        Encoded frame = p == null ? null : p.frameFor(c.at.get(key));
+        if (frame != null) {
+          lacking.add(frame);
+        }
+      }
+      if (!lacking.isEmpty()) {
+        visited++;
+        sendAll(c, lacking);
+      }
+    }
+    if (next < order.size()) {
+      schedule();
+      return;
+    }
+    order = null;
+    bundles.clear();
+    boolean behind = false;
+    for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
+      Pending p = it.next();
+      if (p.latest() > p.roundFrom) {
+        p.trimTo(p.roundFrom); // every follower holds at least the state the round began at
+        behind = true;
+      } else {
+        it.remove();
+      }
+    }
+    if (behind) {
+      schedule();
+    }
+  }
+
+  /** What one visit sends a client: a frame per message, or one for all if its transport bundles them. */
+  private void sendAll(Client c, List<Encoded> messages) {
+    if (messages.size() == 1 || !c.bundles()) {
+      for (Encoded m : messages) {
+        send(c, m);
+      }
+      return;
+    }
+    Bundle bundle = bundles.get(messages);
+    if (bundle == null) {
+      bundle = new Bundle(messages);
+      bundles.put(bundle.messages, bundle);
+    }
+    Buffer frame = c.frame(bundle);
+    if (admit(c, frame.length())) {
+      track(c, frame.length(), c.write(bundle, frame));
+      for (Encoded m : bundle.messages) {
+        c.at.put(m.key, m.timestamp);
+      }
+    }
+  }
+
+  /**
+   * The batches of one crowded instance that some follower has not been sent. A follower at the state before the
+   * first batch, or at any batch's timestamp, gets one frame merging all that came after ({@link PendingDiff}),
+   * shared by the followers at the same state; one at no state the batches start from (it has none yet, or missed
+   * more than is held here) gets the current snapshot.
+   */
+  private final class Pending {
     final String key;
     /** The timestamp of the state the first batch applies to. */
     long base;
+    /** What every follower visited in the current round holds at least; {@code base} for batches newer than the round. */
+    long roundFrom;
     final List<Encoded> batches = new ArrayList<>();
     final List<JsonObject> bodies = new ArrayList<>();
     /** Frames to the newest batch, by the state they start from; cleared when a batch arrives. */
     final Map<Long, Encoded> frames = new HashMap<>();
-    List<Client> order;
-    int next;
-    long roundFrom;
-    boolean scheduled;
 
-    Walk(String key, long base) {
+    Pending(String key, long base) {
       this.key = key;
       this.base = base;
+      this.roundFrom = base;
     }
 
     long latest() {
@@ -387,58 +497,13 @@ final class FanOut {
       batches.add(batch);
       bodies.add(body);
       frames.clear();
-      schedule();
     }
 
-    void schedule() {
-      if (!scheduled) {
-        scheduled = true;
-        later.accept(this::step);
+    /** What a follower at {@code at} lacks, or null if nothing (or no snapshot yet). */
+    Encoded frameFor(Long at) {
+      if (at != null && at >= latest()) {
+        return null;
       }
-    }
-
-    /** One chunk of the walk; a walk that ends with followers behind starts over, one with none behind ends. */
-    void step() {
-      scheduled = false;
-      if (walks.get(key) != this) {
-        return; // a snapshot or the instance's end took over
-      }
-      if (order == null) {
-        order = new ArrayList<>(subscribers.getOrDefault(key, Set.of()));
-        next = 0;
-        roundFrom = latest();
-      }
-      long latest = latest();
-      int visited = 0;
-      while (next < order.size() && visited < CHUNK) {
-        Client c = order.get(next++);
-        if (c.closed || c.stalled || !c.keys.contains(key)) {
-          continue; // a stalled client gets a snapshot once it drains
-        }
-        Long at = c.at.get(key);
-        if (at != null && at >= latest) {
-          continue;
-        }
-        Encoded frame = frameFrom(at);
-        if (frame != null) {
-          visited++;
-          send(c, frame);
-        }
-      }
-      if (next < order.size()) {
-        schedule();
-        return;
-      }
-      order = null;
-      if (latest() > roundFrom) {
-        trimTo(roundFrom); // every follower holds at least the state the round began at
-        schedule();
-      } else {
-        walks.remove(key);
-      }
-    }
-
-    Encoded frameFrom(Long at) {
       if (at == null || at < base) {
         Encoded snapshot = snapshots.apply(key);
         if (snapshot != null) {
@@ -466,7 +531,7 @@ final class FanOut {
       return Encoded.of(key, diff.take());
     }
 
-    private void trimTo(long ts) {
+    void trimTo(long ts) {
       int drop = 0;
       while (drop < batches.size() && batches.get(drop).timestamp <= ts) {
         drop++;

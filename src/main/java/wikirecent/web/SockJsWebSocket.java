@@ -11,6 +11,7 @@ import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -41,7 +42,19 @@ final class SockJsWebSocket implements BridgeSocket {
 
   /** The frame delivering one message: the message as the only string of an {@code a} array. */
   static String messageFrame(String message) {
-    return "a[" + Json.encode(message) + "]";
+    return messagesFrame(List.of(message));
+  }
+
+  /** The frame delivering several messages at once, in order. */
+  static String messagesFrame(List<String> messages) {
+    StringBuilder frame = new StringBuilder("a[");
+    for (String m : messages) {
+      if (frame.length() > 2) {
+        frame.append(',');
+      }
+      frame.append(Json.encode(m));
+    }
+    return frame.append(']').toString();
   }
 
   @Override
@@ -103,6 +116,21 @@ final class SockJsWebSocket implements BridgeSocket {
   @Override
   public Future<Void> write(Encoded message, Buffer frame) {
     return StreamClient.writeShared(ws, message.sockJsText(), frame.length(), maxFrameSize);
+  }
+
+  @Override
+  public boolean bundles() {
+    return true;
+  }
+
+  @Override
+  public Buffer frame(Bundle bundle) {
+    return bundle.sockJsFrame();
+  }
+
+  @Override
+  public Future<Void> write(Bundle bundle, Buffer frame) {
+    return StreamClient.writeShared(ws, bundle.sockJsText(), frame.length(), maxFrameSize);
   }
 
   @Override

@@ -67,9 +67,12 @@ final class Browser implements AutoCloseable {
       "window.__alerts = []; window.alert = function (m) { window.__alerts.push(String(m)); };"
         + "window.__blocked = []; document.addEventListener('securitypolicyviolation',"
         + " function (e) { window.__blocked.push(e.violatedDirective + ' ' + e.blockedURI); });"
-        // every WebSocket the page opens, so a test can read what the handshake agreed (extensions)
+        // every WebSocket the page opens, so a test can read what the handshake agreed (extensions), and the most
+        // messages one SockJS frame (a[...]) brought it
         + "window.__sockets = []; window.WebSocket = class extends window.WebSocket {"
-        + " constructor(...a) { super(...a); window.__sockets.push(this); } };"));
+        + " constructor(...a) { super(...a); window.__sockets.push(this); this.mostPerFrame = 0;"
+        + " this.addEventListener('message', e => { if (typeof e.data === 'string' && e.data.startsWith('a['))"
+        + " this.mostPerFrame = Math.max(this.mostPerFrame, JSON.parse(e.data.slice(1)).length); }); } };"));
     return new Browser(driver, service, profile);
   }
 
@@ -152,6 +155,11 @@ final class Browser implements AutoCloseable {
   /** The page's WebSockets so far: URL, readyState (1: open) and the extensions the server agreed to. */
   List<?> sockets() {
     return (List<?>) driver.executeScript("return window.__sockets.map(s => [s.url, s.readyState, s.extensions]);");
+  }
+
+  /** The most messages any one SockJS frame brought the page. */
+  long mostMessagesInOneFrame() {
+    return (Long) driver.executeScript("return window.__sockets.reduce((n, s) => Math.max(n, s.mostPerFrame), 0);");
   }
 
   boolean alertShowing() {

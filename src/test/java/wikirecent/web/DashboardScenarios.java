@@ -1,6 +1,8 @@
 package wikirecent.web;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -9,6 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import wikirecent.testsupport.Wait;
+import wikirecent.testsupport.WebSockets;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -164,6 +167,27 @@ public abstract class DashboardScenarios {
     assertThat((String) open.get(0).get(0)).matches("ws://.*/eventbus/[^/]+/[^/]+/websocket");
     // Chromium offered permessage-deflate; the node declined, so the bytes shared by all clients are what arrive.
     assertThat((String) open.get(0).get(2)).isEmpty();
+  }
+
+  /**
+   * With 100 other sockets the node walks its clients: a visit sends the page every view's change in one SockJS
+   * frame, and sockjs-client hands each to the page, which still equals the views.
+   */
+  @Test
+  public void onACrowdedNodeThePageGetsSeveralViewsInOneFrameAndEqualsThem() throws Exception {
+    WebSocketClient crowd = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(FanOut.CROWD));
+    for (int i = 0; i < FanOut.CROWD; i++) {
+      WebSockets.open(vertx, crowd, web.port(), "/api/stream/counter", ws -> ws.handler(b -> { }));
+    }
+    openLive();
+    chartEqualsView();
+    for (int i = 0; i < 3 && browser.mostMessagesInOneFrame() < 2; i++) {
+      moreEdits();
+      Wait.until("the counter equals the view", Wait.LONG, () -> browser.count() == restCount(),
+        () -> browser.count() + " vs " + restCount());
+    }
+    chartEqualsView();
+    assertThat(browser.mostMessagesInOneFrame()).as("messages in one frame").isGreaterThan(1);
   }
 
   @Test

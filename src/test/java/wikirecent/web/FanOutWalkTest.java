@@ -8,6 +8,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
+import wikirecent.bus.Addresses;
 import wikirecent.bus.ViewMessage;
 import wikirecent.bus.ViewTable;
 
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,41 +32,118 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FanOutWalkTest {
 
-  private static final String KEY = "user_edits";
+  private static final String VIEW = "user_edits";
+  private static final String KEY = VIEW;
 
   /** Holds what it is sent, applied to its own table; writes complete at once. */
-  static final class ApplyingClient extends TestClient {
-    final ViewTable table = new ViewTable(KEY);
-    final List<Long> timestamps = new ArrayList<>();
+  static class ApplyingClient extends TestClient {
+    final Map<String, ViewTable> tables = new HashMap<>();
+    final Map<String, List<Long>> timestamps = new HashMap<>();
+    /** The frames it got, and how many messages each held. */
+    final List<Integer> frames = new ArrayList<>();
     boolean diverged;
 
     @Override
     Future<Void> write(Buffer frame) {
-      JsonObject m = new JsonObject(frame.toString());
-      if (!ViewMessage.isSnapshot(m) && !timestamps.isEmpty() && ViewMessage.timestamp(m) <= timestamps.get(timestamps.size() - 1)) {
+      diverged = true; // nothing but view messages is sent here
+      return Future.succeededFuture();
+    }
+
+    @Override
+    Future<Void> write(Encoded message, Buffer frame) {
+      frames.add(1);
+      apply(message.key, new JsonObject(frame.toString()));
+      return Future.succeededFuture();
+    }
+
+    void apply(String key, JsonObject m) {
+      List<Long> seen = timestamps.computeIfAbsent(key, k -> new ArrayList<>());
+      if (!ViewMessage.isSnapshot(m) && !seen.isEmpty() && ViewMessage.timestamp(m) <= seen.get(seen.size() - 1)) {
         diverged = true; // old news: the walk sent it a change it had
       }
-      diverged |= !table.apply(m);
-      timestamps.add(ViewMessage.timestamp(m));
+      diverged |= !tables.computeIfAbsent(key, k -> new ViewTable(VIEW)).apply(m);
+      seen.add(ViewMessage.timestamp(m));
+    }
+
+    List<Long> timestamps(String key) {
+      return timestamps.getOrDefault(key, List.of());
+    }
+  }
+
+  /** A SockJS session: reads every frame as SockJS's {@code a[...]} of bridge envelopes, one or several. */
+  static final class BundlingClient extends ApplyingClient {
+    @Override
+    Buffer frame(Encoded message) {
+      return message.sockJsFrame();
+    }
+
+    @Override
+    boolean bundles() {
+      return true;
+    }
+
+    @Override
+    Buffer frame(Bundle bundle) {
+      return bundle.sockJsFrame();
+    }
+
+    @Override
+    Future<Void> write(Encoded message, Buffer frame) {
+      return read(frame);
+    }
+
+    @Override
+    Future<Void> write(Bundle bundle, Buffer frame) {
+      return read(frame);
+    }
+
+    private Future<Void> read(Buffer frame) {
+      String text = frame.toString();
+      assertThat(text).startsWith("a[");
+      JsonArray envelopes = new JsonArray(text.substring(1));
+      frames.add(envelopes.size());
+      Set<String> keys = new HashSet<>();
+      for (Object e : envelopes) {
+        JsonObject envelope = new JsonObject((String) e);
+        assertThat(envelope.getString("type")).isEqualTo("rec");
+        String key = envelope.getString("address").substring(Addresses.view("").length());
+        diverged |= !keys.add(key); // one message per instance in a frame
+        apply(key, envelope.getJsonObject("body"));
+      }
       return Future.succeededFuture();
     }
   }
 
-  /** The source's state, the replica's part: applies batches and hands the non-empty ones to the fan-out. */
+  /** The sources' states, the replicas' part: applies batches and hands the non-empty ones to the fan-out. */
   static final class Source {
-    final ViewTable table = new ViewTable(KEY);
-    final Map<String, Long> counts = new HashMap<>();
+    final Map<String, ViewTable> tables = new HashMap<>();
+    final Map<String, Map<String, Long>> counts = new HashMap<>();
+    final Map<String, Long> fannedOut = new HashMap<>();
     final Deque<Runnable> later = new ArrayDeque<>();
     final FanOut fanOut;
+    final List<String> keys;
     long ts = 1;
-    long fannedOut = 1;
 
-    Source() {
-      table.apply(ViewMessage.snapshot(KEY, 1, new JsonArray()));
-      fanOut = new FanOut(1 << 20, new WebMetrics(), key -> Encoded.of(KEY, table.snapshot()), key -> table.timestamp(), later::add);
+    Source(String... keys) {
+      this.keys = List.of(keys);
+      for (String key : keys) {
+        ViewTable table = new ViewTable(VIEW);
+        table.apply(ViewMessage.snapshot(VIEW, 1, new JsonArray()));
+        tables.put(key, table);
+        counts.put(key, new HashMap<>());
+        fannedOut.put(key, 1L);
+      }
+      fanOut = new FanOut(1 << 20, new WebMetrics(), key -> Encoded.of(key, tables.get(key).snapshot()),
+        key -> tables.get(key).timestamp(), later::add);
     }
 
+    /** A batch of a random instance. */
     void batch(Random random) {
+      batch(keys.get(random.nextInt(keys.size())), random);
+    }
+
+    void batch(String key, Random random) {
+      Map<String, Long> count = counts.get(key);
       JsonArray inserted = new JsonArray();
       JsonArray deleted = new JsonArray();
       Set<String> touched = new HashSet<>();
@@ -72,21 +151,20 @@ class FanOutWalkTest {
         touched.add("user" + random.nextInt(8));
       }
       for (String user : touched) {
-        Long before = counts.get(user);
+        Long before = count.get(user);
         long after = (before == null ? 0 : before) + 1;
         if (before != null) {
           deleted.add(new JsonArray().add(user).add(before));
         }
         inserted.add(new JsonArray().add(user).add(after));
-        counts.put(user, after);
+        count.put(user, after);
       }
       ts += 1 + random.nextInt(2);
-      JsonObject batch = ViewMessage.batch(KEY, ts, inserted, deleted);
-      assertThat(table.apply(batch)).isTrue();
+      JsonObject batch = ViewMessage.batch(VIEW, ts, inserted, deleted);
+      assertThat(tables.get(key).apply(batch)).isTrue();
       if (!touched.isEmpty()) { // as the replica: an empty batch moves the state but is not sent
-        long previous = fannedOut;
-        fannedOut = ts;
-        fanOut.batch(KEY, batch, previous);
+        long previous = fannedOut.put(key, ts);
+        fanOut.batch(key, batch, previous);
       }
     }
 
@@ -96,6 +174,16 @@ class FanOutWalkTest {
         later.poll().run();
       }
     }
+
+    /** Every client ends holding each followed instance's rows, having applied each frame on what it held. */
+    void assertConverged(List<? extends ApplyingClient> clients, Map<ApplyingClient, List<String>> follows) {
+      for (ApplyingClient c : clients) {
+        assertThat(c.diverged).as("a frame that did not start from what the client held").isFalse();
+        for (String key : follows.getOrDefault(c, List.of(keys.get(0)))) {
+          assertThat(c.tables.get(key).rows()).as(key).isEqualTo(tables.get(key).rows());
+        }
+      }
+    }
   }
 
   @Property(tries = 60)
@@ -103,17 +191,17 @@ class FanOutWalkTest {
                                                                   @ForAll @IntRange(min = 100, max = 700) int clients,
                                                                   @ForAll @IntRange(min = 1, max = 80) int steps) {
     Random random = new Random(seed);
-    Source source = new Source();
+    Source source = new Source(KEY);
     List<ApplyingClient> all = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
-      all.add(join(source));
+      all.add(join(source, new ApplyingClient(), KEY));
     }
     assertThat(source.fanOut.crowded(KEY)).isTrue();
     for (int s = 0; s < steps; s++) {
       switch (random.nextInt(6)) {
         case 0, 1, 2 -> source.batch(random);
         case 3 -> source.run(1 + random.nextInt(3));
-        case 4 -> all.add(join(source));
+        case 4 -> all.add(join(source, new ApplyingClient(), KEY));
         default -> {
           ApplyingClient leaving = all.remove(random.nextInt(all.size()));
           source.fanOut.remove(leaving);
@@ -121,46 +209,113 @@ class FanOutWalkTest {
       }
     }
     source.run(-1);
-    for (ApplyingClient c : all) {
-      assertThat(c.diverged).as("a frame that did not start from what the client held").isFalse();
-      assertThat(c.table.rows()).isEqualTo(source.table.rows());
+    source.assertConverged(all, Map.of());
+  }
+
+  /**
+   * Clients following several instances each, SockJS sessions among them (everything a visit sends them goes in one
+   * frame), with batches of any instance, joins, leaves, and instances followed and dropped between any two chunks.
+   */
+  @Property(tries = 60)
+  void clientsOfSeveralInstancesEndAtEachSourceAndApplyEachFrameOnWhatTheyHeld(
+      @ForAll long seed, @ForAll @IntRange(min = 50, max = 400) int clients, @ForAll @IntRange(min = 1, max = 120) int steps) {
+    Random random = new Random(seed);
+    Source source = new Source(KEY, KEY + "?wiki=a", KEY + "?wiki=b", KEY + "?window=1h");
+    List<ApplyingClient> all = new ArrayList<>();
+    Map<ApplyingClient, List<String>> follows = new HashMap<>();
+    for (int i = 0; i < clients; i++) {
+      all.add(joinSome(source, random, follows));
     }
+    for (int s = 0; s < steps; s++) {
+      switch (random.nextInt(8)) {
+        case 0, 1, 2 -> source.batch(random);
+        case 3 -> source.run(1 + random.nextInt(3));
+        case 4 -> all.add(joinSome(source, random, follows));
+        case 5 -> {
+          ApplyingClient c = all.get(random.nextInt(all.size()));
+          String key = source.keys.get(random.nextInt(source.keys.size()));
+          if (follows.get(c).remove(key)) {
+            source.fanOut.unsubscribe(c, key);
+          } else {
+            follows.get(c).add(key);
+            source.fanOut.subscribe(c, key, true);
+          }
+        }
+        default -> source.fanOut.remove(all.remove(random.nextInt(all.size())));
+      }
+    }
+    source.run(-1);
+    source.assertConverged(all, follows);
+  }
+
+  @Test
+  void aSessionFollowingSeveralInstancesGetsOneFramePerVisitAndASocketOneFramePerInstance() {
+    Random random = new Random(2);
+    Source source = new Source(KEY, KEY + "?wiki=a", KEY + "?wiki=b");
+    List<ApplyingClient> all = new ArrayList<>();
+    for (int i = 0; i < 2 * FanOut.CHUNK; i++) {
+      all.add(join(source, i % 2 == 0 ? new BundlingClient() : new ApplyingClient(), source.keys.toArray(String[]::new)));
+    }
+    List<Integer> joined = all.stream().map(c -> c.frames.size()).toList();
+    for (String key : source.keys) {
+      sendOne(source, key, random);
+    }
+    source.run(-1);
+    for (int i = 0; i < all.size(); i++) {
+      List<Integer> got = all.get(i).frames.subList(joined.get(i), all.get(i).frames.size());
+      assertThat(got).as("frames after the snapshots, by messages each held").isEqualTo(i % 2 == 0 ? List.of(3) : List.of(1, 1, 1));
+    }
+    source.assertConverged(all, all.stream().collect(Collectors.toMap(c -> c, c -> source.keys)));
   }
 
   @Test
   void aBatchArrivingDuringAWalkReachesTheClientsNotYetVisitedInOneFrame() {
     Random random = new Random(1);
-    Source source = new Source();
+    Source source = new Source(KEY);
     List<ApplyingClient> all = new ArrayList<>();
     for (int i = 0; i < 3 * FanOut.CHUNK; i++) {
-      all.add(join(source));
+      all.add(join(source, new ApplyingClient(), KEY));
     }
-    long first = sendOne(source, random);
+    long first = sendOne(source, KEY, random);
     source.run(1); // the first chunk gets it
-    long second = sendOne(source, random);
+    long second = sendOne(source, KEY, random);
     source.run(-1);
-    List<Long> firstChunk = all.get(0).timestamps;
-    List<Long> lastChunk = all.get(all.size() - 1).timestamps;
+    List<Long> firstChunk = all.get(0).timestamps(KEY);
+    List<Long> lastChunk = all.get(all.size() - 1).timestamps(KEY);
     assertThat(firstChunk).as("visited before the second batch: both, one by one").endsWith(first, second);
     assertThat(lastChunk).as("visited after it: one frame up to it").endsWith(1L, second).doesNotContain(first);
-    for (ApplyingClient c : all) {
-      assertThat(c.diverged).isFalse();
-      assertThat(c.table.rows()).isEqualTo(source.table.rows());
-    }
+    source.assertConverged(all, Map.of());
   }
 
-  private static long sendOne(Source source, Random random) {
-    long before = source.fannedOut;
+  private static long sendOne(Source source, String key, Random random) {
+    long before = source.fannedOut.get(key);
     do {
-      source.batch(random);
-    } while (source.fannedOut == before);
-    return source.fannedOut;
+      source.batch(key, random);
+    } while (source.fannedOut.get(key) == before);
+    return source.fannedOut.get(key);
   }
 
-  private static ApplyingClient join(Source source) {
-    ApplyingClient c = new ApplyingClient();
+  private static ApplyingClient join(Source source, ApplyingClient c, String... keys) {
     source.fanOut.add(c);
-    source.fanOut.subscribe(c, KEY, true);
+    for (String key : keys) {
+      source.fanOut.subscribe(c, key, true);
+    }
+    return c;
+  }
+
+  /** A client (a SockJS session or not) following a random non-empty set of the instances. */
+  private static ApplyingClient joinSome(Source source, Random random, Map<ApplyingClient, List<String>> follows) {
+    List<String> keys = new ArrayList<>();
+    for (String key : source.keys) {
+      if (random.nextBoolean()) {
+        keys.add(key);
+      }
+    }
+    if (keys.isEmpty()) {
+      keys.add(source.keys.get(random.nextInt(source.keys.size())));
+    }
+    ApplyingClient c = join(source, random.nextBoolean() ? new BundlingClient() : new ApplyingClient(), keys.toArray(String[]::new));
+    follows.put(c, keys);
     return c;
   }
 }
