@@ -125,12 +125,12 @@ final class SockJsWebSocket implements BridgeSocket {
 
   @Override
   public Buffer frame(Bundle bundle) {
-    return bundle.sockJsFrame();
+    return bundle.sockJsFrame;
   }
 
   @Override
   public Future<Void> write(Bundle bundle, Buffer frame) {
-    return StreamClient.writeShared(ws, bundle.sockJsText(), frame.length(), maxFrameSize);
+    return StreamClient.writeShared(ws, bundle.sockJsText, frame.length(), maxFrameSize);
   }
 
   @Override

@@ -84,7 +84,7 @@ class FanOutWalkTest {
 
     @Override
     Buffer frame(Bundle bundle) {
-      return bundle.sockJsFrame();
+      return bundle.sockJsFrame;
     }
 
     @Override
