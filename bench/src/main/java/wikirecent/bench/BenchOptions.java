@@ -34,7 +34,8 @@ final class BenchOptions {
     "  --latency-clients LIST  WebSocket clients on /api/stream/counter (default 1000,100; quick 100)",
     "  --latency-seconds N     measured seconds per rate, after 3 s of warm-up (default 15, quick 4)",
     "  --fanout-clients LIST   concurrent clients (default 1000,5000,10000; quick 200,1000)",
-    "  --fanout-transports L   websocket,sockjs (default both)",
+    "  --fanout-transports L   websocket,sockjs,dashboard (default all three); dashboard: a SockJS session following the",
+    "                          page's five views (counter,top10,top_wikis,edits_per_minute,wiki_edits), the counter timed",
     "  --fanout-seconds N      measured seconds per case (default 15, quick 4)",
     "  --fanout-views LIST     views each SockJS client follows in its one session, the first one timed (default counter;",
     "                          the dashboard's: counter,top10,top_wikis,edits_per_minute,wiki_edits); a WebSocket client",
@@ -64,6 +65,10 @@ final class BenchOptions {
   int latencySeconds;
   List<Long> fanoutClients;
   List<String> fanoutTransports;
+  /** The fan-out case of a browser on the page: SockJS, following {@link #DASHBOARD_VIEWS} in one session. */
+  static final String DASHBOARD = "dashboard";
+  /** What the page follows (webroot/app.js), the counter first: its batches are the ones timed. */
+  static final List<String> DASHBOARD_VIEWS = List.of("counter", "top10", "top_wikis", "edits_per_minute", "wiki_edits");
   List<String> fanoutViews;
   int fanoutSeconds;
   double liveRate;
@@ -116,10 +121,10 @@ final class BenchOptions {
     o.latencySeconds = (int) positive(given, "--latency-seconds", q ? 4 : 15);
     o.fanoutClients = list(given, "--fanout-clients", q ? "200,1000" : "1000,5000,10000", false);
     o.fanoutTransports = new ArrayList<>();
-    for (String t : given.getOrDefault("--fanout-transports", "websocket,sockjs").split(",")) {
+    for (String t : given.getOrDefault("--fanout-transports", "websocket,sockjs,dashboard").split(",")) {
       String name = t.trim().toLowerCase(Locale.ROOT);
-      if (!name.equals("websocket") && !name.equals("sockjs")) {
-        throw new IllegalArgumentException("--fanout-transports takes websocket and/or sockjs, not " + t);
+      if (!name.equals("websocket") && !name.equals("sockjs") && !name.equals(DASHBOARD)) {
+        throw new IllegalArgumentException("--fanout-transports takes websocket, sockjs and/or dashboard, not " + t);
       }
       o.fanoutTransports.add(name);
     }

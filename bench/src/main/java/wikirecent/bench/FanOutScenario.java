@@ -61,7 +61,9 @@ final class FanOutScenario {
         for (long n : o.fanoutClients) {
           Path dir = Files.createTempDirectory(tmp, transport + n);
           try {
-            measure(t, upstream, o.liveRate, StreamClients.Transport.of(transport), o.fanoutViews, (int) n, o.fanoutSeconds, jcmd, dir);
+            boolean page = transport.equals(BenchOptions.DASHBOARD);
+            measure(t, upstream, o.liveRate, transport, StreamClients.Transport.of(page ? "sockjs" : transport),
+              page ? BenchOptions.DASHBOARD_VIEWS : o.fanoutViews, (int) n, o.fanoutSeconds, jcmd, dir);
           } finally {
             Dirs.deleteTree(dir);
           }
@@ -74,7 +76,9 @@ final class FanOutScenario {
       + " batch per append, so the counter changes ~%.0f times a second", o.liveRate, o.liveRate));
     t.note("websocket: /api/stream/counter; sockjs: /eventbus/<server>/<session>/websocket (SockJS framing o / a[...] / h),"
       + " registering on views.counter and asking for the snapshot as the dashboard does; views: how many views each SockJS"
-      + " session follows (--fanout-views; the counter's batches are timed), frames/s counts the counter's, all frames/s every view's");
+      + " session follows (--fanout-views; the counter's batches are timed), frames/s counts the counter's, all frames/s every view's;"
+      + " dashboard: SockJS sessions following the page's five views (" + String.join(", ", BenchOptions.DASHBOARD_VIEWS) + "),"
+      + " what a browser on the page is");
     t.note("the clients connect while the server is idle (connect s); the feed starts once all are connected; each offers"
       + " permessage-deflate, as browsers do, and deflated counts the sockets whose server agreed to compress");
     t.note("one run per case, " + o.fanoutSeconds + " s measured after " + WARMUP_SECONDS + " s of warm-up; latency = client wall"
@@ -91,8 +95,9 @@ final class FanOutScenario {
     return t;
   }
 
-  private static void measure(Report.Table t, Vertx upstream, double rate, StreamClients.Transport transport, List<String> views, int clients,
-                              int seconds, boolean jcmd, Path dir) throws Exception {
+  /** @param label the case as the table names it: the transport, or {@code dashboard} (SockJS, the page's views) */
+  private static void measure(Report.Table t, Vertx upstream, double rate, String label, StreamClients.Transport transport,
+                              List<String> views, int clients, int seconds, boolean jcmd, Path dir) throws Exception {
     int port = Parts.freePort();
     int feedPort = Parts.freePort();
     Path data = Files.createDirectories(dir.resolve("data"));
@@ -131,7 +136,7 @@ final class FanOutScenario {
         // Asked once the clients are gone: a saturated web event loop answers /metrics late.
         long dropped = metric(Parts.httpBody(base + "/metrics"), "wikirecent_web_frames_dropped_total");
         double window = r.getDouble("windowSeconds");
-        t.row("transport", transport.label(), "clients", clients, "connectSeconds", connectSeconds, "deflated", r.getLong("deflated"),
+        t.row("transport", label, "clients", clients, "connectSeconds", connectSeconds, "deflated", r.getLong("deflated"),
           "batchesPerClientPerSecond", r.getDouble("batchesPerClientMedian") / window,
           "views", transport == StreamClients.Transport.SOCKJS ? views.size() : 1,
           "framesPerSecond", r.getDouble("framesPerSecond"), "allFramesPerSecond", r.getDouble("allFramesPerSecond"),

@@ -52,7 +52,7 @@ class BenchCommandTest {
     assertThat(full.runs).isEqualTo(3);
     assertThat(full.scenarios()).containsExactly("fanout");
     assertThat(full.fanoutClients).containsExactly(1000L, 5000L, 10_000L);
-    assertThat(full.fanoutTransports).containsExactly("websocket", "sockjs");
+    assertThat(full.fanoutTransports).containsExactly("websocket", "sockjs", "dashboard");
     assertThat(full.fanoutViews).containsExactly("counter");
     assertThat(BenchOptions.parse("fanout", new String[] {"--fanout-views", "counter,top10"}).fanoutViews).containsExactly("counter", "top10");
     assertThat(full.latencyRates).containsExactly(50L, 1000L, 10_000L);
