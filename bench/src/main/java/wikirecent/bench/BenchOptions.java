@@ -18,6 +18,11 @@ final class BenchOptions {
 
   static final List<String> SCENARIOS = List.of("throughput", "latency", "fanout", "polling", "restart", "shaped");
 
+  /** The fan-out case of a browser on the page: SockJS, following {@link #DASHBOARD_VIEWS} in one session. */
+  static final String DASHBOARD = "dashboard";
+  /** What the page follows (webroot/app.js), the counter first: its batches are the ones timed. */
+  static final List<String> DASHBOARD_VIEWS = List.of("counter", "top10", "top_wikis", "edits_per_minute", "wiki_edits");
+
   static final String USAGE = String.join("\n",
     "usage: java -jar bench/target/wikirecent-bench.jar [all|throughput|latency|fanout|polling|restart|shaped] [options]",
     "       java -jar bench/target/wikirecent-bench.jar engine [options]   (the engine micro-benchmark; bench engine --help)",
@@ -35,11 +40,10 @@ final class BenchOptions {
     "  --latency-seconds N     measured seconds per rate, after 3 s of warm-up (default 15, quick 4)",
     "  --fanout-clients LIST   concurrent clients (default 1000,5000,10000; quick 200,1000)",
     "  --fanout-transports L   websocket,sockjs,dashboard (default all three); dashboard: a SockJS session following the",
-    "                          page's five views (counter,top10,top_wikis,edits_per_minute,wiki_edits), the counter timed",
+    "                          page's five views (" + String.join(",", DASHBOARD_VIEWS) + "), the counter timed",
     "  --fanout-seconds N      measured seconds per case (default 15, quick 4)",
-    "  --fanout-views LIST     views each SockJS client follows in its one session, the first one timed (default counter;",
-    "                          the dashboard's: counter,top10,top_wikis,edits_per_minute,wiki_edits); a WebSocket client",
-    "                          follows the first only",
+    "  --fanout-views LIST     views each sockjs client follows in its one session, the first one timed (default counter);",
+    "                          a websocket client follows the first only",
     "  --live-rate N           events/s of the live feed in fanout and polling (default 40)",
     "  --polling-sizes LIST    events of history (default 10k,100k,1M,10M; quick 10k,100k)",
     "  --polls N               polls per history size (default 10, quick 3; at most 5 past 1M events)",
@@ -65,10 +69,6 @@ final class BenchOptions {
   int latencySeconds;
   List<Long> fanoutClients;
   List<String> fanoutTransports;
-  /** The fan-out case of a browser on the page: SockJS, following {@link #DASHBOARD_VIEWS} in one session. */
-  static final String DASHBOARD = "dashboard";
-  /** What the page follows (webroot/app.js), the counter first: its batches are the ones timed. */
-  static final List<String> DASHBOARD_VIEWS = List.of("counter", "top10", "top_wikis", "edits_per_minute", "wiki_edits");
   List<String> fanoutViews;
   int fanoutSeconds;
   double liveRate;

@@ -62,7 +62,7 @@ final class FanOutScenario {
           Path dir = Files.createTempDirectory(tmp, transport + n);
           try {
             boolean page = transport.equals(BenchOptions.DASHBOARD);
-            measure(t, upstream, o.liveRate, transport, StreamClients.Transport.of(page ? "sockjs" : transport),
+            measure(t, upstream, o.liveRate, transport, page ? StreamClients.Transport.SOCKJS : StreamClients.Transport.of(transport),
               page ? BenchOptions.DASHBOARD_VIEWS : o.fanoutViews, (int) n, o.fanoutSeconds, jcmd, dir);
           } finally {
             Dirs.deleteTree(dir);
