@@ -21,8 +21,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * {@code bench client ...}: the client side of the fan-out scenario, in its own JVM so the server's
  * heap and RSS are the server's alone. Connects the clients, says {@code CONNECTED}, warms up,
- * measures for a window, says {@code RESULT <json>}, then keeps the clients connected until a line
- * (or end of input) arrives on stdin, so the parent can weigh the server with them still there.
+ * measures for a window (saying {@code WINDOW} as it begins), says {@code RESULT <json>}, then keeps
+ * the clients connected until a line (or end of input) arrives on stdin, so the parent can weigh the
+ * server with them still there.
  * Delivery latency is this machine's wall clock on receipt minus the batch's timestamp (the
  * engine's wall clock, in ms, when it closed the batch), for every (batch, client) pair: a frame that
  * merges several batches delivers each of them, and each counts from its own timestamp. The batches'
@@ -134,6 +135,8 @@ final class ClientMode {
     long w0 = System.nanoTime();
     long framesBefore = load.framesReceived();
     recording = true;
+    System.out.println("WINDOW"); // the parent reads both processes' CPU time from here to RESULT
+    System.out.flush();
     Thread.sleep(seconds * 1000L);
     recording = false;
     long framesInWindow = load.framesReceived() - framesBefore;

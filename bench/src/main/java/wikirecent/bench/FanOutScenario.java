@@ -52,6 +52,9 @@ final class FanOutScenario {
       .column("heapPerClientKiB", "heap/client KiB", "%.1f")
       .column("rssMiB", "RSS MiB", "%,.0f")
       .column("rssPerClientKiB", "RSS/client KiB", "%.1f")
+      .column("serverCpuPercent", "server CPU %", "%.0f")
+      .column("clientsCpuPercent", "clients CPU %", "%.0f")
+      .column("serverMicrosPerFrame", "server us/frame", "%.1f")
       .column("dropped", "dropped", "%,d")
       .column("resyncs", "resyncs", "%,d");
     boolean jcmd = jcmdAvailable();
@@ -90,6 +93,9 @@ final class FanOutScenario {
     t.note((jcmd ? "heap: used heap after a full GC (jcmd <pid> GC.run, then GC.heap_info)"
       : "heap: used heap from /metrics WITHOUT a full GC (no jcmd on this machine), so it includes garbage")
       + ", with the clients connected; per client = (with - before the clients) / N; RSS = VmRSS of the server process");
+    t.note("server CPU %, clients CPU %: each process's CPU time (every thread, from /proc/<pid>/task/*/schedstat) over the"
+      + " measured window, in % of one core (this box has " + Runtime.getRuntime().availableProcessors() + "); server us/frame:"
+      + " the server's CPU time over the window by the frames its clients received in it (ingest's and the engine's share included)");
     t.note("dropped: frames the server did not send because a client's queue was full (wikirecent_web_frames_dropped_total);"
       + " resyncs: snapshots clients got in the window after falling behind");
     return t;
@@ -124,11 +130,21 @@ final class FanOutScenario {
           Duration.ofMinutes(1));
         client.send("start");
         JsonObject r;
+        long w0;
+        long serverCpu0;
+        long clientsCpu0;
         try {
-          r = new JsonObject(client.awaitLine("RESULT", Duration.ofSeconds(WARMUP_SECONDS + seconds + 120)));
+          client.awaitLine("WINDOW", Duration.ofSeconds(WARMUP_SECONDS + 60));
+          w0 = System.nanoTime();
+          serverCpu0 = Machine.processCpuNanos(server.pid());
+          clientsCpu0 = Machine.processCpuNanos(client.pid());
+          r = new JsonObject(client.awaitLine("RESULT", Duration.ofSeconds(seconds + 120)));
         } catch (IOException e) {
           throw new IOException(e.getMessage() + "\nserver log ends:\n" + server.logTail(20), e);
         }
+        double cpuSeconds = (System.nanoTime() - w0) / 1e9;
+        long serverCpu = Machine.processCpuNanos(server.pid()) - serverCpu0;
+        long clientsCpu = Machine.processCpuNanos(client.pid()) - clientsCpu0;
         long heapWith = heap(server.pid(), base, jcmd);
         long rssWith = Machine.rssBytes(server.pid());
         client.send("quit");
@@ -146,6 +162,8 @@ final class FanOutScenario {
           "heapBeforeMiB", heapBefore / 1048576.0,
           "rssMiB", rssWith / 1048576.0, "rssPerClientKiB", (rssWith - rssBefore) / 1024.0 / clients,
           "rssBeforeMiB", rssBefore / 1048576.0, "peakRssMiB", Machine.peakRssBytes(server.pid()) / 1048576.0,
+          "serverCpuPercent", serverCpu / 1e7 / cpuSeconds, "clientsCpuPercent", clientsCpu / 1e7 / cpuSeconds,
+          "serverMicrosPerFrame", serverCpu / 1e3 / (r.getDouble("allFramesPerSecond") * cpuSeconds),
           "dropped", dropped, "resyncs", r.getLong("snapshotsInWindow"),
           "batchesPerClientMin", r.getLong("batchesPerClientMin"), "batchesPerClientMax", r.getLong("batchesPerClientMax"),
           "closedInWindow", r.getLong("closedInWindow"), "bytesPerSecond", r.getDouble("bytesPerSecond"));
