@@ -125,6 +125,7 @@ public final class Bench {
       case "polling" -> PollingScenario.run(o, dir);
       case "restart" -> RestartScenario.run(o, dir);
       case "shaped" -> ShapedScenario.run(o, dir);
+      case "snapshots" -> SnapshotScenario.run(o, dir);
       default -> throw new IllegalArgumentException(name);
     };
   }

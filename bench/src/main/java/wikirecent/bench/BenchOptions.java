@@ -16,7 +16,7 @@ import java.util.Map;
  */
 final class BenchOptions {
 
-  static final List<String> SCENARIOS = List.of("throughput", "latency", "fanout", "polling", "restart", "shaped");
+  static final List<String> SCENARIOS = List.of("throughput", "latency", "fanout", "polling", "restart", "shaped", "snapshots");
 
   /** The fan-out case of a browser on the page: SockJS, following {@link #DASHBOARD_VIEWS} in one session. */
   static final String DASHBOARD = "dashboard";
@@ -24,7 +24,7 @@ final class BenchOptions {
   static final List<String> DASHBOARD_VIEWS = List.of("counter", "top10", "top_wikis", "edits_per_minute", "wiki_edits");
 
   static final String USAGE = String.join("\n",
-    "usage: java -jar bench/target/wikirecent-bench.jar [all|throughput|latency|fanout|polling|restart|shaped] [options]",
+    "usage: java -jar bench/target/wikirecent-bench.jar [all|throughput|latency|fanout|polling|restart|shaped|snapshots] [options]",
     "       java -jar bench/target/wikirecent-bench.jar engine [options]   (the engine micro-benchmark; bench engine --help)",
     "",
     "Runs the real parts on loopback, prints a table per scenario and writes every figure as JSON.",
@@ -53,9 +53,12 @@ final class BenchOptions {
     "  --shaped-clients N      WebSocket clients spread evenly over the sets (default 1000, quick 200)",
     "  --shaped-seconds N      measured seconds per rate, after 3 s of warm-up (default 15, quick 4)",
     "  --shaped-history N      events in the file before the sets open (default 20k, quick 5k)",
+    "  --snapshot-users N      distinct users in user_edits (default 200k, quick 20k)",
+    "  --snapshot-clients N    answers started at once per round (default 100, quick 20)",
+    "  --snapshot-rounds N     measured rounds of GETs, then of new stream clients (default 5, quick 2)",
     "",
     "Sizes take k/M/G suffixes (events: powers of 10; bytes with B: MB = 2^20). Each scenario runs alone",
-    "by its name; 'all' runs the six in order. Temp files go under --tmp and are deleted after.");
+    "by its name; 'all' runs the seven in order. Temp files go under --tmp and are deleted after.");
 
   String scenario;
   boolean quick;
@@ -80,6 +83,9 @@ final class BenchOptions {
   int shapedClients;
   int shapedSeconds;
   long shapedHistory;
+  int snapshotUsers;
+  int snapshotClients;
+  int snapshotRounds;
 
   /** The scenarios to run, in order. */
   List<String> scenarios() {
@@ -145,6 +151,9 @@ final class BenchOptions {
     o.shapedClients = (int) positive(given, "--shaped-clients", q ? 200 : 1000);
     o.shapedSeconds = (int) positive(given, "--shaped-seconds", q ? 4 : 15);
     o.shapedHistory = positive(given, "--shaped-history", q ? 5_000 : 20_000);
+    o.snapshotUsers = (int) Math.min(10_000_000, positive(given, "--snapshot-users", q ? 20_000 : 200_000));
+    o.snapshotClients = (int) Math.min(10_000, positive(given, "--snapshot-clients", q ? 20 : 100));
+    o.snapshotRounds = (int) positive(given, "--snapshot-rounds", q ? 2 : 5);
     if (o.shapedSets > ShapedScenario.maxSets()) {
       throw new IllegalArgumentException("--shaped-sets can be at most " + ShapedScenario.maxSets() + " (the distinct sets of "
         + ShapedScenario.KEY_WIKIS.size() + " wikis), not " + o.shapedSets);
@@ -159,7 +168,7 @@ final class BenchOptions {
   private static final List<String> VALUED = List.of("--json", "--runs", "--tmp", "--throughput-events", "--latency-rates",
     "--latency-clients", "--latency-seconds", "--fanout-clients", "--fanout-transports", "--fanout-seconds", "--fanout-views", "--live-rate",
     "--polling-sizes", "--polls", "--restart-sizes", "--shaped-rates", "--shaped-sets", "--shaped-clients", "--shaped-seconds",
-    "--shaped-history");
+    "--shaped-history", "--snapshot-users", "--snapshot-clients", "--snapshot-rounds");
 
   private static long positive(Map<String, String> given, String option, long dflt) {
     return given.containsKey(option) ? count(given.get(option), option) : dflt;

@@ -69,6 +69,11 @@ public final class LargeFileGenerator {
     }
   }
 
+  /** The {@code k}th of the names {@link #nextUser()} draws from (0 the most frequent). */
+  public String nameAt(int k) {
+    return names[k];
+  }
+
   /** The next event's user (null: an event without one), from the bots-then-Zipf spread. */
   public String nextUser() {
     double r = random.nextDouble();

@@ -39,13 +39,14 @@ class BenchCommandTest {
     assertThat(q.quick).isTrue();
     assertThat(q.runs).isEqualTo(2);
     assertThat(q.json).isEqualTo(Path.of("out/b.json"));
-    assertThat(q.scenarios()).containsExactly("throughput", "latency", "fanout", "polling", "restart", "shaped");
+    assertThat(q.scenarios()).containsExactly("throughput", "latency", "fanout", "polling", "restart", "shaped", "snapshots");
     assertThat(q.pollingSizes).containsExactly(10_000L, 2_000_000L);
     assertThat(q.restartSizes).containsExactly(10L << 20, 50L << 20);
     assertThat(q.fanoutClients).containsExactly(200L, 1000L);
     assertThat(q.shapedRates).containsExactly(1000L);
     assertThat(q.shapedSets).isEqualTo(20);
     assertThat(q.shapedClients).isEqualTo(200);
+    assertThat(List.of(q.snapshotUsers, q.snapshotClients, q.snapshotRounds)).containsExactly(20_000, 20, 2);
 
     BenchOptions full = BenchOptions.parse("fanout", new String[0]);
     assertThat(full.quick).isFalse();
@@ -60,6 +61,10 @@ class BenchCommandTest {
     assertThat(full.pollingSizes).containsExactly(10_000L, 100_000L, 1_000_000L, 10_000_000L);
     assertThat(full.restartSizes).containsExactly(100L << 20, 1L << 30);
     assertThat(full.liveRate).isEqualTo(40.0);
+    assertThat(List.of(full.snapshotUsers, full.snapshotClients, full.snapshotRounds)).containsExactly(200_000, 100, 5);
+    BenchOptions snapshots = BenchOptions.parse("snapshots", new String[] {"--snapshot-users", "50k", "--snapshot-clients", "7"});
+    assertThat(snapshots.scenarios()).containsExactly("snapshots");
+    assertThat(List.of(snapshots.snapshotUsers, snapshots.snapshotClients)).containsExactly(50_000, 7);
 
     BenchOptions shaped = BenchOptions.parse("shaped", new String[] {"--shaped-sets", "7", "--shaped-clients", "7k", "--shaped-rates", "40"});
     assertThat(shaped.scenarios()).containsExactly("shaped");

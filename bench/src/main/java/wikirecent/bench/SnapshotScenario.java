@@ -1,0 +1,235 @@
+package wikirecent.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+import wikirecent.bus.ViewMessage;
+import wikirecent.records.RecordFormat;
+import wikirecent.testsupport.Child;
+
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * 7. Snapshots. The real jar (roles {@code views,web}) over a file in which every one of N user names
+ * has edited, with events appended at the live rate while it is measured, so {@code user_edits} has a
+ * new state every few tens of milliseconds. Rounds of C concurrent {@code GET /api/views/user_edits},
+ * then rounds of C new {@code /api/stream/user_edits} clients, each timed to its whole answer (the
+ * snapshot, for a stream client); the server's CPU time per answer says whether it sorts or encodes
+ * per request or once per state.
+ */
+final class SnapshotScenario {
+
+  private static final String HOST = "127.0.0.1";
+  private static final String VIEW = "user_edits";
+  private static final long LIVE_PERIOD_MILLIS = 25;
+
+  private SnapshotScenario() {
+  }
+
+  static Report.Table run(BenchOptions o, Path tmp) throws Exception {
+    Report.Table t = new Report.Table("snapshots",
+      "7. Snapshots: C concurrent answers of user_edits with N users while it changes at the live rate (a child JVM of the app,"
+        + " roles views,web)")
+      .column("answer", "answer", "%s")
+      .column("users", "users", "%,d")
+      .column("mbPerAnswer", "MB each", "%.2f")
+      .column("concurrent", "concurrent", "%,d")
+      .column("answers", "answers", "%,d")
+      .column("p50Ms", "p50 ms", "%,.0f")
+      .column("p99Ms", "p99 ms", "%,.0f")
+      .column("maxMs", "max ms", "%,.0f")
+      .column("mbPerSecond", "MB/s", "%,.0f")
+      .column("states", "states", "%,d")
+      .column("serverCpuMsPerAnswer", "server CPU ms/answer", "%.2f")
+      .column("failed", "failed", "%,d");
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    Path file = data.resolve(wikirecent.config.Config.FILE_NAME);
+    LargeFileGenerator users = new LargeFileGenerator(o.snapshotUsers, 11);
+    long events = writeHistory(file, users, o.snapshotUsers);
+    int port = Parts.freePort();
+    Map<String, String> env = Map.of(
+      "WIKIRECENT_HTTP_PORT", String.valueOf(port),
+      "WIKIRECENT_DATA_DIR", data.toString(),
+      "WIKIRECENT_ROLES", "views,web",
+      "WIKIRECENT_ENGINE_POLL_MILLIS", String.valueOf(LIVE_PERIOD_MILLIS)); // no ingest here: the engine finds appends by polling
+    Vertx vertx = Vertx.vertx();
+    AtomicBoolean live = new AtomicBoolean(true);
+    Thread feed = null;
+    try (Child server = Child.start("server", Parts.appCommand(), env, tmp.resolve("server.log"), false)) {
+      String base = "http://" + HOST + ":" + port;
+      try {
+        Parts.awaitHttp200(base + "/api/views/counter", Duration.ofMinutes(3));
+      } catch (IllegalStateException e) {
+        throw new IOException(e.getMessage() + "; server log ends:\n" + server.logTail(30), e);
+      }
+      feed = new Thread(() -> appendLive(file, users, events, live), "snapshot-live-feed");
+      feed.setDaemon(true);
+      feed.start();
+      int c = o.snapshotClients;
+      HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(HOST).setDefaultPort(port),
+        new PoolOptions().setHttp1MaxSize(c));
+      WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions().setDefaultHost(HOST).setDefaultPort(port)
+        .setMaxConnections(c).setMaxMessageSize(256 << 20));
+      measure(t, "GET /api/views/" + VIEW, i -> get(http), c, o.snapshotRounds, server.pid());
+      measure(t, "stream /api/stream/" + VIEW, i -> snapshot(ws), c, o.snapshotRounds, server.pid());
+    } finally {
+      live.set(false);
+      if (feed != null) {
+        feed.join(5_000);
+      }
+      Parts.close(vertx);
+    }
+    t.note("file: every one of the " + String.format("%,d", o.snapshotUsers) + " user names once, then four times as many events"
+      + " with users drawn bots-then-Zipf from the same names (compact records: the user alone); users = rows of the answer");
+    t.note("live: one event appended every " + LIVE_PERIOD_MILLIS + " ms while measuring, the engine polling the file every "
+      + LIVE_PERIOD_MILLIS + " ms, so user_edits changes ~" + (1000 / LIVE_PERIOD_MILLIS) + " times a second; states: how many"
+      + " distinct timestamps the measured answers carried");
+    t.note("each round starts C answers at once (one connection each) and waits for all; a warm-up round first; latency = from"
+      + " the request (or the WebSocket's connect) to the last byte of the answer (a stream client's first message, its"
+      + " snapshot); MB/s = every answer's bytes over the rounds' wall time; server CPU = the server process's CPU time over the"
+      + " rounds / answers");
+    return t;
+  }
+
+  /** Every user once, then four times as many events from the same names; the records' offsets count from 0. */
+  private static long writeHistory(Path file, LargeFileGenerator users, int n) throws IOException {
+    long i = 0;
+    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+      for (int k = 0; k < n; k++) {
+        out.write(record(i++, users.nameAt(k)));
+      }
+      for (long z = 0; z < 4L * n; z++) {
+        out.write(record(i++, users.nextUser()));
+      }
+    }
+    return i;
+  }
+
+  private static byte[] record(long offset, String user) {
+    return RecordFormat.record("[{\"offset\":" + offset + "}]", user == null ? "{}" : "{\"user\":" + Json.encode(user) + "}");
+  }
+
+  /** Appends one event every period until told to stop (whole records, one write each). */
+  private static void appendLive(Path file, LargeFileGenerator users, long from, AtomicBoolean live) {
+    try (OutputStream out = new FileOutputStream(file.toFile(), true)) {
+      for (long i = from; live.get(); i++) {
+        out.write(record(i, users.nextUser()));
+        out.flush();
+        Thread.sleep(LIVE_PERIOD_MILLIS);
+      }
+    } catch (IOException e) {
+      System.err.println("snapshots: the live feed stopped: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A warm-up round, then {@code rounds} measured rounds of {@code c} answers started at once. */
+  private static void measure(Report.Table t, String label, Function<Integer, Future<Buffer>> answer, int c, int rounds,
+                              long serverPid) throws Exception {
+    Answers warmUp = new Answers();
+    round(answer, c, warmUp);
+    JsonObject one = new JsonObject(Parts.await(answer.apply(0), Duration.ofMinutes(1)));
+    if (!ViewMessage.isSnapshot(one)) {
+      throw new IllegalStateException(label + " answered something other than a snapshot: " + one.encode().substring(0, 200));
+    }
+    int users = one.getJsonArray(ViewMessage.INSERTED).size();
+    Answers a = new Answers();
+    long cpu0 = Machine.processCpuNanos(serverPid);
+    long t0 = System.nanoTime();
+    for (int r = 0; r < rounds; r++) {
+      round(answer, c, a);
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    long cpu = Machine.processCpuNanos(serverPid) - cpu0;
+    long n = Math.max(1, a.ms.getTotalCount());
+    t.row("answer", label, "users", users, "mbPerAnswer", a.bytes.get() / 1048576.0 / n, "concurrent", c,
+      "answers", a.ms.getTotalCount(), "p50Ms", (double) a.ms.getValueAtPercentile(50), "p99Ms", (double) a.ms.getValueAtPercentile(99),
+      "maxMs", (double) a.ms.getMaxValue(), "mbPerSecond", a.bytes.get() / 1048576.0 / seconds, "states", a.states.size(),
+      "serverCpuMsPerAnswer", cpu / 1e6 / n, "failed", a.failed.get(), "rounds", rounds,
+      "warmUpFailed", warmUp.failed.get());
+  }
+
+  /** What the answers of some rounds came to; added to from the client's event loops. */
+  private static final class Answers {
+    final Histogram ms = new ConcurrentHistogram(3);
+    final AtomicLong bytes = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+    final Set<Long> states = ConcurrentHashMap.newKeySet();
+  }
+
+  private static void round(Function<Integer, Future<Buffer>> answer, int c, Answers into) throws Exception {
+    List<Future<?>> all = new ArrayList<>();
+    for (int i = 0; i < c; i++) {
+      long start = System.nanoTime();
+      all.add(answer.apply(i).andThen(ar -> {
+        if (ar.failed()) {
+          into.failed.incrementAndGet();
+          return;
+        }
+        into.ms.recordValue(Math.max(1, Math.round((System.nanoTime() - start) / 1e6)));
+        into.bytes.addAndGet(ar.result().length());
+        into.states.add(timestamp(ar.result()));
+      }).recover(e -> Future.succeededFuture()));
+    }
+    Parts.await(Future.join(all), Duration.ofMinutes(5));
+  }
+
+  /** The answer's timestamp, read from its head without parsing the rows. */
+  static long timestamp(Buffer body) {
+    String head = body.getString(0, Math.min(body.length(), 200));
+    int at = head.indexOf("\"timestamp\":");
+    if (at < 0) {
+      return -1;
+    }
+    int from = at + "\"timestamp\":".length();
+    int to = from;
+    while (to < head.length() && Character.isDigit(head.charAt(to))) {
+      to++;
+    }
+    return to == from ? -1 : Long.parseLong(head.substring(from, to));
+  }
+
+  private static Future<Buffer> get(HttpClient http) {
+    return http.request(HttpMethod.GET, "/api/views/" + VIEW)
+      .compose(req -> req.send())
+      .compose(resp -> resp.statusCode() == 200 ? resp.body()
+        : Future.failedFuture("GET answered " + resp.statusCode()));
+  }
+
+  /** A new stream client: connects, takes its first message (the snapshot) and leaves. */
+  private static Future<Buffer> snapshot(WebSocketClient client) {
+    return client.connect("/api/stream/" + VIEW).compose(socket -> {
+      Promise<Buffer> first = Promise.promise();
+      socket.binaryMessageHandler(b -> first.tryFail("a binary message"));
+      socket.textMessageHandler(text -> first.tryComplete(Buffer.buffer(text)));
+      socket.closeHandler(v -> first.tryFail("closed before its snapshot"));
+      return first.future().andThen(ar -> socket.close());
+    });
+  }
+}
