@@ -115,7 +115,7 @@ final class SockJsWebSocket implements BridgeSocket {
 
   @Override
   public Future<Void> write(Encoded message, Buffer frame) {
-    return StreamClient.writeShared(ws, message.sockJsText(), frame.length(), maxFrameSize);
+    return StreamClient.writeShared(ws, message.sockJsText(), frame, maxFrameSize);
   }
 
   @Override
@@ -130,7 +130,7 @@ final class SockJsWebSocket implements BridgeSocket {
 
   @Override
   public Future<Void> write(Bundle bundle, Buffer frame) {
-    return StreamClient.writeShared(ws, bundle.sockJsText, frame.length(), maxFrameSize);
+    return StreamClient.writeShared(ws, bundle.sockJsText, frame, maxFrameSize);
   }
 
   @Override

@@ -32,20 +32,31 @@ final class StreamClient extends Client {
 
   @Override
   Future<Void> write(Encoded message, Buffer utf8) {
-    return writeShared(ws, message.json, utf8.length(), maxFrameSize);
+    return writeShared(ws, message.json, utf8, maxFrameSize);
   }
 
   /**
-   * Writes a text every socket of a message shares ({@code bytes} long in UTF-8). Each socket gets a frame of
-   * its own, encoded from the text: Netty releases a frame's bytes and moves their read index as it writes
-   * them, so one frame cannot go to several sockets. A text longer than a frame is split into continuation
-   * frames by {@code writeTextMessage}.
+   * Writes a message every socket shares: its text, and {@code utf8}, the same text's UTF-8 bytes. A message that
+   * fits a frame goes as one text frame, encoded from the text for each socket (Vert.x makes text frames only from
+   * a String, and Netty moves a frame's read index as it writes it, so a frame cannot go to several sockets). A
+   * longer one (a snapshot) goes as a text frame of its first character, then continuation frames over slices of
+   * the shared bytes, so it is neither encoded nor copied per socket. (Not an empty first frame: Vert.x's own
+   * client cannot add the continuations to one.)
    */
-  static Future<Void> writeShared(ServerWebSocket ws, String text, int bytes, int maxFrameSize) {
-    if (bytes <= maxFrameSize) {
+  static Future<Void> writeShared(ServerWebSocket ws, String text, Buffer utf8, int maxFrameSize) {
+    int length = utf8.length();
+    if (length <= maxFrameSize) {
       return ws.writeFrame(WebSocketFrame.textFrame(text, true));
     }
-    return ws.writeTextMessage(text);
+    if (text.charAt(0) >= 0x80) {
+      return ws.writeTextMessage(text); // never for JSON or SockJS frames, which open with an ASCII character
+    }
+    Future<Void> last = ws.writeFrame(WebSocketFrame.textFrame(text.substring(0, 1), false));
+    for (int from = 1; from < length; from += maxFrameSize) {
+      int to = Math.min(length, from + maxFrameSize);
+      last = ws.writeFrame(WebSocketFrame.continuationFrame(utf8.slice(from, to), to == length));
+    }
+    return last;
   }
 
   @Override

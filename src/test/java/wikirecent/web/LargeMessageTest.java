@@ -1,0 +1,85 @@
+package wikirecent.web;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import wikirecent.testsupport.StreamWatcher;
+import wikirecent.testsupport.Wait;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A message longer than a WebSocket frame (a large view's snapshot) goes out as a text frame of one character, then
+ * continuation frames over the bytes every socket shares; clients get it whole, on the raw stream and on
+ * SockJS's WebSocket transport.
+ */
+@ExtendWith(VertxExtension.class)
+class LargeMessageTest {
+
+  private static final int MAX_FRAME = 65536; // Vert.x's default maximum WebSocket frame size, which the node keeps
+
+  @Test
+  void aSnapshotLongerThanAFrameIsATextFrameOfItsFirstByteThenContinuationsOfTheRest(Vertx vertx) throws Exception {
+    WebNode web = largeUserEdits(vertx);
+    byte[] rest = Http.get(vertx, web.port(), "/api/views/user_edits").body().getBytes();
+    assertThat(rest.length).as("longer than two frames").isGreaterThan(2 * MAX_FRAME);
+
+    try (RawHttp http = RawHttp.connect(web.port())) {
+      http.send("GET /api/stream/user_edits HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+        + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+      assertThat(http.readResponse().status()).isEqualTo(101);
+      RawHttp.Frame first = http.readFrame();
+      assertThat(first.first()).as("text, not final").isEqualTo(0x01);
+      assertThat(first.payload()).containsExactly(rest[0]);
+      ByteArrayOutputStream message = new ByteArrayOutputStream();
+      message.write(first.payload());
+      int frames = 0;
+      RawHttp.Frame f;
+      do {
+        f = http.readFrame();
+        frames++;
+        assertThat(f.first() & 0x7f).as("a continuation").isEqualTo(0x00);
+        assertThat(f.payload().length).isBetween(1, MAX_FRAME);
+        message.write(f.payload());
+      } while ((f.first() & 0x80) == 0);
+      assertThat(frames).isEqualTo((rest.length - 1 + MAX_FRAME - 1) / MAX_FRAME);
+      assertThat(new String(message.toByteArray(), StandardCharsets.UTF_8)).isEqualTo(new String(rest, StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void aSockJsSessionAndAStreamClientGetTheWholeLargeSnapshot(Vertx vertx) {
+    WebNode web = largeUserEdits(vertx);
+    JsonArray expected = Http.get(vertx, web.port(), "/api/views/user_edits").bodyAsJsonObject().getJsonArray("inserted");
+    BridgeWatcher sockJs = BridgeWatcher.connectSockJs(vertx, web.port());
+    sockJs.follow("user_edits");
+    StreamWatcher stream = StreamWatcher.connect(vertx, web.port(), "user_edits");
+    Wait.until("both have the snapshot", () -> sockJs.snapshotsApplied() == 1 && stream.messages().size() >= 1);
+    assertThat(sockJs.rows()).isEqualTo(expected);
+    assertThat(stream.messages().get(0).getJsonArray("inserted")).isEqualTo(expected);
+    sockJs.close();
+    stream.close();
+  }
+
+  /** A node whose user_edits snapshot is several frames long, names with characters of 2, 3 and 4 bytes among them. */
+  private static WebNode largeUserEdits(Vertx vertx) {
+    ScriptedViewSource source = new ScriptedViewSource();
+    Wait.on(vertx.deployVerticle(source));
+    WebNode web = Wait.on(WebNode.start(vertx, null));
+    String[] names = new String[5000];
+    for (int i = 0; i < names.length; i++) {
+      names[i] = "user \u00e9\u2603\ud83d\ude00 \"" + i + "\" with a rather long name";
+    }
+    Wait.on(source.edit(names));
+    Wait.until("synced", () -> {
+      var r = Http.get(vertx, web.port(), "/api/views/user_edits");
+      return r.statusCode() == 200 && r.bodyAsJsonObject().getJsonArray("inserted").size() == names.length;
+    });
+    return web;
+  }
+}
