@@ -66,6 +66,8 @@ final class SnapshotScenario {
       .column("mbPerSecond", "MB/s", "%,.0f")
       .column("states", "states", "%,d")
       .column("serverCpuMsPerAnswer", "server CPU ms/answer", "%.2f")
+      .column("resent", "snapshots resent", "%,d")
+      .column("dropped", "frames dropped", "%,d")
       .column("failed", "failed", "%,d");
     Path data = Files.createDirectories(tmp.resolve("data"));
     Path file = data.resolve(wikirecent.config.Config.FILE_NAME);
@@ -95,8 +97,8 @@ final class SnapshotScenario {
         new PoolOptions().setHttp1MaxSize(c));
       WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions().setDefaultHost(HOST).setDefaultPort(port)
         .setMaxConnections(c).setMaxMessageSize(256 << 20));
-      measure(t, "GET /api/views/" + VIEW, i -> get(http), c, o.snapshotRounds, server.pid());
-      measure(t, "stream /api/stream/" + VIEW, i -> snapshot(ws), c, o.snapshotRounds, server.pid());
+      measure(t, "GET /api/views/" + VIEW, i -> get(http), c, o.snapshotRounds, server.pid(), base);
+      measure(t, "stream /api/stream/" + VIEW, i -> snapshot(ws), c, o.snapshotRounds, server.pid(), base);
     } finally {
       live.set(false);
       if (feed != null) {
@@ -112,7 +114,8 @@ final class SnapshotScenario {
     t.note("each round starts C answers at once (one connection each) and waits for all; a warm-up round first; latency = from"
       + " the request (or the WebSocket's connect) to the last byte of the answer (a stream client's first message, its"
       + " snapshot); MB/s = every answer's bytes over the rounds' wall time; server CPU = the server process's CPU time over the"
-      + " rounds / answers");
+      + " rounds / answers; snapshots resent, frames dropped: the server's counters over the rounds (a stream client whose"
+      + " queue filled gets a fresh snapshot once drained)");
     return t;
   }
 
@@ -151,7 +154,7 @@ final class SnapshotScenario {
 
   /** A warm-up round, then {@code rounds} measured rounds of {@code c} answers started at once. */
   private static void measure(Report.Table t, String label, Function<Integer, Future<Buffer>> answer, int c, int rounds,
-                              long serverPid) throws Exception {
+                              long serverPid, String base) throws Exception {
     Answers warmUp = new Answers();
     round(answer, c, warmUp);
     JsonObject one = new JsonObject(Parts.await(answer.apply(0), Duration.ofMinutes(1)));
@@ -160,6 +163,7 @@ final class SnapshotScenario {
     }
     int users = one.getJsonArray(ViewMessage.INSERTED).size();
     Answers a = new Answers();
+    String before = Parts.httpBody(base + "/metrics");
     long cpu0 = Machine.processCpuNanos(serverPid);
     long t0 = System.nanoTime();
     for (int r = 0; r < rounds; r++) {
@@ -167,12 +171,18 @@ final class SnapshotScenario {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     long cpu = Machine.processCpuNanos(serverPid) - cpu0;
+    String after = Parts.httpBody(base + "/metrics");
     long n = Math.max(1, a.ms.getTotalCount());
     t.row("answer", label, "users", users, "mbPerAnswer", a.bytes.get() / 1048576.0 / n, "concurrent", c,
       "answers", a.ms.getTotalCount(), "p50Ms", (double) a.ms.getValueAtPercentile(50), "p99Ms", (double) a.ms.getValueAtPercentile(99),
       "maxMs", (double) a.ms.getMaxValue(), "mbPerSecond", a.bytes.get() / 1048576.0 / seconds, "states", a.states.size(),
-      "serverCpuMsPerAnswer", cpu / 1e6 / n, "failed", a.failed.get(), "rounds", rounds,
+      "serverCpuMsPerAnswer", cpu / 1e6 / n, "resent", delta(before, after, "wikirecent_web_snapshots_resent_total"),
+      "dropped", delta(before, after, "wikirecent_web_frames_dropped_total"), "failed", a.failed.get(), "rounds", rounds,
       "warmUpFailed", warmUp.failed.get());
+  }
+
+  private static long delta(String before, String after, String metric) {
+    return FanOutScenario.metric(after, metric) - FanOutScenario.metric(before, metric);
   }
 
   /** What the answers of some rounds came to; added to from the client's event loops. */
