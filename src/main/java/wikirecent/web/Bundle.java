@@ -18,6 +18,8 @@ final class Bundle {
   final String sockJsText;
   /** Its UTF-8 bytes: what the queue bound counts. */
   final Buffer sockJsFrame;
+  /** Whether one of the messages is a snapshot (see {@link Client#snapshotBytes}). */
+  final boolean holdsSnapshot;
 
   Bundle(List<Encoded> messages) {
     this.messages = List.copyOf(messages);
@@ -27,5 +29,6 @@ final class Bundle {
     }
     sockJsText = SockJsWebSocket.messagesFrame(envelopes);
     sockJsFrame = Buffer.buffer(sockJsText);
+    holdsSnapshot = messages.stream().anyMatch(m -> m.snapshot);
   }
 }

@@ -33,6 +33,11 @@ abstract class Client {
   final Map<String, Long> at = new HashMap<>();
   /** Bytes handed to the transport whose write has not completed yet: what this client holds in server memory. */
   long queuedBytes;
+  /**
+   * Of {@link #queuedBytes}, those of the one shared snapshot in flight: not held against the bound, so a client
+   * joining a large view takes the batches that follow its snapshot instead of stalling behind it.
+   */
+  long snapshotBytes;
   /** The most ever queued towards this client. */
   long maxQueuedBytes;
   /** True while batches are being dropped for this client; it gets a fresh snapshot once its queue is empty. */

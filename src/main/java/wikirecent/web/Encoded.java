@@ -18,20 +18,23 @@ final class Encoded {
   /** The message's timestamp: the state a client holds once it has this message. */
   final long timestamp;
   final String json;
+  /** A whole state (sent to a client that joins or fell behind), not a batch. */
+  final boolean snapshot;
   private Buffer text;
   private Buffer envelope;
   private String envelopeText;
   private String sockJsText;
   private Buffer sockJs;
 
-  private Encoded(String key, long timestamp, String json) {
+  private Encoded(String key, long timestamp, String json, boolean snapshot) {
     this.key = key;
     this.timestamp = timestamp;
     this.json = json;
+    this.snapshot = snapshot;
   }
 
   static Encoded of(String key, JsonObject message) {
-    return new Encoded(key, message.getLong(ViewMessage.TIMESTAMP, -1L), message.encode());
+    return new Encoded(key, message.getLong(ViewMessage.TIMESTAMP, -1L), message.encode(), ViewMessage.isSnapshot(message));
   }
 
   /** The message itself: one text frame of the raw WebSocket, or a REST body. */

@@ -28,8 +28,11 @@ import java.util.function.ToLongFunction;
  * Every write is counted in {@link Client#queuedBytes} until the transport reports it handed
  * to the network. A client whose queue would pass {@code queueBound} stops getting batches
  * (they are counted as dropped); once its queue is empty again it gets a fresh snapshot of each
- * view it follows and resumes, so it converges instead of silently missing changes. So the
- * server holds at most about {@code queueBound} (or one message, if larger) per client.
+ * view it follows and resumes, so it converges instead of silently missing changes. One snapshot
+ * in flight is not counted against the bound: its bytes are shared with every client sent that
+ * state, and a client joining a view whose snapshot is larger than the bound would otherwise stall
+ * at the first batch and be sent the snapshot again and again. So the server holds at most about
+ * {@code queueBound} (or one message, if larger) plus one snapshot per client.
  * <p>
  * The transports' own queue checks are not enough: a SockJS session hands every frame straight
  * to its WebSocket, so its {@code writeQueueFull()} stays false while Netty buffers grow.
@@ -265,8 +268,16 @@ final class FanOut {
     if (!admit(client, length)) {
       return false;
     }
-    track(client, length, message == null ? client.write(frame) : client.write(message, frame));
+    track(client, length, exempt(client, length, message != null && message.snapshot),
+      message == null ? client.write(frame) : client.write(message, frame));
     return true;
+  }
+
+  /** How much of a frame is not held against the bound: all of it if it is a snapshot and none is in flight. */
+  private static long exempt(Client client, int length, boolean snapshot) {
+    long exempt = snapshot && client.snapshotBytes == 0 ? length : 0;
+    client.snapshotBytes += exempt;
+    return exempt;
   }
 
   /** Whether a frame of {@code length} bytes may be written now; if so, it is counted in the client's queue. */
@@ -274,8 +285,9 @@ final class FanOut {
     if (client.closed) {
       return false;
     }
-    if (!client.stalled && client.queuedBytes > 0
-      && (client.queuedBytes + length > queueBound || client.transportFull())) {
+    long held = client.queuedBytes - client.snapshotBytes;
+    if (!client.stalled && held > 0
+      && (held + length > queueBound || (client.snapshotBytes == 0 && client.transportFull()))) {
       client.stalled = true;
       client.stalledSinceMillis = System.currentTimeMillis();
       client.stalls++;
@@ -297,12 +309,13 @@ final class FanOut {
     return true;
   }
 
-  private void track(Client client, int length, Future<Void> write) {
-    write.onComplete(ar -> written(client, length));
+  private void track(Client client, int length, long exempt, Future<Void> write) {
+    write.onComplete(ar -> written(client, length, exempt));
   }
 
-  private void written(Client client, int length) {
+  private void written(Client client, int length, long exempt) {
     client.queuedBytes -= length;
+    client.snapshotBytes -= exempt;
     if (client.stalled && client.queuedBytes == 0 && !client.closed) {
       client.stalled = false;
       log.debug("{} drained after {} ms; sending it fresh snapshots", client, System.currentTimeMillis() - client.stalledSinceMillis);
@@ -459,7 +472,7 @@ final class FanOut {
     }
     Buffer frame = c.frame(bundle);
     if (admit(c, frame.length())) {
-      track(c, frame.length(), c.write(bundle, frame));
+      track(c, frame.length(), exempt(c, frame.length(), bundle.holdsSnapshot), c.write(bundle, frame));
       for (Encoded m : bundle.messages) {
         c.at.put(m.key, m.timestamp);
       }
