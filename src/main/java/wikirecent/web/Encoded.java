@@ -1,16 +1,10 @@
 package wikirecent.web;
 
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import wikirecent.bus.Addresses;
 import wikirecent.bus.ViewMessage;
-
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * A message of one view instance serialized once: the JSON text for the raw WebSocket and REST, the
@@ -27,7 +21,6 @@ final class Encoded {
   /** A whole state (sent to a client that joins or fell behind), not a batch. */
   final boolean snapshot;
   private Buffer text;
-  private Future<Buffer> gzip;
   private Buffer envelope;
   private String envelopeText;
   private String sockJsText;
@@ -50,26 +43,6 @@ final class Encoded {
       text = Buffer.buffer(json);
     }
     return text;
-  }
-
-  /**
-   * The message gzipped, for a REST client that accepts it: compressed on a worker thread once, when first asked
-   * for, and shared by every request of the same state. Called on the web event loop only.
-   */
-  Future<Buffer> gzip(Vertx vertx) {
-    if (gzip == null) {
-      Buffer plain = text();
-      gzip = vertx.executeBlocking(() -> gzipped(plain), false);
-    }
-    return gzip;
-  }
-
-  private static Buffer gzipped(Buffer plain) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.max(64, plain.length() / 5));
-    try (GZIPOutputStream out = new GZIPOutputStream(bytes, 1 << 16)) {
-      out.write(plain.getBytes());
-    }
-    return Buffer.buffer(bytes.toByteArray());
   }
 
   /** The event-bus bridge frame delivering this message on {@code views.<key>}. */

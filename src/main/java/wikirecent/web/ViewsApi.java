@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
 import wikirecent.bus.ViewParams;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -21,9 +20,6 @@ import java.util.Map;
  * 503 not yet (with Retry-After).
  */
 final class ViewsApi {
-
-  /** From this size a snapshot goes gzipped to a client that accepts it (a large view's is megabytes, 5-7 times less gzipped). */
-  static final int GZIP_FROM = 16 * 1024;
 
   private static final Logger log = LoggerFactory.getLogger(ViewsApi.class);
 
@@ -71,44 +67,9 @@ final class ViewsApi {
       rc.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-        .putHeader(HttpHeaders.VARY, "Accept-Encoding");
-      if (snapshot.length() < GZIP_FROM || !acceptsGzip(rc.request().getHeader(HttpHeaders.ACCEPT_ENCODING))) {
-        rc.response().end(snapshot.text());
-        return;
-      }
-      snapshot.gzip(rc.vertx()).onComplete(gz -> {
-        if (gz.failed()) {
-          rc.response().end(snapshot.text());
-          return;
-        }
-        rc.response().putHeader(HttpHeaders.CONTENT_ENCODING, "gzip").end(gz.result());
-      });
+        .end(snapshot.text());
     });
   }
-
-  /**
-   * Whether an {@code Accept-Encoding} header takes gzip: named without {@code q=0}, or, not named, {@code *}
-   * without it. Browsers and {@code curl --compressed} send it.
-   */
-  static boolean acceptsGzip(String header) {
-    Boolean any = null;
-    for (String part : header == null ? new String[0] : header.split(",")) {
-      String[] p = part.trim().split(";");
-      String coding = p[0].trim().toLowerCase(Locale.ROOT);
-      boolean refused = false;
-      for (int i = 1; i < p.length; i++) {
-        refused |= p[i].replace(" ", "").toLowerCase(Locale.ROOT).matches("q=0(\\.0*)?");
-      }
-      if (coding.equals("gzip")) {
-        return !refused;
-      }
-      if (coding.equals("*")) {
-        any = !refused;
-      }
-    }
-    return any != null && any;
-  }
-
 
   /**
    * The raw WebSocket: the instance is opened before the upgrade (a view every node holds is taken at once,

@@ -8,21 +8,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import wikirecent.testsupport.StreamWatcher;
 import wikirecent.testsupport.Wait;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.zip.GZIPInputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A message longer than a WebSocket frame (a large view's snapshot) goes out as a text frame of one character, then
  * continuation frames over the bytes every socket shares; clients get it whole, on the raw stream and on
- * SockJS's WebSocket transport; a REST client that accepts gzip gets it gzipped, compressed once per state.
+ * SockJS's WebSocket transport.
  */
 @ExtendWith(VertxExtension.class)
 class LargeMessageTest {
@@ -70,46 +64,6 @@ class LargeMessageTest {
     assertThat(stream.messages().get(0).getJsonArray("inserted")).isEqualTo(expected);
     sockJs.close();
     stream.close();
-  }
-
-  @Test
-  void aRestClientThatAcceptsGzipGetsALargeSnapshotGzippedOnceForItsState(Vertx vertx) throws Exception {
-    WebNode web = largeUserEdits(vertx);
-    HttpClient http = HttpClient.newHttpClient();
-    URI uri = URI.create("http://127.0.0.1:" + web.port() + "/api/views/user_edits");
-    HttpResponse<byte[]> plain = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray());
-    assertThat(plain.headers().firstValue("content-encoding")).isEmpty();
-    assertThat(plain.headers().firstValue("vary").orElse("")).contains("Accept-Encoding");
-    HttpRequest gzip = HttpRequest.newBuilder(uri).header("Accept-Encoding", "br;q=0.9, gzip, deflate").build();
-    HttpResponse<byte[]> first = http.send(gzip, HttpResponse.BodyHandlers.ofByteArray());
-    HttpResponse<byte[]> second = http.send(gzip, HttpResponse.BodyHandlers.ofByteArray());
-    assertThat(first.headers().firstValue("content-encoding")).contains("gzip");
-    assertThat(first.body().length).as("several times smaller").isLessThan(plain.body().length / 3);
-    try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(first.body()))) {
-      assertThat(in.readAllBytes()).isEqualTo(plain.body());
-    }
-    assertThat(second.body()).as("the same state's bytes, compressed once").isEqualTo(first.body());
-
-    HttpRequest refused = HttpRequest.newBuilder(uri).header("Accept-Encoding", "gzip;q=0, *").build();
-    assertThat(http.send(refused, HttpResponse.BodyHandlers.ofByteArray()).headers().firstValue("content-encoding")).isEmpty();
-    HttpResponse<byte[]> small = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.port() + "/api/views/top10"))
-      .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
-    assertThat(small.headers().firstValue("content-encoding")).as("a small answer goes as it is").isEmpty();
-    assertThat(new String(small.body(), StandardCharsets.UTF_8)).startsWith("{");
-  }
-
-  @Test
-  void gzipIsTakenWhenNamedWithoutQZeroOrByAStar() {
-    assertThat(ViewsApi.acceptsGzip("gzip, deflate, br, zstd")).isTrue();
-    assertThat(ViewsApi.acceptsGzip("GZIP;q=0.5")).isTrue();
-    assertThat(ViewsApi.acceptsGzip("*")).isTrue();
-    assertThat(ViewsApi.acceptsGzip("*;q=0, gzip")).isTrue();
-    assertThat(ViewsApi.acceptsGzip("gzip;q=0, *")).isFalse();
-    assertThat(ViewsApi.acceptsGzip("gzip; q=0.0")).isFalse();
-    assertThat(ViewsApi.acceptsGzip("deflate, br")).isFalse();
-    assertThat(ViewsApi.acceptsGzip("identity")).isFalse();
-    assertThat(ViewsApi.acceptsGzip("")).isFalse();
-    assertThat(ViewsApi.acceptsGzip(null)).isFalse();
   }
 
   /** A node whose user_edits snapshot is several frames long, names with characters of 2, 3 and 4 bytes among them. */
