@@ -97,11 +97,7 @@ final class SnapshotScenario {
         new PoolOptions().setHttp1MaxSize(c));
       WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions().setDefaultHost(HOST).setDefaultPort(port)
         .setMaxConnections(c).setMaxMessageSize(256 << 20));
-      // As browsers and curl --compressed ask: Accept-Encoding with gzip, the answer inflated by the client.
-      HttpClient gzip = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(HOST).setDefaultPort(port)
-        .setDecompressionSupported(true), new PoolOptions().setHttp1MaxSize(c));
       measure(t, "GET /api/views/" + VIEW, i -> get(http), c, o.snapshotRounds, server.pid(), base);
-      measure(t, "GET /api/views/" + VIEW + ", gzip", i -> get(gzip), c, o.snapshotRounds, server.pid(), base);
       measure(t, "stream /api/stream/" + VIEW, i -> snapshot(ws), c, o.snapshotRounds, server.pid(), base);
     } finally {
       live.set(false);
@@ -115,8 +111,6 @@ final class SnapshotScenario {
     t.note("live: one event appended every " + LIVE_PERIOD_MILLIS + " ms while measuring, the engine polling the file every "
       + LIVE_PERIOD_MILLIS + " ms, so user_edits changes ~" + (1000 / LIVE_PERIOD_MILLIS) + " times a second; states: how many"
       + " distinct timestamps the measured answers carried");
-    t.note("gzip: the client sends Accept-Encoding: deflate, gzip and inflates the answer (MB each: inflated); the server"
-      + " sends a large snapshot gzipped when asked, compressed once per state");
     t.note("each round starts C answers at once (one connection each) and waits for all; a warm-up round first; latency = from"
       + " the request (or the WebSocket's connect) to the last byte of the answer (a stream client's first message, its"
       + " snapshot); MB/s = every answer's bytes over the rounds' wall time; server CPU = the server process's CPU time over the"
