@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import wikirecent.bus.ViewMessage;
+import wikirecent.config.Config;
 import wikirecent.records.RecordFormat;
 import wikirecent.testsupport.Child;
 
@@ -32,7 +33,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * 7. Snapshots. The real jar (roles {@code views,web}) over a file in which every one of N user names
@@ -70,7 +71,7 @@ final class SnapshotScenario {
       .column("dropped", "frames dropped", "%,d")
       .column("failed", "failed", "%,d");
     Path data = Files.createDirectories(tmp.resolve("data"));
-    Path file = data.resolve(wikirecent.config.Config.FILE_NAME);
+    Path file = data.resolve(Config.FILE_NAME);
     LargeFileGenerator users = new LargeFileGenerator(o.snapshotUsers, 11);
     long events = writeHistory(file, users, o.snapshotUsers);
     int port = Parts.freePort();
@@ -97,8 +98,8 @@ final class SnapshotScenario {
         new PoolOptions().setHttp1MaxSize(c));
       WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions().setDefaultHost(HOST).setDefaultPort(port)
         .setMaxConnections(c).setMaxMessageSize(256 << 20));
-      measure(t, "GET /api/views/" + VIEW, i -> get(http), c, o.snapshotRounds, server.pid(), base);
-      measure(t, "stream /api/stream/" + VIEW, i -> snapshot(ws), c, o.snapshotRounds, server.pid(), base);
+      measure(t, "GET /api/views/" + VIEW, () -> get(http), c, o.snapshotRounds, server.pid(), base);
+      measure(t, "stream /api/stream/" + VIEW, () -> snapshot(ws), c, o.snapshotRounds, server.pid(), base);
     } finally {
       live.set(false);
       if (feed != null) {
@@ -153,11 +154,11 @@ final class SnapshotScenario {
   }
 
   /** A warm-up round, then {@code rounds} measured rounds of {@code c} answers started at once. */
-  private static void measure(Report.Table t, String label, Function<Integer, Future<Buffer>> answer, int c, int rounds,
+  private static void measure(Report.Table t, String label, Supplier<Future<Buffer>> answer, int c, int rounds,
                               long serverPid, String base) throws Exception {
     Answers warmUp = new Answers();
     round(answer, c, warmUp);
-    JsonObject one = new JsonObject(Parts.await(answer.apply(0), Duration.ofMinutes(1)));
+    JsonObject one = new JsonObject(Parts.await(answer.get(), Duration.ofMinutes(1)));
     if (!ViewMessage.isSnapshot(one)) {
       throw new IllegalStateException(label + " answered something other than a snapshot: " + one.encode().substring(0, 200));
     }
@@ -193,11 +194,11 @@ final class SnapshotScenario {
     final Set<Long> states = ConcurrentHashMap.newKeySet();
   }
 
-  private static void round(Function<Integer, Future<Buffer>> answer, int c, Answers into) throws Exception {
+  private static void round(Supplier<Future<Buffer>> answer, int c, Answers into) throws Exception {
     List<Future<?>> all = new ArrayList<>();
     for (int i = 0; i < c; i++) {
       long start = System.nanoTime();
-      all.add(answer.apply(i).andThen(ar -> {
+      all.add(answer.get().andThen(ar -> {
         if (ar.failed()) {
           into.failed.incrementAndGet();
           return;
