@@ -55,7 +55,7 @@ final class BenchOptions {
     "  --shaped-history N      events in the file before the sets open (default 20k, quick 5k)",
     "  --snapshot-users N      distinct users in user_edits (default 200k, quick 20k)",
     "  --snapshot-clients N    answers started at once per round (default 100, quick 20)",
-    "  --snapshot-rounds N     measured rounds of GETs, then of new stream clients (default 5, quick 2)",
+    "  --snapshot-rounds N     measured rounds of GETs, of new stream clients, of new SockJS sessions (default 5, quick 2)",
     "",
     "Sizes take k/M/G suffixes (events: powers of 10; bytes with B: MB = 2^20). Each scenario runs alone",
     "by its name; 'all' runs the seven in order. Temp files go under --tmp and are deleted after.");

@@ -11,9 +11,11 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
+import wikirecent.bus.Addresses;
 import wikirecent.bus.ViewMessage;
 import wikirecent.config.Config;
 import wikirecent.records.RecordFormat;
@@ -30,7 +32,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -39,15 +43,18 @@ import java.util.function.Supplier;
  * 7. Snapshots. The real jar (roles {@code views,web}) over a file in which every one of N user names
  * has edited, with events appended at the live rate while it is measured, so {@code user_edits} has a
  * new state every few tens of milliseconds. Rounds of C concurrent {@code GET /api/views/user_edits},
- * then rounds of C new {@code /api/stream/user_edits} clients, each timed to its whole answer (the
- * snapshot, for a stream client); the server's CPU time per answer says whether it sorts or encodes
- * per request or once per state.
+ * then rounds of C new {@code /api/stream/user_edits} clients, then rounds of C new SockJS sessions (the
+ * page's transport) following {@code views.user_edits} as the page does, each timed to its whole answer (the
+ * snapshot, for a stream client; the reply to the snapshot request, for a session); the server's CPU time per
+ * answer says whether it sorts or encodes per request or once per state.
  */
 final class SnapshotScenario {
 
   private static final String HOST = "127.0.0.1";
   private static final String VIEW = "user_edits";
   private static final long LIVE_PERIOD_MILLIS = 25;
+  /** How a snapshot's message ends inside a SockJS frame (the flag is its last member). */
+  private static final String PUSHED_SNAPSHOT = "\\\"snapshot\\\":true}";
 
   private SnapshotScenario() {
   }
@@ -100,6 +107,7 @@ final class SnapshotScenario {
         .setMaxConnections(c).setMaxMessageSize(256 << 20));
       measure(t, "GET /api/views/" + VIEW, () -> get(http), c, o.snapshotRounds, server.pid(), base);
       measure(t, "stream /api/stream/" + VIEW, () -> snapshot(ws), c, o.snapshotRounds, server.pid(), base);
+      measure(t, "SockJS " + Addresses.snapshot(VIEW), () -> sockJsSnapshot(ws), c, o.snapshotRounds, server.pid(), base);
     } finally {
       live.set(false);
       if (feed != null) {
@@ -114,7 +122,8 @@ final class SnapshotScenario {
       + " distinct timestamps the measured answers carried");
     t.note("each round starts C answers at once (one connection each) and waits for all; a warm-up round first; latency = from"
       + " the request (or the WebSocket's connect) to the last byte of the answer (a stream client's first message, its"
-      + " snapshot); MB/s = every answer's bytes over the rounds' wall time; server CPU = the server process's CPU time over the"
+      + " snapshot; a SockJS session's reply to its snapshot request, sent right after registering on the view, both in one"
+      + " message on SockJS's WebSocket transport); MB/s = every answer's bytes over the rounds' wall time; server CPU = the server process's CPU time over the"
       + " rounds / answers; snapshots resent, frames dropped: the server's counters over the rounds (a stream client whose"
       + " queue filled gets a fresh snapshot once drained)");
     return t;
@@ -158,7 +167,7 @@ final class SnapshotScenario {
                               long serverPid, String base) throws Exception {
     Answers warmUp = new Answers();
     round(answer, c, warmUp);
-    JsonObject one = new JsonObject(Parts.await(answer.get(), Duration.ofMinutes(1)));
+    JsonObject one = message(Parts.await(answer.get(), Duration.ofMinutes(1)));
     if (!ViewMessage.isSnapshot(one)) {
       throw new IllegalStateException(label + " answered something other than a snapshot: " + one.encode().substring(0, 200));
     }
@@ -211,9 +220,17 @@ final class SnapshotScenario {
     Parts.await(Future.join(all), Duration.ofMinutes(5));
   }
 
-  /** The answer's timestamp, read from its head without parsing the rows. */
+  /** The view message an answer holds: the answer itself, or the body of the bridge reply in a SockJS frame. */
+  static JsonObject message(Buffer answer) {
+    if (answer.length() == 0 || answer.getByte(0) != 'a') {
+      return new JsonObject(answer);
+    }
+    return new JsonObject(new JsonArray(answer.slice(1, answer.length())).getString(0)).getJsonObject("body");
+  }
+
+  /** The answer's timestamp, read from its head (unescaped, if it is inside a SockJS frame) without parsing the rows. */
   static long timestamp(Buffer body) {
-    String head = body.getString(0, Math.min(body.length(), 200));
+    String head = body.getString(0, Math.min(body.length(), 400)).replace("\\\"", "\"");
     int at = head.indexOf("\"timestamp\":");
     if (at < 0) {
       return -1;
@@ -241,6 +258,40 @@ final class SnapshotScenario {
       socket.textMessageHandler(text -> first.tryComplete(Buffer.buffer(text)));
       socket.closeHandler(v -> first.tryFail("closed before its snapshot"));
       return first.future().andThen(ar -> socket.close());
+    });
+  }
+
+  /**
+   * A new SockJS session on the WebSocket transport, as the page opens one: registers on the view and asks for its
+   * snapshot in one message, takes the reply, or a snapshot pushed on the view's address, as the page does (batches
+   * may come first), and leaves.
+   */
+  private static Future<Buffer> sockJsSnapshot(WebSocketClient client) {
+    String reply = UUID.randomUUID().toString(); // as the page's: at most 36 characters are taken
+    String session = reply.replace("-", "");
+    String follow = new JsonArray()
+      .add(new JsonObject().put("type", "register").put("address", Addresses.view(VIEW)).encode())
+      .add(new JsonObject().put("type", "send").put("address", Addresses.snapshot(VIEW)).put("replyAddress", reply).encode())
+      .encode();
+    return client.connect("/eventbus/" + ThreadLocalRandom.current().nextInt(1000) + "/" + session + "/websocket").compose(socket -> {
+      Promise<Buffer> answer = Promise.promise();
+      socket.binaryMessageHandler(b -> answer.tryFail("a binary message"));
+      socket.textMessageHandler(text -> {
+        String head = text.substring(0, Math.min(text.length(), 200));
+        if (text.equals("o")) {
+          socket.writeTextMessage(follow);
+        } else if (head.startsWith("a[") && head.contains(reply)) {
+          if (head.contains("\\\"type\\\":\\\"err\\\"")) {
+            answer.tryFail("refused: " + head);
+          } else {
+            answer.tryComplete(Buffer.buffer(text));
+          }
+        } else if (head.startsWith("a[") && text.substring(Math.max(0, text.length() - 40)).contains(PUSHED_SNAPSHOT)) {
+          answer.tryComplete(Buffer.buffer(text));
+        }
+      });
+      socket.closeHandler(v -> answer.tryFail("closed before the reply"));
+      return answer.future().andThen(ar -> socket.close());
     });
   }
 }

@@ -165,6 +165,21 @@ class BenchCommandTest {
   }
 
   @Test
+  void aSnapshotAnswerIsReadAsTheViewMessageItHoldsOnEachTransport() {
+    JsonObject body = new JsonObject().put("view", "user_edits").put("timestamp", 1700000000456L)
+      .put("inserted", new JsonArray().add(new JsonArray().add("A \"quoted\" name").add(3))).put("deleted", new JsonArray())
+      .put("snapshot", true);
+    Buffer plain = body.toBuffer();
+    Buffer sockJs = Buffer.buffer("a" + new JsonArray().add(new JsonObject().put("type", "rec").put("address", "r-1")
+      .put("body", body).encode()).encode());
+    for (Buffer answer : List.of(plain, sockJs)) {
+      assertThat(SnapshotScenario.message(answer)).isEqualTo(body);
+      assertThat(SnapshotScenario.timestamp(answer)).isEqualTo(1700000000456L);
+    }
+    assertThat(SnapshotScenario.timestamp(Buffer.buffer("{\"view\":\"user_edits\"}"))).isEqualTo(-1);
+  }
+
+  @Test
   void theClientScanFindsEachViewMessageInWebSocketAndSockJsFramesAndCanKeepOneView() {
     List<long[]> seen = new ArrayList<>();
     StreamClients.Listener l = (client, ts, count, snapshot, bytes, nanos) -> seen.add(new long[] {client, ts, count, snapshot ? 1 : 0});
