@@ -114,7 +114,12 @@ final class Bridge {
   }
 
   static String recText(String address, String bodyJson) {
-    return "{\"type\":\"rec\",\"address\":" + Json.encode(address) + ",\"body\":" + bodyJson + "}";
+    return recHead(address) + bodyJson + "}";
+  }
+
+  /** What a delivery to {@code address} holds before its body. */
+  static String recHead(String address) {
+    return "{\"type\":\"rec\",\"address\":" + Json.encode(address) + ",\"body\":";
   }
 
   /**

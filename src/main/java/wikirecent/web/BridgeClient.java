@@ -133,7 +133,8 @@ final class BridgeClient extends Client {
         // Like a request nobody answers yet; the client retries, or takes the snapshot pushed once the replica has one.
         fanOut.send(this, Bridge.err(reply, 503, RECIPIENT_FAILURE, "no snapshot of " + replica.key() + " yet"));
       } else {
-        fanOut.sendSnapshot(this, Bridge.rec(reply, snapshot.json), snapshot);
+        BridgeSocket.Unsent answer = socket.reply(reply, snapshot);
+        fanOut.sendSnapshot(this, answer.length(), answer.write(), snapshot);
       }
     });
   }

@@ -7,6 +7,8 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import org.slf4j.LoggerFactory;
 
+import java.util.function.Supplier;
+
 /**
  * What a {@link BridgeClient} talks through: a SockJS session of vertx-web (any transport), or SockJS's WebSocket
  * transport served here ({@link SockJsWebSocket}), where a view message's frame is encoded once for every client.
@@ -39,6 +41,16 @@ interface BridgeSocket {
 
   /** Writes one bridge message of this client alone (a reply, a refusal). */
   Future<Void> write(Buffer bridgeMessage);
+
+  /** A frame made for one client and not written yet: its length (what the queue bound counts) and how to write it. */
+  record Unsent(int length, Supplier<Future<Void>> write) {
+  }
+
+  /** The reply to a snapshot request with reply address {@code replyAddress}: made and written for this client alone. */
+  default Unsent reply(String replyAddress, Encoded snapshot) {
+    Buffer frame = Bridge.rec(replyAddress, snapshot.json);
+    return new Unsent(frame.length(), () -> write(frame));
+  }
 
   void setWriteQueueMaxSize(int bytes);
 

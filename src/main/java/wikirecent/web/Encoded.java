@@ -6,6 +6,8 @@ import io.vertx.core.json.JsonObject;
 import wikirecent.bus.Addresses;
 import wikirecent.bus.ViewMessage;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * A message of one view instance serialized once: the JSON text for the raw WebSocket and REST, the
  * bridge's {@code rec} envelope for SockJS sessions, and that envelope framed for SockJS's WebSocket transport.
@@ -25,6 +27,7 @@ final class Encoded {
   private String envelopeText;
   private String sockJsText;
   private Buffer sockJs;
+  private int sockJsBodyFrom = -1;
 
   private Encoded(String key, long timestamp, String json, boolean snapshot) {
     this.key = key;
@@ -59,6 +62,22 @@ final class Encoded {
       sockJs = Buffer.buffer(sockJsText());
     }
     return sockJs;
+  }
+
+  /**
+   * Where the message's body begins in {@link #sockJsFrame()}: from there on the frame is the same for a reply
+   * holding this message, whatever its address (JSON escapes each character alone, so the body and the frame's
+   * close escape the same in any envelope).
+   */
+  int sockJsBodyFrom() {
+    if (sockJsBodyFrom < 0) {
+      String head = SockJsWebSocket.messageFrameHead(Bridge.recHead(Addresses.view(key)));
+      if (!sockJsText().startsWith(head)) {
+        throw new IllegalStateException("the frame of " + key + " does not begin as its envelope's head escapes");
+      }
+      sockJsBodyFrom = head.getBytes(StandardCharsets.UTF_8).length;
+    }
+    return sockJsBodyFrom;
   }
 
   String sockJsText() {

@@ -29,9 +29,10 @@ import java.util.function.ToLongFunction;
  * to the network. A client whose queue would pass {@code queueBound} stops getting batches
  * (they are counted as dropped); once its queue is empty again it gets a fresh snapshot of each
  * view it follows and resumes, so it converges instead of silently missing changes. One snapshot
- * in flight is not counted against the bound: its bytes are shared with every client sent that
- * state, and a client joining a view whose snapshot is larger than the bound would otherwise stall
- * at the first batch and be sent the snapshot again and again. So the server holds at most about
+ * in flight is not counted against the bound, whatever is queued before it: its bytes are shared with
+ * every client sent that state, and a client joining a view whose snapshot is larger than the bound
+ * would otherwise stall at the first batch (or have the snapshot it asked for dropped behind a batch)
+ * and be sent the snapshot again and again. So the server holds at most about
  * {@code queueBound} (or one message, if larger) plus one snapshot per client.
  * <p>
  * The transports' own queue checks are not enough: a SockJS session hands every frame straight
@@ -142,13 +143,20 @@ final class FanOut {
     }
   }
 
-  /** A snapshot the client asked for, in the frame it is answered with: from its state the client's batches go on. */
-  boolean sendSnapshot(Client client, Buffer frame, Encoded snapshot) {
-    boolean sent = send(client, frame);
-    if (sent && client.keys.contains(snapshot.key)) {
+  /**
+   * A snapshot the client asked for, in a frame of its own ({@code length} bytes, written by {@code write} if admitted):
+   * from its state the client's batches go on.
+   */
+  boolean sendSnapshot(Client client, int length, Supplier<Future<Void>> write, Encoded snapshot) {
+    long exempt = exempt(client, length, true);
+    if (!admit(client, length, exempt)) {
+      return false;
+    }
+    track(client, length, exempt, write.get());
+    if (client.keys.contains(snapshot.key)) {
       client.at.put(snapshot.key, snapshot.timestamp);
     }
-    return sent;
+    return true;
   }
 
   private void leave(String key, Client client) {
@@ -265,29 +273,33 @@ final class FanOut {
 
   private boolean send(Client client, Buffer frame, Encoded message) {
     int length = frame.length();
-    if (!admit(client, length)) {
+    long exempt = exempt(client, length, message != null && message.snapshot);
+    if (!admit(client, length, exempt)) {
       return false;
     }
-    track(client, length, exempt(client, length, message != null && message.snapshot),
-      message == null ? client.write(frame) : client.write(message, frame));
+    track(client, length, exempt, message == null ? client.write(frame) : client.write(message, frame));
     return true;
   }
 
-  /** How much of a frame is not held against the bound: all of it if it is a snapshot and none is in flight. */
+  /**
+   * How much of a frame would not be held against the bound: all of it if it is a snapshot and none is in flight
+   * (whatever batches are queued before it: it replaces what they build up to).
+   */
   private static long exempt(Client client, int length, boolean snapshot) {
-    long exempt = snapshot && client.snapshotBytes == 0 ? length : 0;
-    client.snapshotBytes += exempt;
-    return exempt;
+    return snapshot && client.snapshotBytes == 0 ? length : 0;
   }
 
-  /** Whether a frame of {@code length} bytes may be written now; if so, it is counted in the client's queue. */
-  private boolean admit(Client client, int length) {
+  /**
+   * Whether a frame of {@code length} bytes, {@code exempt} of them not held against the bound, may be written now;
+   * if so, it is counted in the client's queue.
+   */
+  private boolean admit(Client client, int length, long exempt) {
     if (client.closed) {
       return false;
     }
     long held = client.queuedBytes - client.snapshotBytes;
     if (!client.stalled && held > 0
-      && (held + length > queueBound || (client.snapshotBytes == 0 && client.transportFull()))) {
+      && (held + length - exempt > queueBound || (client.snapshotBytes == 0 && client.transportFull()))) {
       client.stalled = true;
       client.stalledSinceMillis = System.currentTimeMillis();
       client.stalls++;
@@ -310,6 +322,7 @@ final class FanOut {
   }
 
   private void track(Client client, int length, long exempt, Future<Void> write) {
+    client.snapshotBytes += exempt;
     write.onComplete(ar -> written(client, length, exempt));
   }
 
@@ -471,8 +484,9 @@ final class FanOut {
       bundles.put(bundle.messages, bundle);
     }
     Buffer frame = c.frame(bundle);
-    if (admit(c, frame.length())) {
-      track(c, frame.length(), exempt(c, frame.length(), bundle.holdsSnapshot), c.write(bundle, frame));
+    long exempt = exempt(c, frame.length(), bundle.holdsSnapshot);
+    if (admit(c, frame.length(), exempt)) {
+      track(c, frame.length(), exempt, c.write(bundle, frame));
       for (Encoded m : bundle.messages) {
         c.at.put(m.key, m.timestamp);
       }

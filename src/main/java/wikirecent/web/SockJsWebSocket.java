@@ -11,6 +11,7 @@ import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -131,6 +132,29 @@ final class SockJsWebSocket implements BridgeSocket {
   @Override
   public Future<Void> write(Bundle bundle, Buffer frame) {
     return StreamClient.writeShared(ws, bundle.sockJsText, frame, maxFrameSize);
+  }
+
+  /**
+   * A reply holding a snapshot: the frame of the snapshot's own delivery ({@link Encoded#sockJsFrame()}, shared by
+   * every client) from where its body begins, after this reply's own head. So a large snapshot is escaped and encoded
+   * once per state, not once per request.
+   */
+  @Override
+  public Unsent reply(String replyAddress, Encoded snapshot) {
+    Buffer shared = snapshot.sockJsFrame();
+    int from = snapshot.sockJsBodyFrom();
+    String head = messageFrameHead(Bridge.recHead(replyAddress));
+    int length = head.getBytes(StandardCharsets.UTF_8).length + shared.length() - from;
+    if (length <= maxFrameSize) {
+      return BridgeSocket.super.reply(replyAddress, snapshot); // a small one is cheaper whole, in one frame
+    }
+    return new Unsent(length, () -> StreamClient.writeSliced(ws, head, shared, from, maxFrameSize));
+  }
+
+  /** How {@link #messageFrame} begins for a message beginning with {@code head}: {@code a["} and the head escaped. */
+  static String messageFrameHead(String head) {
+    String quoted = Json.encode(head);
+    return "a[" + quoted.substring(0, quoted.length() - 1);
   }
 
   @Override

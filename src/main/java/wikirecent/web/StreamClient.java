@@ -51,10 +51,19 @@ final class StreamClient extends Client {
     if (text.charAt(0) >= 0x80) {
       return ws.writeTextMessage(text); // never for JSON or SockJS frames, which open with an ASCII character
     }
-    Future<Void> last = ws.writeFrame(WebSocketFrame.textFrame(text.substring(0, 1), false));
-    for (int from = 1; from < length; from += maxFrameSize) {
-      int to = Math.min(length, from + maxFrameSize);
-      last = ws.writeFrame(WebSocketFrame.continuationFrame(utf8.slice(from, to), to == length));
+    return writeSliced(ws, text.substring(0, 1), utf8, 1, maxFrameSize);
+  }
+
+  /**
+   * Writes one text message: {@code head} (not empty) in a text frame, then the bytes of {@code shared} from
+   * {@code from} on in continuation frames over slices of it, none copied.
+   */
+  static Future<Void> writeSliced(ServerWebSocket ws, String head, Buffer shared, int from, int maxFrameSize) {
+    int length = shared.length();
+    Future<Void> last = ws.writeFrame(WebSocketFrame.textFrame(head, from == length));
+    for (int at = from; at < length; at += maxFrameSize) {
+      int to = Math.min(length, at + maxFrameSize);
+      last = ws.writeFrame(WebSocketFrame.continuationFrame(shared.slice(at, to), to == length));
     }
     return last;
   }

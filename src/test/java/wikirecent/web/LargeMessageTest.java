@@ -2,6 +2,7 @@ package wikirecent.web;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -10,6 +11,8 @@ import wikirecent.testsupport.Wait;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,6 +52,48 @@ class LargeMessageTest {
       } while ((f.first() & 0x80) == 0);
       assertThat(frames).isEqualTo((rest.length - 1 + MAX_FRAME - 1) / MAX_FRAME);
       assertThat(new String(message.toByteArray(), StandardCharsets.UTF_8)).isEqualTo(new String(rest, StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void aSockJsReplyHoldingALargeSnapshotIsItsOwnHeadThenContinuationsOfBytesEveryReplyShares(Vertx vertx) throws Exception {
+    WebNode web = largeUserEdits(vertx);
+    JsonObject rest = Http.get(vertx, web.port(), "/api/views/user_edits").bodyAsJsonObject();
+    try (RawHttp http = RawHttp.connect(web.port())) {
+      http.send("GET /eventbus/1/largereplies/websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
+        + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+      assertThat(http.readResponse().status()).isEqualTo(101);
+      assertThat(http.readFrame().text()).isEqualTo("o");
+      List<String> replies = List.of("r-1", "a reply address \u00e9\"quoted\"");
+      JsonArray requests = new JsonArray();
+      for (String r : replies) {
+        requests.add(new JsonObject().put("type", "send").put("address", "views.user_edits.snapshot").put("replyAddress", r).encode());
+      }
+      http.sendText(requests.encode());
+      List<byte[]> tails = new ArrayList<>();
+      for (String r : replies) {
+        RawHttp.Frame first = http.readFrame();
+        assertThat(first.first()).as("text, not final").isEqualTo(0x01);
+        String escaped = r.replace("\"", "\\\\\\\"");
+        assertThat(first.text()).isEqualTo("a[\"{\\\"type\\\":\\\"rec\\\",\\\"address\\\":\\\"" + escaped + "\\\",\\\"body\\\":");
+        ByteArrayOutputStream tail = new ByteArrayOutputStream();
+        RawHttp.Frame f;
+        do {
+          f = http.readFrame();
+          assertThat(f.first() & 0x7f).as("a continuation").isEqualTo(0x00);
+          assertThat(f.payload().length).isBetween(1, MAX_FRAME);
+          tail.write(f.payload());
+        } while ((f.first() & 0x80) == 0);
+        tails.add(tail.toByteArray());
+        String frame = first.text() + new String(tail.toByteArray(), StandardCharsets.UTF_8);
+        JsonArray messages = new JsonArray(frame.substring(1));
+        assertThat(messages.size()).isEqualTo(1);
+        JsonObject reply = new JsonObject(messages.getString(0));
+        assertThat(reply.getString("type")).isEqualTo("rec");
+        assertThat(reply.getString("address")).isEqualTo(r);
+        assertThat(reply.getJsonObject("body")).isEqualTo(rest);
+      }
+      assertThat(tails.get(1)).as("the same bytes after each reply's head").isEqualTo(tails.get(0));
     }
   }
 

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * HTTP/1.1 over a bare socket, byte for byte as the test writes it: for requests no well-behaved
@@ -49,6 +50,33 @@ final class RawHttp implements AutoCloseable {
   void send(String text) throws IOException {
     socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
     socket.getOutputStream().flush();
+  }
+
+  /** Sends one masked text frame, as a client must. */
+  void sendText(String text) throws IOException {
+    socket.getOutputStream().write(maskedText(text));
+    socket.getOutputStream().flush();
+  }
+
+  /** A client's text frame (masked) holding {@code text}, shorter than 64 KiB. */
+  static byte[] maskedText(String text) {
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream frame = new ByteArrayOutputStream();
+    frame.write(0x81);
+    if (payload.length < 126) {
+      frame.write(0x80 | payload.length);
+    } else {
+      frame.write(0x80 | 126);
+      frame.write(payload.length >> 8);
+      frame.write(payload.length & 0xff);
+    }
+    byte[] mask = new byte[4];
+    ThreadLocalRandom.current().nextBytes(mask);
+    frame.writeBytes(mask);
+    for (int i = 0; i < payload.length; i++) {
+      frame.write(payload[i] ^ mask[i % 4]);
+    }
+    return frame.toByteArray();
   }
 
   /** Reads one response: the head, then a Content-Length body (101 and 304 have none). */
