@@ -20,7 +20,7 @@ final class BenchOptions {
 
   /** The fan-out case of a browser on the page: SockJS, following {@link #DASHBOARD_VIEWS} in one session. */
   static final String DASHBOARD = "dashboard";
-  /** What the page follows (webroot/app.js), the counter first: its batches are the ones timed. */
+  /** What the page follows (webroot/app.js; BenchCommandTest reads it), the counter first: its batches are the ones timed. */
   static final List<String> DASHBOARD_VIEWS = List.of("counter", "top10", "top_wikis", "edits_per_minute", "wiki_edits");
 
   static final String USAGE = String.join("\n",

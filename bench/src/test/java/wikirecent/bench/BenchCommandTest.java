@@ -22,6 +22,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -162,6 +164,23 @@ class BenchCommandTest {
     }
     assertThat(ids).hasSize(1000);
     assertThat(wikis).containsAll(ShapedScenario.KEY_WIKIS).isSubsetOf(ShapedFeed.WIKIS);
+  }
+
+  /** The dashboard case follows what the page follows: its panels' views and the picker's. */
+  @Test
+  void theDashboardCaseFollowsThePagesViews() throws Exception {
+    Path app = Files.exists(Path.of("../webroot/app.js")) ? Path.of("../webroot/app.js") : Path.of("webroot/app.js");
+    String js = Files.readString(app);
+    Set<String> views = new HashSet<>();
+    for (Pattern p : List.of(Pattern.compile("\\bview: '(\\w+)'"),
+        Pattern.compile("follows\\.want\\('(\\w+)'"))) {
+      Matcher m = p.matcher(js);
+      while (m.find()) {
+        views.add(m.group(1));
+      }
+    }
+    assertThat(views).as("the views webroot/app.js follows").hasSizeGreaterThanOrEqualTo(4);
+    assertThat(BenchOptions.DASHBOARD_VIEWS).containsExactlyInAnyOrderElementsOf(views);
   }
 
   @Test
