@@ -145,7 +145,7 @@ final class SockJsWebSocket implements BridgeSocket {
     int from = snapshot.sockJsBodyFrom();
     String head = messageFrameHead(Bridge.recHead(replyAddress));
     int length = head.getBytes(StandardCharsets.UTF_8).length + shared.length() - from;
-    if (length <= maxFrameSize) {
+    if (from < 0 || length <= maxFrameSize) {
       return BridgeSocket.super.reply(replyAddress, snapshot); // a small one is cheaper whole, in one frame
     }
     return new Unsent(length, () -> StreamClient.writeSliced(ws, head, shared, from, maxFrameSize));
