@@ -141,13 +141,13 @@ final class SockJsWebSocket implements BridgeSocket {
    */
   @Override
   public Unsent reply(String replyAddress, Encoded snapshot) {
-    Buffer shared = snapshot.sockJsFrame();
-    int from = snapshot.sockJsBodyFrom();
     String head = messageFrameHead(Bridge.recHead(replyAddress));
-    int length = head.getBytes(StandardCharsets.UTF_8).length + shared.length() - from;
-    if (from < 0 || length <= maxFrameSize) {
-      return BridgeSocket.super.reply(replyAddress, snapshot); // a small one is cheaper whole, in one frame
+    int from = snapshot.length() + head.length() <= maxFrameSize ? -1 : snapshot.sockJsBodyFrom();
+    if (from < 0) {
+      return BridgeSocket.super.reply(replyAddress, snapshot); // a small one is cheaper whole, in about one frame
     }
+    Buffer shared = snapshot.sockJsFrame();
+    int length = head.getBytes(StandardCharsets.UTF_8).length + shared.length() - from;
     return new Unsent(length, () -> StreamClient.writeSliced(ws, head, shared, from, maxFrameSize));
   }
 

@@ -122,10 +122,11 @@ final class SnapshotScenario {
       + " distinct timestamps the measured answers carried");
     t.note("each round starts C answers at once (one connection each) and waits for all; a warm-up round first; latency = from"
       + " the request (or the WebSocket's connect) to the last byte of the answer (a stream client's first message, its"
-      + " snapshot; a SockJS session's reply to its snapshot request, sent right after registering on the view, both in one"
-      + " message on SockJS's WebSocket transport); MB/s = every answer's bytes over the rounds' wall time; server CPU = the server process's CPU time over the"
-      + " rounds / answers; snapshots resent, frames dropped: the server's counters over the rounds (a stream client whose"
-      + " queue filled gets a fresh snapshot once drained)");
+      + " snapshot; a SockJS session's reply to its snapshot request, asked right after registering on the view in one message"
+      + " on SockJS's WebSocket transport, or a snapshot pushed on the view's address, which the page takes too); MB/s = every"
+      + " answer's bytes over the rounds' wall time; server CPU = the server process's CPU time over the rounds / answers;"
+      + " snapshots resent, frames dropped: the server's counters over the rounds (a client whose queue filled gets a fresh"
+      + " snapshot once drained)");
     return t;
   }
 
