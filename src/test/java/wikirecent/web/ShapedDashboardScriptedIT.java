@@ -3,6 +3,7 @@ package wikirecent.web;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import org.junit.jupiter.api.Test;
+import wikirecent.testsupport.StreamWatcher;
 import wikirecent.testsupport.Wait;
 
 import java.time.Duration;
@@ -119,6 +120,35 @@ class ShapedDashboardScriptedIT extends ShapedDashboardScenarios {
     if (node != null) {
       Wait.on(node.stop());
     }
+  }
+
+  /**
+   * A list of wikis longer than a WebSocket frame reaches the page as the reply to its snapshot request: a text
+   * frame of the reply's own head, then continuation frames over the snapshot's shared frame. Chromium joins them
+   * and the picker offers the least edited wiki.
+   */
+  @Test
+  public void thePickerOffersEveryWikiOfAListLongerThanAFrame() throws Exception {
+    List<ScriptedViewSource.Edit> tail = new ArrayList<>();
+    for (int i = 0; i < 5000; i++) {
+      tail.add(new ScriptedViewSource.Edit("Editor A", String.format("zz%04d_longtail_wiktionary", i), false, T0 - 60));
+    }
+    Wait.on(source.edit(tail.toArray(new ScriptedViewSource.Edit[0])));
+    assertThat(expected("wiki_edits").encode().length()).as("longer than a frame").isGreaterThan(2 * 65536);
+    // Another follower first, so the node's replica is synced and the page's request is what answers it (a new
+    // replica would push its first snapshot to the page instead).
+    StreamWatcher other = StreamWatcher.connect(vertx, node.port(), "wiki_edits");
+    Wait.until("the replica is synced", () -> !other.messages().isEmpty());
+    open("");
+    page.typeWiki("zz4999");
+    Wait.until("the picker offers the last wiki", Wait.LONG,
+      () -> page.suggestions().equals(List.of("zz4999_longtail_wiktionary")), () -> page.suggestions().toString());
+    // On the one WebSocket it opened: not after falling back to another transport, nor over a new session.
+    List<?> sockets = browser.sockets();
+    assertThat(sockets).as("the page's sockets").hasSize(1);
+    assertThat((List<?>) sockets.get(0)).first().asString().matches("ws://.*/eventbus/[^/]+/[^/]+/websocket");
+    assertThat(((Number) ((List<?>) sockets.get(0)).get(1)).intValue()).as("open").isEqualTo(1);
+    other.close();
   }
 
   @Test
