@@ -3,6 +3,7 @@ package wikirecent.bench;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -76,7 +77,9 @@ final class SnapshotScenario {
       .column("serverCpuMsPerAnswer", "server CPU ms/answer", "%.2f")
       .column("resent", "snapshots resent", "%,d")
       .column("dropped", "frames dropped", "%,d")
-      .column("failed", "failed", "%,d");
+      .column("failed", "failed", "%,d")
+      .column("bystanderP99Ms", "counter p99 ms", "%,.0f")
+      .column("bystanderMaxMs", "counter max ms", "%,.0f");
     Path data = Files.createDirectories(tmp.resolve("data"));
     Path file = data.resolve(Config.FILE_NAME);
     LargeFileGenerator users = new LargeFileGenerator(o.snapshotUsers, 11);
@@ -105,9 +108,11 @@ final class SnapshotScenario {
         new PoolOptions().setHttp1MaxSize(c));
       WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions().setDefaultHost(HOST).setDefaultPort(port)
         .setMaxConnections(c).setMaxMessageSize(256 << 20));
-      measure(t, "GET /api/views/" + VIEW, () -> get(http), c, o.snapshotRounds, server.pid(), base);
-      measure(t, "stream /api/stream/" + VIEW, () -> snapshot(ws), c, o.snapshotRounds, server.pid(), base);
-      measure(t, "SockJS " + Addresses.snapshot(VIEW), () -> sockJsSnapshot(ws), c, o.snapshotRounds, server.pid(), base);
+      try (Bystander counter = Bystander.connect(port)) {
+        measure(t, "GET /api/views/" + VIEW, () -> get(http), c, o.snapshotRounds, server.pid(), base, counter);
+        measure(t, "stream /api/stream/" + VIEW, () -> snapshot(ws), c, o.snapshotRounds, server.pid(), base, counter);
+        measure(t, "SockJS " + Addresses.snapshot(VIEW), () -> sockJsSnapshot(ws), c, o.snapshotRounds, server.pid(), base, counter);
+      }
     } finally {
       live.set(false);
       if (feed != null) {
@@ -127,6 +132,8 @@ final class SnapshotScenario {
       + " answer's bytes over the rounds' wall time; server CPU = the server process's CPU time over the rounds / answers;"
       + " snapshots resent, frames dropped: the server's counters over the rounds (a client whose queue filled gets a fresh"
       + " snapshot once drained)");
+    t.note("counter p99, max: one more client, on /api/stream/counter all along, timing each batch from its timestamp (the"
+      + " engine's clock, the same machine's) to its arrival over the rounds: what the answers cost everyone else on the node");
     return t;
   }
 
@@ -165,7 +172,7 @@ final class SnapshotScenario {
 
   /** A warm-up round, then {@code rounds} measured rounds of {@code c} answers started at once. */
   private static void measure(Report.Table t, String label, Supplier<Future<Buffer>> answer, int c, int rounds,
-                              long serverPid, String base) throws Exception {
+                              long serverPid, String base, Bystander bystander) throws Exception {
     Answers warmUp = new Answers();
     round(answer, c, warmUp);
     JsonObject one = message(Parts.await(answer.get(), Duration.ofMinutes(1)));
@@ -177,10 +184,12 @@ final class SnapshotScenario {
     String before = Parts.httpBody(base + "/metrics");
     long cpu0 = Machine.processCpuNanos(serverPid);
     long t0 = System.nanoTime();
+    bystander.take();
     for (int r = 0; r < rounds; r++) {
       round(answer, c, a);
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
+    Histogram others = bystander.take();
     long cpu = Machine.processCpuNanos(serverPid) - cpu0;
     String after = Parts.httpBody(base + "/metrics");
     long n = Math.max(1, a.ms.getTotalCount());
@@ -189,7 +198,50 @@ final class SnapshotScenario {
       "maxMs", (double) a.ms.getMaxValue(), "mbPerSecond", a.bytes.get() / 1048576.0 / seconds, "states", a.states.size(),
       "serverCpuMsPerAnswer", cpu / 1e6 / n, "resent", delta(before, after, "wikirecent_web_snapshots_resent_total"),
       "dropped", delta(before, after, "wikirecent_web_frames_dropped_total"), "failed", a.failed.get(), "rounds", rounds,
-      "warmUpFailed", warmUp.failed.get());
+      "warmUpFailed", warmUp.failed.get(), "bystanderP99Ms", (double) others.getValueAtPercentile(99),
+      "bystanderMaxMs", (double) others.getMaxValue(), "bystanderBatches", others.getTotalCount());
+  }
+
+  /**
+   * A client of another view, connected all along: how long its batches take while the answers are made and sent. On
+   * an event loop of its own, so it does not wait behind the answers' clients reading.
+   */
+  private static final class Bystander implements AutoCloseable {
+    final Histogram ms = new ConcurrentHistogram(3);
+    final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    /** Held: Vert.x closes a client nothing references any more, and its sockets with it. */
+    WebSocketClient client;
+    volatile String closed;
+
+    static Bystander connect(int port) throws Exception {
+      Bystander b = new Bystander();
+      b.client = b.vertx.createWebSocketClient(new WebSocketClientOptions().setDefaultHost(HOST).setDefaultPort(port));
+      Parts.await(b.client.connect("/api/stream/counter").onSuccess(socket -> {
+        socket.textMessageHandler(text -> {
+          JsonObject m = new JsonObject(text);
+          if (!ViewMessage.isSnapshot(m)) {
+            b.ms.recordValue(Math.max(0, System.currentTimeMillis() - ViewMessage.timestamp(m)));
+          }
+        });
+        socket.closeHandler(v -> b.closed = "closed: " + socket.closeStatusCode() + " " + socket.closeReason());
+      }), Duration.ofMinutes(1));
+      return b;
+    }
+
+    /** Its batches since the last call; fails if the socket closed (a figure of no batches would mislead). */
+    Histogram take() {
+      if (closed != null) {
+        throw new IllegalStateException("the counter client was " + closed);
+      }
+      Histogram h = ms.copy();
+      ms.reset();
+      return h;
+    }
+
+    @Override
+    public void close() {
+      Parts.close(vertx);
+    }
   }
 
   private static long delta(String before, String after, String metric) {
