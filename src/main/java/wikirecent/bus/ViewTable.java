@@ -17,9 +17,11 @@ import java.util.Map;
 public final class ViewTable {
 
   private final String view;
-  private final Map<List<Object>, Integer> rows = new HashMap<>();
+  private Map<List<Object>, Integer> rows = new HashMap<>();
   private long timestamp = -1;
   private boolean hasSnapshot;
+  /** The map was handed out by {@link #capture()} and not yet released: the next change works on a copy. */
+  private boolean captured;
 
   public ViewTable(String view) {
     this.view = view;
@@ -54,7 +56,8 @@ public final class ViewTable {
   public boolean apply(JsonObject message) {
     long ts = ViewMessage.timestamp(message);
     if (ViewMessage.isSnapshot(message)) {
-      rows.clear();
+      rows = new HashMap<>();
+      captured = false;
       addAll(message.getJsonArray(ViewMessage.INSERTED));
       timestamp = ts;
       hasSnapshot = true;
@@ -65,6 +68,10 @@ public final class ViewTable {
     }
     if (ts <= timestamp) {
       return true;
+    }
+    if (captured) {
+      rows = new HashMap<>(rows);
+      captured = false;
     }
     boolean consistent = true;
     for (Object row : message.getJsonArray(ViewMessage.DELETED)) {
@@ -91,6 +98,55 @@ public final class ViewTable {
 
   /** The rows in the view's order (count descending, then name; see {@link UserOrder}); other rows column by column. */
   public JsonArray rows() {
+    return sorted(rows);
+  }
+
+  public JsonObject snapshot() {
+    return ViewMessage.snapshot(view, timestamp, rows());
+  }
+
+  /**
+   * The state as it is now, to be sorted and serialized on another thread while this table goes on: until it is
+   * {@linkplain #release released}, a change copies the rows first, so what was captured never changes.
+   */
+  public Captured capture() {
+    captured = true;
+    return new Captured(view, timestamp, rows);
+  }
+
+  /**
+   * Whoever read {@code state} is done with it: if it is still this table's state, the next change may be made in
+   * place again, with no copy.
+   */
+  public void release(Captured state) {
+    if (state.rows == rows) {
+      captured = false;
+    }
+  }
+
+  /** A state of the table that no longer changes. */
+  public static final class Captured {
+    private final String view;
+    private final long timestamp;
+    private final Map<List<Object>, Integer> rows;
+
+    private Captured(String view, long timestamp, Map<List<Object>, Integer> rows) {
+      this.view = view;
+      this.timestamp = timestamp;
+      this.rows = rows;
+    }
+
+    public long timestamp() {
+      return timestamp;
+    }
+
+    /** Its snapshot message, the rows in the view's order: as {@link ViewTable#snapshot()} gave when captured. */
+    public JsonObject snapshot() {
+      return ViewMessage.snapshot(view, timestamp, sorted(rows));
+    }
+  }
+
+  private static JsonArray sorted(Map<List<Object>, Integer> rows) {
     List<List<Object>> list = new ArrayList<>();
     rows.forEach((row, count) -> {
       for (int i = 0; i < count; i++) {
@@ -103,10 +159,6 @@ public final class ViewTable {
       out.add(new JsonArray(new ArrayList<>(row)));
     }
     return out;
-  }
-
-  public JsonObject snapshot() {
-    return ViewMessage.snapshot(view, timestamp, rows());
   }
 
   /** Integral numbers become Long, so [x, 5] from any decoder is one row. */

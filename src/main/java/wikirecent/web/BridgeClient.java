@@ -122,21 +122,26 @@ final class BridgeClient extends Client {
     }
     replicas.open(params).onComplete(ar -> {
       if (ar.failed()) {
-        OpenFailure f = ar.cause() instanceof OpenFailure o ? o : new OpenFailure(503, String.valueOf(ar.cause().getMessage()));
-        fanOut.send(this, Bridge.err(reply, f.code, RECIPIENT_FAILURE, f.getMessage()));
+        replyFailure(reply, ar.cause());
         return;
       }
       ViewReplica replica = ar.result();
-      Encoded snapshot = replica.snapshot();
-      replicas.release(replica);
-      if (snapshot == null) {
-        // Like a request nobody answers yet; the client retries, or takes the snapshot pushed once the replica has one.
-        fanOut.send(this, Bridge.err(reply, 503, RECIPIENT_FAILURE, "no snapshot of " + replica.key() + " yet"));
-      } else {
-        BridgeSocket.Unsent answer = socket.reply(reply, snapshot);
-        fanOut.sendSnapshot(this, answer.length(), answer.write(), snapshot);
-      }
+      replica.snapshot(snapshot -> {
+        replicas.release(replica);
+        if (snapshot.failed()) {
+          // Like a request nobody answers yet; the client retries, or takes the snapshot pushed once the replica has one.
+          replyFailure(reply, snapshot.cause());
+        } else {
+          BridgeSocket.Unsent answer = socket.reply(reply, snapshot.result());
+          fanOut.sendSnapshot(this, answer.length(), answer.write(), snapshot.result());
+        }
+      });
     });
+  }
+
+  private void replyFailure(String reply, Throwable cause) {
+    OpenFailure f = cause instanceof OpenFailure o ? o : new OpenFailure(503, String.valueOf(cause.getMessage()));
+    fanOut.send(this, Bridge.err(reply, f.code, RECIPIENT_FAILURE, f.getMessage()));
   }
 
   /** The instance this client followed was refused by its source: an {@code err} on its address, with the code. */

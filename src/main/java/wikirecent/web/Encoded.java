@@ -7,6 +7,7 @@ import wikirecent.bus.Addresses;
 import wikirecent.bus.ViewMessage;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A message of one view instance serialized once: the JSON text for the raw WebSocket and REST, the
@@ -29,6 +30,11 @@ final class Encoded {
   private Buffer sockJs;
   private static final int NOT_YET = -2;
   private int sockJsBodyFrom = NOT_YET;
+  /**
+   * Past this length a message goes out in slices of its bytes (a snapshot), never as text, so once its SockJS bytes
+   * exist the texts they were made from are not kept: a 4.6 MB snapshot holds three copies, not five.
+   */
+  private static final int KEEP_TEXTS_UP_TO = 1 << 16;
 
   private Encoded(String key, long timestamp, String json, boolean snapshot) {
     this.key = key;
@@ -61,8 +67,23 @@ final class Encoded {
   Buffer sockJsFrame() {
     if (sockJs == null) {
       sockJs = Buffer.buffer(sockJsText());
+      if (large()) {
+        sockJsText = null;
+        envelopeText = null;
+      }
     }
     return sockJs;
+  }
+
+  /**
+   * Makes now every form a client of any transport is sent, so none is made on the event loop later: for a snapshot,
+   * which is built on a worker thread.
+   */
+  Encoded prepared() {
+    text();
+    sockJsFrame();
+    sockJsBodyFrom();
+    return this;
   }
 
   /**
@@ -73,8 +94,9 @@ final class Encoded {
    */
   int sockJsBodyFrom() {
     if (sockJsBodyFrom == NOT_YET) {
-      String head = SockJsWebSocket.messageFrameHead(Bridge.recHead(Addresses.view(key)));
-      sockJsBodyFrom = sockJsText().startsWith(head) ? head.getBytes(StandardCharsets.UTF_8).length : -1;
+      byte[] head = SockJsWebSocket.messageFrameHead(Bridge.recHead(Addresses.view(key))).getBytes(StandardCharsets.UTF_8);
+      Buffer frame = sockJsFrame();
+      sockJsBodyFrom = frame.length() >= head.length && Arrays.equals(frame.getBytes(0, head.length), head) ? head.length : -1;
     }
     return sockJsBodyFrom;
   }
@@ -96,5 +118,10 @@ final class Encoded {
 
   int length() {
     return json.length();
+  }
+
+  /** Sent in slices of its bytes, never as text, and never framed again with other messages (see {@link FanOut}). */
+  boolean large() {
+    return json.length() > KEEP_TEXTS_UP_TO;
   }
 }

@@ -236,8 +236,8 @@ final class FanOut {
   }
 
   /**
-   * The replica was (re)built from a snapshot: every subscriber starts over from it. The
-   * snapshot is only built (sorted, serialized) when the view has subscribers here.
+   * The replica was (re)built from a snapshot: every subscriber starts over from it, now if it is built, else when
+   * it is ({@link #snapshotReady}). The snapshot is only built (sorted, serialized) when the view has subscribers here.
    */
   void snapshotToAll(String key, Supplier<Encoded> snapshots, String reason) {
     pending.remove(key); // its batches are older than the snapshot, or from before a reset
@@ -245,10 +245,29 @@ final class FanOut {
     if (followers.isEmpty()) {
       return;
     }
+    for (Client c : followers) {
+      c.at.remove(key); // what it holds is from before: it lacks a state until it gets this one
+    }
     Encoded snapshot = snapshots.get();
     for (Client c : followers) {
-      if (send(c, snapshot)) {
+      if (snapshot == null ? !c.closed && !c.stalled : send(c, snapshot)) {
         metrics.snapshotResent(reason);
+      }
+    }
+  }
+
+  /**
+   * A snapshot built off the event loop is ready, and is the instance's current state: each follower that lacks a
+   * state the batches to come can start from (it joined while the snapshot was built, drained, was reset, or is
+   * behind what the walk holds) gets it now, before those batches.
+   */
+  void snapshotReady(Encoded snapshot) {
+    Pending p = pending.get(snapshot.key);
+    long from = p != null ? p.base : snapshot.timestamp;
+    for (Client c : subscribers.getOrDefault(snapshot.key, Set.of())) {
+      Long at = c.at.get(snapshot.key);
+      if ((at == null || at < from) && !c.stalled && send(c, snapshot) && at != null) {
+        metrics.snapshotResent("behind");
       }
     }
   }
@@ -470,11 +489,29 @@ final class FanOut {
     }
   }
 
-  /** What one visit sends a client: a frame per message, or one for all if its transport bundles them. */
+  /**
+   * What one visit sends a client: a frame per message, or one for all if its transport bundles them. A large message
+   * (a snapshot) still goes in its own frame, the one every client of it shares: bundled, it would be framed again
+   * here on the event loop, per bundle.
+   */
   private void sendAll(Client c, List<Encoded> messages) {
     if (messages.size() == 1 || !c.bundles()) {
       for (Encoded m : messages) {
         send(c, m);
+      }
+      return;
+    }
+    if (messages.stream().anyMatch(Encoded::large)) {
+      List<Encoded> small = new ArrayList<>();
+      for (Encoded m : messages) {
+        if (m.large()) {
+          send(c, m);
+        } else {
+          small.add(m);
+        }
+      }
+      if (!small.isEmpty()) {
+        sendAll(c, small);
       }
       return;
     }

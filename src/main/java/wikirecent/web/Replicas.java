@@ -3,6 +3,7 @@ package wikirecent.web;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -52,6 +53,7 @@ final class Replicas implements ViewReplica.Owner {
   }
 
   private final Vertx vertx;
+  private final WorkerExecutor builds;
   private final FanOut fanOut;
   private final WebMetrics metrics;
   private final Settings settings;
@@ -71,8 +73,10 @@ final class Replicas implements ViewReplica.Owner {
   private long keepAliveTimer = -1;
   private MessageConsumer<Object> startedConsumer;
 
-  Replicas(Vertx vertx, FanOut fanOut, WebMetrics metrics, Settings settings) {
+  /** @param builds where the replicas build their snapshots, off the event loop */
+  Replicas(Vertx vertx, FanOut fanOut, WebMetrics metrics, Settings settings, WorkerExecutor builds) {
     this.vertx = vertx;
+    this.builds = builds;
     this.fanOut = fanOut;
     this.metrics = metrics;
     this.settings = settings;
@@ -80,7 +84,7 @@ final class Replicas implements ViewReplica.Owner {
       perView.put(v.viewName(), new AtomicInteger());
     }
     for (Views v : Views.values()) {
-      ViewReplica r = new ViewReplica(vertx, ViewParams.of(ViewParams.View.byName(v.viewName())), true, fanOut, metrics, this);
+      ViewReplica r = new ViewReplica(vertx, ViewParams.of(ViewParams.View.byName(v.viewName())), true, fanOut, metrics, this, builds);
       permanent.put(v.viewName(), r);
       replicas.put(r.key(), r);
       perView.get(r.view()).incrementAndGet();
@@ -149,7 +153,7 @@ final class Replicas implements ViewReplica.Owner {
         throw new OpenFailure(429, "this web node holds as many view instances as it may (web.maxReplicas = "
           + settings.maxReplicas() + "); try again later");
       }
-      r = new ViewReplica(vertx, params, false, fanOut, metrics, this);
+      r = new ViewReplica(vertx, params, false, fanOut, metrics, this, builds);
       replicas.put(key, r);
       onDemand++;
       perView.get(r.view()).incrementAndGet();

@@ -116,7 +116,7 @@ final class SockJsWebSocket implements BridgeSocket {
 
   @Override
   public Future<Void> write(Encoded message, Buffer frame) {
-    return StreamClient.writeShared(ws, message.sockJsText(), frame, maxFrameSize);
+    return StreamClient.writeShared(ws, message::sockJsText, frame, maxFrameSize);
   }
 
   @Override
@@ -131,7 +131,7 @@ final class SockJsWebSocket implements BridgeSocket {
 
   @Override
   public Future<Void> write(Bundle bundle, Buffer frame) {
-    return StreamClient.writeShared(ws, bundle.sockJsText, frame, maxFrameSize);
+    return StreamClient.writeShared(ws, () -> bundle.sockJsText, frame, maxFrameSize);
   }
 
   /**

@@ -1,8 +1,12 @@
 package wikirecent.web;
 
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -35,6 +39,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * Each batch is applied as it comes and handed to the {@link FanOut}: on a node with a small audience it
  * goes out as it came, so every such node sends the same sequence; on a crowded one each follower gets,
  * when its turn comes, everything newer than what it holds, merged into one frame.
+ * <p>
+ * A snapshot is built (sorted, serialized, framed for each transport) once per state, when a client needs it, on a
+ * worker thread ({@link #BUILDERS}): for a view of 200,000 users that is half a second of CPU, which would hold every
+ * client of the node. Meanwhile the replica holds its state still (batches wait, as when joining), so the snapshot is
+ * the current state when it is ready: the requests waiting for it are answered, the fan-out sends it to the followers
+ * that lack a state, then the batches that waited go out.
  */
 final class ViewReplica {
 
@@ -54,6 +64,9 @@ final class ViewReplica {
   private final Backoff backoff = new Backoff(RETRY_MIN_MILLIS, RETRY_MAX_MILLIS, RETRY_MIN_MILLIS, ThreadLocalRandom.current());
   /** Batches held while a snapshot is on its way; past this, they are dropped and a newer snapshot is asked for. */
   private static final int MAX_HELD = 10_000;
+  /** The worker pool that builds snapshots: shared by the node's replicas, a thread per core of this kind of box. */
+  static final String BUILDERS = "wikirecent-snapshot-builds";
+  static final int BUILDER_THREADS = 2;
 
   private final Vertx vertx;
   private final ViewParams params;
@@ -66,7 +79,15 @@ final class ViewReplica {
   private final WebMetrics metrics;
   private final Owner owner;
   private final ViewTable table;
+  private final WorkerExecutor builds;
   private final List<JsonObject> held = new ArrayList<>();
+  /** Batches that came while a snapshot of the state is being built: applied once it is. */
+  private final List<JsonObject> deferred = new ArrayList<>();
+  /** Requests waiting for the snapshot being built. */
+  private final List<Handler<AsyncResult<Encoded>>> snapshotWaiters = new ArrayList<>();
+  private boolean building;
+  /** Bumped whenever the state a build started from is replaced or lost, so that build's result is ignored. */
+  private long buildGeneration;
   /** Callers waiting for the next outcome: synced, or a failed attempt. */
   private final List<Promise<Void>> waiters = new ArrayList<>();
   /** The state whose changes every client was handed: the last snapshot adopted or batch fanned out. */
@@ -89,8 +110,10 @@ final class ViewReplica {
   /**
    * @param permanent one of the views every node always holds: never ends, logs at info
    */
-  ViewReplica(Vertx vertx, ViewParams params, boolean permanent, FanOut fanOut, WebMetrics metrics, Owner owner) {
+  ViewReplica(Vertx vertx, ViewParams params, boolean permanent, FanOut fanOut, WebMetrics metrics, Owner owner,
+              WorkerExecutor builds) {
     this.vertx = vertx;
+    this.builds = builds;
     this.params = params;
     this.key = params.toString();
     this.view = params.view().viewName();
@@ -121,7 +144,9 @@ final class ViewReplica {
     if (consumer != null) {
       consumer.unregister();
     }
+    dropBuild(false);
     failWaiters(endedWith());
+    failSnapshotWaiters(endedWith());
   }
 
   ViewParams params() {
@@ -173,15 +198,101 @@ final class ViewReplica {
     return p.future();
   }
 
-  /** The current state as a snapshot message, serialized once per state; null until synced (and while re-syncing). */
+  /**
+   * The current state as a snapshot message, if it is built; otherwise null, and it is being built: the fan-out is
+   * handed it when ready ({@link FanOut#snapshotReady}). Null too until synced (and while re-syncing).
+   */
   Encoded snapshot() {
     if (!synced) {
       return null;
     }
     if (snapshot == null) {
-      snapshot = Encoded.of(key, shaped(table.snapshot()));
+      build();
     }
     return snapshot;
+  }
+
+  /**
+   * Hands {@code then} the current state's snapshot: at once if it is built, else when it is (before any later batch
+   * goes out). Fails with a 503 while the replica has no state, or if it loses it first.
+   */
+  void snapshot(Handler<AsyncResult<Encoded>> then) {
+    Encoded now = snapshot();
+    if (now != null) {
+      then.handle(Future.succeededFuture(now));
+    } else if (!synced || stopped) {
+      then.handle(Future.failedFuture(new OpenFailure(503, "no snapshot of " + key + " yet")));
+    } else {
+      snapshotWaiters.add(then);
+    }
+  }
+
+  private void build() {
+    if (building || stopped) {
+      return;
+    }
+    building = true;
+    long generation = buildGeneration;
+    ViewTable.Captured state = table.capture();
+    long started = System.nanoTime();
+    metrics.buildStarted();
+    Context here = vertx.getOrCreateContext();
+    // Always on a later turn: a build done before its handler is set would otherwise end inside this call.
+    builds.executeBlocking(() -> Encoded.of(key, shaped(state.snapshot())).prepared(), false)
+      .onComplete(ar -> here.runOnContext(v -> {
+        long nanos = System.nanoTime() - started;
+        metrics.buildEnded(nanos);
+        table.release(state); // the builder is done with it: batches change the rows in place again, no copy
+        built(generation, ar, nanos);
+      }));
+  }
+
+  private void built(long generation, AsyncResult<Encoded> ar, long nanos) {
+    if (generation != buildGeneration) {
+      return; // the state it was built from was replaced or lost meanwhile
+    }
+    building = false;
+    if (ar.failed()) {
+      log.error("Could not build the snapshot of {}", key, ar.cause());
+      failSnapshotWaiters(new OpenFailure(503, "the snapshot of " + key + " could not be built"));
+    } else {
+      snapshot = ar.result();
+      log.debug("Built the snapshot of {} at {} ({} bytes) in {} ms", key, snapshot.timestamp, snapshot.length(), nanos / 1_000_000);
+      List<Handler<AsyncResult<Encoded>>> ready = new ArrayList<>(snapshotWaiters);
+      snapshotWaiters.clear();
+      Encoded built = snapshot;
+      ready.forEach(h -> h.handle(Future.succeededFuture(built)));
+      fanOut.snapshotReady(built);
+    }
+    List<JsonObject> waited = new ArrayList<>(deferred);
+    deferred.clear();
+    for (JsonObject batch : waited) {
+      if (!stopped) {
+        onBatch(batch);
+      }
+    }
+  }
+
+  /**
+   * The state a build started from is replaced ({@code keepDeferred} false: by a snapshot, which the batches that waited
+   * precede) or lost (true: they are held with the batches that follow, for the snapshot the replica asks for next).
+   */
+  private void dropBuild(boolean keepDeferred) {
+    if (!building) {
+      return;
+    }
+    building = false;
+    buildGeneration++;
+    if (keepDeferred) {
+      held.addAll(0, deferred);
+    }
+    deferred.clear();
+  }
+
+  private void failSnapshotWaiters(OpenFailure why) {
+    List<Handler<AsyncResult<Encoded>>> failed = new ArrayList<>(snapshotWaiters);
+    snapshotWaiters.clear();
+    failed.forEach(h -> h.handle(Future.failedFuture(why)));
   }
 
   /** The timestamp of the state this replica holds, or -1 while it is not synced. */
@@ -198,7 +309,8 @@ final class ViewReplica {
   boolean missedBatches(long publishedNow) {
     long expected = publishedBefore;
     publishedBefore = synced ? publishedNow : -1;
-    if (stopped || !synced || expected < 0 || table.timestamp() >= expected) {
+    long received = deferred.isEmpty() ? table.timestamp() : ViewMessage.timestamp(deferred.get(deferred.size() - 1));
+    if (stopped || !synced || expected < 0 || Math.max(table.timestamp(), received) >= expected) {
       return false;
     }
     warn("Replica of " + key + " is at " + table.timestamp() + " but the source published " + expected
@@ -226,6 +338,8 @@ final class ViewReplica {
     }
     log(Level.DEBUG, "Reopening " + key + " (" + why + ")");
     synced = false;
+    dropBuild(true);
+    failSnapshotWaiters(new OpenFailure(503, "the replica of " + key + " is taking a fresh snapshot"));
     publishedBefore = -1;
     failedAttempts = 0;
     backoff.reset();
@@ -252,12 +366,26 @@ final class ViewReplica {
       adopt(body, "reset");
       return;
     }
+    onBatch(body);
+  }
+
+  /** A valid batch: held while the replica has no state, deferred while a snapshot of its state is built, else applied. */
+  private void onBatch(JsonObject body) {
     if (!synced) {
       if (held.size() >= MAX_HELD) {
         held.clear();
         heldOverflow = true;
       }
       held.add(body);
+      return;
+    }
+    if (building) {
+      if (deferred.size() >= MAX_HELD) {
+        dropBuild(false);
+        resync("More than " + MAX_HELD + " batches of " + key + " came while its snapshot was built");
+        return;
+      }
+      deferred.add(body);
       return;
     }
     // A batch at or before what the replica holds is old news.
@@ -294,6 +422,8 @@ final class ViewReplica {
     metrics.divergence(view);
     warn(why + ": asking for a fresh snapshot");
     synced = false;
+    dropBuild(true);
+    failSnapshotWaiters(new OpenFailure(503, "the replica of " + key + " is taking a fresh snapshot"));
     requestSnapshot();
   }
 
@@ -363,6 +493,7 @@ final class ViewReplica {
   /** Takes a snapshot, replays the held batches newer than it, and restarts every subscriber from it. */
   private void adopt(JsonObject snap, String why) {
     requestGeneration++; // answers to requests still out are now stale
+    dropBuild(false);
     if (retryTimer != -1) {
       vertx.cancelTimer(retryTimer);
       retryTimer = -1;
@@ -397,6 +528,9 @@ final class ViewReplica {
     ready.forEach(Promise::tryComplete);
     fannedOut = table.timestamp();
     fanOut.snapshotToAll(key, this::snapshot, wasSynced ? "reset" : "synced");
+    if (!snapshotWaiters.isEmpty()) {
+      build(); // requests that waited for the state this snapshot replaced get this one's
+    }
   }
 
   private void failWaiters(OpenFailure why) {

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The web part's meters, in the process's registry ({@link Metrics#registry}); created once and removed on
@@ -57,6 +58,8 @@ final class WebMetrics {
   private final Counter originsRefused;
   private final Timer lag;
   private final DistributionSummary merged;
+  private final Timer snapshotBuilds;
+  private final AtomicInteger buildsRunning = new AtomicInteger();
 
   /** In a registry of its own (tests of the fan-out alone). */
   WebMetrics() {
@@ -108,6 +111,11 @@ final class WebMetrics {
     merged = meters.add(DistributionSummary.builder("wikirecent.web.batches.merged")
       .description("Batches merged into one frame (more than 1 when batches arrive faster than this node fans them out)")
       .register(registry));
+    snapshotBuilds = meters.add(Timer.builder("wikirecent.web.snapshot.builds")
+      .description("Snapshots built (sorted, serialized, framed) on the builders' worker pool, from the request to ready")
+      .register(registry));
+    meters.gauge("wikirecent.web.snapshot.builds.running", "Snapshot builds under way or waiting for a builder", buildsRunning,
+      AtomicInteger::get);
   }
 
   /** Gauges read the fan-out and replicas at scrape time. */
@@ -203,6 +211,15 @@ final class WebMetrics {
 
   void batchesMerged(int count) {
     merged.record(count);
+  }
+
+  void buildStarted() {
+    buildsRunning.incrementAndGet();
+  }
+
+  void buildEnded(long nanos) {
+    buildsRunning.decrementAndGet();
+    snapshotBuilds.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   void lag(long millis) {

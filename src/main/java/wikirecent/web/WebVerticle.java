@@ -3,6 +3,7 @@ package wikirecent.web;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -48,6 +49,7 @@ public class WebVerticle extends VerticleBase {
   private int queueBound;
   private long stuckTimer = -1;
   private SockJsEndpoint sockJsWebSockets;
+  private WorkerExecutor builds;
 
   @Override
   public Future<?> start() {
@@ -59,7 +61,8 @@ public class WebVerticle extends VerticleBase {
       task -> context.runOnContext(v -> task.run()));
     replicas = new Replicas(vertx, fanOut, metrics, new Replicas.Settings(
       config.longValue(Config.WEB_REPLICA_LINGER_SECONDS) * 1000, config.integer(Config.WEB_MAX_REPLICAS),
-      config.longValue(Config.VIEWS_KEEP_ALIVE_MILLIS), config.longValue(Config.WEB_OPEN_TIMEOUT_MILLIS)));
+      config.longValue(Config.VIEWS_KEEP_ALIVE_MILLIS), config.longValue(Config.WEB_OPEN_TIMEOUT_MILLIS)),
+      builds = vertx.createSharedWorkerExecutor(ViewReplica.BUILDERS, ViewReplica.BUILDER_THREADS));
     fanOut.onLastLeft(replicas::idleCheck);
     metrics.bind(fanOut, replicas);
     guard = new ConnectionGuard(vertx, metrics, config.integer(Config.WEB_MAX_CONNECTIONS),
@@ -88,6 +91,7 @@ public class WebVerticle extends VerticleBase {
       sockJsWebSockets.close();
     }
     replicas.stop();
+    builds.close();
     metrics.close();
     return Future.succeededFuture();
   }

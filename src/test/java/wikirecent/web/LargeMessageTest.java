@@ -55,6 +55,27 @@ class LargeMessageTest {
     }
   }
 
+  /**
+   * Over REST a large snapshot goes a slice at a time as the connection takes it: a client with a small window that
+   * reads late still gets all of it, and the connection then answers its next request.
+   */
+  @Test
+  void aLargeSnapshotOverRestReachesAClientThatReadsLateWhole(Vertx vertx) throws Exception {
+    WebNode web = largeUserEdits(vertx);
+    String whole = Http.get(vertx, web.port(), "/api/views/user_edits").bodyAsString();
+    assertThat(whole.getBytes(StandardCharsets.UTF_8).length).as("many slices").isGreaterThan(4 * ViewsApi.SLICE);
+    try (RawHttp http = RawHttp.connect(web.port(), 4096)) {
+      String get = "GET /api/views/user_edits HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+      http.send(get);
+      Thread.sleep(500); // the server fills the window and waits
+      RawHttp.Response first = http.readResponse();
+      assertThat(first.status()).isEqualTo(200);
+      assertThat(first.body()).isEqualTo(whole);
+      http.send(get);
+      assertThat(http.readResponse().body()).isEqualTo(whole);
+    }
+  }
+
   @Test
   void aSockJsReplyHoldingALargeSnapshotIsItsOwnHeadThenContinuationsOfBytesEveryReplyShares(Vertx vertx) throws Exception {
     WebNode web = largeUserEdits(vertx);

@@ -33,7 +33,15 @@ final class RawHttp implements AutoCloseable {
   }
 
   static RawHttp connect(int port) throws IOException {
+    return connect(port, 0);
+  }
+
+  /** With a receive buffer of {@code receiveBytes} (0: the system's), so a server writing more must wait for reads. */
+  static RawHttp connect(int port, int receiveBytes) throws IOException {
     Socket s = new Socket();
+    if (receiveBytes > 0) {
+      s.setReceiveBufferSize(receiveBytes);
+    }
     s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
     s.setSoTimeout(30_000);
     return new RawHttp(s);
