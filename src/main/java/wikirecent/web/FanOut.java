@@ -501,7 +501,7 @@ final class FanOut {
       }
       return;
     }
-    if (messages.stream().anyMatch(Encoded::large)) {
+    if (anyLarge(messages)) {
       List<Encoded> small = new ArrayList<>();
       for (Encoded m : messages) {
         if (m.large()) {
@@ -528,6 +528,15 @@ final class FanOut {
         c.at.put(m.key, m.timestamp);
       }
     }
+  }
+
+  private static boolean anyLarge(List<Encoded> messages) {
+    for (Encoded m : messages) {
+      if (m.large()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

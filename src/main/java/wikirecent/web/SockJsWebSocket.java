@@ -116,7 +116,8 @@ final class SockJsWebSocket implements BridgeSocket {
 
   @Override
   public Future<Void> write(Encoded message, Buffer frame) {
-    return StreamClient.writeShared(ws, message::sockJsText, frame, maxFrameSize);
+    // A large message's text is not kept once its bytes exist (Encoded), and is not needed.
+    return StreamClient.writeShared(ws, frame.length() <= maxFrameSize ? message.sockJsText() : null, frame, maxFrameSize);
   }
 
   @Override
@@ -131,7 +132,7 @@ final class SockJsWebSocket implements BridgeSocket {
 
   @Override
   public Future<Void> write(Bundle bundle, Buffer frame) {
-    return StreamClient.writeShared(ws, () -> bundle.sockJsText, frame, maxFrameSize);
+    return StreamClient.writeShared(ws, bundle.sockJsText, frame, maxFrameSize);
   }
 
   /**

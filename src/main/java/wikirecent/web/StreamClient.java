@@ -7,7 +7,6 @@ import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.net.SocketAddress;
 
 import java.nio.charset.StandardCharsets;
-import java.util.function.Supplier;
 
 /**
  * A raw WebSocket on {@code /api/stream/<view>?<params>}: the snapshot, then every batch of that one
@@ -33,20 +32,20 @@ final class StreamClient extends Client {
 
   @Override
   Future<Void> write(Encoded message, Buffer utf8) {
-    return writeShared(ws, () -> message.json, utf8, maxFrameSize);
+    return writeShared(ws, message.json, utf8, maxFrameSize);
   }
 
   /**
-   * Writes a message every socket shares: {@code utf8}, its UTF-8 bytes, and its text if it is asked for. A message
-   * that fits a frame goes as one text frame, encoded from the text for each socket (Vert.x makes text frames only
-   * from a String, and Netty moves a frame's read index as it writes it, so a frame cannot go to several sockets). A
-   * longer one (a snapshot) goes as a text frame of its first character, then continuation frames over slices of the
-   * shared bytes, so it is neither encoded nor copied per socket, and its text is not needed. (Not an empty first
-   * frame: Vert.x's own client cannot add the continuations to one.)
+   * Writes a message every socket shares: {@code utf8}, its UTF-8 bytes, and {@code text}, the same text (needed only
+   * if it fits a frame; may be null otherwise). A message that fits a frame goes as one text frame, encoded from the
+   * text for each socket (Vert.x makes text frames only from a String, and Netty moves a frame's read index as it
+   * writes it, so a frame cannot go to several sockets). A longer one (a snapshot) goes as a text frame of its first
+   * character, then continuation frames over slices of the shared bytes, so it is neither encoded nor copied per
+   * socket. (Not an empty first frame: Vert.x's own client cannot add the continuations to one.)
    */
-  static Future<Void> writeShared(ServerWebSocket ws, Supplier<String> text, Buffer utf8, int maxFrameSize) {
+  static Future<Void> writeShared(ServerWebSocket ws, String text, Buffer utf8, int maxFrameSize) {
     if (utf8.length() <= maxFrameSize) {
-      return ws.writeFrame(WebSocketFrame.textFrame(text.get(), true));
+      return ws.writeFrame(WebSocketFrame.textFrame(text, true));
     }
     byte first = utf8.getByte(0);
     if (first < 0) {

@@ -273,16 +273,7 @@ class FanOutWalkTest {
         case 0, 1, 2 -> source.batch(random);
         case 3 -> source.run(1 + random.nextInt(3));
         case 4 -> all.add(joinSome(source, random, follows));
-        case 5 -> {
-          ApplyingClient c = all.get(random.nextInt(all.size()));
-          String key = source.keys.get(random.nextInt(source.keys.size()));
-          if (follows.get(c).remove(key)) {
-            source.fanOut.unsubscribe(c, key);
-          } else {
-            follows.get(c).add(key);
-            source.fanOut.subscribe(c, key, true);
-          }
-        }
+        case 5 -> toggleOne(source, random, all, follows);
         default -> source.fanOut.remove(all.remove(random.nextInt(all.size())));
       }
     }
@@ -310,17 +301,7 @@ class FanOutWalkTest {
         case 0, 1, 2 -> source.batch(random);
         case 3, 4 -> source.run(1 + random.nextInt(3));
         case 5 -> all.add(joinSome(source, random, follows));
-        case 6 -> {
-          ApplyingClient c = all.get(random.nextInt(all.size()));
-          String key = source.keys.get(random.nextInt(source.keys.size()));
-          if (follows.get(c).remove(key)) {
-            source.fanOut.unsubscribe(c, key);
-            c.timestamps.remove(key); // following it again starts over
-          } else {
-            follows.get(c).add(key);
-            source.fanOut.subscribe(c, key, true);
-          }
-        }
+        case 6 -> toggleOne(source, random, all, follows);
         default -> {
           if (all.size() > 1) {
             source.fanOut.remove(all.remove(random.nextInt(all.size())));
@@ -395,6 +376,19 @@ class FanOutWalkTest {
   }
 
   /** A client (a SockJS session or not) following a random non-empty set of the instances. */
+  /** A client stops following an instance it follows, or starts following one it does not. */
+  private static void toggleOne(Source source, Random random, List<ApplyingClient> all, Map<ApplyingClient, List<String>> follows) {
+    ApplyingClient c = all.get(random.nextInt(all.size()));
+    String key = source.keys.get(random.nextInt(source.keys.size()));
+    if (follows.get(c).remove(key)) {
+      source.fanOut.unsubscribe(c, key);
+      c.timestamps.remove(key); // following it again starts over
+    } else {
+      follows.get(c).add(key);
+      source.fanOut.subscribe(c, key, true);
+    }
+  }
+
   private static ApplyingClient joinSome(Source source, Random random, Map<ApplyingClient, List<String>> follows) {
     List<String> keys = new ArrayList<>();
     for (String key : source.keys) {
