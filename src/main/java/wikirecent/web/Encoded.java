@@ -1,6 +1,7 @@
 package wikirecent.web;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import wikirecent.bus.Addresses;
@@ -31,10 +32,11 @@ final class Encoded {
   private static final int NOT_YET = -2;
   private int sockJsBodyFrom = NOT_YET;
   /**
-   * Past this length a message goes out in slices of its bytes (a snapshot), never as text, so once its SockJS bytes
-   * exist the texts they were made from are not kept: a 4.6 MB snapshot holds three copies, not five.
+   * A message longer than this (in characters, so in bytes too) is longer than a WebSocket frame of the node, which
+   * keeps Vert.x's default: it goes out in slices of its bytes, never as text, so once its SockJS bytes exist the
+   * texts they were made from are not kept (a 4.6 MB snapshot holds three copies, not five).
    */
-  private static final int KEEP_TEXTS_UP_TO = 1 << 16;
+  private static final int KEEP_TEXTS_UP_TO = HttpServerOptions.DEFAULT_MAX_WEBSOCKET_FRAME_SIZE;
 
   private Encoded(String key, long timestamp, String json, boolean snapshot) {
     this.key = key;
