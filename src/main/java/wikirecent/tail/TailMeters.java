@@ -16,6 +16,7 @@ final class TailMeters {
   final Counter sqlErrors;
   final Counter protocolErrors;
   final Counter stalls;
+  final Counter snapshotBuilds;
 
   TailMeters(Meters meters, String view) {
     fetches = meters.counter("wikirecent.views.tail.fetches", "FETCHes on the view's TAIL answered", "view", view);
@@ -28,5 +29,6 @@ final class TailMeters {
     sqlErrors = meters.counter("wikirecent.views.tail.sql.errors", "Statements Materialize refused", "view", view);
     protocolErrors = meters.counter("wikirecent.views.tail.protocol.errors", "FETCHes whose rows broke TAIL's rules (the session was started over)", "view", view);
     stalls = meters.counter("wikirecent.views.tail.stalls", "Statements with no answer within materialize.stallMillis (the session was started over)", "view", view);
+    snapshotBuilds = meters.counter("wikirecent.views.tail.snapshot.builds", "Snapshots put in the view's order off the event loop to answer requests (at most one per change of the rows)", "view", view);
   }
 }

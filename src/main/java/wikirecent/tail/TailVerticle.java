@@ -2,6 +2,7 @@ package wikirecent.tail;
 
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -42,6 +43,9 @@ import java.util.stream.Collectors;
 public class TailVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(TailVerticle.class);
+  /** The worker pool that orders snapshots for requests ({@link SnapshotAnswers}); shared by name with its tests. */
+  static final String BUILDERS = "wikirecent-tail-snapshot-builds";
+  static final int BUILDER_THREADS = 2;
 
   /** An on-demand set and when a web node last asked for it. */
   private static final class OnDemand {
@@ -62,6 +66,7 @@ public class TailVerticle extends VerticleBase {
   private ViewTail.Settings settings;
   private TailSql sql;
   private Meters meters;
+  private WorkerExecutor builders;
   private String where;
   private int maxInstances;
   private long idleNanos;
@@ -88,9 +93,10 @@ public class TailVerticle extends VerticleBase {
     idleNanos = idleMillis * 1_000_000;
     sql = TailSql.load();
     meters = new Meters(Metrics.registry(vertx));
+    builders = vertx.createSharedWorkerExecutor(BUILDERS, BUILDER_THREADS);
 
     for (ServedSets.Served set : ServedSets.always()) {
-      always.put(set.key(), new ViewTail(vertx, set, options, sql, settings, meters(set.key()), this::aDefaultSetIsLive));
+      always.put(set.key(), new ViewTail(vertx, set, options, sql, settings, meters(set.key()), builders, this::aDefaultSetIsLive));
     }
     List<Future<Void>> registered = new ArrayList<>();
     Set<String> viewNames = new LinkedHashSet<>();
@@ -134,7 +140,7 @@ public class TailVerticle extends VerticleBase {
     always.values().forEach(t -> stops.add(t.stop()));
     onDemand.values().forEach(o -> stops.add(o.tail.stop()));
     onDemand.clear();
-    return Future.join(stops);
+    return Future.join(stops).eventually(() -> builders.close());
   }
 
   private void snapshotRequest(String viewName, Message<Object> msg) {
@@ -164,7 +170,7 @@ public class TailVerticle extends VerticleBase {
         msg.fail(429, "too many live instances: " + key + " would be one more than views.maxInstances (" + maxInstances + ")");
         return;
       }
-      instance = new OnDemand(new ViewTail(vertx, served.get(), options, sql, settings, meters(key)), System.nanoTime());
+      instance = new OnDemand(new ViewTail(vertx, served.get(), options, sql, settings, meters(key), builders), System.nanoTime());
       onDemand.put(key, instance);
       onDemandCount = onDemand.size();
       log.info("{}: opened on demand ({} on-demand sets now)", key, onDemand.size());

@@ -2,6 +2,7 @@ package wikirecent.tail;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,7 +20,6 @@ import wikirecent.bus.ViewTable;
 import wikirecent.config.Redact;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collector;
@@ -56,6 +56,7 @@ final class ViewTail {
   private final TailMeters meters;
   private final Backoff backoff;
   private final ViewTable replica;
+  private final SnapshotAnswers answers;
   private final LastPublished published = new LastPublished();
   private final List<Message<Object>> waiting = new ArrayList<>(); // snapshot requests held until the first snapshot
   private final Listener listener;
@@ -68,12 +69,14 @@ final class ViewTail {
   private String problem = "not started yet";
   private long liveSince = -1;
 
-  ViewTail(Vertx vertx, ServedSets.Served set, PgConnectOptions options, TailSql sql, Settings settings, TailMeters meters) {
-    this(vertx, set, options, sql, settings, meters, NOBODY);
+  ViewTail(Vertx vertx, ServedSets.Served set, PgConnectOptions options, TailSql sql, Settings settings, TailMeters meters,
+           WorkerExecutor builders) {
+    this(vertx, set, options, sql, settings, meters, builders, NOBODY);
   }
 
+  /** {@code builders}: the threads that put snapshots in the view's order for requests (see {@link SnapshotAnswers}). */
   ViewTail(Vertx vertx, ServedSets.Served set, PgConnectOptions options, TailSql sql, Settings settings, TailMeters meters,
-           Listener listener) {
+           WorkerExecutor builders, Listener listener) {
     this.vertx = vertx;
     this.set = set;
     this.listener = listener;
@@ -83,6 +86,7 @@ final class ViewTail {
     this.meters = meters;
     this.backoff = new Backoff(settings.retryMinMillis(), settings.retryMaxMillis(), settings.retryMinMillis(), ThreadLocalRandom.current());
     this.replica = new ViewTable(set.viewName());
+    this.answers = new SnapshotAnswers(replica, this::withParams, builders, meters.snapshotBuilds);
   }
 
   void start() {
@@ -94,6 +98,7 @@ final class ViewTail {
     state = State.STOPPED;
     vertx.cancelTimer(retryTimer);
     failWaiting(set.key() + " was closed");
+    answers.close(set.key() + " was closed");
     Session s = current;
     current = null;
     return s == null ? Future.succeededFuture() : s.close();
@@ -113,7 +118,7 @@ final class ViewTail {
   /** Replies with the latest snapshot; without one yet, 503 at once. */
   void replySnapshot(Message<Object> request) {
     if (replica.hasSnapshot()) {
-      request.reply(snapshot());
+      answers.ask(request);
     } else {
       request.fail(503, "no snapshot of " + set.key() + " yet: " + describe());
     }
@@ -125,7 +130,7 @@ final class ViewTail {
    */
   void replySnapshotWhenReady(Message<Object> request) {
     if (replica.hasSnapshot()) {
-      request.reply(snapshot());
+      answers.ask(request);
     } else if (waiting.size() < MAX_WAITING) {
       waiting.add(request);
     } else {
@@ -133,24 +138,8 @@ final class ViewTail {
     }
   }
 
-  private JsonObject snapshot() {
-    JsonObject message = replica.snapshot();
-    if (set.viewName().equals("edits_per_minute")) {
-      message.put(ViewMessage.INSERTED, byMinuteThenBot(message.getJsonArray(ViewMessage.INSERTED)));
-    }
-    return withParams(message);
-  }
-
   private JsonObject withParams(JsonObject message) {
     return set.params() == null ? message : message.put("params", set.params().copy());
-  }
-
-  // The embedded engine's order of edits_per_minute rows ([minute, bot, count]); the replica keeps no order for them.
-  private static JsonArray byMinuteThenBot(JsonArray rows) {
-    List<JsonArray> list = new ArrayList<>();
-    rows.forEach(r -> list.add((JsonArray) r));
-    list.sort(Comparator.<JsonArray>comparingLong(r -> r.getLong(0)).thenComparing(r -> r.getBoolean(1)));
-    return new JsonArray(new ArrayList<>(list));
   }
 
   private void failWaiting(String why) {
@@ -198,15 +187,17 @@ final class ViewTail {
         }
         replica.apply(ViewMessage.snapshot(name, ts, closed.inserted()));
         meters.snapshotsPublished.increment(); // counted before anyone sees it
-        JsonObject snapshot = snapshot();
+        // Ordered here, on the loop: once per session (a start or a reconnect), and it answers requests until a change.
+        JsonObject snapshot = withParams(replica.snapshot());
         vertx.eventBus().publish(Addresses.view(set.key()), published.stamp(snapshot.copy()));
         state = State.LIVE;
         problem = null;
         liveSince = System.nanoTime();
         log.info("{}: snapshot of {} rows at {}, live", set.key(), replica.size(), ts);
+        answers.reset(snapshot, ts);
         List<Message<Object>> requests = new ArrayList<>(waiting);
         waiting.clear();
-        requests.forEach(r -> r.reply(snapshot.copy()));
+        requests.forEach(answers::ask);
         listener.snapshot(this);
       }
       case BATCH -> {
@@ -214,6 +205,7 @@ final class ViewTail {
         if (!replica.apply(batch)) {
           throw new TailProtocolException("a batch deletes rows the view does not hold: " + closed.deleted().encode());
         }
+        answers.changed(ViewMessage.timestamp(batch));
         meters.batchesPublished.increment();
         vertx.eventBus().publish(Addresses.view(set.key()), published.stamp(withParams(batch)));
       }

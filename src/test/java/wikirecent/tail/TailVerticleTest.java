@@ -2,7 +2,9 @@ package wikirecent.tail;
 
 import ch.qos.logback.classic.Level;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,6 +30,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -105,6 +108,81 @@ class TailVerticleTest {
     assertThat(bus.counter("wikirecent_views_batches_published_total")).isEqualTo(4);
     assertThat(bus.counter("wikirecent_views_snapshots_published_total")).isEqualTo(1);
     assertThat(fake.unexpected()).isEmpty();
+  }
+
+  @Test
+  void requestsAreAnsweredInOrderFromOneBuildPerChangeOffTheLoop(Vertx vertx) throws Exception {
+    ScriptedTail script = new ScriptedTail().rows("user_edits", data(T, 1, "bob", 1), data(T, 1, "alice", 2), progress(T + 1));
+    fake = Wait.on(new FakeMaterialize(vertx, script).start(0));
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url(), 30_000);
+    Wait.until("the session's snapshot", () -> bus.messages("user_edits").size() == 1);
+    assertThat(bus.snapshot("user_edits").getJsonArray("inserted").encode())
+      .as("answered from the session's snapshot, in order").isEqualTo("[[\"alice\",2],[\"bob\",1]]");
+    assertThat(bus.counter("wikirecent_views_tail_snapshot_builds_total")).isZero();
+
+    // Hold every builder thread (the pool is shared by name).
+    WorkerExecutor builders = vertx.createSharedWorkerExecutor(TailVerticle.BUILDERS, TailVerticle.BUILDER_THREADS);
+    CountDownLatch busy = new CountDownLatch(TailVerticle.BUILDER_THREADS);
+    CountDownLatch release = new CountDownLatch(1);
+    for (int i = 0; i < TailVerticle.BUILDER_THREADS; i++) {
+      builders.executeBlocking(() -> {
+        busy.countDown();
+        release.await();
+        return null;
+      }, false);
+    }
+    busy.await();
+
+    script.rows("user_edits", data(T + 1000, 1, "carol", 3), progress(T + 1001));
+    Wait.until("carol's batch", () -> bus.messages("user_edits").size() == 2);
+    Future<JsonObject> first = bus.request("user_edits", null);
+    Future<JsonObject> joins = bus.request("user_edits", null);
+    Wait.until("one build waits for a builder", () -> bus.counter("wikirecent_views_tail_snapshot_builds_total") == 1);
+    script.rows("user_edits", data(T + 2000, 1, "dave", 1), progress(T + 2001));
+    Wait.until("the tail goes on meanwhile", () -> bus.messages("user_edits").size() == 3);
+    Future<JsonObject> after = bus.request("user_edits", null);
+    Thread.sleep(100);
+    assertThat(List.of(first, joins, after)).as("no answer before a builder is free").noneMatch(Future::isComplete);
+
+    release.countDown();
+    JsonObject a = Wait.on(first);
+    assertThat(a.getJsonArray("inserted").encode()).as("the state it was asked in, in order")
+      .isEqualTo("[[\"carol\",3],[\"alice\",2],[\"bob\",1]]");
+    assertThat(a.getLong("timestamp")).isBetween(T + 1000, T + 1999);
+    assertThat(Wait.on(joins)).as("a request during the build shares it").isEqualTo(a);
+    JsonObject b = Wait.on(after);
+    assertThat(b.getJsonArray("inserted").encode()).as("a request after a change gets a state with it, never the older build")
+      .isEqualTo("[[\"carol\",3],[\"alice\",2],[\"bob\",1],[\"dave\",1]]");
+    assertThat(b.getLong("timestamp")).isGreaterThanOrEqualTo(T + 2000);
+    assertThat(bus.counter("wikirecent_views_tail_snapshot_builds_total")).isEqualTo(2);
+
+    // No change since: answered from the last build, with progress moving only its timestamp.
+    script.rows("user_edits", progress(T + 3001));
+    Wait.until("the frontier reached T+3001", () -> bus.snapshotTimestamp("user_edits") == T + 3000);
+    assertThat(bus.snapshot("user_edits").getJsonArray("inserted")).isEqualTo(b.getJsonArray("inserted"));
+    assertThat(bus.counter("wikirecent_views_tail_snapshot_builds_total")).as("no rebuild without a change").isEqualTo(2);
+    assertThat(bus.messages("user_edits")).hasSize(3);
+
+    // Closing the part answers a request still waiting for its build.
+    CountDownLatch held = new CountDownLatch(TailVerticle.BUILDER_THREADS);
+    CountDownLatch go = new CountDownLatch(1);
+    for (int i = 0; i < TailVerticle.BUILDER_THREADS; i++) {
+      builders.executeBlocking(() -> {
+        held.countDown();
+        go.await();
+        return null;
+      }, false);
+    }
+    held.await();
+    script.rows("user_edits", data(T + 4000, 1, "erin", 1), progress(T + 4001));
+    Wait.until("erin's batch", () -> bus.messages("user_edits").size() == 4);
+    Future<JsonObject> waiting = bus.request("user_edits", null);
+    Wait.until("its build waits", () -> bus.counter("wikirecent_views_tail_snapshot_builds_total") == 3);
+    vertx.deploymentIDs().forEach(id -> Wait.on(vertx.undeploy(id)));
+    assertThatThrownBy(() -> Wait.on(waiting)).hasRootCauseInstanceOf(ReplyException.class).hasMessageContaining("was closed");
+    go.countDown();
+    builders.close();
   }
 
   @Test

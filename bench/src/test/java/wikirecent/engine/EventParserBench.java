@@ -19,8 +19,8 @@ import java.util.List;
  * Not a test: {@link EventParser#parse} in ns per event over the bundled sample, and optionally the same for
  * another build's classes (e.g. before a change) in the same JVM, rounds alternating, so a busy machine
  * slows both alike; times are the thread's CPU time. Each build's {@code wikirecent} classes come from their own class loader and are called
- * the same way. Run with the test classpath:
- * {@code java -cp target/classes:target/test-classes:$(cat cp.txt) wikirecent.engine.EventParserBench [otherClassesDir]}
+ * the same way. From the repository root, after {@code mvn -q package -DskipTests}:
+ * {@code java -cp bench/target/wikirecent-bench.jar:target/test-classes:test-support/target/classes:bench/target/test-classes wikirecent.engine.EventParserBench [otherClassesDir]}
  * (an older build: {@code git worktree add /tmp/old <commit> && mvn -q -o -f /tmp/old/pom.xml compile}, then
  * {@code /tmp/old/target/classes}).
  */

@@ -15,10 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A rough micro-benchmark of the ingest path: prints numbers, asserts nothing (the lead owns real benchmarks).
+ * A rough micro-benchmark of the ingest path: prints numbers, asserts nothing ({@code bench} has the real ones).
+ * From the repository root, after {@code mvn -q package -DskipTests}:
  * <pre>
- * mvn -o -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
- * java -cp target/classes:target/test-classes:$(cat target/cp.txt) wikirecent.ingest.IngestBench [seconds] [recording.jsonl]
+ * java -cp bench/target/wikirecent-bench.jar:target/test-classes:test-support/target/classes:bench/target/test-classes wikirecent.ingest.IngestBench [seconds] [recording.jsonl]
  * </pre>
  * First the parser alone, with the JSON check, with the record built; then replay to ingest to file in one JVM
  * (the replay loops the sample unless a recording is given).
@@ -83,12 +83,12 @@ public final class IngestBench {
       JsonObject conf = Config.load(new JsonObject().put(Config.STREAM_URL, replay.url()).put(Config.DATA_DIR, dir.toString()), System.getenv());
       Wait.on(vertx.deployVerticle(new IngestVerticle(), new DeploymentOptions().setConfig(conf)));
       Thread.sleep(2000); // warm up
-      long before = IngestTesting.counter(vertx, "events_written");
-      long bytesBefore = IngestTesting.counter(vertx, "bytes_written");
+      long before = IngestTesting.counter(vertx, "wikirecent_ingest_events_written_total");
+      long bytesBefore = IngestTesting.counter(vertx, "wikirecent_ingest_written_bytes_total");
       long start = System.nanoTime();
       Thread.sleep(seconds * 1000L);
-      long n = IngestTesting.counter(vertx, "events_written") - before;
-      long bytes = IngestTesting.counter(vertx, "bytes_written") - bytesBefore;
+      long n = IngestTesting.counter(vertx, "wikirecent_ingest_events_written_total") - before;
+      long bytes = IngestTesting.counter(vertx, "wikirecent_ingest_written_bytes_total") - bytesBefore;
       double secs = (System.nanoTime() - start) / 1e9;
       System.out.printf("replay --loop -> ingest -> file, one JVM: %,.0f events/s, %,.1f MB/s over %.0f s%n", n / secs, bytes / secs / 1e6, secs);
       Files.deleteIfExists(dir.resolve(Config.FILE_NAME));

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static wikirecent.tail.FakeMaterialize.TailRow.data;
@@ -20,8 +21,12 @@ import static wikirecent.tail.FakeMaterialize.TailRow.progress;
 /**
  * Not a test: how fast the tail verticle turns TAIL rows on the wire into published messages,
  * against the stand-in on loopback (which pre-builds its answers, so the verticle's side is what
- * is measured, with the PG client's decoding). Prints numbers; run it with the test classpath:
- * {@code java -cp target/classes:target/test-classes:$(cat cp.txt) wikirecent.tail.TailBench [users] [fetches] [rowsPerFetch]}.
+ * is measured, with the PG client's decoding); then what snapshot requests cost the tail's event loop: each
+ * after one more changed row, while another thread asks the tail for its status back to back (the status is answered
+ * on the same loop, so its wait is the loop's). Prints numbers; from the repository root, after
+ * {@code mvn -q package -DskipTests}:
+ * {@code java -cp bench/target/wikirecent-bench.jar:target/test-classes:test-support/target/classes:bench/target/test-classes
+ * wikirecent.tail.TailBench [users] [fetches] [rowsPerFetch] [requests]} (defaults 1000000 200 5000 20).
  */
 public final class TailBench {
 
@@ -29,6 +34,7 @@ public final class TailBench {
     int users = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
     int fetches = args.length > 1 ? Integer.parseInt(args[1]) : 200;
     int rowsPerFetch = args.length > 2 ? Integer.parseInt(args[2]) : 5_000;
+    int requests = args.length > 3 ? Integer.parseInt(args[3]) : 20;
     long t = 1_700_000_000_000L;
 
     ScriptedTail script = new ScriptedTail();
@@ -79,6 +85,58 @@ public final class TailBench {
       users, snapshotSeconds, users / snapshotSeconds);
     System.out.printf("updates: %,d TAIL rows in %,d FETCHes -> %,d batches in %.2f s (%,.0f rows/s, %,.0f batches/s)%n",
       streamRows, fetches, fetches, streamSeconds, streamRows / streamSeconds, fetches / streamSeconds);
+    snapshotRequests(vertx, script, messages, t + 1000L * (fetches + 1), users, requests);
     Wait.on(vertx.close());
+  }
+
+  private static void snapshotRequests(Vertx vertx, ScriptedTail script, AtomicLong messages, long t, int users, int requests)
+    throws Exception {
+    List<Double> answers = new ArrayList<>();
+    List<Double> pings = new ArrayList<>();
+    List<Double> longest = new ArrayList<>(); // the loop's longest wait during each request
+    for (int r = 0; r < requests; r++) {
+      long ts = t + 1000L * r;
+      long before = messages.get();
+      script.rows("user_edits", data(ts, 1, "new" + r, 1L), progress(ts + 1));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (messages.get() == before) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the change of round " + r + " was not published");
+        }
+        Thread.sleep(1);
+      }
+      AtomicBoolean answered = new AtomicBoolean();
+      Thread pinger = new Thread(() -> {
+        while (!answered.get()) {
+          long p0 = System.nanoTime();
+          Wait.on(vertx.eventBus().request(Addresses.STATUS_VIEWS, null));
+          synchronized (pings) {
+            pings.add((System.nanoTime() - p0) / 1e6);
+          }
+        }
+      });
+      pinger.start();
+      int from;
+      synchronized (pings) {
+        from = pings.size();
+      }
+      long a0 = System.nanoTime();
+      Wait.on(vertx.eventBus().request(Addresses.snapshot("user_edits"), null));
+      answers.add((System.nanoTime() - a0) / 1e6);
+      answered.set(true);
+      pinger.join();
+      longest.add(percentile(pings.subList(from, pings.size()), 100));
+    }
+    System.out.printf("snapshot requests: %d of user_edits (%,d+ rows), each after a change: answer p50 %.1f ms, max %.1f ms;"
+        + " the tail's loop meanwhile (%,d status requests): p50 %.2f ms, p99 %.1f ms, max %.1f ms;"
+        + " its longest wait per request p50 %.1f ms%n",
+      requests, users, percentile(answers, 50), percentile(answers, 100), pings.size(), percentile(pings, 50),
+      percentile(pings, 99), percentile(pings, 100), percentile(longest, 50));
+  }
+
+  private static double percentile(List<Double> values, double p) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    return sorted.isEmpty() ? Double.NaN : sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p / 100 * sorted.size()) - 1));
   }
 }
