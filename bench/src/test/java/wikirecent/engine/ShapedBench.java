@@ -19,7 +19,8 @@ import java.util.Random;
  * events/s (3,456,000 events) over 1,000 wikis and 100,000 users, then prints the heap the core holds,
  * the cost per event with no and with 100 live instances, the cost of opening instances over the full
  * day, and the size and time of its serialized form. Times are the thread's CPU time. Run it with the test classpath and a fixed heap:
- * {@code java -Xmx2g -Xms2g -cp target/classes:target/test-classes:$(cat cp.txt) wikirecent.engine.ShapedBench}.
+ * from the repository root, after {@code mvn -q package -DskipTests}, {@code java -Xmx2g -Xms2g -cp
+ * bench/target/wikirecent-bench.jar:target/test-classes:test-support/target/classes:bench/target/test-classes wikirecent.engine.ShapedBench}.
  * <p>
  * The users: 100 bots make half the events, the other half is spread evenly over all users; each user
  * has a home wiki (wikis by a Zipf law) and makes a tenth of its edits elsewhere. Names are fresh String
