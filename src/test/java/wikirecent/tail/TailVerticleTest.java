@@ -4,7 +4,6 @@ import ch.qos.logback.classic.Level;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,6 +18,7 @@ import wikirecent.bus.ViewTable;
 import wikirecent.bus.Views;
 import wikirecent.web.Http;
 import wikirecent.status.StatusServer;
+import wikirecent.testsupport.HeldPool;
 import wikirecent.testsupport.LogCapture;
 import wikirecent.testsupport.Ports;
 import wikirecent.testsupport.Promtool;
@@ -30,7 +30,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -121,18 +120,7 @@ class TailVerticleTest {
       .as("answered from the session's snapshot, in order").isEqualTo("[[\"alice\",2],[\"bob\",1]]");
     assertThat(bus.counter("wikirecent_views_tail_snapshot_builds_total")).isZero();
 
-    // Hold every builder thread (the pool is shared by name).
-    WorkerExecutor builders = vertx.createSharedWorkerExecutor(TailVerticle.BUILDERS, TailVerticle.BUILDER_THREADS);
-    CountDownLatch busy = new CountDownLatch(TailVerticle.BUILDER_THREADS);
-    CountDownLatch release = new CountDownLatch(1);
-    for (int i = 0; i < TailVerticle.BUILDER_THREADS; i++) {
-      builders.executeBlocking(() -> {
-        busy.countDown();
-        release.await();
-        return null;
-      }, false);
-    }
-    busy.await();
+    HeldPool builders = HeldPool.hold(vertx, TailVerticle.BUILDERS, TailVerticle.BUILDER_THREADS);
 
     script.rows("user_edits", data(T + 1000, 1, "carol", 3), progress(T + 1001));
     Wait.until("carol's batch", () -> bus.messages("user_edits").size() == 2);
@@ -145,7 +133,7 @@ class TailVerticleTest {
     Thread.sleep(100);
     assertThat(List.of(first, joins, after)).as("no answer before a builder is free").noneMatch(Future::isComplete);
 
-    release.countDown();
+    builders.release();
     JsonObject a = Wait.on(first);
     assertThat(a.getJsonArray("inserted").encode()).as("the state it was asked in, in order")
       .isEqualTo("[[\"carol\",3],[\"alice\",2],[\"bob\",1]]");
@@ -165,23 +153,13 @@ class TailVerticleTest {
     assertThat(bus.messages("user_edits")).hasSize(3);
 
     // Closing the part answers a request still waiting for its build.
-    CountDownLatch held = new CountDownLatch(TailVerticle.BUILDER_THREADS);
-    CountDownLatch go = new CountDownLatch(1);
-    for (int i = 0; i < TailVerticle.BUILDER_THREADS; i++) {
-      builders.executeBlocking(() -> {
-        held.countDown();
-        go.await();
-        return null;
-      }, false);
-    }
-    held.await();
+    builders.holdAgain();
     script.rows("user_edits", data(T + 4000, 1, "erin", 1), progress(T + 4001));
     Wait.until("erin's batch", () -> bus.messages("user_edits").size() == 4);
     Future<JsonObject> waiting = bus.request("user_edits", null);
     Wait.until("its build waits", () -> bus.counter("wikirecent_views_tail_snapshot_builds_total") == 3);
     vertx.deploymentIDs().forEach(id -> Wait.on(vertx.undeploy(id)));
     assertThatThrownBy(() -> Wait.on(waiting)).hasRootCauseInstanceOf(ReplyException.class).hasMessageContaining("was closed");
-    go.countDown();
     builders.close();
   }
 

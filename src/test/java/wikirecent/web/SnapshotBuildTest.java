@@ -2,7 +2,6 @@ package wikirecent.web;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.client.HttpResponse;
@@ -11,10 +10,9 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import wikirecent.bus.ViewMessage;
+import wikirecent.testsupport.HeldPool;
 import wikirecent.testsupport.StreamWatcher;
 import wikirecent.testsupport.Wait;
-
-import java.util.concurrent.CountDownLatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,17 +35,7 @@ class SnapshotBuildTest {
     Wait.until("both snapshots", () -> counter.snapshots() == 1 && edits.snapshots() == 1);
 
     // The same pool the node builds on (shared by name): hold every thread of it.
-    WorkerExecutor builders = vertx.createSharedWorkerExecutor(ViewReplica.BUILDERS, ViewReplica.BUILDER_THREADS);
-    CountDownLatch busy = new CountDownLatch(ViewReplica.BUILDER_THREADS);
-    CountDownLatch release = new CountDownLatch(1);
-    for (int i = 0; i < ViewReplica.BUILDER_THREADS; i++) {
-      builders.executeBlocking(() -> {
-        busy.countDown();
-        release.await();
-        return null;
-      }, false);
-    }
-    busy.await();
+    HeldPool builders = HeldPool.hold(vertx, ViewReplica.BUILDERS, ViewReplica.BUILDER_THREADS);
 
     Wait.on(source.edit("Carol"));
     JsonArray askedAt = Wait.on(source.expected("user_edits"));
@@ -60,7 +48,7 @@ class SnapshotBuildTest {
     assertThat(answer.isComplete()).as("the snapshot waits for a builder").isFalse();
     assertThat(edits.rows()).as("user_edits holds its batches while its snapshot waits").isEqualTo(askedAt);
 
-    release.countDown();
+    builders.release();
     HttpResponse<Buffer> r = Wait.on(answer);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.bodyAsJsonObject().getJsonArray(ViewMessage.INSERTED)).as("the state it was asked in").isEqualTo(askedAt);
