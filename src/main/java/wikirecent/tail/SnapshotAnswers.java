@@ -31,7 +31,9 @@ final class SnapshotAnswers {
   private final Counter builds;
   private final List<Message<Object>> asked = new ArrayList<>(); // answered by the running build
   private final List<Message<Object>> later = new ArrayList<>(); // came after a change since it captured: the next build
-  private JsonObject latest; // the rows in order at latestAt, shared by every reply (the bus copies per receiver)
+  // The rows in order at latestAt while no batch changed them since (an ordered copy of a large view is not kept
+  // past its use), shared by every reply (the bus copies per receiver).
+  private JsonObject latest;
   private long latestAt = -1;
   private long changedAt = -1;
   private long generation; // a reset or a stop makes a running build's result stale
@@ -49,6 +51,7 @@ final class SnapshotAnswers {
   /** A batch changed the replica's rows at {@code timestamp}: answers built before it are out of date. */
   void changed(long timestamp) {
     changedAt = timestamp;
+    latest = null;
   }
 
   /**
@@ -63,12 +66,14 @@ final class SnapshotAnswers {
     changedAt = timestamp;
     asked.addAll(later);
     later.clear();
-    answerAsked();
+    List<Message<Object>> ready = new ArrayList<>(asked);
+    asked.clear();
+    reply(ready, latest);
   }
 
   /** Answers with the latest state, at once if it was built since the last change, else once built. The replica has a snapshot. */
   void ask(Message<Object> request) {
-    if (latest != null && latestAt >= changedAt) {
+    if (latest != null) {
       reply(List.of(request), current());
       return;
     }
@@ -105,9 +110,14 @@ final class SnapshotAnswers {
         failAll(500, "building the snapshot failed: " + ar.cause());
         return;
       }
-      latest = ar.result();
-      latestAt = state.timestamp();
-      answerAsked();
+      JsonObject built = ar.result();
+      if (state.timestamp() >= changedAt) {
+        latest = built;
+        latestAt = state.timestamp();
+      }
+      List<Message<Object>> ready = new ArrayList<>(asked);
+      asked.clear();
+      reply(ready, latest != null ? current() : built);
       if (!later.isEmpty()) {
         asked.addAll(later);
         later.clear();
@@ -122,12 +132,6 @@ final class SnapshotAnswers {
     List<Message<Object>> failed = new ArrayList<>(asked);
     asked.clear();
     failed.forEach(r -> r.fail(code, why));
-  }
-
-  private void answerAsked() {
-    List<Message<Object>> ready = new ArrayList<>(asked);
-    asked.clear();
-    reply(ready, current());
   }
 
   // On a builder thread too: sending a reply copies the whole message for a receiver in this process (the bus's JSON
@@ -146,7 +150,7 @@ final class SnapshotAnswers {
   // message around the same rows, O(1) (each receiver gets its own copy from the bus anyway).
   private JsonObject current() {
     long now = replica.timestamp();
-    if (latestAt >= changedAt && now > latestAt) {
+    if (now > latestAt) {
       return new JsonObject(new LinkedHashMap<>(latest.getMap())).put(ViewMessage.TIMESTAMP, now);
     }
     return latest;
