@@ -79,7 +79,9 @@ final class SnapshotScenario {
       .column("dropped", "frames dropped", "%,d")
       .column("failed", "failed", "%,d")
       .column("bystanderP99Ms", "counter p99 ms", "%,.0f")
-      .column("bystanderMaxMs", "counter max ms", "%,.0f");
+      .column("bystanderMaxMs", "counter max ms", "%,.0f")
+      .column("followerP99Ms", VIEW + " p99 ms", "%,.0f")
+      .column("followerMaxMs", VIEW + " max ms", "%,.0f");
     Path data = Files.createDirectories(tmp.resolve("data"));
     Path file = data.resolve(Config.FILE_NAME);
     LargeFileGenerator users = new LargeFileGenerator(o.snapshotUsers, 11);
@@ -108,10 +110,11 @@ final class SnapshotScenario {
         new PoolOptions().setHttp1MaxSize(c));
       WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions().setDefaultHost(HOST).setDefaultPort(port)
         .setMaxConnections(c).setMaxMessageSize(256 << 20));
-      try (Bystander counter = Bystander.connect(port)) {
-        measure(t, "GET /api/views/" + VIEW, () -> get(http), c, o.snapshotRounds, server.pid(), base, counter);
-        measure(t, "stream /api/stream/" + VIEW, () -> snapshot(ws), c, o.snapshotRounds, server.pid(), base, counter);
-        measure(t, "SockJS " + Addresses.snapshot(VIEW), () -> sockJsSnapshot(ws), c, o.snapshotRounds, server.pid(), base, counter);
+      try (Bystander counter = Bystander.connect(port, "counter"); Bystander follower = Bystander.connect(port, VIEW)) {
+        Bystander[] watch = {counter, follower};
+        measure(t, "GET /api/views/" + VIEW, () -> get(http), c, o.snapshotRounds, server.pid(), base, watch);
+        measure(t, "stream /api/stream/" + VIEW, () -> snapshot(ws), c, o.snapshotRounds, server.pid(), base, watch);
+        measure(t, "SockJS " + Addresses.snapshot(VIEW), () -> sockJsSnapshot(ws), c, o.snapshotRounds, server.pid(), base, watch);
       }
     } finally {
       live.set(false);
@@ -133,7 +136,10 @@ final class SnapshotScenario {
       + " snapshots resent, frames dropped: the server's counters over the rounds (a client whose queue filled gets a fresh"
       + " snapshot once drained)");
     t.note("counter p99, max: one more client, on /api/stream/counter all along, timing each batch from its timestamp (the"
-      + " engine's clock, the same machine's) to its arrival over the rounds: what the answers cost everyone else on the node");
+      + " engine's clock, the same machine's) to its arrival over the rounds: what the answers cost everyone else on the node;"
+      + " " + VIEW + " p99, max: a client of " + VIEW + " itself, connected before the rounds, timing each batch (each"
+      + " counter batch's timestamp) to the arrival of its first frame at or past it (a frame can merge several): what"
+      + " the view's own followers wait while its snapshot is built for the answers");
     return t;
   }
 
@@ -172,7 +178,7 @@ final class SnapshotScenario {
 
   /** A warm-up round, then {@code rounds} measured rounds of {@code c} answers started at once. */
   private static void measure(Report.Table t, String label, Supplier<Future<Buffer>> answer, int c, int rounds,
-                              long serverPid, String base, Bystander bystander) throws Exception {
+                              long serverPid, String base, Bystander[] watch) throws Exception {
     Answers warmUp = new Answers();
     round(answer, c, warmUp);
     JsonObject one = message(Parts.await(answer.get(), Duration.ofMinutes(1)));
@@ -184,12 +190,17 @@ final class SnapshotScenario {
     String before = Parts.httpBody(base + "/metrics");
     long cpu0 = Machine.processCpuNanos(serverPid);
     long t0 = System.nanoTime();
-    bystander.take();
+    for (Bystander b : watch) {
+      b.take();
+      b.takeFrames();
+    }
     for (int r = 0; r < rounds; r++) {
       round(answer, c, a);
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    Histogram others = bystander.take();
+    Histogram others = watch[0].take();
+    Histogram followers = perBatch(watch[0].takeFrames(), watch[1].takeFrames());
+    watch[1].take();
     long cpu = Machine.processCpuNanos(serverPid) - cpu0;
     String after = Parts.httpBody(base + "/metrics");
     long n = Math.max(1, a.ms.getTotalCount());
@@ -199,12 +210,35 @@ final class SnapshotScenario {
       "serverCpuMsPerAnswer", cpu / 1e6 / n, "resent", delta(before, after, "wikirecent_web_snapshots_resent_total"),
       "dropped", delta(before, after, "wikirecent_web_frames_dropped_total"), "failed", a.failed.get(), "rounds", rounds,
       "warmUpFailed", warmUp.failed.get(), "bystanderP99Ms", (double) others.getValueAtPercentile(99),
-      "bystanderMaxMs", (double) others.getMaxValue(), "bystanderBatches", others.getTotalCount());
+      "bystanderMaxMs", (double) others.getMaxValue(), "bystanderBatches", others.getTotalCount(),
+      "followerP99Ms", (double) followers.getValueAtPercentile(99), "followerMaxMs", (double) followers.getMaxValue(),
+      "followerBatches", followers.getTotalCount());
   }
 
   /**
-   * A client of another view, connected all along: how long its batches take while the answers are made and sent. On
-   * an event loop of its own, so it does not wait behind the answers' clients reading.
+   * For each batch (a counter frame's timestamp: every event changes the counter and the view alike, in one engine
+   * batch), how long until a frame of the view at or past it arrived. A client that fell behind gets the batches it
+   * lacks merged into one frame, stamped with the newest, so timing frames alone would hide the wait of the older
+   * ones. Batches no frame covered yet are left out.
+   */
+  private static Histogram perBatch(List<long[]> batches, List<long[]> frames) {
+    Histogram h = new ConcurrentHistogram(3);
+    int f = 0;
+    for (long[] batch : batches) {
+      while (f < frames.size() && frames.get(f)[0] < batch[0]) {
+        f++;
+      }
+      if (f == frames.size()) {
+        break;
+      }
+      h.recordValue(Math.max(0, frames.get(f)[1] - batch[0]));
+    }
+    return h;
+  }
+
+  /**
+   * A client connected all along: how long its batches take while the answers are made and sent. On an event loop of
+   * its own, so it does not wait behind the answers' clients reading.
    */
   private static final class Bystander implements AutoCloseable {
     final Histogram ms = new ConcurrentHistogram(3);
@@ -212,15 +246,22 @@ final class SnapshotScenario {
     /** Held: Vert.x closes a client nothing references any more, and its sockets with it. */
     WebSocketClient client;
     volatile String closed;
+    String view;
+    /** Each batch frame's timestamp and arrival (ms), in arrival order. */
+    final List<long[]> frames = java.util.Collections.synchronizedList(new ArrayList<>());
 
-    static Bystander connect(int port) throws Exception {
+    static Bystander connect(int port, String view) throws Exception {
       Bystander b = new Bystander();
-      b.client = b.vertx.createWebSocketClient(new WebSocketClientOptions().setDefaultHost(HOST).setDefaultPort(port));
-      Parts.await(b.client.connect("/api/stream/counter").onSuccess(socket -> {
+      b.view = view;
+      b.client = b.vertx.createWebSocketClient(new WebSocketClientOptions().setDefaultHost(HOST).setDefaultPort(port)
+        .setMaxMessageSize(256 << 20));
+      Parts.await(b.client.connect("/api/stream/" + view).onSuccess(socket -> {
         socket.textMessageHandler(text -> {
           JsonObject m = new JsonObject(text);
           if (!ViewMessage.isSnapshot(m)) {
-            b.ms.recordValue(Math.max(0, System.currentTimeMillis() - ViewMessage.timestamp(m)));
+            long now = System.currentTimeMillis();
+            b.ms.recordValue(Math.max(0, now - ViewMessage.timestamp(m)));
+            b.frames.add(new long[] {ViewMessage.timestamp(m), now});
           }
         });
         socket.closeHandler(v -> b.closed = "closed: " + socket.closeStatusCode() + " " + socket.closeReason());
@@ -231,11 +272,20 @@ final class SnapshotScenario {
     /** Its batches since the last call; fails if the socket closed (a figure of no batches would mislead). */
     Histogram take() {
       if (closed != null) {
-        throw new IllegalStateException("the counter client was " + closed);
+        throw new IllegalStateException("the " + view + " client was " + closed);
       }
       Histogram h = ms.copy();
       ms.reset();
       return h;
+    }
+
+    /** Its batch frames since the last call. */
+    List<long[]> takeFrames() {
+      synchronized (frames) {
+        List<long[]> out = new ArrayList<>(frames);
+        frames.clear();
+        return out;
+      }
     }
 
     @Override
