@@ -20,8 +20,16 @@ public final class ViewTable {
   private Map<List<Object>, Integer> rows = new HashMap<>();
   private long timestamp = -1;
   private boolean hasSnapshot;
-  /** The map was handed out by {@link #capture()} and not yet released: the next change works on a copy. */
-  private boolean captured;
+  /** Captures of the map not yet released: while there are any, the next change works on a copy. */
+  private int captured;
+  // The rows' keys in the view's order as of change number orderAt (null: none yet), and the keys changed since, with
+  // the number of their last change: a capture's snapshot merges the two instead of sorting every row again (see
+  // Captured#snapshot). A snapshot applied, or more changed keys than rows, starts a new orderLineage.
+  private List<List<Object>> order;
+  private long orderAt = -1;
+  private long orderLineage;
+  private long changes;
+  private final Map<List<Object>, Long> changed = new HashMap<>();
 
   public ViewTable(String view) {
     this.view = view;
@@ -57,7 +65,8 @@ public final class ViewTable {
     long ts = ViewMessage.timestamp(message);
     if (ViewMessage.isSnapshot(message)) {
       rows = new HashMap<>();
-      captured = false;
+      captured = 0;
+      forgetOrder();
       addAll(message.getJsonArray(ViewMessage.INSERTED));
       timestamp = ts;
       hasSnapshot = true;
@@ -69,9 +78,9 @@ public final class ViewTable {
     if (ts <= timestamp) {
       return true;
     }
-    if (captured) {
+    if (captured > 0) {
       rows = new HashMap<>(rows);
-      captured = false;
+      captured = 0;
     }
     boolean consistent = true;
     for (Object row : message.getJsonArray(ViewMessage.DELETED)) {
@@ -81,11 +90,17 @@ public final class ViewTable {
         consistent = false;
       } else if (count == 1) {
         rows.remove(key);
+        touched(key);
       } else {
         rows.put(key, count - 1);
       }
     }
-    addAll(message.getJsonArray(ViewMessage.INSERTED));
+    for (Object row : message.getJsonArray(ViewMessage.INSERTED)) {
+      List<Object> key = normalize((JsonArray) row);
+      if (rows.merge(key, 1, Integer::sum) == 1) {
+        touched(key);
+      }
+    }
     timestamp = ts;
     return consistent;
   }
@@ -94,6 +109,21 @@ public final class ViewTable {
     for (Object row : inserted) {
       rows.merge(normalize((JsonArray) row), 1, Integer::sum);
     }
+  }
+
+  // A key came or went (a count changing within the multiset moves no key in the order).
+  private void touched(List<Object> key) {
+    changed.put(key, ++changes);
+    if (changed.size() > Math.max(16, rows.size() / 2)) {
+      forgetOrder(); // merging would cost about what sorting does
+    }
+  }
+
+  private void forgetOrder() {
+    order = null;
+    orderAt = -1;
+    orderLineage++;
+    changed.clear();
   }
 
   /** The rows in the view's order (count descending, then name; see {@link UserOrder}); other rows column by column. */
@@ -110,17 +140,24 @@ public final class ViewTable {
    * {@linkplain #release released}, a change copies the rows first, so what was captured never changes.
    */
   public Captured capture() {
-    captured = true;
-    return new Captured(view, timestamp, rows);
+    captured++;
+    return new Captured(view, timestamp, rows, orderLineage, changes, order, order == null ? null : List.copyOf(changed.keySet()));
   }
 
   /**
    * Whoever read {@code state} is done with it: if it is still this table's state, the next change may be made in
-   * place again, with no copy.
+   * place again, with no copy. The order its snapshot was built in, if newer, is kept for the next capture to start
+   * from.
    */
   public void release(Captured state) {
-    if (state.rows == rows) {
-      captured = false;
+    if (state.rows == rows && captured > 0) {
+      captured--;
+    }
+    List<List<Object>> built = state.order;
+    if (built != null && state.lineage == orderLineage && state.changes > orderAt) {
+      order = built;
+      orderAt = state.changes;
+      changed.values().removeIf(n -> n <= state.changes);
     }
   }
 
@@ -129,34 +166,85 @@ public final class ViewTable {
     private final String view;
     private final long timestamp;
     private final Map<List<Object>, Integer> rows;
+    private final long lineage;
+    private final long changes;
+    private final List<List<Object>> previous;
+    private final List<List<Object>> changedSince;
+    /** The keys in order, once {@link #snapshot()} has run (read back on the table's thread after it). */
+    private volatile List<List<Object>> order;
 
-    private Captured(String view, long timestamp, Map<List<Object>, Integer> rows) {
+    private Captured(String view, long timestamp, Map<List<Object>, Integer> rows, long lineage, long changes,
+                     List<List<Object>> previous, List<List<Object>> changedSince) {
       this.view = view;
       this.timestamp = timestamp;
       this.rows = rows;
+      this.lineage = lineage;
+      this.changes = changes;
+      this.previous = previous;
+      this.changedSince = changedSince;
     }
 
     public long timestamp() {
       return timestamp;
     }
 
-    /** Its snapshot message, the rows in the view's order: as {@link ViewTable#snapshot()} gave when captured. */
+    /**
+     * Its snapshot message, the rows in the view's order: as {@link ViewTable#snapshot()} gave when captured. From
+     * the order an earlier snapshot was built in, only the keys changed since are sorted and merged in (O(n) besides
+     * those); without one, every key is sorted.
+     */
     public JsonObject snapshot() {
-      return ViewMessage.snapshot(view, timestamp, sorted(rows));
+      List<List<Object>> keys = previous == null ? sortedKeys(rows.keySet()) : merged(previous, changedSince, rows);
+      order = keys;
+      return ViewMessage.snapshot(view, timestamp, expanded(keys, rows));
     }
   }
 
   private static JsonArray sorted(Map<List<Object>, Integer> rows) {
-    List<List<Object>> list = new ArrayList<>();
-    rows.forEach((row, count) -> {
-      for (int i = 0; i < count; i++) {
-        list.add(row);
-      }
-    });
+    return expanded(sortedKeys(rows.keySet()), rows);
+  }
+
+  private static List<List<Object>> sortedKeys(java.util.Collection<List<Object>> keys) {
+    List<List<Object>> list = new ArrayList<>(keys);
     list.sort(ROW_ORDER);
+    return list;
+  }
+
+  // The keys of `rows` in order: those of `previous` that did not change, with the changed ones still present
+  // sorted in between.
+  private static List<List<Object>> merged(List<List<Object>> previous, List<List<Object>> changedSince,
+                                           Map<List<Object>, Integer> rows) {
+    java.util.Set<List<Object>> changed = new java.util.HashSet<>(changedSince);
+    List<List<Object>> fresh = new ArrayList<>();
+    for (List<Object> key : changed) {
+      if (rows.containsKey(key)) {
+        fresh.add(key);
+      }
+    }
+    fresh.sort(ROW_ORDER);
+    List<List<Object>> out = new ArrayList<>(rows.size());
+    int f = 0;
+    for (List<Object> key : previous) {
+      if (changed.contains(key)) {
+        continue;
+      }
+      while (f < fresh.size() && ROW_ORDER.compare(fresh.get(f), key) < 0) {
+        out.add(fresh.get(f++));
+      }
+      out.add(key);
+    }
+    while (f < fresh.size()) {
+      out.add(fresh.get(f++));
+    }
+    return out;
+  }
+
+  private static JsonArray expanded(List<List<Object>> keys, Map<List<Object>, Integer> rows) {
     JsonArray out = new JsonArray();
-    for (List<Object> row : list) {
-      out.add(new JsonArray(new ArrayList<>(row)));
+    for (List<Object> row : keys) {
+      for (int i = rows.get(row); i > 0; i--) {
+        out.add(new JsonArray(new ArrayList<>(row)));
+      }
     }
     return out;
   }

@@ -14,8 +14,9 @@ import java.util.function.UnaryOperator;
 
 /**
  * Answers one set's snapshot requests (a web node syncing its replica) with the set's rows in the view's order. The
- * sort is O(n log n): 200,000 users take about a quarter of a second, which on the tail's event loop would hold every
- * other set's FETCHes. So it runs on the builder threads, at most once per change of the rows: requests that come
+ * first sort is O(n log n) (later ones merge the rows changed since, see {@link ViewTable.Captured#snapshot}), and
+ * 200,000 users take about a quarter of a second, which on the tail's event loop would hold every other set's
+ * FETCHes. So it runs on the builder threads, at most once per change of the rows: requests that come
  * while it runs wait for it, and later ones get the same rows until a batch changes them (progress alone only moves
  * the answer's timestamp on). The build reads a captured state ({@link ViewTable#capture}) while the rows go on
  * changing. An answer is never older than the state its request was asked in (the asker may have subscribed after
