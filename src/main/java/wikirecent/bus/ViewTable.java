@@ -4,11 +4,14 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A view's rows as a client holds them: start from a snapshot, apply batches in timestamp
@@ -24,7 +27,7 @@ public final class ViewTable {
   private int captured;
   // The rows' keys in the view's order as of change number orderAt (null: none yet), and the keys changed since, with
   // the number of their last change: a capture's snapshot merges the two instead of sorting every row again (see
-  // Captured#snapshot). A snapshot applied, or more changed keys than rows, starts a new orderLineage.
+  // Captured#snapshot). A snapshot applied, or changed keys past half the rows, starts a new orderLineage.
   private List<List<Object>> order;
   private long orderAt = -1;
   private long orderLineage;
@@ -141,7 +144,8 @@ public final class ViewTable {
    */
   public Captured capture() {
     captured++;
-    return new Captured(view, timestamp, rows, orderLineage, changes, order, order == null ? null : List.copyOf(changed.keySet()));
+    List<List<Object>> since = order == null ? null : List.copyOf(changed.keySet());
+    return new Captured(view, timestamp, rows, orderLineage, changes, order, since);
   }
 
   /**
@@ -204,7 +208,7 @@ public final class ViewTable {
     return expanded(sortedKeys(rows.keySet()), rows);
   }
 
-  private static List<List<Object>> sortedKeys(java.util.Collection<List<Object>> keys) {
+  private static List<List<Object>> sortedKeys(Collection<List<Object>> keys) {
     List<List<Object>> list = new ArrayList<>(keys);
     list.sort(ROW_ORDER);
     return list;
@@ -214,7 +218,7 @@ public final class ViewTable {
   // sorted in between.
   private static List<List<Object>> merged(List<List<Object>> previous, List<List<Object>> changedSince,
                                            Map<List<Object>, Integer> rows) {
-    java.util.Set<List<Object>> changed = new java.util.HashSet<>(changedSince);
+    Set<List<Object>> changed = new HashSet<>(changedSince);
     List<List<Object>> fresh = new ArrayList<>();
     for (List<Object> key : changed) {
       if (rows.containsKey(key)) {

@@ -5,6 +5,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -87,7 +88,7 @@ class ViewTableOrderPropertyTest {
     List<Object> row = new ArrayList<>();
     row.add(NAMES[random.nextInt(NAMES.length)]);
     row.add((long) (1 + random.nextInt(6)));
-    return java.util.Collections.unmodifiableList(row);
+    return Collections.unmodifiableList(row);
   }
 
   private static JsonArray json(List<List<Object>> rows) {

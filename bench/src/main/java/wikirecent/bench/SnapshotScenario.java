@@ -30,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -248,7 +249,7 @@ final class SnapshotScenario {
     volatile String closed;
     String view;
     /** Each batch frame's timestamp and arrival (ms), in arrival order. */
-    final List<long[]> frames = java.util.Collections.synchronizedList(new ArrayList<>());
+    final List<long[]> frames = Collections.synchronizedList(new ArrayList<>());
 
     static Bystander connect(int port, String view) throws Exception {
       Bystander b = new Bystander();
