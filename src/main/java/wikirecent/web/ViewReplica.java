@@ -43,9 +43,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * A snapshot is built (ordered, serialized, framed for each transport) once per state, when a client needs it, on a
  * worker thread ({@link #BUILDERS}): for a view of 200,000 users that is up to half a second of CPU, which would hold
  * every client of the node (less after the first build: {@link ViewTable.Captured#snapshot} merges the rows changed
- * since into the last build's order). Meanwhile the replica holds its state still (batches wait, as when joining), so the snapshot is
- * the current state when it is ready: the requests waiting for it are answered, the fan-out sends it to the followers
- * that lack a state, then the batches that waited go out.
+ * since into the last build's order). Meanwhile the replica holds its state still (batches wait, as when joining),
+ * so the snapshot is the current state when it is ready: the requests waiting for it are answered, the fan-out sends
+ * it to the followers that lack a state, then the batches that waited go out.
  */
 final class ViewReplica {
 

@@ -263,11 +263,8 @@ class FanOutWalkTest {
       @ForAll long seed, @ForAll @IntRange(min = 50, max = 400) int clients, @ForAll @IntRange(min = 1, max = 120) int steps) {
     Random random = new Random(seed);
     Source source = new Source(KEY, KEY + "?wiki=a", KEY + "?wiki=b", KEY + "?window=1h");
-    List<ApplyingClient> all = new ArrayList<>();
     Map<ApplyingClient, List<String>> follows = new HashMap<>();
-    for (int i = 0; i < clients; i++) {
-      all.add(joinSome(source, random, follows));
-    }
+    List<ApplyingClient> all = joinSome(source, random, follows, clients);
     for (int s = 0; s < steps; s++) {
       switch (random.nextInt(8)) {
         case 0, 1, 2 -> source.batch(random);
@@ -291,11 +288,8 @@ class FanOutWalkTest {
       @ForAll long seed, @ForAll @IntRange(min = 1, max = 300) int clients, @ForAll @IntRange(min = 1, max = 120) int steps) {
     Random random = new Random(seed);
     Source source = new Source(true, KEY, KEY + "?wiki=a", KEY + "?window=1h");
-    List<ApplyingClient> all = new ArrayList<>();
     Map<ApplyingClient, List<String>> follows = new HashMap<>();
-    for (int i = 0; i < clients; i++) {
-      all.add(joinSome(source, random, follows));
-    }
+    List<ApplyingClient> all = joinSome(source, random, follows, clients);
     for (int s = 0; s < steps; s++) {
       switch (random.nextInt(8)) {
         case 0, 1, 2 -> source.batch(random);
@@ -387,6 +381,15 @@ class FanOutWalkTest {
       follows.get(c).add(key);
       source.fanOut.subscribe(c, key, true);
     }
+  }
+
+  /** {@code n} clients, each following some of the source's instances (recorded in {@code follows}). */
+  private static List<ApplyingClient> joinSome(Source source, Random random, Map<ApplyingClient, List<String>> follows, int n) {
+    List<ApplyingClient> all = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      all.add(joinSome(source, random, follows));
+    }
+    return all;
   }
 
   private static ApplyingClient joinSome(Source source, Random random, Map<ApplyingClient, List<String>> follows) {
