@@ -126,7 +126,7 @@ final class BridgeClient extends Client {
         return;
       }
       ViewReplica replica = ar.result();
-      replica.snapshot(snapshot -> {
+      replica.snapshot(true, snapshot -> {
         replicas.release(replica);
         if (snapshot.failed()) {
           // Like a request nobody answers yet; the client retries, or takes the snapshot pushed once the replica has one.

@@ -24,6 +24,12 @@ final class Encoded {
   final String json;
   /** A whole state (sent to a client that joins or fell behind), not a batch. */
   final boolean snapshot;
+  /**
+   * For a snapshot built while its instance moved on (batches go out meanwhile): those batches merged, from its
+   * timestamp to the state its clients hold. Whoever is sent the snapshot is sent this right after it. Set once, on the
+   * event loop, before the snapshot is handed to anyone; null when the snapshot is the state clients hold.
+   */
+  Encoded since;
   private Buffer text;
   private Buffer envelope;
   private String envelopeText;

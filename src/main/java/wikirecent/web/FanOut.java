@@ -144,8 +144,9 @@ final class FanOut {
   }
 
   /**
-   * A snapshot the client asked for, in a frame of its own ({@code length} bytes, written by {@code write} if admitted):
-   * from its state the client's batches go on.
+   * A snapshot the client asked for, in a frame of its own ({@code length} bytes, written by {@code write} if admitted).
+   * A follower that had no state, or an older one, now holds it and is sent what followed it ({@link Encoded#since}); one
+   * already sent newer batches holds those (a page replays the batches newer than its answer).
    */
   boolean sendSnapshot(Client client, int length, Supplier<Future<Void>> write, Encoded snapshot) {
     long exempt = exempt(client, length, true);
@@ -153,8 +154,12 @@ final class FanOut {
       return false;
     }
     track(client, length, exempt, write.get());
-    if (client.keys.contains(snapshot.key)) {
+    Long at = client.at.get(snapshot.key);
+    if (client.keys.contains(snapshot.key) && (at == null || at < snapshot.timestamp)) {
       client.at.put(snapshot.key, snapshot.timestamp);
+      if (snapshot.since != null) {
+        send(client, snapshot.since);
+      }
     }
     return true;
   }
@@ -208,7 +213,9 @@ final class FanOut {
       metrics.lag(System.currentTimeMillis() - batch.timestamp);
       metrics.batchesMerged(1);
       for (Client c : subscribers.getOrDefault(key, Set.of())) {
-        send(c, batch);
+        if (c.at.containsKey(key)) { // one without a state gets the snapshot when it is built, then what followed
+          send(c, batch);
+        }
       }
       return;
     }
@@ -257,13 +264,13 @@ final class FanOut {
   }
 
   /**
-   * A snapshot built off the event loop is ready, and is the instance's current state: each follower that lacks a
-   * state the batches to come can start from (it joined while the snapshot was built, drained, was reset, or is
-   * behind what the walk holds) gets it now, before those batches.
+   * A snapshot built off the event loop is ready; with its {@link Encoded#since} it is the state the instance's
+   * followers were sent: each follower that lacks a state the batches to come can start from (it joined while the
+   * snapshot was built, drained, was reset, or is behind what the walk holds) gets both now, before those batches.
    */
   void snapshotReady(Encoded snapshot) {
     Pending p = pending.get(snapshot.key);
-    long from = p != null ? p.base : snapshot.timestamp;
+    long from = p != null ? p.base : snapshot.since != null ? snapshot.since.timestamp : snapshot.timestamp;
     for (Client c : subscribers.getOrDefault(snapshot.key, Set.of())) {
       Long at = c.at.get(snapshot.key);
       if ((at == null || at < from) && !c.stalled && send(c, snapshot) && at != null) {
@@ -281,11 +288,17 @@ final class FanOut {
     return send(client, frame, null);
   }
 
-  /** A view message, in the frame of the client's transport; once sent, the client holds the state at its timestamp. */
+  /**
+   * A view message, in the frame of the client's transport; once sent, the client holds the state at its timestamp.
+   * A snapshot built while its instance moved on is followed by what it lacks ({@link Encoded#since}).
+   */
   boolean send(Client client, Encoded message) {
     boolean sent = send(client, client.frame(message), message);
     if (sent) {
       client.at.put(message.key, message.timestamp);
+      if (message.since != null) {
+        send(client, message.since);
+      }
     }
     return sent;
   }
@@ -353,7 +366,9 @@ final class FanOut {
       log.debug("{} drained after {} ms; sending it fresh snapshots", client, System.currentTimeMillis() - client.stalledSinceMillis);
       for (String key : client.keys) {
         Encoded snapshot = snapshots.apply(key);
-        if (snapshot != null && send(client, snapshot)) {
+        if (snapshot == null) {
+          client.at.remove(key); // being built: it gets it when ready, and no batch before it
+        } else if (send(client, snapshot)) {
           metrics.snapshotResent("drained");
         }
       }
@@ -492,7 +507,7 @@ final class FanOut {
   /**
    * What one visit sends a client: a frame per message, or one for all if its transport bundles them. A large message
    * (a snapshot) still goes in its own frame, the one every client of it shares: bundled, it would be framed again
-   * here on the event loop, per bundle.
+   * here on the event loop, per bundle. So does a snapshot followed by what it lacks, with that.
    */
   private void sendAll(Client c, List<Encoded> messages) {
     if (messages.size() == 1 || !c.bundles()) {
@@ -501,10 +516,10 @@ final class FanOut {
       }
       return;
     }
-    if (anyLarge(messages)) {
+    if (anyAlone(messages)) {
       List<Encoded> small = new ArrayList<>();
       for (Encoded m : messages) {
-        if (m.large()) {
+        if (alone(m)) {
           send(c, m);
         } else {
           small.add(m);
@@ -530,13 +545,17 @@ final class FanOut {
     }
   }
 
-  private static boolean anyLarge(List<Encoded> messages) {
+  private static boolean anyAlone(List<Encoded> messages) {
     for (Encoded m : messages) {
-      if (m.large()) {
+      if (alone(m)) {
         return true;
       }
     }
     return false;
+  }
+
+  private static boolean alone(Encoded m) {
+    return m.large() || m.since != null;
   }
 
   /**

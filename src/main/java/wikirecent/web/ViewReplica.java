@@ -43,9 +43,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * A snapshot is built (ordered, serialized, framed for each transport) once per state, when a client needs it, on a
  * worker thread ({@link #BUILDERS}): for a view of 200,000 users that is up to half a second of CPU, which would hold
  * every client of the node (less after the first build: {@link ViewTable.Captured#snapshot} merges the rows changed
- * since into the last build's order). Meanwhile the replica holds its state still (batches wait, as when joining),
- * so the snapshot is the current state when it is ready: the requests waiting for it are answered, the fan-out sends
- * it to the followers that lack a state, then the batches that waited go out.
+ * since into the last build's order). Meanwhile the table holds still (its batches wait, so the build needs no copy of
+ * the rows) but the batches go out at once to the followers that hold a state; those that lack one are sent the
+ * snapshot when it is ready, then those batches merged ({@link Encoded#since}). A snapshot request is answered by the
+ * build under way, except the bridge's: a page holds the batches sent after it asked and replays those newer than the
+ * answer, so its answer must hold every batch sent before it asked, and one that came after the build began waits for
+ * the next build.
  */
 final class ViewReplica {
 
@@ -82,11 +85,17 @@ final class ViewReplica {
   private final ViewTable table;
   private final WorkerExecutor builds;
   private final List<JsonObject> held = new ArrayList<>();
-  /** Batches that came while a snapshot of the state is being built: applied once it is. */
+  /** Batches that came while a snapshot of the state is being built: the table takes them once it is. */
   private final List<JsonObject> deferred = new ArrayList<>();
+  /** Those of them clients were sent (as clients get them): what a snapshot's {@link Encoded#since} merges. */
+  private final List<JsonObject> sentDuringBuild = new ArrayList<>();
   /** Requests waiting for the snapshot being built. */
   private final List<Handler<AsyncResult<Encoded>>> snapshotWaiters = new ArrayList<>();
+  /** Requests that need a state newer than the one being built: answered by the next build. */
+  private final List<Handler<AsyncResult<Encoded>>> nextBuildWaiters = new ArrayList<>();
   private boolean building;
+  /** The timestamp of the state being built. */
+  private long buildingAt = -1;
   /** Bumped whenever the state a build started from is replaced or lost, so that build's result is ignored. */
   private long buildGeneration;
   /** Callers waiting for the next outcome: synced, or a failed attempt. */
@@ -214,17 +223,23 @@ final class ViewReplica {
   }
 
   /**
-   * Hands {@code then} the current state's snapshot: at once if it is built, else when it is (before any later batch
-   * goes out). Fails with a 503 while the replica has no state, or if it loses it first.
+   * Hands {@code then} a snapshot of the state: at once if one is built, else when it is. With {@code holdsAllSent},
+   * one holding every batch clients were sent before this call (the bridge's requests; see the class comment).
+   * Fails with a 503 while the replica has no state, or if it loses it first.
    */
-  void snapshot(Handler<AsyncResult<Encoded>> then) {
-    Encoded now = snapshot();
-    if (now != null) {
-      then.handle(Future.succeededFuture(now));
-    } else if (!synced || stopped) {
+  void snapshot(boolean holdsAllSent, Handler<AsyncResult<Encoded>> then) {
+    if (!synced || stopped) {
       then.handle(Future.failedFuture(new OpenFailure(503, "no snapshot of " + key + " yet")));
+      return;
+    }
+    Encoded now = snapshot();
+    if (now != null && (!holdsAllSent || now.timestamp >= fannedOut)) {
+      then.handle(Future.succeededFuture(now));
+    } else if (building && holdsAllSent && buildingAt < fannedOut) {
+      nextBuildWaiters.add(then);
     } else {
       snapshotWaiters.add(then);
+      build();
     }
   }
 
@@ -235,6 +250,7 @@ final class ViewReplica {
     building = true;
     long generation = buildGeneration;
     ViewTable.Captured state = table.capture();
+    buildingAt = state.timestamp();
     long started = System.nanoTime();
     metrics.buildStarted();
     Context here = vertx.getOrCreateContext();
@@ -257,21 +273,42 @@ final class ViewReplica {
       log.error("Could not build the snapshot of {}", key, ar.cause());
       failSnapshotWaiters(new OpenFailure(503, "the snapshot of " + key + " could not be built"));
     } else {
-      snapshot = ar.result();
-      log.debug("Built the snapshot of {} at {} ({} bytes) in {} ms", key, snapshot.timestamp, snapshot.length(), nanos / 1_000_000);
+      Encoded built = ar.result();
+      built.since = merged(sentDuringBuild);
+      snapshot = built;
+      log.debug("Built the snapshot of {} at {} ({} bytes) in {} ms", key, built.timestamp, built.length(), nanos / 1_000_000);
       List<Handler<AsyncResult<Encoded>>> ready = new ArrayList<>(snapshotWaiters);
       snapshotWaiters.clear();
-      Encoded built = snapshot;
       ready.forEach(h -> h.handle(Future.succeededFuture(built)));
       fanOut.snapshotReady(built);
     }
+    sentDuringBuild.clear();
     List<JsonObject> waited = new ArrayList<>(deferred);
     deferred.clear();
     for (JsonObject batch : waited) {
-      if (!stopped) {
-        onBatch(batch);
+      if (stopped) {
+        return;
+      }
+      if (!table.apply(batch)) { // its order was checked when it came, and it went out then
+        resync("Batch " + ViewMessage.timestamp(batch) + " of " + key + " does not fit the replica at " + table.timestamp());
+        return;
       }
     }
+    if (!nextBuildWaiters.isEmpty() && !stopped) {
+      snapshotWaiters.addAll(nextBuildWaiters);
+      nextBuildWaiters.clear();
+      build();
+    }
+  }
+
+  /** Batches clients were sent, merged into one from the first's state; null if none. */
+  private Encoded merged(List<JsonObject> sent) {
+    if (sent.isEmpty()) {
+      return null;
+    }
+    PendingDiff diff = new PendingDiff(view, paramsJson);
+    sent.forEach(diff::add);
+    return Encoded.of(key, diff.take());
   }
 
   /**
@@ -288,17 +325,23 @@ final class ViewReplica {
       held.addAll(0, deferred);
     }
     deferred.clear();
+    sentDuringBuild.clear();
   }
 
   private void failSnapshotWaiters(OpenFailure why) {
     List<Handler<AsyncResult<Encoded>>> failed = new ArrayList<>(snapshotWaiters);
+    failed.addAll(nextBuildWaiters);
     snapshotWaiters.clear();
+    nextBuildWaiters.clear();
     failed.forEach(h -> h.handle(Future.failedFuture(why)));
   }
 
-  /** The timestamp of the state this replica holds, or -1 while it is not synced. */
+  /**
+   * The timestamp of the state a client that starts following now is taken to hold (it is sent the batches after it):
+   * the replica's, or the last batch sent out while the table waits for a build; -1 while it is not synced.
+   */
   long stateTimestamp() {
-    return synced ? table.timestamp() : -1;
+    return synced ? Math.max(table.timestamp(), fannedOut) : -1;
   }
 
   /**
@@ -370,7 +413,10 @@ final class ViewReplica {
     onBatch(body);
   }
 
-  /** A valid batch: held while the replica has no state, deferred while a snapshot of its state is built, else applied. */
+  /**
+   * A valid batch: held while the replica has no state; else sent out, and applied, or deferred while a snapshot of the
+   * state is built.
+   */
   private void onBatch(JsonObject body) {
     if (!synced) {
       if (held.size() >= MAX_HELD) {
@@ -380,34 +426,40 @@ final class ViewReplica {
       held.add(body);
       return;
     }
-    if (building) {
-      if (deferred.size() >= MAX_HELD) {
-        dropBuild(false);
-        resync("More than " + MAX_HELD + " batches of " + key + " came while its snapshot was built");
-        return;
-      }
-      deferred.add(body);
+    if (building && deferred.size() >= MAX_HELD) {
+      dropBuild(false);
+      resync("More than " + MAX_HELD + " batches of " + key + " came while its snapshot was built");
       return;
     }
     // A batch at or before what the replica holds is old news.
-    long known = table.timestamp();
-    if (ViewMessage.timestamp(body) <= known) {
+    long ts = ViewMessage.timestamp(body);
+    long known = deferred.isEmpty() ? table.timestamp() : ViewMessage.timestamp(deferred.get(deferred.size() - 1));
+    if (ts <= known) {
       return;
     }
     if (ViewMessage.previous(body) > known) {
-      resync("Batch " + ViewMessage.timestamp(body) + " of " + key + " follows " + ViewMessage.previous(body)
+      resync("Batch " + ts + " of " + key + " follows " + ViewMessage.previous(body)
         + ", which never arrived here (at " + known + ")");
       return;
     }
-    if (!table.apply(body)) {
-      resync("Batch " + ViewMessage.timestamp(body) + " of " + key + " does not fit the replica at " + known);
+    boolean changes = !body.getJsonArray(ViewMessage.INSERTED).isEmpty() || !body.getJsonArray(ViewMessage.DELETED).isEmpty();
+    if (building) {
+      deferred.add(body);
+    } else if (!table.apply(body)) {
+      resync("Batch " + ts + " of " + key + " does not fit the replica at " + known);
       return;
     }
-    snapshot = null;
-    if (!body.getJsonArray(ViewMessage.INSERTED).isEmpty() || !body.getJsonArray(ViewMessage.DELETED).isEmpty()) {
+    if (changes || !building) {
+      snapshot = null; // it (with its since) no longer ends where the clients are
+    }
+    if (changes) {
+      JsonObject out = forClients(body);
+      if (building) {
+        sentDuringBuild.add(out);
+      }
       long previous = fannedOut;
-      fannedOut = table.timestamp();
-      fanOut.batch(key, forClients(body), previous);
+      fannedOut = ts;
+      fanOut.batch(key, out, previous);
     }
   }
 
@@ -501,6 +553,8 @@ final class ViewReplica {
     }
     table.apply(snap);
     snapshot = null;
+    snapshotWaiters.addAll(nextBuildWaiters); // this state holds whatever was sent before
+    nextBuildWaiters.clear();
     List<JsonObject> replay = new ArrayList<>(held);
     held.clear();
     heldOverflow = false;

@@ -431,7 +431,7 @@ class ClusterIT {
    * every node sends).
    */
   private static void assertSameBatches(StreamWatcher a, StreamWatcher b, int atLeast) {
-    long from = Math.max(a.lastSnapshotTimestamp(), b.lastSnapshotTimestamp());
+    long from = Math.max(a.unmergedFrom(), b.unmergedFrom());
     long to = Math.min(a.timestamp(), b.timestamp());
     List<JsonObject> seenByA = a.batchesBetween(from, to);
     List<JsonObject> seenByB = b.batchesBetween(from, to);

@@ -153,15 +153,21 @@ public final class StreamWatcher {
     return out;
   }
 
-  /** The timestamp of the last snapshot so far, or -1. */
-  public synchronized long lastSnapshotTimestamp() {
-    long last = -1;
+  /**
+   * Where its batches start to be each as its node got it: the timestamp of the first message after its last snapshot
+   * (a client that joined while that snapshot was built gets the batches sent meanwhile merged into that one), or the
+   * snapshot's if none followed yet; -1 before any snapshot.
+   */
+  public synchronized long unmergedFrom() {
+    long from = -1;
+    boolean next = false;
     for (JsonObject m : messages) {
-      if (ViewMessage.isSnapshot(m)) {
-        last = ViewMessage.timestamp(m);
+      if (ViewMessage.isSnapshot(m) || next) {
+        from = ViewMessage.timestamp(m);
       }
+      next = ViewMessage.isSnapshot(m);
     }
-    return last;
+    return from;
   }
 
   /** Batches received after the last snapshot so far. */

@@ -116,8 +116,9 @@ class FanOutWalkTest {
 
   /**
    * The sources' states, the replicas' part: applies batches and hands the non-empty ones to the fan-out. With
-   * {@code builtLater}, as {@link ViewReplica} does: a snapshot not built for the current state is built on a later
-   * turn, the instance holding its batches meanwhile, then handed to the fan-out's {@code snapshotReady}.
+   * {@code builtLater}, as {@link ViewReplica} does: a snapshot is built on a later turn, the table holding its batches
+   * meanwhile while the fan-out is handed them at once, then handed to the fan-out's {@code snapshotReady} with those
+   * batches merged as its {@code since}; it serves until the next batch.
    */
   static final class Source {
     final Map<String, ViewTable> tables = new HashMap<>();
@@ -125,6 +126,8 @@ class FanOutWalkTest {
     final Map<String, Encoded> built = new HashMap<>();
     /** Batches that came while a key's snapshot was being built, by key; present while it is. */
     final Map<String, List<JsonObject>> deferred = new HashMap<>();
+    /** Those of them the fan-out was handed. */
+    final Map<String, List<JsonObject>> sent = new HashMap<>();
     int builds;
     final Map<String, Map<String, Long>> counts = new HashMap<>();
     final Map<String, Long> fannedOut = new HashMap<>();
@@ -148,23 +151,30 @@ class FanOutWalkTest {
         fannedOut.put(key, 1L);
       }
       fanOut = new FanOut(1 << 20, new WebMetrics(), builtLater ? this::snapshotOrBuild : key -> Encoded.of(key, tables.get(key).snapshot()),
-        key -> tables.get(key).timestamp(), later::add);
+        key -> Math.max(tables.get(key).timestamp(), fannedOut.get(key)), later::add);
     }
 
     private Encoded snapshotOrBuild(String key) {
       Encoded b = built.get(key);
-      if (b != null && b.timestamp == tables.get(key).timestamp()) {
+      if (b != null) {
         return b;
       }
       if (!deferred.containsKey(key)) {
         deferred.put(key, new ArrayList<>());
+        sent.put(key, new ArrayList<>());
         builds++;
         later.add(() -> {
           Encoded snapshot = Encoded.of(key, tables.get(key).snapshot());
+          List<JsonObject> meanwhile = sent.remove(key);
+          if (!meanwhile.isEmpty()) {
+            PendingDiff since = new PendingDiff(VIEW);
+            meanwhile.forEach(since::add);
+            snapshot.since = Encoded.of(key, since.take());
+          }
           built.put(key, snapshot);
           fanOut.snapshotReady(snapshot);
           for (JsonObject batch : deferred.remove(key)) {
-            fanOut(key, batch);
+            assertThat(tables.get(key).apply(batch)).isTrue();
           }
         });
       }
@@ -195,16 +205,20 @@ class FanOutWalkTest {
       }
       ts += 1 + random.nextInt(2);
       JsonObject batch = ViewMessage.batch(VIEW, ts, inserted, deleted);
-      if (deferred.containsKey(key)) {
+      boolean building = deferred.containsKey(key);
+      boolean changes = !inserted.isEmpty();
+      if (building) {
         deferred.get(key).add(batch);
       } else {
-        fanOut(key, batch);
+        assertThat(tables.get(key).apply(batch)).isTrue();
       }
-    }
-
-    private void fanOut(String key, JsonObject batch) {
-      assertThat(tables.get(key).apply(batch)).isTrue();
-      if (!batch.getJsonArray(ViewMessage.INSERTED).isEmpty()) { // as the replica: an empty batch moves the state but is not sent
+      if (changes || !building) {
+        built.remove(key);
+      }
+      if (changes) { // as the replica: an empty batch moves the state but is not sent
+        if (building) {
+          sent.get(key).add(batch);
+        }
         long previous = fannedOut.put(key, ViewMessage.timestamp(batch));
         fanOut.batch(key, batch, previous);
       }
@@ -279,9 +293,9 @@ class FanOutWalkTest {
   }
 
   /**
-   * The same with snapshots built on a later turn while their instance holds its batches, as the replicas build them
-   * off the event loop: clients that join, or follow an instance, meanwhile get the snapshot once it is ready and
-   * then what followed it, never a batch before it or the snapshot twice.
+   * The same with snapshots built on a later turn, as the replicas build them off the event loop, while their
+   * instance's batches go on to the clients that hold a state: clients that join, or follow an instance, meanwhile
+   * get the snapshot once it is ready and then what followed it, never a batch before it or the snapshot twice.
    */
   @Property(tries = 60)
   void withSnapshotsBuiltLaterEveryClientStillEndsAtEachSource(
