@@ -126,10 +126,12 @@ final class BridgeClient extends Client {
         return;
       }
       ViewReplica replica = ar.result();
-      replica.snapshot(true, snapshot -> {
+      fanOut.asking(this, replica.key());
+      replica.snapshot(snapshot -> {
         replicas.release(replica);
         if (snapshot.failed()) {
           // Like a request nobody answers yet; the client retries, or takes the snapshot pushed once the replica has one.
+          fanOut.notAnswered(this, replica.key());
           replyFailure(reply, snapshot.cause());
         } else {
           BridgeSocket.Unsent answer = socket.reply(reply, snapshot.result());

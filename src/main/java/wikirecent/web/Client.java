@@ -5,6 +5,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.SocketAddress;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -31,6 +32,11 @@ abstract class Client {
   final Set<String> keys = new LinkedHashSet<>();
   /** Per followed key, the timestamp of the state it was last sent (a snapshot or a batch); absent until it has one. */
   final Map<String, Long> at = new HashMap<>();
+  /**
+   * Followed keys whose snapshot it asked for and has not been answered: it is sent no batch of them meanwhile (a page
+   * replays the batches newer than its answer, and a walk's merged batch could straddle the answer's state).
+   */
+  final Set<String> asking = new HashSet<>();
   /** Bytes handed to the transport whose write has not completed yet: what this client holds in server memory. */
   long queuedBytes;
   /**

@@ -143,19 +143,30 @@ final class FanOut {
     }
   }
 
+  /** The client asked for the snapshot of an instance it follows: no batch of it goes to the client until the answer. */
+  void asking(Client client, String key) {
+    if (client.keys.contains(key)) {
+      client.asking.add(key);
+    }
+  }
+
+  /** Its request failed: the client gets that instance's batches again (or, lacking a state, its next snapshot). */
+  void notAnswered(Client client, String key) {
+    client.asking.remove(key);
+  }
+
   /**
-   * A snapshot the client asked for, in a frame of its own ({@code length} bytes, written by {@code write} if admitted).
-   * A follower that had no state, or an older one, now holds it and is sent what followed it ({@link Encoded#since}); one
-   * already sent newer batches holds those (a page replays the batches newer than its answer).
+   * A snapshot the client asked for, in a frame of its own ({@code length} bytes, written by {@code write} if admitted):
+   * from its state, and what followed it ({@link Encoded#since}), the client's batches go on.
    */
   boolean sendSnapshot(Client client, int length, Supplier<Future<Void>> write, Encoded snapshot) {
+    client.asking.remove(snapshot.key);
     long exempt = exempt(client, length, true);
     if (!admit(client, length, exempt)) {
       return false;
     }
     track(client, length, exempt, write.get());
-    Long at = client.at.get(snapshot.key);
-    if (client.keys.contains(snapshot.key) && (at == null || at < snapshot.timestamp)) {
+    if (client.keys.contains(snapshot.key)) {
       client.at.put(snapshot.key, snapshot.timestamp);
       if (snapshot.since != null) {
         send(client, snapshot.since);
@@ -166,6 +177,7 @@ final class FanOut {
 
   private void leave(String key, Client client) {
     client.at.remove(key);
+    client.asking.remove(key);
     Set<Client> followers = subscribers.get(key);
     if (followers == null || !followers.remove(client)) {
       return;
@@ -213,7 +225,8 @@ final class FanOut {
       metrics.lag(System.currentTimeMillis() - batch.timestamp);
       metrics.batchesMerged(1);
       for (Client c : subscribers.getOrDefault(key, Set.of())) {
-        if (c.at.containsKey(key)) { // one without a state gets the snapshot when it is built, then what followed
+        // One without a state gets the snapshot when it is built, then what followed; one asking, its answer.
+        if (c.at.containsKey(key) && !c.asking.contains(key)) {
           send(c, batch);
         }
       }
@@ -273,7 +286,7 @@ final class FanOut {
     long from = p != null ? p.base : snapshot.since != null ? snapshot.since.timestamp : snapshot.timestamp;
     for (Client c : subscribers.getOrDefault(snapshot.key, Set.of())) {
       Long at = c.at.get(snapshot.key);
-      if ((at == null || at < from) && !c.stalled && send(c, snapshot) && at != null) {
+      if ((at == null || at < from) && !c.stalled && !c.asking.contains(snapshot.key) && send(c, snapshot) && at != null) {
         metrics.snapshotResent("behind");
       }
     }
@@ -365,6 +378,9 @@ final class FanOut {
       client.stalled = false;
       log.debug("{} drained after {} ms; sending it fresh snapshots", client, System.currentTimeMillis() - client.stalledSinceMillis);
       for (String key : client.keys) {
+        if (client.asking.contains(key)) {
+          continue; // its answer comes
+        }
         Encoded snapshot = snapshots.apply(key);
         if (snapshot == null) {
           client.at.remove(key); // being built: it gets it when ready, and no batch before it
@@ -472,6 +488,9 @@ final class FanOut {
       }
       lacking.clear();
       for (String key : c.keys) {
+        if (c.asking.contains(key)) {
+          continue;
+        }
         Pending p = pending.get(key);
         Encoded frame = p == null ? null : p.frameFor(c.at.get(key));
         if (frame != null) {

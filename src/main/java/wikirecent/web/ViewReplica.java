@@ -45,10 +45,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * every client of the node (less after the first build: {@link ViewTable.Captured#snapshot} merges the rows changed
  * since into the last build's order). Meanwhile the table holds still (its batches wait, so the build needs no copy of
  * the rows) but the batches go out at once to the followers that hold a state; those that lack one are sent the
- * snapshot when it is ready, then those batches merged ({@link Encoded#since}). A snapshot request is answered by the
- * build under way, except the bridge's: a page holds the batches sent after it asked and replays those newer than the
- * answer, so its answer must hold every batch sent before it asked, and one that came after the build began waits for
- * the next build.
+ * snapshot when it is ready, then those batches merged ({@link Encoded#since}). A snapshot request (REST, the bridge)
+ * is answered with a state that holds every batch sent before it came: a page holds the batches sent after it asked and
+ * replays those newer than its answer, and a GET after a change a stream showed shows it too. So a request that comes
+ * after a batch went out during a build waits for the next build.
  */
 final class ViewReplica {
 
@@ -223,19 +223,18 @@ final class ViewReplica {
   }
 
   /**
-   * Hands {@code then} a snapshot of the state: at once if one is built, else when it is. With {@code holdsAllSent},
-   * one holding every batch clients were sent before this call (the bridge's requests; see the class comment).
-   * Fails with a 503 while the replica has no state, or if it loses it first.
+   * Hands {@code then} a snapshot holding every batch clients were sent before this call (see the class comment): at
+   * once if one is built, else when it is. Fails with a 503 while the replica has no state, or if it loses it first.
    */
-  void snapshot(boolean holdsAllSent, Handler<AsyncResult<Encoded>> then) {
+  void snapshot(Handler<AsyncResult<Encoded>> then) {
     if (!synced || stopped) {
       then.handle(Future.failedFuture(new OpenFailure(503, "no snapshot of " + key + " yet")));
       return;
     }
     Encoded now = snapshot();
-    if (now != null && (!holdsAllSent || now.timestamp >= fannedOut)) {
+    if (now != null && now.timestamp >= fannedOut) {
       then.handle(Future.succeededFuture(now));
-    } else if (building && holdsAllSent && buildingAt < fannedOut) {
+    } else if (building && buildingAt < fannedOut) {
       nextBuildWaiters.add(then);
     } else {
       snapshotWaiters.add(then);

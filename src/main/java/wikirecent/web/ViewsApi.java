@@ -61,7 +61,7 @@ final class ViewsApi {
         return;
       }
       ViewReplica r = ar.result();
-      r.snapshot(false, snapshot -> {
+      r.snapshot(snapshot -> {
         replicas.release(r);
         if (snapshot.failed()) {
           fail(rc, params, snapshot.cause());

@@ -115,6 +115,42 @@ class FanOutWalkTest {
   }
 
   /**
+   * A page, as views.js follows an instance: it registers and asks for the snapshot, holds what comes until the answer
+   * (or a pushed snapshot), takes it and replays the held batches newer than it; then applies what is newer than what
+   * it holds. A batch that does not fit is a divergence.
+   */
+  static final class PageClient extends ApplyingClient {
+    final Map<String, List<JsonObject>> held = new HashMap<>();
+    final Set<String> ready = new HashSet<>();
+
+    @Override
+    void apply(String key, JsonObject m) {
+      if (ViewMessage.isSnapshot(m)) {
+        answered(key, m);
+      } else if (!ready.contains(key)) {
+        held.computeIfAbsent(key, k -> new ArrayList<>()).add(m);
+      } else if (ViewMessage.timestamp(m) > tables.get(key).timestamp()) {
+        diverged |= !tables.get(key).apply(m);
+      }
+    }
+
+    void answered(String key, JsonObject snapshot) {
+      ViewTable table = tables.computeIfAbsent(key, k -> new ViewTable(VIEW));
+      if (ready.contains(key) && ViewMessage.timestamp(snapshot) <= table.timestamp()) {
+        return; // an older answer than a pushed snapshot it took
+      }
+      table.apply(snapshot);
+      ready.add(key);
+      for (JsonObject batch : held.getOrDefault(key, List.of())) {
+        if (ViewMessage.timestamp(batch) > table.timestamp()) {
+          diverged |= !table.apply(batch);
+        }
+      }
+      held.remove(key);
+    }
+  }
+
+  /**
    * The sources' states, the replicas' part: applies batches and hands the non-empty ones to the fan-out. With
    * {@code builtLater}, as {@link ViewReplica} does: a snapshot is built on a later turn, the table holding its batches
    * meanwhile while the fan-out is handed them at once, then handed to the fan-out's {@code snapshotReady} with those
@@ -128,6 +164,11 @@ class FanOutWalkTest {
     final Map<String, List<JsonObject>> deferred = new HashMap<>();
     /** Those of them the fan-out was handed. */
     final Map<String, List<JsonObject>> sent = new HashMap<>();
+    /** The timestamp of the state being built, by key; present while it is. */
+    final Map<String, Long> buildAt = new HashMap<>();
+    /** Pages' requests waiting for the build under way, and for the next one, by key. */
+    final Map<String, List<PageClient>> waiting = new HashMap<>();
+    final Map<String, List<PageClient>> waitingNext = new HashMap<>();
     int builds;
     final Map<String, Map<String, Long>> counts = new HashMap<>();
     final Map<String, Long> fannedOut = new HashMap<>();
@@ -156,29 +197,73 @@ class FanOutWalkTest {
 
     private Encoded snapshotOrBuild(String key) {
       Encoded b = built.get(key);
-      if (b != null) {
-        return b;
+      if (b == null) {
+        build(key);
       }
-      if (!deferred.containsKey(key)) {
-        deferred.put(key, new ArrayList<>());
-        sent.put(key, new ArrayList<>());
-        builds++;
-        later.add(() -> {
-          Encoded snapshot = Encoded.of(key, tables.get(key).snapshot());
-          List<JsonObject> meanwhile = sent.remove(key);
-          if (!meanwhile.isEmpty()) {
-            PendingDiff since = new PendingDiff(VIEW);
-            meanwhile.forEach(since::add);
-            snapshot.since = Encoded.of(key, since.take());
-          }
-          built.put(key, snapshot);
-          fanOut.snapshotReady(snapshot);
-          for (JsonObject batch : deferred.remove(key)) {
-            assertThat(tables.get(key).apply(batch)).isTrue();
-          }
-        });
+      return b;
+    }
+
+    private void build(String key) {
+      if (deferred.containsKey(key)) {
+        return;
       }
-      return null;
+      deferred.put(key, new ArrayList<>());
+      sent.put(key, new ArrayList<>());
+      buildAt.put(key, tables.get(key).timestamp());
+      builds++;
+      later.add(() -> {
+        Encoded snapshot = Encoded.of(key, tables.get(key).snapshot());
+        List<JsonObject> meanwhile = sent.remove(key);
+        if (!meanwhile.isEmpty()) {
+          PendingDiff since = new PendingDiff(VIEW);
+          meanwhile.forEach(since::add);
+          snapshot.since = Encoded.of(key, since.take());
+        }
+        built.put(key, snapshot);
+        buildAt.remove(key);
+        for (PageClient page : waiting.getOrDefault(key, List.of())) {
+          answer(page, snapshot);
+        }
+        waiting.remove(key);
+        fanOut.snapshotReady(snapshot);
+        for (JsonObject batch : deferred.remove(key)) {
+          assertThat(tables.get(key).apply(batch)).isTrue();
+        }
+        List<PageClient> next = waitingNext.remove(key);
+        if (next != null) {
+          waiting.put(key, next);
+          build(key);
+        }
+      });
+    }
+
+    /**
+     * A page asks for an instance's snapshot, answered as {@link ViewReplica} answers: with a state holding every
+     * batch sent before the question (the current one now, or the build under way if it started after the last
+     * batch went out, else the next build).
+     */
+    void ask(PageClient page, String key) {
+      fanOut.asking(page, key);
+      Encoded now = builtLater ? built.get(key) : Encoded.of(key, tables.get(key).snapshot());
+      if (now != null && now.timestamp >= fannedOut.get(key)) {
+        answer(page, now);
+      } else if (buildAt.containsKey(key) && buildAt.get(key) < fannedOut.get(key)) {
+        waitingNext.computeIfAbsent(key, k -> new ArrayList<>()).add(page);
+      } else {
+        waiting.computeIfAbsent(key, k -> new ArrayList<>()).add(page);
+        build(key);
+      }
+    }
+
+    private void answer(PageClient page, Encoded snapshot) {
+      if (page.closed) {
+        return;
+      }
+      JsonObject body = new JsonObject(snapshot.json);
+      fanOut.sendSnapshot(page, snapshot.length(), () -> {
+        page.answered(snapshot.key, body);
+        return Future.succeededFuture();
+      }, snapshot);
     }
 
     /** A batch of a random instance. */
@@ -378,12 +463,32 @@ class FanOutWalkTest {
   private static ApplyingClient join(Source source, ApplyingClient c, String... keys) {
     source.fanOut.add(c);
     for (String key : keys) {
-      source.fanOut.subscribe(c, key, true);
+      follow(source, c, key);
     }
     return c;
   }
 
-  /** A client (a SockJS session or not) following a random non-empty set of the instances. */
+  /**
+   * A stream client subscribes with its snapshot; a page registers, then asks for it, its question reaching the node a
+   * turn later (it holds what the node sends it meanwhile).
+   */
+  private static void follow(Source source, ApplyingClient c, String key) {
+    if (c instanceof PageClient page) {
+      page.ready.remove(key);
+      page.held.remove(key);
+      page.tables.remove(key);
+      source.fanOut.subscribe(page, key, false);
+      source.later.add(() -> {
+        if (!page.closed && page.keys.contains(key)) {
+          source.ask(page, key);
+        }
+      });
+    } else {
+      source.fanOut.subscribe(c, key, true);
+    }
+  }
+
+  /** A client (a SockJS session, a page on the bridge, or a stream) following a random non-empty set of the instances. */
   /** A client stops following an instance it follows, or starts following one it does not. */
   private static void toggleOne(Source source, Random random, List<ApplyingClient> all, Map<ApplyingClient, List<String>> follows) {
     ApplyingClient c = all.get(random.nextInt(all.size()));
@@ -393,7 +498,7 @@ class FanOutWalkTest {
       c.timestamps.remove(key); // following it again starts over
     } else {
       follows.get(c).add(key);
-      source.fanOut.subscribe(c, key, true);
+      follow(source, c, key);
     }
   }
 
@@ -416,7 +521,12 @@ class FanOutWalkTest {
     if (keys.isEmpty()) {
       keys.add(source.keys.get(random.nextInt(source.keys.size())));
     }
-    ApplyingClient c = join(source, random.nextBoolean() ? new BundlingClient() : new ApplyingClient(), keys.toArray(String[]::new));
+    ApplyingClient client = switch (random.nextInt(3)) {
+      case 0 -> new BundlingClient();
+      case 1 -> new PageClient();
+      default -> new ApplyingClient();
+    };
+    ApplyingClient c = join(source, client, keys.toArray(String[]::new));
     follows.put(c, keys);
     return c;
   }

@@ -17,6 +17,8 @@ import wikirecent.testsupport.HeldPool;
 import wikirecent.testsupport.StreamWatcher;
 import wikirecent.testsupport.Wait;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -49,7 +51,7 @@ class SnapshotBuildTest {
     StreamWatcher joiner = StreamWatcher.connect(vertx, web.port(), "user_edits", true);
     BridgeWatcher pageBefore = BridgeWatcher.connect(vertx, web.port());
     pageBefore.follow("user_edits");
-    Wait.until("both follow it", () -> web.inspect(f -> f.followers("user_edits")) == 3);
+    Wait.until("both follow it, the page asking", () -> web.inspect(f -> f.followers("user_edits")) == 3 && asking(web) == 1);
 
     Wait.on(source.edit("Dave"));
     JsonArray now = Wait.on(source.expected("user_edits"));
@@ -58,7 +60,7 @@ class SnapshotBuildTest {
     Wait.until("so does the follower of the view whose snapshot waits", () -> edits.rows().equals(now));
     BridgeWatcher pageAfter = BridgeWatcher.connect(vertx, web.port());
     pageAfter.follow("user_edits");
-    Wait.until("the page that came after Dave's edit follows it too", () -> web.inspect(f -> f.followers("user_edits")) == 4);
+    Wait.until("the page that came after Dave's edit asks too", () -> asking(web) == 2);
     assertThat(answer.isComplete()).as("the snapshot waits for a builder").isFalse();
     assertThat(joiner.count()).as("a client without a state gets no batch before its snapshot").isZero();
 
@@ -74,6 +76,13 @@ class SnapshotBuildTest {
       && f.getJsonObject("body") != null && ViewMessage.isSnapshot(f.getJsonObject("body")));
     assertThat(sorted(reply.getJsonObject("body").getJsonArray(ViewMessage.INSERTED)))
       .as("the later page's answer holds the batch sent before it asked").isEqualTo(now);
+    List<JsonObject> before = pageBefore.frames();
+    int answered = before.indexOf(pageBefore.frame(f -> !Addresses.view("user_edits").equals(f.getString("address"))
+      && f.getJsonObject("body") != null && ViewMessage.isSnapshot(f.getJsonObject("body"))));
+    assertThat(before.subList(0, answered)).as("no batch reaches a page before its answer")
+      .noneMatch(f -> Addresses.view("user_edits").equals(f.getString("address")));
+    assertThat(before.subList(answered, before.size())).as("its answer, then what followed it, merged")
+      .hasSize(2);
     for (var w : new Object[]{edits, joiner}) {
       assertThat(((StreamWatcher) w).diverged()).isFalse();
     }
@@ -83,6 +92,11 @@ class SnapshotBuildTest {
     client.close();
     pageBefore.close();
     pageAfter.close();
+  }
+
+  /** Clients of the node waiting for the answer to a snapshot request of user_edits. */
+  private static long asking(WebNode web) {
+    return web.inspect(f -> f.clients().stream().filter(c -> c.asking.contains("user_edits")).count());
   }
 
   private static JsonArray sorted(JsonArray rows) {
