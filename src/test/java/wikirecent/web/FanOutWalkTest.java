@@ -488,7 +488,6 @@ class FanOutWalkTest {
     }
   }
 
-  /** A client (a SockJS session, a page on the bridge, or a stream) following a random non-empty set of the instances. */
   /** A client stops following an instance it follows, or starts following one it does not. */
   private static void toggleOne(Source source, Random random, List<ApplyingClient> all, Map<ApplyingClient, List<String>> follows) {
     ApplyingClient c = all.get(random.nextInt(all.size()));
@@ -511,6 +510,7 @@ class FanOutWalkTest {
     return all;
   }
 
+  /** A client (a SockJS session, a page on the bridge, or a stream) following a random non-empty set of the instances. */
   private static ApplyingClient joinSome(Source source, Random random, Map<ApplyingClient, List<String>> follows) {
     List<String> keys = new ArrayList<>();
     for (String key : source.keys) {
