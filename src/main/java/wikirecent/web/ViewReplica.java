@@ -37,7 +37,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * owner drops it and tells its clients.
  * <p>
  * Each batch is applied as it comes and handed to the {@link FanOut}: on a node with a small audience it
- * goes out as it came, so every such node sends the same sequence; on a crowded one each follower gets,
+ * goes out as it came, so every such node sends the same sequence (but for the batches a client that joined during a
+ * build gets merged after its snapshot); on a crowded one each follower gets,
  * when its turn comes, everything newer than what it holds, merged into one frame.
  * <p>
  * A snapshot is built (ordered, serialized, framed for each transport) once per state, when a client needs it, on a
