@@ -489,7 +489,7 @@ final class FanOut {
       lacking.clear();
       for (String key : c.keys) {
         if (c.asking.contains(key)) {
-          continue;
+          continue; // its answer comes
         }
         Pending p = pending.get(key);
         Encoded frame = p == null ? null : p.frameFor(c.at.get(key));
