@@ -74,6 +74,7 @@ class ClusterIT {
   private Vertx vertx;
   private Path work;
   private ReplayServer replay;
+  private boolean feedPaused;
   private int replayPort;
   private int[] hazelcastPorts;
   private JarProcess views;
@@ -141,6 +142,9 @@ class ClusterIT {
   void closeSubscribers() {
     subscribers.forEach(StreamWatcher::close);
     subscribers.clear();
+    if (feedPaused) {
+      resumeFeed(); // a test that failed while the feed was paused: the next ones need it
+    }
   }
 
   @AfterAll
@@ -317,10 +321,12 @@ class ClusterIT {
   /** Stops the feed: ingest loses its stream and retries, the pipeline comes to rest. */
   private void pauseFeed() {
     Wait.on(replay.close());
+    feedPaused = true;
   }
 
   private void resumeFeed() {
     startReplay(replayPort);
+    feedPaused = false;
   }
 
   private Path dataFile() {
