@@ -167,10 +167,7 @@ final class FanOut {
     }
     track(client, length, exempt, write.get());
     if (client.keys.contains(snapshot.key)) {
-      client.at.put(snapshot.key, snapshot.timestamp);
-      if (snapshot.since != null) {
-        send(client, snapshot.since);
-      }
+      holds(client, snapshot);
     }
     return true;
   }
@@ -308,12 +305,17 @@ final class FanOut {
   boolean send(Client client, Encoded message) {
     boolean sent = send(client, client.frame(message), message);
     if (sent) {
-      client.at.put(message.key, message.timestamp);
-      if (message.since != null) {
-        send(client, message.since);
-      }
+      holds(client, message);
     }
     return sent;
+  }
+
+  /** The client was sent {@code message}: it holds that state, and is sent what followed a snapshot's (its since). */
+  private void holds(Client client, Encoded message) {
+    client.at.put(message.key, message.timestamp);
+    if (message.since != null) {
+      send(client, message.since);
+    }
   }
 
   private boolean send(Client client, Buffer frame, Encoded message) {

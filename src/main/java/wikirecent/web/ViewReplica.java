@@ -94,9 +94,8 @@ final class ViewReplica {
   private final List<Handler<AsyncResult<Encoded>>> snapshotWaiters = new ArrayList<>();
   /** Requests that need a state newer than the one being built: answered by the next build. */
   private final List<Handler<AsyncResult<Encoded>>> nextBuildWaiters = new ArrayList<>();
+  /** While true the table holds still (batches are deferred): the state being built is the table's. */
   private boolean building;
-  /** The timestamp of the state being built. */
-  private long buildingAt = -1;
   /** Bumped whenever the state a build started from is replaced or lost, so that build's result is ignored. */
   private long buildGeneration;
   /** Callers waiting for the next outcome: synced, or a failed attempt. */
@@ -235,7 +234,7 @@ final class ViewReplica {
     Encoded now = snapshot();
     if (now != null && now.timestamp >= fannedOut) {
       then.handle(Future.succeededFuture(now));
-    } else if (building && buildingAt < fannedOut) {
+    } else if (building && table.timestamp() < fannedOut) {
       nextBuildWaiters.add(then);
     } else {
       snapshotWaiters.add(then);
@@ -250,7 +249,6 @@ final class ViewReplica {
     building = true;
     long generation = buildGeneration;
     ViewTable.Captured state = table.capture();
-    buildingAt = state.timestamp();
     long started = System.nanoTime();
     metrics.buildStarted();
     Context here = vertx.getOrCreateContext();

@@ -164,8 +164,6 @@ class FanOutWalkTest {
     final Map<String, List<JsonObject>> deferred = new HashMap<>();
     /** Those of them the fan-out was handed. */
     final Map<String, List<JsonObject>> sent = new HashMap<>();
-    /** The timestamp of the state being built, by key; present while it is. */
-    final Map<String, Long> buildAt = new HashMap<>();
     /** Pages' requests waiting for the build under way, and for the next one, by key. */
     final Map<String, List<PageClient>> waiting = new HashMap<>();
     final Map<String, List<PageClient>> waitingNext = new HashMap<>();
@@ -209,7 +207,6 @@ class FanOutWalkTest {
       }
       deferred.put(key, new ArrayList<>());
       sent.put(key, new ArrayList<>());
-      buildAt.put(key, tables.get(key).timestamp());
       builds++;
       later.add(() -> {
         Encoded snapshot = Encoded.of(key, tables.get(key).snapshot());
@@ -220,7 +217,6 @@ class FanOutWalkTest {
           snapshot.since = Encoded.of(key, since.take());
         }
         built.put(key, snapshot);
-        buildAt.remove(key);
         for (PageClient page : waiting.getOrDefault(key, List.of())) {
           answer(page, snapshot);
         }
@@ -247,7 +243,7 @@ class FanOutWalkTest {
       Encoded now = builtLater ? built.get(key) : Encoded.of(key, tables.get(key).snapshot());
       if (now != null && now.timestamp >= fannedOut.get(key)) {
         answer(page, now);
-      } else if (buildAt.containsKey(key) && buildAt.get(key) < fannedOut.get(key)) {
+      } else if (deferred.containsKey(key) && tables.get(key).timestamp() < fannedOut.get(key)) { // the table holds the built state
         waitingNext.computeIfAbsent(key, k -> new ArrayList<>()).add(page);
       } else {
         waiting.computeIfAbsent(key, k -> new ArrayList<>()).add(page);
