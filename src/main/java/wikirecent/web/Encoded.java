@@ -1,9 +1,15 @@
 package wikirecent.web;
 
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
+import org.slf4j.LoggerFactory;
 import wikirecent.bus.Addresses;
 import wikirecent.bus.ViewMessage;
 
@@ -37,6 +43,7 @@ final class Encoded {
   private Buffer sockJs;
   private static final int NOT_YET = -2;
   private int sockJsBodyFrom = NOT_YET;
+  private Future<Buffer> gzipped;
   /**
    * A message longer than this (in characters, so in bytes too) is longer than a WebSocket frame of the node, which
    * keeps Vert.x's default: it goes out in slices of its bytes, never as text, so once its SockJS bytes exist the
@@ -107,6 +114,29 @@ final class Encoded {
       sockJsBodyFrom = frame.length() >= head.length && Arrays.equals(frame.getBytes(0, head.length), head) ? head.length : -1;
     }
     return sockJsBodyFrom;
+  }
+
+  /**
+   * The text gzipped ({@link Gzip}), for REST answers of a large snapshot to clients that take it: made on {@code workers}
+   * when first asked for, then shared by every answer of this state (a failure too: they get the text). Called on the
+   * event loop, and completes there.
+   */
+  Future<Buffer> gzipped(WorkerExecutor workers, WebMetrics metrics) {
+    if (gzipped == null) {
+      Context here = Vertx.currentContext();
+      Promise<Buffer> done = Promise.promise();
+      Buffer plain = text();
+      long started = System.nanoTime();
+      workers.executeBlocking(() -> Gzip.of(plain), false).onComplete(ar -> here.runOnContext(v -> {
+        metrics.gzipped(System.nanoTime() - started);
+        if (ar.failed()) {
+          LoggerFactory.getLogger(Encoded.class).warn("Could not gzip the snapshot of {}; it goes as it is", key, ar.cause());
+        }
+        done.handle(ar);
+      }));
+      gzipped = done.future();
+    }
+    return gzipped;
   }
 
   String sockJsText() {

@@ -2,6 +2,7 @@ package wikirecent.web;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -16,11 +17,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The views over HTTP: the list ({@code /api/views}), an instance's snapshot ({@code /api/views/<view>?...})
- * and its raw WebSocket stream ({@code /api/stream/<view>?...}). Every error is a JSON answer before any
- * upgrade: 404 unknown view, 400 parameters the view does not take (the message says which), 426 a plain
- * GET of a stream, and what opening the instance met: 429 too many instances, 501 not with this source,
- * 503 not yet (with Retry-After).
+ * The views over HTTP: the list ({@code /api/views}), an instance's snapshot ({@code /api/views/<view>?...}; a large
+ * one gzipped for clients that take it) and its raw WebSocket stream ({@code /api/stream/<view>?...}). Every error
+ * is a JSON answer before any upgrade: 404 unknown view, 400 parameters the view does not take (the message says
+ * which), 426 a plain GET of a stream, and what opening the instance met: 429 too many instances, 501 not with this
+ * source, 503 not yet (with Retry-After).
  */
 final class ViewsApi {
 
@@ -31,9 +32,15 @@ final class ViewsApi {
   private final ConnectionGuard guard;
   private final int queueBound;
   private final int maxFrameSize;
+  private final WorkerExecutor builds;
+  private final WebMetrics metrics;
 
-  ViewsApi(Replicas replicas, FanOut fanOut, ConnectionGuard guard, int queueBound, int maxFrameSize) {
+  /** @param builds where a large snapshot is gzipped for REST answers, off the event loop (with the snapshots' builds) */
+  ViewsApi(Replicas replicas, FanOut fanOut, ConnectionGuard guard, int queueBound, int maxFrameSize,
+           WorkerExecutor builds, WebMetrics metrics) {
     this.replicas = replicas;
+    this.builds = builds;
+    this.metrics = metrics;
     this.fanOut = fanOut;
     this.guard = guard;
     this.queueBound = queueBound;
@@ -67,14 +74,34 @@ final class ViewsApi {
           fail(rc, params, snapshot.cause());
           return;
         }
-        if (rc.response().closed()) {
-          return; // the client went away while the snapshot was built
-        }
-        rc.response()
-          .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-          .putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-        endSliced(rc.response(), snapshot.result().text());
+        answer(rc, snapshot.result());
       });
+    });
+  }
+
+  /** A large snapshot goes gzipped to a client that takes it (made once per state, on the builders); else as it is. */
+  private void answer(RoutingContext rc, Encoded snapshot) {
+    if (rc.response().closed()) {
+      return; // the client went away while the snapshot was built
+    }
+    rc.response()
+      .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+      .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+      .putHeader(HttpHeaders.VARY, "Accept-Encoding");
+    if (!snapshot.large() || !Gzip.accepted(rc.request().getHeader(HttpHeaders.ACCEPT_ENCODING))) {
+      endSliced(rc.response(), snapshot.text());
+      return;
+    }
+    snapshot.gzipped(builds, metrics).onComplete(gzipped -> {
+      if (rc.response().closed()) {
+        return;
+      }
+      if (gzipped.failed()) { // logged once, where it failed
+        endSliced(rc.response(), snapshot.text());
+        return;
+      }
+      rc.response().putHeader(HttpHeaders.CONTENT_ENCODING, "gzip");
+      endSliced(rc.response(), gzipped.result());
     });
   }
 

@@ -59,6 +59,7 @@ final class WebMetrics {
   private final Timer lag;
   private final DistributionSummary merged;
   private final Timer snapshotBuilds;
+  private final Timer snapshotGzips;
   private final AtomicInteger buildsRunning = new AtomicInteger();
 
   /** In a registry of its own (tests of the fan-out alone). */
@@ -113,6 +114,9 @@ final class WebMetrics {
       .register(registry));
     snapshotBuilds = meters.add(Timer.builder("wikirecent.web.snapshot.builds")
       .description("Snapshots built (sorted, serialized, framed) on the builders' worker pool, from the request to ready")
+      .register(registry));
+    snapshotGzips = meters.add(Timer.builder("wikirecent.web.snapshot.gzips")
+      .description("Large snapshots gzipped for REST answers (once per state that a client taking gzip asked for), from the request to ready")
       .register(registry));
     meters.gauge("wikirecent.web.snapshot.builds.running", "Snapshot builds under way or waiting for a builder", buildsRunning,
       AtomicInteger::get);
@@ -220,6 +224,10 @@ final class WebMetrics {
   void buildEnded(long nanos) {
     buildsRunning.decrementAndGet();
     snapshotBuilds.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  void gzipped(long nanos) {
+    snapshotGzips.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   void lag(long millis) {

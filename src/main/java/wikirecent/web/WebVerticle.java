@@ -150,7 +150,7 @@ public class WebVerticle extends VerticleBase {
     router.get("/health/live").handler(api::handleLive);
     router.get("/health").handler(api::handleHealth);
     router.get("/metrics").handler(api::handleMetrics);
-    ViewsApi views = new ViewsApi(replicas, fanOut, guard, queueBound, maxFrameSize);
+    ViewsApi views = new ViewsApi(replicas, fanOut, guard, queueBound, maxFrameSize, builds, metrics);
     router.get("/api/views").handler(views::handleViews);
     router.get("/api/views/:view").handler(views::handleSnapshot);
     router.get("/api/stream/:view").handler(views::handleStream);

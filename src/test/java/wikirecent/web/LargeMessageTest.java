@@ -1,18 +1,25 @@
 package wikirecent.web;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import wikirecent.testsupport.StreamWatcher;
 import wikirecent.testsupport.Wait;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.GZIPInputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -73,6 +80,54 @@ class LargeMessageTest {
       assertThat(first.body()).isEqualTo(whole);
       http.send(get);
       assertThat(http.readResponse().body()).isEqualTo(whole);
+    }
+  }
+
+  /**
+   * A client that takes gzip gets a large snapshot gzipped, made once for the state and shared by every such answer; a
+   * client that does not, or a small snapshot, gets the JSON as it is.
+   */
+  @Test
+  void aLargeSnapshotOverRestGoesGzippedToClientsThatTakeItMadeOncePerState(Vertx vertx) throws Exception {
+    WebNode web = largeUserEdits(vertx);
+    Buffer plain = Http.get(vertx, web.port(), "/api/views/user_edits").body();
+    WebClient client = WebClient.create(vertx); // it takes bodies as they come: no Accept-Encoding of its own
+    List<Future<HttpResponse<Buffer>>> asked = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      asked.add(get(client, web.port(), "/api/views/user_edits", i % 2 == 0 ? "gzip" : "br;q=1.0, GZIP;q=0.5, identity"));
+    }
+    for (Future<HttpResponse<Buffer>> f : asked) {
+      HttpResponse<Buffer> r = Wait.on(f);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.getHeader("Content-Encoding")).isEqualTo("gzip");
+      assertThat(r.getHeader("Vary")).startsWith("Accept-Encoding");
+      assertThat(r.getHeader("Content-Length")).isEqualTo(String.valueOf(r.body().length()));
+      assertThat(r.body().length()).as("names that repeat, gzipped").isLessThan(plain.length() / 4);
+      assertThat(inflate(r.body())).isEqualTo(plain.getBytes());
+    }
+    assertThat(Shaped.metric(vertx, web.port(), "wikirecent_web_snapshot_gzips_seconds_count")).as("gzipped once").isEqualTo(1.0);
+
+    for (String refuses : new String[]{"gzip;q=0", "gzip; q=0.000, *", "br", "identity", "gzip;q=half"}) {
+      HttpResponse<Buffer> r = Wait.on(get(client, web.port(), "/api/views/user_edits", refuses));
+      assertThat(r.getHeader("Content-Encoding")).as(refuses).isNull();
+      assertThat(r.body()).as(refuses).isEqualTo(plain);
+    }
+    HttpResponse<Buffer> any = Wait.on(get(client, web.port(), "/api/views/user_edits", "*"));
+    assertThat(inflate(any.body())).isEqualTo(plain.getBytes());
+    HttpResponse<Buffer> small = Wait.on(get(client, web.port(), "/api/views/counter", "gzip"));
+    assertThat(small.getHeader("Content-Encoding")).as("a small snapshot is not worth it").isNull();
+    assertThat(small.bodyAsJsonObject().getJsonArray("inserted").getJsonArray(0).getLong(0)).isEqualTo(5000L);
+    assertThat(Shaped.metric(vertx, web.port(), "wikirecent_web_snapshot_gzips_seconds_count")).isEqualTo(1.0);
+    client.close();
+  }
+
+  private static Future<HttpResponse<Buffer>> get(WebClient client, int port, String path, String acceptEncoding) {
+    return client.get(port, "localhost", path).putHeader("Accept-Encoding", acceptEncoding).send();
+  }
+
+  private static byte[] inflate(Buffer gzipped) throws IOException {
+    try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipped.getBytes()))) {
+      return in.readAllBytes();
     }
   }
 

@@ -23,13 +23,16 @@ import wikirecent.records.RecordFormat;
 import wikirecent.testsupport.Child;
 
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -40,15 +43,17 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.zip.GZIPInputStream;
 
 /**
  * 7. Snapshots. The real jar (roles {@code views,web}) over a file in which every one of N user names
  * has edited, with events appended at the live rate while it is measured, so {@code user_edits} has a
- * new state every few tens of milliseconds. Rounds of C concurrent {@code GET /api/views/user_edits},
- * then rounds of C new {@code /api/stream/user_edits} clients, then rounds of C new SockJS sessions (the
- * page's transport) following {@code views.user_edits} as the page does, each timed to its whole answer (the
- * snapshot, for a stream client; the reply to the snapshot request, for a session); the server's CPU time per
- * answer says whether it sorts or encodes per request or once per state.
+ * new state every few tens of milliseconds. Rounds of C concurrent {@code GET /api/views/user_edits} (as
+ * they are, then with {@code Accept-Encoding: gzip}), then rounds of C new {@code /api/stream/user_edits}
+ * clients, then rounds of C new SockJS sessions (the page's transport) following {@code views.user_edits}
+ * as the page does, each timed to its whole answer (the snapshot, for a stream client; the reply to the
+ * snapshot request, for a session); the server's CPU time per answer says whether it sorts or encodes per
+ * request or once per state.
  */
 final class SnapshotScenario {
 
@@ -73,6 +78,7 @@ final class SnapshotScenario {
       .column("p50Ms", "p50 ms", "%,.0f")
       .column("p99Ms", "p99 ms", "%,.0f")
       .column("maxMs", "max ms", "%,.0f")
+      .column("inflateMs", "inflate ms", "%.1f")
       .column("mbPerSecond", "MB/s", "%,.0f")
       .column("states", "states", "%,d")
       .column("serverCpuMsPerAnswer", "server CPU ms/answer", "%.2f")
@@ -113,7 +119,8 @@ final class SnapshotScenario {
         .setMaxConnections(c).setMaxMessageSize(256 << 20));
       try (Bystander counter = Bystander.connect(port, "counter"); Bystander follower = Bystander.connect(port, VIEW)) {
         Bystander[] watch = {counter, follower};
-        measure(t, "GET /api/views/" + VIEW, () -> get(http), c, o.snapshotRounds, server.pid(), base, watch);
+        measure(t, "GET /api/views/" + VIEW, () -> get(http, null), c, o.snapshotRounds, server.pid(), base, watch);
+        measure(t, "GET /api/views/" + VIEW + ", gzip", () -> get(http, "gzip"), c, o.snapshotRounds, server.pid(), base, watch);
         measure(t, "stream /api/stream/" + VIEW, () -> snapshot(ws), c, o.snapshotRounds, server.pid(), base, watch);
         measure(t, "SockJS " + Addresses.snapshot(VIEW), () -> sockJsSnapshot(ws), c, o.snapshotRounds, server.pid(), base, watch);
       }
@@ -135,7 +142,8 @@ final class SnapshotScenario {
       + " on SockJS's WebSocket transport, or a snapshot pushed on the view's address, which the page takes too); MB/s = every"
       + " answer's bytes over the rounds' wall time; server CPU = the server process's CPU time over the rounds / answers;"
       + " snapshots resent, frames dropped: the server's counters over the rounds (a client whose queue filled gets a fresh"
-      + " snapshot once drained)");
+      + " snapshot once drained); gzip: with Accept-Encoding: gzip, MB = the bytes as sent, which this client does not"
+      + " inflate (a client elsewhere does that on its own CPU); inflate ms: what inflating one of them took this client (median of 5)");
     t.note("counter p99, max: one more client, on /api/stream/counter all along, timing each batch from its timestamp (the"
       + " engine's clock, the same machine's) to its arrival over the rounds: what the answers cost everyone else on the node;"
       + " " + VIEW + " p99, max: a client of " + VIEW + " itself, connected before the rounds, timing each batch (each"
@@ -182,7 +190,9 @@ final class SnapshotScenario {
                               long serverPid, String base, Bystander[] watch) throws Exception {
     Answers warmUp = new Answers();
     round(answer, c, warmUp);
-    JsonObject one = message(Parts.await(answer.get(), Duration.ofMinutes(1)));
+    Buffer sample = Parts.await(answer.get(), Duration.ofMinutes(1));
+    double inflateMs = inflateMillis(sample);
+    JsonObject one = message(sample);
     if (!ViewMessage.isSnapshot(one)) {
       throw new IllegalStateException(label + " answered something other than a snapshot: " + one.encode().substring(0, 200));
     }
@@ -207,7 +217,7 @@ final class SnapshotScenario {
     long n = Math.max(1, a.ms.getTotalCount());
     t.row("answer", label, "users", users, "mbPerAnswer", a.bytes.get() / 1048576.0 / n, "concurrent", c,
       "answers", a.ms.getTotalCount(), "p50Ms", (double) a.ms.getValueAtPercentile(50), "p99Ms", (double) a.ms.getValueAtPercentile(99),
-      "maxMs", (double) a.ms.getMaxValue(), "mbPerSecond", a.bytes.get() / 1048576.0 / seconds, "states", a.states.size(),
+      "maxMs", (double) a.ms.getMaxValue(), "inflateMs", inflateMs, "mbPerSecond", a.bytes.get() / 1048576.0 / seconds, "states", a.states.size(),
       "serverCpuMsPerAnswer", cpu / 1e6 / n, "resent", delta(before, after, "wikirecent_web_snapshots_resent_total"),
       "dropped", delta(before, after, "wikirecent_web_frames_dropped_total"), "failed", a.failed.get(), "rounds", rounds,
       "warmUpFailed", warmUp.failed.get(), "bystanderP99Ms", (double) others.getValueAtPercentile(99),
@@ -325,7 +335,8 @@ final class SnapshotScenario {
   }
 
   /** The view message an answer holds: the answer itself, or the body of the bridge reply in a SockJS frame. */
-  static JsonObject message(Buffer answer) {
+  static JsonObject message(Buffer sent) {
+    Buffer answer = gzipped(sent) ? inflated(sent, Integer.MAX_VALUE) : sent;
     if (answer.length() == 0 || answer.getByte(0) != 'a') {
       return new JsonObject(answer);
     }
@@ -333,7 +344,8 @@ final class SnapshotScenario {
   }
 
   /** The answer's timestamp, read from its head (unescaped, if it is inside a SockJS frame) without parsing the rows. */
-  static long timestamp(Buffer body) {
+  static long timestamp(Buffer sent) {
+    Buffer body = gzipped(sent) ? inflated(sent, 400) : sent;
     String head = body.getString(0, Math.min(body.length(), 400)).replace("\\\"", "\"");
     int at = head.indexOf("\"timestamp\":");
     if (at < 0) {
@@ -347,9 +359,38 @@ final class SnapshotScenario {
     return to == from ? -1 : Long.parseLong(head.substring(from, to));
   }
 
-  private static Future<Buffer> get(HttpClient http) {
+  /** A GET, taking the answer as sent: gzipped if the server gzips it for {@code acceptEncoding} (not inflated here). */
+  /** What inflating a gzipped answer costs a client, on this box (the median of five); 0 for an answer sent plain. */
+  private static double inflateMillis(Buffer answer) {
+    if (!gzipped(answer)) {
+      return 0;
+    }
+    long[] nanos = new long[5];
+    for (int i = 0; i < nanos.length; i++) {
+      long t0 = System.nanoTime();
+      inflated(answer, Integer.MAX_VALUE);
+      nanos[i] = System.nanoTime() - t0;
+    }
+    Arrays.sort(nanos);
+    return nanos[nanos.length / 2] / 1e6;
+  }
+
+  private static boolean gzipped(Buffer b) {
+    return b.length() > 2 && (b.getByte(0) & 0xff) == 0x1f && (b.getByte(1) & 0xff) == 0x8b;
+  }
+
+  /** Up to {@code max} bytes of a gzipped answer, inflated. */
+  private static Buffer inflated(Buffer gzipped, int max) {
+    try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipped.getBytes()))) {
+      return Buffer.buffer(in.readNBytes(max));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Future<Buffer> get(HttpClient http, String acceptEncoding) {
     return http.request(HttpMethod.GET, "/api/views/" + VIEW)
-      .compose(req -> req.send())
+      .compose(req -> acceptEncoding == null ? req.send() : req.putHeader("Accept-Encoding", acceptEncoding).send())
       .compose(resp -> resp.statusCode() == 200 ? resp.body()
         : Future.failedFuture("GET answered " + resp.statusCode()));
   }

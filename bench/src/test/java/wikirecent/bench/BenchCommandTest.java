@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.GZIPOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -184,14 +185,18 @@ class BenchCommandTest {
   }
 
   @Test
-  void aSnapshotAnswerIsReadAsTheViewMessageItHoldsOnEachTransport() {
+  void aSnapshotAnswerIsReadAsTheViewMessageItHoldsOnEachTransport() throws Exception {
     JsonObject body = new JsonObject().put("view", "user_edits").put("timestamp", 1700000000456L)
       .put("inserted", new JsonArray().add(new JsonArray().add("A \"quoted\" name").add(3))).put("deleted", new JsonArray())
       .put("snapshot", true);
     Buffer plain = body.toBuffer();
     Buffer sockJs = Buffer.buffer("a" + new JsonArray().add(new JsonObject().put("type", "rec").put("address", "r-1")
       .put("body", body).encode()).encode());
-    for (Buffer answer : List.of(plain, sockJs)) {
+    ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
+    try (GZIPOutputStream z = new GZIPOutputStream(gzipped)) {
+      z.write(plain.getBytes());
+    }
+    for (Buffer answer : List.of(plain, sockJs, Buffer.buffer(gzipped.toByteArray()))) {
       assertThat(SnapshotScenario.message(answer)).isEqualTo(body);
       assertThat(SnapshotScenario.timestamp(answer)).isEqualTo(1700000000456L);
     }
