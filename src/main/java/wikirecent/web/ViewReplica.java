@@ -379,9 +379,7 @@ final class ViewReplica {
       return;
     }
     log(Level.DEBUG, "Reopening " + key + " (" + why + ")");
-    synced = false;
-    dropBuild(true);
-    failSnapshotWaiters(new OpenFailure(503, "the replica of " + key + " is taking a fresh snapshot"));
+    unsync();
     publishedBefore = -1;
     failedAttempts = 0;
     backoff.reset();
@@ -472,10 +470,15 @@ final class ViewReplica {
   private void resync(String why) {
     metrics.divergence(view);
     warn(why + ": asking for a fresh snapshot");
+    unsync();
+    requestSnapshot();
+  }
+
+  /** The state is no longer to be trusted: batches are held again, and requests wait for no build of it. */
+  private void unsync() {
     synced = false;
     dropBuild(true);
     failSnapshotWaiters(new OpenFailure(503, "the replica of " + key + " is taking a fresh snapshot"));
-    requestSnapshot();
   }
 
   private void requestSnapshot() {
