@@ -51,6 +51,19 @@ public record ViewParams(View view, String wiki, Boolean bot, Window window) {
       return columns;
     }
 
+    /** Whether a message's row is one of this view's: a value for each column, of its type. */
+    public boolean fits(JsonArray row) {
+      if (row.size() != columns.size()) {
+        return false;
+      }
+      for (int i = 0; i < columns.size(); i++) {
+        if (!columns.get(i).holds(row.getValue(i))) {
+          return false;
+        }
+      }
+      return true;
+    }
+
     /** The parameters it takes, in canonical order (a subset of wiki, bot, window). */
     public List<String> params() {
       return params;

@@ -18,6 +18,18 @@ public enum Views {
   public static final int TOP_N = 10;
 
   public record Column(String name, String type) {
+    /**
+     * Whether a value read from a message can be this column's: text or null (the NULL user), a whole number, a
+     * boolean. A row of another shape must not reach a table: rows that mix shapes have no order.
+     */
+    public boolean holds(Object value) {
+      return switch (type) {
+        case "text" -> value == null || value instanceof String;
+        case "bigint" -> value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte;
+        case "boolean" -> value instanceof Boolean;
+        default -> false;
+      };
+    }
   }
 
   private final String viewName;

@@ -600,7 +600,7 @@ final class ViewReplica {
     return paramsJson == null ? message : message.put(ViewMessage.PARAMS, paramsJson.copy());
   }
 
-  /** The message if it has the one message shape for this instance (its view, its parameters), else null. */
+  /** The message if it has the one message shape for this instance (its view, its parameters, its rows), else null. */
   private JsonObject valid(Object body) {
     if (!(body instanceof JsonObject)) {
       return null;
@@ -620,7 +620,7 @@ final class ViewReplica {
     }
     for (String rows : new String[]{ViewMessage.INSERTED, ViewMessage.DELETED}) {
       for (Object row : m.getJsonArray(rows)) {
-        if (!(row instanceof JsonArray)) {
+        if (!(row instanceof JsonArray r) || !params.view().fits(r)) {
           return null;
         }
       }

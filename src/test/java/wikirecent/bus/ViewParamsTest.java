@@ -1,6 +1,7 @@
 package wikirecent.bus;
 
 import io.vertx.core.MultiMap;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import wikirecent.bus.ViewParams.View;
@@ -14,6 +15,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ViewParamsTest {
+
+  @Test
+  void aRowFitsItsViewWithAValueOfEachColumnsType() {
+    assertThat(View.COUNTER.fits(new JsonArray("[42]"))).isTrue();
+    assertThat(View.USER_EDITS.fits(new JsonArray("[\"Alice\", 3]"))).isTrue();
+    assertThat(View.USER_EDITS.fits(new JsonArray("[null, 3]"))).as("the NULL user").isTrue();
+    assertThat(View.TOP_WIKIS.fits(new JsonArray("[\"enwiki\", 9000000000]"))).isTrue();
+    assertThat(View.EDITS_PER_MINUTE.fits(new JsonArray("[1732512000, false, 7]"))).isTrue();
+    for (String row : new String[]{"[]", "[\"Alice\"]", "[\"Alice\", 3, 4]", "[3, 3]", "[\"Alice\", \"3\"]",
+      "[\"Alice\", 3.5]", "[\"Alice\", null]", "[\"Alice\", true]", "[[\"Alice\"], 3]", "[{\"a\": 1}, 3]"}) {
+      assertThat(View.USER_EDITS.fits(new JsonArray(row))).as(row).isFalse();
+    }
+    for (String row : new String[]{"[1732512000, \"false\", 7]", "[1732512000, null, 7]", "[null, false, 7]", "[1732512000, 0, 7]"}) {
+      assertThat(View.EDITS_PER_MINUTE.fits(new JsonArray(row))).as(row).isFalse();
+    }
+    assertThat(View.COUNTER.fits(new JsonArray("[\"42\"]"))).isFalse();
+  }
 
   @Test
   void theCanonicalTextListsNonDefaultKeysInOrder() {
