@@ -1,19 +1,16 @@
 package wikirecent.bus;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The three views and their columns: a fixed list. A view name from a request is only ever
- * looked up here, never passed on as text.
+ * The three views every node always holds, unshaped (the original demo's): their names and columns are the
+ * catalogue's ({@link ViewParams.View}). A view name from a request is only ever looked up, never passed on as text.
  */
 public enum Views {
-  COUNTER("counter", List.of(new Column("count", "bigint"))),
-  USER_EDITS("user_edits", List.of(new Column("user", "text"), new Column("count", "bigint"))),
-  TOP10("top10", List.of(new Column("user", "text"), new Column("count", "bigint")));
+  COUNTER(ViewParams.View.COUNTER),
+  USER_EDITS(ViewParams.View.USER_EDITS),
+  TOP10(ViewParams.View.TOP10);
 
   public static final int TOP_N = 10;
 
@@ -32,36 +29,26 @@ public enum Views {
     }
   }
 
-  private final String viewName;
-  private final List<Column> columns;
+  private final ViewParams.View view;
 
-  Views(String viewName, List<Column> columns) {
-    this.viewName = viewName;
-    this.columns = columns;
+  Views(ViewParams.View view) {
+    this.view = view;
   }
 
   public String viewName() {
-    return viewName;
+    return view.viewName();
   }
 
   public List<Column> columns() {
-    return columns;
+    return view.columns();
   }
 
   public static Optional<Views> byName(String name) {
     for (Views v : values()) {
-      if (v.viewName.equals(name)) {
+      if (v.viewName().equals(name)) {
         return Optional.of(v);
       }
     }
     return Optional.empty();
-  }
-
-  public JsonObject describe() {
-    JsonArray cols = new JsonArray();
-    for (Column c : columns) {
-      cols.add(new JsonObject().put("name", c.name()).put("type", c.type()));
-    }
-    return new JsonObject().put("name", viewName).put("columns", cols);
   }
 }
