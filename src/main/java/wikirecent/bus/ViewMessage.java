@@ -51,6 +51,34 @@ public final class ViewMessage {
     return batch(view, timestamp, rows, new JsonArray()).put(SNAPSHOT, true);
   }
 
+  /**
+   * The message if it has this shape for one instance (its view, its parameters: {@code params} null for the default
+   * set, a numeric timestamp and {@code previous}, rows that fit the view's columns), else null.
+   */
+  public static JsonObject ofInstance(ViewParams.View view, JsonObject params, Object body) {
+    if (!(body instanceof JsonObject m)) {
+      return null;
+    }
+    Object p = m.getValue(PARAMS);
+    boolean paramsFit = params == null ? p == null || p instanceof JsonObject o && o.isEmpty() : params.equals(p);
+    if (!view.viewName().equals(m.getValue(VIEW))
+      || !paramsFit
+      || !(m.getValue(TIMESTAMP) instanceof Number)
+      || !(m.getValue(INSERTED) instanceof JsonArray)
+      || !(m.getValue(DELETED) instanceof JsonArray)
+      || m.containsKey(PREVIOUS) && !(m.getValue(PREVIOUS) instanceof Number)) {
+      return null;
+    }
+    for (String rows : new String[]{INSERTED, DELETED}) {
+      for (Object row : m.getJsonArray(rows)) {
+        if (!(row instanceof JsonArray r) || !view.fits(r)) {
+          return null;
+        }
+      }
+    }
+    return m;
+  }
+
   public static boolean isSnapshot(JsonObject message) {
     return message.getBoolean(SNAPSHOT, false);
   }

@@ -10,7 +10,6 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -394,7 +393,7 @@ final class ViewReplica {
     if (stopped) {
       return;
     }
-    JsonObject body = valid(message.body());
+    JsonObject body = ViewMessage.ofInstance(params.view(), paramsJson, message.body());
     if (body == null) {
       metrics.invalidMessage(view);
       warn("Ignored a malformed message on " + Addresses.view(key) + ": " + abbreviate(message.body()));
@@ -502,7 +501,7 @@ final class ViewReplica {
         }
         return;
       }
-      JsonObject body = valid(ar.result().body());
+      JsonObject body = ViewMessage.ofInstance(params.view(), paramsJson, ar.result().body());
       if (body == null || !ViewMessage.isSnapshot(body)) {
         metrics.invalidMessage(view);
         retryLater(new OpenFailure(503, "the answer is not a snapshot of " + key));
@@ -598,34 +597,6 @@ final class ViewReplica {
   /** A message built here carries the instance's parameters, as the source's do. */
   private JsonObject shaped(JsonObject message) {
     return paramsJson == null ? message : message.put(ViewMessage.PARAMS, paramsJson.copy());
-  }
-
-  /** The message if it has the one message shape for this instance (its view, its parameters, its rows), else null. */
-  private JsonObject valid(Object body) {
-    if (!(body instanceof JsonObject)) {
-      return null;
-    }
-    JsonObject m = (JsonObject) body;
-    Object p = m.getValue(ViewMessage.PARAMS);
-    boolean paramsFit = paramsJson == null
-      ? p == null || p instanceof JsonObject o && o.isEmpty()
-      : paramsJson.equals(p);
-    if (!view.equals(m.getValue(ViewMessage.VIEW))
-      || !paramsFit
-      || !(m.getValue(ViewMessage.TIMESTAMP) instanceof Number)
-      || !(m.getValue(ViewMessage.INSERTED) instanceof JsonArray)
-      || !(m.getValue(ViewMessage.DELETED) instanceof JsonArray)
-      || m.containsKey(ViewMessage.PREVIOUS) && !(m.getValue(ViewMessage.PREVIOUS) instanceof Number)) {
-      return null;
-    }
-    for (String rows : new String[]{ViewMessage.INSERTED, ViewMessage.DELETED}) {
-      for (Object row : m.getJsonArray(rows)) {
-        if (!(row instanceof JsonArray r) || !params.view().fits(r)) {
-          return null;
-        }
-      }
-    }
-    return m;
   }
 
   /** The permanent replicas log as they always did; those clients ask for, at most a line per interval. */
