@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
-import wikirecent.bus.ViewMessage;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,7 +55,7 @@ final class FanOut {
   private final ToLongFunction<String> timestamps;
   private final Consumer<Runnable> later;
   /** Crowded instances with batches not yet sent to every follower, by key: what the walk sends. */
-  private final Map<String, Pending> pending = new HashMap<>();
+  private final Map<String, PendingBatches> pending = new HashMap<>();
   /** The walk's round: the clients to visit, in order, and the next one; null between rounds. */
   private List<Client> order;
   private int next;
@@ -210,14 +209,14 @@ final class FanOut {
   /**
    * A batch the replica applied on top of its state at {@code previous} ({@code message}: as clients get it,
    * never changed afterwards). On a node with a small audience the same frame goes to every subscriber at once.
-   * On a crowded one it joins the instance's {@link Pending} batches and the node's walk over its clients, a
+   * On a crowded one it joins the instance's {@link PendingBatches} batches and the node's walk over its clients, a
    * chunk per turn of the event loop, which sends each client, when its turn comes, everything newer than the
    * states it holds, of every instance it follows; batches arriving meanwhile reach the clients not yet visited
    * in the same round.
    */
   void batch(String key, JsonObject message, long previous) {
     Encoded batch = Encoded.of(key, message);
-    Pending p = pending.get(key);
+    PendingBatches p = pending.get(key);
     if (p == null && !crowded(key)) {
       metrics.lag(System.currentTimeMillis() - batch.timestamp);
       metrics.batchesMerged(1);
@@ -233,7 +232,7 @@ final class FanOut {
       if (!subscribers.containsKey(key)) {
         return; // no follower here (a default view nobody on this node follows): nothing for a walk to send
       }
-      p = new Pending(key, previous);
+      p = new PendingBatches(key, previous, snapshots, metrics);
       pending.put(key, p);
     }
     p.add(batch, message);
@@ -243,7 +242,7 @@ final class FanOut {
 
   /**
    * Whether a round of writes is long enough (many sockets) that this view's followers are better
-   * walked, each sent what it lacks in one frame, than sent every batch at once; see {@link Pending}. By
+   * walked, each sent what it lacks in one frame, than sent every batch at once; see {@link PendingBatches}. By
    * followers, not by timing: many of this view, or many subscriptions over all views (100 sets of 10
    * clients each take the loop as long as one set of 1,000). A node with a small audience sends every
    * batch as it came.
@@ -279,7 +278,7 @@ final class FanOut {
    * snapshot was built, drained, was reset, or is behind what the walk holds) gets both now, before those batches.
    */
   void snapshotReady(Encoded snapshot) {
-    Pending p = pending.get(snapshot.key);
+    PendingBatches p = pending.get(snapshot.key);
     long from = p != null ? p.base : snapshot.since != null ? snapshot.since.timestamp : snapshot.timestamp;
     for (Client c : subscribers.getOrDefault(snapshot.key, Set.of())) {
       Long at = c.at.get(snapshot.key);
@@ -477,7 +476,7 @@ final class FanOut {
     if (order == null) {
       order = new ArrayList<>(pending.size() == 1 ? subscribers.getOrDefault(pending.keySet().iterator().next(), Set.of()) : clients);
       next = 0;
-      for (Pending p : pending.values()) {
+      for (PendingBatches p : pending.values()) {
         p.roundFrom = p.latest();
       }
     }
@@ -493,7 +492,7 @@ final class FanOut {
         if (c.asking.contains(key)) {
           continue; // its answer comes
         }
-        Pending p = pending.get(key);
+        PendingBatches p = pending.get(key);
         Encoded frame = p == null ? null : p.frameFor(c.at.get(key));
         if (frame != null) {
           lacking.add(frame);
@@ -511,8 +510,8 @@ final class FanOut {
     order = null;
     bundles.clear();
     boolean behind = false;
-    for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
-      Pending p = it.next();
+    for (Iterator<PendingBatches> it = pending.values().iterator(); it.hasNext(); ) {
+      PendingBatches p = it.next();
       if (p.latest() > p.roundFrom) {
         p.trimTo(p.roundFrom); // every follower holds at least the state the round began at
         behind = true;
@@ -577,81 +576,5 @@ final class FanOut {
 
   private static boolean alone(Encoded m) {
     return m.large() || m.since != null;
-  }
-
-  /**
-   * The batches of one crowded instance that some follower has not been sent. A follower at the state before the
-   * first batch, or at any batch's timestamp, gets one frame merging all that came after ({@link PendingDiff}),
-   * shared by the followers at the same state; one at no state the batches start from (it has none yet, or missed
-   * more than is held here) gets the current snapshot.
-   */
-  private final class Pending {
-    final String key;
-    /** The timestamp of the state the first batch applies to. */
-    long base;
-    /** What every follower visited in the current round holds at least; {@code base} for batches newer than the round. */
-    long roundFrom;
-    final List<Encoded> batches = new ArrayList<>();
-    final List<JsonObject> bodies = new ArrayList<>();
-    /** Frames to the newest batch, by the state they start from; cleared when a batch arrives. */
-    final Map<Long, Encoded> frames = new HashMap<>();
-
-    Pending(String key, long base) {
-      this.key = key;
-      this.base = base;
-      this.roundFrom = base;
-    }
-
-    long latest() {
-      return batches.isEmpty() ? base : batches.get(batches.size() - 1).timestamp;
-    }
-
-    void add(Encoded batch, JsonObject body) {
-      batches.add(batch);
-      bodies.add(body);
-      frames.clear();
-    }
-
-    /** What a follower at {@code at} lacks, or null if nothing (or no snapshot yet). */
-    Encoded frameFor(Long at) {
-      if (at != null && at >= latest()) {
-        return null;
-      }
-      if (at == null || at < base) {
-        Encoded snapshot = snapshots.apply(key);
-        if (snapshot != null) {
-          metrics.snapshotResent("behind");
-        }
-        return snapshot;
-      }
-      return frames.computeIfAbsent(at, this::merge);
-    }
-
-    private Encoded merge(long from) {
-      int first = 0;
-      while (first < batches.size() && batches.get(first).timestamp <= from) {
-        first++;
-      }
-      metrics.lag(System.currentTimeMillis() - batches.get(first).timestamp);
-      metrics.batchesMerged(batches.size() - first);
-      if (first == batches.size() - 1) {
-        return batches.get(first);
-      }
-      PendingDiff diff = new PendingDiff(ViewMessage.view(bodies.get(first)), bodies.get(first).getJsonObject(ViewMessage.PARAMS));
-      for (int i = first; i < bodies.size(); i++) {
-        diff.add(bodies.get(i));
-      }
-      return Encoded.of(key, diff.take());
-    }
-
-    void trimTo(long ts) {
-      int drop = 0;
-      while (drop < batches.size() && batches.get(drop).timestamp <= ts) {
-        drop++;
-      }
-      batches.subList(0, drop).clear();
-      bodies.subList(0, drop).clear();
-      base = ts;
-    }
   }
 }
