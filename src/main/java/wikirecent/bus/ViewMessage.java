@@ -52,8 +52,8 @@ public final class ViewMessage {
   }
 
   /**
-   * The message if it has this shape for one instance (its view, its parameters: {@code params} null for the default
-   * set, a numeric timestamp and {@code previous}, rows that fit the view's columns), else null.
+   * The message if it has this shape for one instance (its view; its parameters, {@code params} null for the default
+   * set; a numeric timestamp, and {@code previous} if any; rows that fit the view's columns), else null.
    */
   public static JsonObject ofInstance(ViewParams.View view, JsonObject params, Object body) {
     if (!(body instanceof JsonObject m)) {

@@ -209,7 +209,7 @@ final class FanOut {
   /**
    * A batch the replica applied on top of its state at {@code previous} ({@code message}: as clients get it,
    * never changed afterwards). On a node with a small audience the same frame goes to every subscriber at once.
-   * On a crowded one it joins the instance's {@link PendingBatches} batches and the node's walk over its clients, a
+   * On a crowded one it joins the instance's {@link PendingBatches} and the node's walk over its clients, a
    * chunk per turn of the event loop, which sends each client, when its turn comes, everything newer than the
    * states it holds, of every instance it follows; batches arriving meanwhile reach the clients not yet visited
    * in the same round.

@@ -473,7 +473,7 @@ final class ViewReplica {
     requestSnapshot();
   }
 
-  /** The state is no longer to be trusted: batches are held again, and requests wait for no build of it. */
+  /** The state can no longer be trusted: batches are held until a fresh snapshot, and requests for it get a 503. */
   private void unsync() {
     synced = false;
     dropBuild(true);
