@@ -185,6 +185,16 @@ final class FanOut {
     }
   }
 
+  /** Whether a follower of the instance waits for its snapshot: one without a state, neither stalled nor asking. */
+  boolean awaitsSnapshot(String key) {
+    for (Client c : subscribers.getOrDefault(key, Set.of())) {
+      if (!c.at.containsKey(key) && !c.stalled && !c.closed && !c.asking.contains(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Followers of an instance on this node. */
   int followers(String key) {
     return subscribers.getOrDefault(key, Set.of()).size();

@@ -95,6 +95,10 @@ final class ViewReplica {
   private final List<Handler<AsyncResult<Encoded>>> nextBuildWaiters = new ArrayList<>();
   /** While true the table holds still (batches are deferred): the state being built is the table's. */
   private boolean building;
+  /** After a build that failed: when to try again, while a follower still waits for a state. */
+  private final Backoff buildBackoff = new Backoff(RETRY_MIN_MILLIS, RETRY_MAX_MILLIS, RETRY_MIN_MILLIS, ThreadLocalRandom.current());
+  private long buildRetryTimer = -1;
+  private int failedBuilds;
   /** Bumped whenever the state a build started from is replaced or lost, so that build's result is ignored. */
   private long buildGeneration;
   /** Callers waiting for the next outcome: synced, or a failed attempt. */
@@ -149,6 +153,10 @@ final class ViewReplica {
     if (retryTimer != -1) {
       vertx.cancelTimer(retryTimer);
       retryTimer = -1;
+    }
+    if (buildRetryTimer != -1) {
+      vertx.cancelTimer(buildRetryTimer);
+      buildRetryTimer = -1;
     }
     if (consumer != null) {
       consumer.unregister();
@@ -267,9 +275,11 @@ final class ViewReplica {
     }
     building = false;
     if (ar.failed()) {
-      log.error("Could not build the snapshot of {}", key, ar.cause());
       failSnapshotWaiters(new OpenFailure(503, "the snapshot of " + key + " could not be built"));
+      buildAgainLater(ar.cause());
     } else {
+      failedBuilds = 0;
+      buildBackoff.reset();
       Encoded built = ar.result();
       built.since = merged(sentDuringBuild);
       snapshot = built;
@@ -296,6 +306,28 @@ final class ViewReplica {
       nextBuildWaiters.clear();
       build();
     }
+  }
+
+  /**
+   * A build failed (short of memory, say). The requests waiting were told (503) and ask again, but a follower without
+   * a state (a stream that joined) waits for a snapshot that nothing else may ask for soon: while one does, the build is
+   * tried again on a back-off.
+   */
+  private void buildAgainLater(Throwable why) {
+    if (failedBuilds++ == 0) {
+      log.error("Could not build the snapshot of {}; trying again while a client waits for it", key, why);
+    } else {
+      log.debug("Could not build the snapshot of {} ({} in a row): {}", key, failedBuilds, why.toString());
+    }
+    if (buildRetryTimer != -1) {
+      vertx.cancelTimer(buildRetryTimer);
+    }
+    buildRetryTimer = vertx.setTimer(buildBackoff.afterFailure(), t -> {
+      buildRetryTimer = -1;
+      if (!stopped && synced && snapshot == null && fanOut.awaitsSnapshot(key)) {
+        build();
+      }
+    });
   }
 
   /** Batches clients were sent, merged into one from the first's state; null if none. */

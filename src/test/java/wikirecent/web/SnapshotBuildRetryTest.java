@@ -1,0 +1,134 @@
+package wikirecent.web;
+
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonArray;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import wikirecent.bus.ViewParams;
+import wikirecent.testsupport.Wait;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A snapshot build that fails (as when the heap is short) fails the requests waiting for it, which ask again; a follower
+ * without a state has nobody to ask for it, so the replica tries the build again on a back-off while one waits, and
+ * not otherwise.
+ */
+@ExtendWith(VertxExtension.class)
+class SnapshotBuildRetryTest {
+
+  private static final String KEY = "user_edits";
+
+  @Test
+  void aFailedBuildIsTriedAgainWhileAFollowerWaitsForItsSnapshot(Vertx vertx) throws Exception {
+    ScriptedViewSource source = new ScriptedViewSource();
+    Wait.on(vertx.deployVerticle(source));
+    Wait.on(source.edit("Alice", "Bob"));
+    JsonArray expected = Wait.on(source.expected(KEY));
+    Node node = Node.start(vertx);
+
+    node.failing.set(2);
+    FanOutWalkTest.ApplyingClient follower = new FanOutWalkTest.ApplyingClient();
+    node.on(() -> {
+      node.fanOut.add(follower);
+      node.fanOut.subscribe(follower, KEY, true);
+      return null;
+    });
+    Wait.until("the follower gets the snapshot once a build succeeds",
+      () -> Wait.on(node.on(() -> follower.tables.containsKey(KEY) && follower.tables.get(KEY).rows().equals(expected))));
+    assertThat(node.builds.get()).as("two failed, the third built").isEqualTo(3);
+    assertThat(follower.diverged).isFalse();
+  }
+
+  @Test
+  void aFailedBuildNoFollowerWaitsForIsNotTriedAgain(Vertx vertx) throws Exception {
+    ScriptedViewSource source = new ScriptedViewSource();
+    Wait.on(vertx.deployVerticle(source));
+    Wait.on(source.edit("Alice", "Bob"));
+    Node node = Node.start(vertx);
+
+    FanOutWalkTest.ApplyingClient holding = new FanOutWalkTest.ApplyingClient();
+    Wait.on(node.on(() -> {
+      node.fanOut.add(holding);
+      node.fanOut.subscribe(holding, KEY, false); // a page's way: it holds the state it registered at
+      return null;
+    }));
+
+    node.failing.set(1);
+    Promise<Encoded> answer = Promise.promise();
+    node.on(() -> {
+      node.replica.snapshot((AsyncResult<Encoded> ar) -> answer.handle(ar));
+      return null;
+    });
+    Throwable why = Wait.on(answer.future().map(e -> (Throwable) null).otherwise(e -> e));
+    assertThat(why).isInstanceOf(OpenFailure.class);
+    assertThat(((OpenFailure) why).code).isEqualTo(503);
+    Thread.sleep(1_000); // past the first retry's delay (at most 400 ms)
+    assertThat(node.builds.get()).as("no retry: the request was told, and the follower holds a state").isEqualTo(1);
+    Encoded again = Wait.on(node.on(() -> {
+      Promise<Encoded> p = Promise.promise();
+      node.replica.snapshot(ar -> p.handle(ar));
+      return p.future();
+    }).compose(f -> f));
+    assertThat(again.timestamp).isEqualTo(Wait.on(source.lastTimestamp()));
+  }
+
+  /** A replica of user_edits and its fan-out on one event loop, building on a pool whose next builds can be made to fail. */
+  private static final class Node {
+    final AtomicInteger failing = new AtomicInteger();
+    final AtomicInteger builds = new AtomicInteger();
+    Context loop;
+    FanOut fanOut;
+    ViewReplica replica;
+
+    static Node start(Vertx vertx) {
+      Node n = new Node();
+      WorkerExecutor real = vertx.createSharedWorkerExecutor("snapshot-build-retry-test", 1);
+      WorkerExecutor builders = (WorkerExecutor) Proxy.newProxyInstance(WorkerExecutor.class.getClassLoader(),
+        new Class<?>[]{WorkerExecutor.class}, (proxy, method, args) -> {
+          if (method.getName().equals("executeBlocking") && args != null && args[0] instanceof Callable) {
+            n.builds.incrementAndGet();
+            if (n.failing.getAndUpdate(k -> Math.max(0, k - 1)) > 0) {
+              return Future.failedFuture(new OutOfMemoryError("as if the heap were full"));
+            }
+          }
+          try {
+            return method.invoke(real, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+      n.loop = vertx.getOrCreateContext();
+      WebMetrics metrics = new WebMetrics();
+      Wait.on(n.on(() -> {
+        AtomicReference<ViewReplica> r = new AtomicReference<>();
+        n.fanOut = new FanOut(1 << 20, metrics, key -> r.get().snapshot(), key -> r.get().stateTimestamp(),
+          task -> n.loop.runOnContext(v -> task.run()));
+        r.set(new ViewReplica(vertx, ViewParams.parse(KEY), false, n.fanOut, metrics, (replica, why) -> { }, builders));
+        n.replica = r.get();
+        return n.replica.start().compose(v -> n.replica.outcome());
+      }).compose(f -> f));
+      return n;
+    }
+
+    /** Runs on the node's event loop; its result once it has run. */
+    <T> Future<T> on(Supplier<T> task) {
+      Promise<T> p = Promise.promise();
+      loop.runOnContext(v -> p.complete(task.get()));
+      return p.future();
+    }
+  }
+}
