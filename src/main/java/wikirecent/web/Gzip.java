@@ -57,7 +57,7 @@ final class Gzip {
 
   /**
    * The bytes gzipped at the fastest level: about 35 ms for 3.7 MB of JSON on this kind of box, and a third to a half of
-   * the size (the default level takes six times as long for a tenth less).
+   * the size (the default level takes six times as long for a seventh less).
    */
   static Buffer of(Buffer plain) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(plain.length() / 3 + 64);
