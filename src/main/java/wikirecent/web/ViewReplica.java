@@ -382,8 +382,7 @@ final class ViewReplica {
   boolean missedBatches(long publishedNow) {
     long expected = publishedBefore;
     publishedBefore = synced ? publishedNow : -1;
-    long received = deferred.isEmpty() ? table.timestamp() : ViewMessage.timestamp(deferred.get(deferred.size() - 1));
-    if (stopped || !synced || expected < 0 || Math.max(table.timestamp(), received) >= expected) {
+    if (stopped || !synced || expected < 0 || received() >= expected) {
       return false;
     }
     warn("Replica of " + key + " is at " + table.timestamp() + " but the source published " + expected
@@ -460,7 +459,7 @@ final class ViewReplica {
     }
     // A batch at or before what the replica holds is old news.
     long ts = ViewMessage.timestamp(body);
-    long known = deferred.isEmpty() ? table.timestamp() : ViewMessage.timestamp(deferred.get(deferred.size() - 1));
+    long known = received();
     if (ts <= known) {
       return;
     }
@@ -488,6 +487,11 @@ final class ViewReplica {
       fannedOut = ts;
       fanOut.batch(key, out, previous);
     }
+  }
+
+  /** The timestamp of the last batch this synced replica took: the table's, or the last deferred while it holds still. */
+  private long received() {
+    return deferred.isEmpty() ? table.timestamp() : ViewMessage.timestamp(deferred.get(deferred.size() - 1));
   }
 
   /** What clients get of a batch: its rows and timestamp, without the bus's own fields ({@code previous}). */
