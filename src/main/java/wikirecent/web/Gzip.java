@@ -9,9 +9,9 @@ import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * REST answers of a large snapshot, gzipped once per state for the clients that take it (browsers, {@code curl
- * --compressed}). The node never compresses per response: that would cost a 4 MB answer hundreds of milliseconds of CPU
- * each time, on the event loop.
+ * REST answers of a large snapshot, gzipped once per state, and the page's files, gzipped once, for the clients that take
+ * it (browsers, {@code curl --compressed}). The node never compresses per response: that would cost a 4 MB answer
+ * hundreds of milliseconds of CPU each time, on the event loop.
  */
 final class Gzip {
 
@@ -60,17 +60,24 @@ final class Gzip {
    * the size (the default level takes six times as long for a seventh less).
    */
   static Buffer of(Buffer plain) throws IOException {
+    return of(plain, Deflater.BEST_SPEED);
+  }
+
+  /** The smallest gzip, for bytes compressed once for as long as the node runs (the page's files). */
+  static final int BEST = Deflater.BEST_COMPRESSION;
+
+  static Buffer of(Buffer plain, int level) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(plain.length() / 3 + 64);
-    try (GZIPOutputStream z = new FastGzip(out)) {
+    try (GZIPOutputStream z = new LeveledGzip(out, level)) {
       z.write(plain.getBytes());
     }
     return Buffer.buffer(out.toByteArray());
   }
 
-  private static final class FastGzip extends GZIPOutputStream {
-    FastGzip(ByteArrayOutputStream out) throws IOException {
+  private static final class LeveledGzip extends GZIPOutputStream {
+    LeveledGzip(ByteArrayOutputStream out, int level) throws IOException {
       super(out, 1 << 16);
-      def.setLevel(Deflater.BEST_SPEED);
+      def.setLevel(level);
     }
   }
 }

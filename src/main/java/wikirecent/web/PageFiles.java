@@ -5,12 +5,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.MimeMapping;
 import io.vertx.ext.web.RoutingContext;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.JarURLConnection;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -27,6 +27,10 @@ import java.util.regex.Pattern;
  * then only files really inside it. Unlike Vert.x's StaticHandler, whatever {@code webroot}
  * lies in the working directory is never looked at, and a symbolic link that leads out of the
  * configured directory is not followed (404).
+ * <p>
+ * A text file goes gzipped to a client that takes gzip: a jar's file is compressed once, when it is
+ * first asked for, at the best level (the jar does not change while it runs), and its ETag differs
+ * from the plain file's, as a different representation's must.
  */
 final class PageFiles {
 
@@ -38,8 +42,8 @@ final class PageFiles {
   private final String classpathPrefix;
   private final Path directory;
   private final long maxAgeSeconds;
-  /** Files found in the jar, read once: the jar does not change while it runs. */
-  private final Map<String, Buffer> cache = new ConcurrentHashMap<>();
+  /** Files found in the jar, read (and gzipped) once: the jar does not change while it runs. */
+  private final Map<String, PageFile> cache = new ConcurrentHashMap<>();
 
   private PageFiles(Vertx vertx, String mount, String classpathPrefix, Path directory, long maxAgeSeconds) {
     this.vertx = vertx;
@@ -80,8 +84,8 @@ final class PageFiles {
       rc.next();
       return;
     }
-    Buffer cached = directory == null ? cache.get(relative) : null;
-    Future<Buffer> file = cached != null ? Future.succeededFuture(cached)
+    PageFile cached = directory == null ? cache.get(relative) : null;
+    Future<PageFile> file = cached != null ? Future.succeededFuture(cached)
       : directory != null ? vertx.executeBlocking(() -> readFromDirectory(relative), false)
       : vertx.executeBlocking(() -> readFromClasspath(relative), false);
     file.onComplete(ar -> {
@@ -112,7 +116,7 @@ final class PageFiles {
     return rest;
   }
 
-  private Buffer readFromDirectory(String relative) throws IOException {
+  private PageFile readFromDirectory(String relative) throws IOException {
     Path real;
     try {
       real = directory.resolve(relative).toRealPath();
@@ -123,11 +127,12 @@ final class PageFiles {
     if (!real.startsWith(directory) || !Files.isRegularFile(real)) {
       return null;
     }
-    return Buffer.buffer(Files.readAllBytes(real));
+    // Read again each time: someone editing the page wants the change on reload.
+    return PageFile.of(Buffer.buffer(Files.readAllBytes(real)), contentType(relative));
   }
 
-  private Buffer readFromClasspath(String relative) {
-    Buffer cached = cache.get(relative);
+  private PageFile readFromClasspath(String relative) throws IOException {
+    PageFile cached = cache.get(relative);
     if (cached != null) {
       return cached;
     }
@@ -136,11 +141,9 @@ final class PageFiles {
       return null;
     }
     try (InputStream in = url.openStream()) {
-      Buffer bytes = Buffer.buffer(in.readAllBytes());
-      cache.put(relative, bytes);
-      return bytes;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      PageFile file = PageFile.of(Buffer.buffer(in.readAllBytes()), contentType(relative));
+      cache.put(relative, file);
+      return file;
     }
   }
 
@@ -160,23 +163,46 @@ final class PageFiles {
     }
   }
 
-  private void send(RoutingContext rc, String relative, Buffer bytes, boolean headOnly) {
-    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-    crc.update(bytes.getBytes());
-    String etag = "\"" + Long.toHexString(crc.getValue()) + "-" + Integer.toHexString(bytes.length()) + "\"";
-    rc.response()
+  private void send(RoutingContext rc, String relative, PageFile file, boolean headOnly) {
+    boolean gzip = file.gzipped() != null && Gzip.accepted(rc.request().getHeader(HttpHeaders.ACCEPT_ENCODING));
+    Buffer bytes = gzip ? file.gzipped() : file.plain();
+    String etag = gzip ? file.gzippedEtag() : file.etag();
+    HttpServerResponse response = rc.response()
       .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=" + maxAgeSeconds)
       .putHeader(HttpHeaders.ETAG, etag);
-    if (etag.equals(rc.request().getHeader(HttpHeaders.IF_NONE_MATCH))) {
-      rc.response().setStatusCode(304).end();
+    if (file.gzipped() != null) {
+      response.putHeader(HttpHeaders.VARY, "Accept-Encoding");
+    }
+    if (matches(rc.request().getHeader(HttpHeaders.IF_NONE_MATCH), etag)) {
+      response.setStatusCode(304).end();
       return;
     }
-    rc.response().putHeader(HttpHeaders.CONTENT_TYPE, contentType(relative));
-    if (headOnly) {
-      rc.response().putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(bytes.length())).end();
-    } else {
-      rc.response().end(bytes);
+    response.putHeader(HttpHeaders.CONTENT_TYPE, contentType(relative));
+    if (gzip) {
+      response.putHeader(HttpHeaders.CONTENT_ENCODING, "gzip");
     }
+    if (headOnly) {
+      response.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(bytes.length())).end();
+    } else {
+      response.end(bytes);
+    }
+  }
+
+  /** {@code If-None-Match}: {@code *}, or a list of tags, any of which may be weak ({@code W/}); compared weakly. */
+  private static boolean matches(String ifNoneMatch, String etag) {
+    if (ifNoneMatch == null) {
+      return false;
+    }
+    for (String tag : ifNoneMatch.split(",")) {
+      String t = tag.trim();
+      if (t.startsWith("W/")) {
+        t = t.substring(2);
+      }
+      if (t.equals("*") || t.equals(etag)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String contentType(String name) {
