@@ -18,8 +18,8 @@ final class Bundle {
   final String sockJsText;
   /** Its UTF-8 bytes: what the queue bound counts. */
   final Buffer sockJsFrame;
-  /** Whether one of the messages is a snapshot (see {@link Client#snapshotBytes}). */
-  final boolean holdsSnapshot;
+  /** The instance of its first snapshot, or null if it holds none: the frame counts as that snapshot (see {@link Client#snapshotBytes}). */
+  final String snapshotKey;
 
   Bundle(List<Encoded> messages) {
     this.messages = List.copyOf(messages);
@@ -29,6 +29,6 @@ final class Bundle {
     }
     sockJsText = SockJsWebSocket.messagesFrame(envelopes);
     sockJsFrame = Buffer.buffer(sockJsText);
-    holdsSnapshot = messages.stream().anyMatch(m -> m.snapshot);
+    snapshotKey = messages.stream().filter(m -> m.snapshot).map(m -> m.key).findFirst().orElse(null);
   }
 }

@@ -40,10 +40,13 @@ abstract class Client {
   /** Bytes handed to the transport whose write has not completed yet: what this client holds in server memory. */
   long queuedBytes;
   /**
-   * Of {@link #queuedBytes}, those of the one shared snapshot in flight: not held against the bound, so a client
-   * joining a large view takes the batches that follow its snapshot instead of stalling behind it.
+   * Of {@link #queuedBytes}, those of the shared snapshots in flight, one per instance at most: not held against the
+   * bound, so a client joining a large view takes the batches that follow its snapshot instead of stalling behind it,
+   * and one resuming several views gets each view's snapshot without the large one stalling it again.
    */
   long snapshotBytes;
+  /** The instances whose snapshot in flight is counted in {@link #snapshotBytes}. */
+  final Set<String> snapshotsInFlight = new HashSet<>();
   /** The most ever queued towards this client. */
   long maxQueuedBytes;
   /** True while batches are being dropped for this client; it gets a fresh snapshot once its queue is empty. */

@@ -160,11 +160,11 @@ final class FanOut {
    */
   boolean sendSnapshot(Client client, int length, Supplier<Future<Void>> write, Encoded snapshot) {
     client.asking.remove(snapshot.key);
-    long exempt = exempt(client, length, true);
+    long exempt = exempt(client, length, snapshot.key);
     if (!admit(client, length, exempt)) {
       return false;
     }
-    track(client, length, exempt, write.get());
+    track(client, length, exempt, snapshot.key, write.get());
     if (client.keys.contains(snapshot.key)) {
       holds(client, snapshot);
     }
@@ -207,9 +207,11 @@ final class FanOut {
     if (followers == null) {
       return;
     }
+    subscriptions -= followers.size(); // they follow it no more: a node that refused many is not crowded for good
     for (Client c : followers) {
       c.keys.remove(key);
       c.at.remove(key);
+      c.asking.remove(key);
       if (!c.closed) {
         c.ended(this, key, why);
       }
@@ -329,20 +331,23 @@ final class FanOut {
 
   private boolean send(Client client, Buffer frame, Encoded message) {
     int length = frame.length();
-    long exempt = exempt(client, length, message != null && message.snapshot);
+    String key = message != null && message.snapshot ? message.key : null;
+    long exempt = exempt(client, length, key);
     if (!admit(client, length, exempt)) {
       return false;
     }
-    track(client, length, exempt, message == null ? client.write(frame) : client.write(message, frame));
+    track(client, length, exempt, key, message == null ? client.write(frame) : client.write(message, frame));
     return true;
   }
 
   /**
-   * How much of a frame would not be held against the bound: all of it if it is a snapshot and none is in flight
-   * (whatever batches are queued before it: it replaces what they build up to).
+   * How much of a frame would not be held against the bound: all of it if it is the snapshot of instance
+   * {@code snapshotKey} (null: not a snapshot) and none of that instance is in flight (whatever batches are queued
+   * before it: it replaces what they build up to). One per instance: a client resuming several views is sent each one's
+   * snapshot at once, and a large one counted would stall it again behind its own snapshot, for good.
    */
-  private static long exempt(Client client, int length, boolean snapshot) {
-    return snapshot && client.snapshotBytes == 0 ? length : 0;
+  private static long exempt(Client client, int length, String snapshotKey) {
+    return snapshotKey != null && !client.snapshotsInFlight.contains(snapshotKey) ? length : 0;
   }
 
   /**
@@ -377,14 +382,20 @@ final class FanOut {
     return true;
   }
 
-  private void track(Client client, int length, long exempt, Future<Void> write) {
-    client.snapshotBytes += exempt;
-    write.onComplete(ar -> written(client, length, exempt));
+  private void track(Client client, int length, long exempt, String key, Future<Void> write) {
+    if (exempt > 0) {
+      client.snapshotBytes += exempt;
+      client.snapshotsInFlight.add(key);
+    }
+    write.onComplete(ar -> written(client, length, exempt, key));
   }
 
-  private void written(Client client, int length, long exempt) {
+  private void written(Client client, int length, long exempt, String snapshotKey) {
     client.queuedBytes -= length;
-    client.snapshotBytes -= exempt;
+    if (exempt > 0) {
+      client.snapshotBytes -= exempt;
+      client.snapshotsInFlight.remove(snapshotKey);
+    }
     if (client.stalled && client.queuedBytes == 0 && !client.closed) {
       client.stalled = false;
       log.debug("{} drained after {} ms; sending it fresh snapshots", client, System.currentTimeMillis() - client.stalledSinceMillis);
@@ -566,9 +577,9 @@ final class FanOut {
       bundles.put(bundle.messages, bundle);
     }
     Buffer frame = c.frame(bundle);
-    long exempt = exempt(c, frame.length(), bundle.holdsSnapshot);
+    long exempt = exempt(c, frame.length(), bundle.snapshotKey);
     if (admit(c, frame.length(), exempt)) {
-      track(c, frame.length(), exempt, c.write(bundle, frame));
+      track(c, frame.length(), exempt, bundle.snapshotKey, c.write(bundle, frame));
       for (Encoded m : bundle.messages) {
         c.at.put(m.key, m.timestamp);
       }

@@ -181,4 +181,82 @@ class FanOutTest {
     fanOut.remove(clients.get(2)); // both of its subscriptions go
     assertThat(fanOut.crowded("top10?wiki=w3")).isFalse();
   }
+
+  /**
+   * A client that drained is sent every followed view's snapshot at once; each is exempt from the bound, so the batches
+   * after them flow. (With one exempt in all, a large view's snapshot after a small one counted in full: the next batch
+   * stalled the client again, the drain resent both, and so on for good.)
+   */
+  @org.junit.jupiter.api.Test
+  void aDrainedClientOfSeveralViewsTakesTheirSnapshotsAndTheBatchesAfter() {
+    JsonArray many = new JsonArray();
+    for (int i = 0; i < 200; i++) {
+      many.add(new JsonArray().add("user " + i).add(i));
+    }
+    Encoded counter = Encoded.of("counter", ViewMessage.snapshot("counter", 5, new JsonArray().add(new JsonArray().add(7))));
+    Encoded users = Encoded.of("user_edits", ViewMessage.snapshot("user_edits", 5, many));
+    assertThat(users.length()).isGreaterThan(BOUND);
+    FanOut fanOut = new FanOut(BOUND, new WebMetrics(), key -> key.equals("counter") ? counter : users, key -> 4, Runnable::run);
+    SlowClient client = new SlowClient();
+    fanOut.add(client);
+    fanOut.subscribe(client, "counter", false);
+    fanOut.subscribe(client, "user_edits", false);
+
+    assertThat(fanOut.send(client, Buffer.buffer("x".repeat(600)))).isTrue();
+    assertThat(fanOut.send(client, Buffer.buffer("x".repeat(600)))).isFalse();
+    assertThat(client.stalled).isTrue();
+    client.completeOne(); // drained: both snapshots go
+    assertThat(client.stalled).isFalse();
+    assertThat(client.written).endsWith(counter.json, users.json);
+    assertThat(client.snapshotBytes).isEqualTo(client.queuedBytes).isEqualTo(counter.length() + users.length());
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(fanOut.send(client, Buffer.buffer("b" + i + "x".repeat(200)))).as("batch " + i).isTrue();
+    }
+    assertThat(client.stalled).isFalse();
+    while (!client.pending.isEmpty()) {
+      client.completeOne();
+    }
+    assertThat(client.queuedBytes).isZero();
+    assertThat(client.snapshotBytes).isZero();
+    assertThat(client.snapshotsInFlight).isEmpty();
+    assertThat(client.framesDropped).isEqualTo(1);
+
+    // A second snapshot of one instance in flight counts in full, as before.
+    assertThat(fanOut.sendSnapshot(client, users.length(), () -> client.write(Buffer.buffer(users.json)), users)).isTrue();
+    assertThat(fanOut.sendSnapshot(client, users.length(), () -> client.write(Buffer.buffer(users.json)), users)).isTrue();
+    assertThat(client.snapshotBytes).isEqualTo(users.length());
+    assertThat(fanOut.send(client, Buffer.buffer("after"))).isFalse();
+    assertThat(client.stalled).isTrue();
+  }
+
+  /** An instance its source refused (ended) counts its followers out too: else each refusal would leave the node more crowded. */
+  @org.junit.jupiter.api.Test
+  void anInstanceThatEndsCountsItsFollowersOut() {
+    FanOut fanOut = new FanOut(BOUND, new WebMetrics(), view -> null);
+    List<SlowClient> clients = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      SlowClient c = new SlowClient();
+      fanOut.add(c);
+      fanOut.subscribe(c, "top10?wiki=w" + (i % 3), false);
+      fanOut.subscribe(c, "counter", false);
+      clients.add(c);
+    }
+    fanOut.asking(clients.get(0), "top10?wiki=w0");
+    assertThat(fanOut.crowded("counter")).as("120 subscriptions").isTrue();
+    for (int i = 0; i < 3; i++) {
+      fanOut.end("top10?wiki=w" + i, new OpenFailure(501, "refused"));
+    }
+    assertThat(fanOut.crowded("counter")).as("60 subscriptions left").isFalse();
+    assertThat(clients.get(0).keys).containsExactly("counter");
+    assertThat(clients.get(0).asking).isEmpty();
+    fanOut.remove(clients.get(0));
+    fanOut.subscribe(clients.get(1), "top10?wiki=w0", false); // following it again, once
+    for (int i = 0; i < 40; i++) {
+      fanOut.subscribe(clients.get(2 + i), "top10", false);
+    }
+    assertThat(fanOut.crowded("counter")).as("59 + 1 + 40 subscriptions").isTrue();
+    fanOut.unsubscribe(clients.get(1), "top10?wiki=w0");
+    assertThat(fanOut.crowded("counter")).as("99").isFalse();
+  }
 }
