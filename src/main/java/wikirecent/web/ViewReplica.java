@@ -154,10 +154,7 @@ final class ViewReplica {
       vertx.cancelTimer(retryTimer);
       retryTimer = -1;
     }
-    if (buildRetryTimer != -1) {
-      vertx.cancelTimer(buildRetryTimer);
-      buildRetryTimer = -1;
-    }
+    cancelBuildRetry();
     if (consumer != null) {
       consumer.unregister();
     }
@@ -223,8 +220,8 @@ final class ViewReplica {
     if (!synced) {
       return null;
     }
-    if (snapshot == null) {
-      build();
+    if (snapshot == null && buildRetryTimer == -1) {
+      build(); // after a failed build, the retry's back-off decides: not every walk visit and new follower
     }
     return snapshot;
   }
@@ -280,6 +277,7 @@ final class ViewReplica {
     } else {
       failedBuilds = 0;
       buildBackoff.reset();
+      cancelBuildRetry();
       Encoded built = ar.result();
       built.since = merged(sentDuringBuild);
       snapshot = built;
@@ -319,15 +317,20 @@ final class ViewReplica {
     } else {
       log.debug("Could not build the snapshot of {} ({} in a row): {}", key, failedBuilds, why.toString());
     }
-    if (buildRetryTimer != -1) {
-      vertx.cancelTimer(buildRetryTimer);
-    }
+    cancelBuildRetry();
     buildRetryTimer = vertx.setTimer(buildBackoff.afterFailure(), t -> {
       buildRetryTimer = -1;
       if (!stopped && synced && snapshot == null && fanOut.awaitsSnapshot(key)) {
         build();
       }
     });
+  }
+
+  private void cancelBuildRetry() {
+    if (buildRetryTimer != -1) {
+      vertx.cancelTimer(buildRetryTimer);
+      buildRetryTimer = -1;
+    }
   }
 
   /** Batches clients were sent, merged into one from the first's state; null if none. */
@@ -512,6 +515,7 @@ final class ViewReplica {
   /** The state can no longer be trusted: batches are held until a fresh snapshot, and requests for it get a 503. */
   private void unsync() {
     synced = false;
+    cancelBuildRetry(); // a fresh state builds at once
     dropBuild(true);
     failSnapshotWaiters(new OpenFailure(503, "the replica of " + key + " is taking a fresh snapshot"));
   }

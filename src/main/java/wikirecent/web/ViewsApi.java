@@ -115,7 +115,7 @@ final class ViewsApi {
       return;
     }
     if (!rc.request().canUpgradeToWebSocket()) {
-      rc.response().putHeader(HttpHeaders.UPGRADE, "websocket");
+      rc.response().putHeader(HttpHeaders.UPGRADE, "websocket").putHeader(HttpHeaders.CONNECTION, "upgrade"); // Upgrade goes with it
       json(rc, 426, new JsonObject().put("error", "this is a WebSocket; connect with an Upgrade: websocket request")
         .put("view", params.view().viewName()));
       return;

@@ -53,6 +53,33 @@ class SnapshotBuildRetryTest {
     assertThat(follower.diverged).isFalse();
   }
 
+  /** Between retries, the walk's visits and new followers (which ask the replica for its snapshot) start no build. */
+  @Test
+  void whileARetryWaitsTheWalkStartsNoBuild(Vertx vertx) throws Exception {
+    ScriptedViewSource source = new ScriptedViewSource();
+    Wait.on(vertx.deployVerticle(source));
+    Wait.on(source.edit("Alice", "Bob"));
+    JsonArray expected = Wait.on(source.expected(KEY));
+    Node node = Node.start(vertx);
+
+    node.failing.set(Integer.MAX_VALUE);
+    FanOutWalkTest.ApplyingClient follower = new FanOutWalkTest.ApplyingClient();
+    node.on(() -> {
+      node.fanOut.add(follower);
+      node.fanOut.subscribe(follower, KEY, true);
+      return null;
+    });
+    long visits = vertx.setPeriodic(1, t -> node.loop.runOnContext(v -> node.replica.snapshot()));
+    Thread.sleep(500);
+    vertx.cancelTimer(visits);
+    // Retries back off from 0.2 s (full jitter): a dozen in half a second is out of reach; a build per visit, hundreds.
+    assertThat(node.builds.get()).as("the first build and the back-off's retries").isBetween(1, 12);
+    node.failing.set(0);
+    Wait.until("the follower gets the snapshot from a retry",
+      () -> Wait.on(node.on(() -> follower.tables.containsKey(KEY) && follower.tables.get(KEY).rows().equals(expected))));
+    assertThat(follower.diverged).isFalse();
+  }
+
   @Test
   void aFailedBuildNoFollowerWaitsForIsNotTriedAgain(Vertx vertx) throws Exception {
     ScriptedViewSource source = new ScriptedViewSource();

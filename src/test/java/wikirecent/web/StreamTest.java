@@ -159,5 +159,7 @@ class StreamTest {
     HttpResponse<Buffer> plain = Http.get(vertx, web.port(), "/api/stream/top10");
     assertThat(plain.statusCode()).isEqualTo(426);
     assertThat(plain.bodyAsJsonObject().getString("error")).contains("WebSocket");
+    assertThat(plain.getHeader("Upgrade")).isEqualTo("websocket");
+    assertThat(plain.getHeader("Connection")).as("a sender of Upgrade names it in Connection (RFC 9110, 7.8)").containsIgnoringCase("upgrade");
   }
 }
