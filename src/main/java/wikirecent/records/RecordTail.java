@@ -103,31 +103,42 @@ public final class RecordTail {
   }
 
   /**
-   * The position just after the n-th last {@code "\n\n"} in {@code [from, to)}, or -1 if there are fewer than n.
-   * Reads backwards one block at a time.
+   * The position just after the n-th last blank line in {@code [from, to)} (a line end right after another: LF, CRLF
+   * or CR, as the file's readers take them), or -1 if there are fewer than n. Reads backwards one block at a time.
+   * (Taking only {@code "\n\n"} once made a small CRLF file look like one torn record, cut to nothing.)
    */
   static long afterNthLastBlankLine(AppendFile in, long from, long to, int n) throws IOException {
-    ByteBuffer buffer = ByteBuffer.allocate(BLOCK);
-    byte[] block = buffer.array();
-    long blockEnd = to;
-    boolean haveNext = false;
-    byte next = 0;
+    ByteBuffer buffer = ByteBuffer.allocate(BLOCK + 3);
+    byte[] b = buffer.array();
     int found = 0;
-    while (blockEnd > from) {
+    for (long blockEnd = to; blockEnd > from; ) {
       long blockStart = Math.max(from, blockEnd - BLOCK);
-      int length = (int) (blockEnd - blockStart);
-      readFully(in, buffer, blockStart, length);
-      for (int i = length - 1; i >= 0; i--) {
-        boolean nextIsLf = i + 1 < length ? block[i + 1] == '\n' : haveNext && next == '\n';
-        if (block[i] == '\n' && nextIsLf && ++found == n) {
-          return blockStart + i + 2;
+      // Two bytes before the block and one after it: a blank line's two line ends may straddle blocks.
+      long readStart = Math.max(from, blockStart - 2);
+      int length = (int) (Math.min(to, blockEnd + 1) - readStart);
+      readFully(in, buffer, readStart, length);
+      for (int i = (int) (blockEnd - 1 - readStart); i >= blockStart - readStart; i--) {
+        if (endsBlankLine(b, i, length) && ++found == n) {
+          return readStart + i + 1;
         }
       }
-      haveNext = true;
-      next = block[0];
       blockEnd = blockStart;
     }
     return -1;
+  }
+
+  /** Whether {@code b[i]} ends a line end that follows another ({@code b[0, length)}; nothing known outside it). */
+  private static boolean endsBlankLine(byte[] b, int i, int length) {
+    int start; // where the second line end starts
+    if (b[i] == '\n') {
+      start = i > 0 && b[i - 1] == '\r' ? i - 1 : i;
+    } else if (b[i] == '\r' && (i + 1 >= length || b[i + 1] != '\n')) {
+      start = i; // a CR alone (one followed by LF is the first half of a CRLF)
+    } else {
+      return false;
+    }
+    // A CR right before a lone LF would have made it a CRLF: then only an LF can end the line before.
+    return start > 0 && (b[start - 1] == '\n' || b[start - 1] == '\r');
   }
 
   private static void readFully(AppendFile in, ByteBuffer buffer, long position, int length) throws IOException {

@@ -83,6 +83,51 @@ class RecordTailTest {
     }
   }
 
+  /** As a raw capture may be: CRLF, CR or mixed line ends, records across the read blocks; only the torn tail is cut. */
+  @Test
+  void everyLineEndMarksARecordBoundary() throws Exception {
+    Random random = new Random(7);
+    String[] ends = {"\r\n", "\r", "\n"};
+    for (int round = 0; round < 24; round++) {
+      Path file = dir.resolve("e" + round);
+      int style = round % 4; // 0-2: one line end throughout; 3: each line its own
+      int count = 3 + random.nextInt(round < 12 ? 5 : 200);
+      List<String> metaIds = new ArrayList<>();
+      StringBuilder text = new StringBuilder();
+      String id = null;
+      for (int i = 0; i < count; i++) {
+        id = "[" + i + "]";
+        String metaId = "m-" + round + "-" + i;
+        String[] lines = {"event: message", "id: " + id,
+          "data: {\"meta\":{\"id\":\"" + metaId + "\"},\"pad\":\"" + "x".repeat(random.nextInt(random.nextBoolean() ? 50 : 3000)) + "\"}", ""};
+        String previous = "";
+        for (String line : lines) {
+          String end = style < 3 ? ends[style] : ends[random.nextInt(3)];
+          if (line.isEmpty() && previous.equals("\r") && end.equals("\n")) {
+            end = "\r\n"; // a CR then an LF is one CRLF: no blank line
+          }
+          text.append(line).append(end);
+          previous = end;
+        }
+        metaIds.add(metaId);
+      }
+      byte[] complete = text.toString().getBytes(StandardCharsets.UTF_8);
+      String eol = style < 3 ? ends[style] : "\r\n";
+      byte[] torn = ("id: [999]" + eol + "data: {\"meta\":{\"id\":\"torn\"},\"pad\":\"" + "y".repeat(random.nextInt(300)))
+        .getBytes(StandardCharsets.UTF_8);
+      Files.write(file, concat(complete, torn));
+      int window = 1 + random.nextInt(count + 5);
+
+      RecordTail.Recovery r = recover(file, window, 1 << 20);
+
+      assertThat(r.size()).as("round " + round).isEqualTo(complete.length);
+      assertThat(r.cutBytes()).isEqualTo(torn.length);
+      assertThat(Files.readAllBytes(file)).isEqualTo(complete);
+      assertThat(r.lastId()).isEqualTo(id);
+      assertThat(r.recentIds()).isEqualTo(metaIds.subList(Math.max(0, count - window), count));
+    }
+  }
+
   @Test
   void aFileThatIsOnlyATornRecordIsEmptied() throws Exception {
     Path file = dir.resolve("recentchanges");
