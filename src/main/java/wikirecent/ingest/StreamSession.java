@@ -199,13 +199,31 @@ final class StreamSession {
     long retryAfter = Backoff.retryAfterMillis(resp.getHeader(HttpHeaders.RETRY_AFTER), Instant.now());
     Buffer body = Buffer.buffer();
     String what = status == 200 ? "content type " + type + ", not text/event-stream: " : "";
+    Runnable refused = () -> finish(End.REFUSED, status, what + reason(body), retryAfter);
+    // A body that never ends (a proxy's endless page, a connection gone half-open mid-page) must not hold the
+    // session: it ends once the part kept for the log is read, or after the silence timeout.
+    Runnable cut = () -> {
+      if (!outcome.future().isComplete()) {
+        refused.run();
+        request.reset();
+      }
+    };
+    if (idleTimeoutMillis > 0) {
+      idleTimer = vertx.setTimer(idleTimeoutMillis, id -> {
+        idleTimer = -1;
+        cut.run();
+      });
+    }
     resp.handler(b -> {
       if (body.length() < MAX_REASON_CHARS * 4) {
         body.appendBuffer(b);
       }
+      if (body.length() >= MAX_REASON_CHARS * 4) {
+        cut.run();
+      }
     });
-    resp.endHandler(v -> finish(End.REFUSED, status, what + reason(body), retryAfter));
-    resp.exceptionHandler(e -> finish(End.REFUSED, status, what + reason(body), retryAfter));
+    resp.endHandler(v -> refused.run());
+    resp.exceptionHandler(e -> refused.run());
   }
 
   /**

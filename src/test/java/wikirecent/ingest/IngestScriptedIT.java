@@ -114,6 +114,36 @@ class IngestScriptedIT {
     assertFileHolds(file(), List.of(data("a", "A")));
   }
 
+  private static RawHttpServer.Answer endlessPage(String statusLine, String start) {
+    String text = statusLine + "\r\nTransfer-Encoding: chunked\r\nContent-Type: text/html\r\n\r\n"
+      + Integer.toHexString(start.length()) + "\r\n" + start + "\r\n"; // and no last chunk: the body never ends
+    return new RawHttpServer.Answer(text.getBytes(StandardCharsets.UTF_8), false);
+  }
+
+  @Test
+  void aRefusalWhoseBodyNeverEndsIsCutAfterTheSilenceTimeout(Vertx vertx) throws Exception {
+    RawHttpServer server = RawHttpServer.start(vertx,
+      endlessPage("HTTP/1.1 503 Service Unavailable", "<p>upstream is restarting</p>"),
+      RawHttpServer.eventStream(":ok\n\n" + event("1", "a", "A"), false));
+    deploy(vertx, config(server.url(), dir, Config.STREAM_IDLE_TIMEOUT_SECONDS, 1));
+    awaitRecords(file(), 1);
+    assertThat(logs.lines()).anyMatch(l -> l.contains("HTTP 503") && l.contains("upstream is restarting"));
+    assertFileHolds(file(), List.of(data("a", "A")));
+  }
+
+  @Test
+  void aRefusalWhoseBodyNeverEndsIsCutOnceItsStartIsRead(Vertx vertx) throws Exception {
+    RawHttpServer server = RawHttpServer.start(vertx,
+      endlessPage("HTTP/1.1 200 OK", "<p>sign in to the hotel wifi</p>" + "x".repeat(3000)),
+      RawHttpServer.eventStream(":ok\n\n" + event("1", "a", "A"), false));
+    // The silence timeout is far off: only reading the page's start can end that refusal soon.
+    deploy(vertx, config(server.url(), dir, Config.STREAM_IDLE_TIMEOUT_SECONDS, 600));
+    Wait.until("a second connection", java.time.Duration.ofSeconds(20), () -> server.heads().size() >= 2);
+    awaitRecords(file(), 1);
+    assertThat(logs.lines()).anyMatch(l -> l.contains("not text/event-stream") && l.contains("hotel wifi"));
+    assertFileHolds(file(), List.of(data("a", "A")));
+  }
+
   /** The capture's events, read with plain string handling: every "id: " and "data: " line, in order. */
   private static List<FileRecords.Rec> captureEvents(String capture) {
     List<FileRecords.Rec> events = new ArrayList<>();
