@@ -99,6 +99,15 @@ public final class RecordWriter implements AutoCloseable {
         carry = confirmedTail();
       }
     } finally {
+      try {
+        if (fsyncMillis >= 0) {
+          // The next file goes on after this one's records: make them durable first, or a power cut leaves a gap
+          // in the moved file that no restart fetches again (it resumes from the new file).
+          syncIfDirty();
+        }
+      } catch (IOException e) {
+        // A failing disk (a write failure brought us here): the records stay in the page cache, as after any failed fsync.
+      }
       close(false);
     }
     return open(path, opener, window, maxTornBytes, fsyncMillis, clock, meta, carry);
@@ -145,9 +154,6 @@ public final class RecordWriter implements AutoCloseable {
         file.append(ByteBuffer.wrap(records.bytes(), from, length));
         size += length;
         dirty = true;
-        if (fsyncMillis == 0) {
-          sync();
-        }
         bytes += length;
         i = end;
       } catch (IOException e) {
@@ -156,6 +162,14 @@ public final class RecordWriter implements AutoCloseable {
         size = kept; // the records before the failed one stay: a reader may have seen them
         undo(kept, e);
         return new Result(failed, size, bytes + (kept - before), repaired, e);
+      }
+      if (fsyncMillis == 0) {
+        try {
+          sync();
+        } catch (IOException e) {
+          // The record is whole (a reader may have applied it): stop, as for the periodic fsync below, but cut nothing.
+          return new Result(i, size, bytes, repaired, e);
+        }
       }
     }
     if (fsyncMillis > 0 && clock.getAsLong() - lastSync >= fsyncMillis) {

@@ -185,6 +185,51 @@ class RecordWriterTest {
     assertThat(Files.readAllBytes(dir.resolve("recentchanges.1"))).isEqualTo(concat(records(0, 5)));
   }
 
+  /** The file moved away is fsynced before the next one goes on from it (a power cut would else leave a gap in it). */
+  @Test
+  void aMovedFileIsMadeDurableBeforeTheNextGoesOnFromIt() throws Exception {
+    Path file = dir.resolve("recentchanges");
+    QuotaFile.Quota quota = new QuotaFile.Quota();
+    AtomicLong clock = new AtomicLong(1_000);
+    RecordWriter writer = open(file, quota.opener(), 60_000, clock);
+    writer.append(records(0, 3));
+    assertThat(quota.forces).as("not yet: once a minute").hasValue(0);
+    Files.move(file, dir.resolve("recentchanges.1"));
+    RecordWriter next = writer.reopen(quota.opener());
+    assertThat(quota.forces).hasValue(1);
+    assertThat(next.carried()).isTrue();
+    next.close();
+
+    quota.forces.set(0);
+    RecordWriter never = open(dir.resolve("b"), quota.opener(), -1, clock);
+    never.append(records(0, 3));
+    Files.move(dir.resolve("b"), dir.resolve("b.1"));
+    never.reopen(quota.opener()).close();
+    assertThat(quota.forces).as("-1: never").hasValue(0);
+  }
+
+  /** With an fsync per record, one that fails stops the batch there but cuts nothing: that record is whole. */
+  @Test
+  void aFailedFsyncCutsNothing() throws Exception {
+    Path file = dir.resolve("recentchanges");
+    int[] calls = {0};
+    AppendFile.Opener failingThird = path -> new ForwardingAppendFile(ChannelAppendFile.open(path)) {
+      @Override
+      public void force() throws IOException {
+        if (++calls[0] == 3) {
+          throw new IOException("as if the disk failed");
+        }
+        real.force();
+      }
+    };
+    RecordWriter writer = open(file, failingThird, 0, new AtomicLong());
+    RecordWriter.Result r = writer.append(records(0, 5));
+    assertThat(r.error()).hasMessageContaining("disk failed");
+    assertThat(r.written()).isEqualTo(3);
+    writer.close();
+    assertThat(Files.readAllBytes(file)).isEqualTo(concat(records(0, 3)));
+  }
+
   @Test
   void theFileAndItsDirectoryAreCreated() throws Exception {
     Path file = dir.resolve("data/sub/recentchanges");
