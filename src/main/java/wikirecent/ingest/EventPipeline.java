@@ -68,6 +68,9 @@ final class EventPipeline {
   private List<String> pendingDts = new ArrayList<>();
   private volatile long backlogBytes; // also read by the queued-bytes gauge, from the scraping thread
   private boolean writing;
+  /** When the write under way went to the writer thread (wall clock ms): a disk that hangs shows as its age. */
+  private long writingSince;
+  private boolean syncing;
   private boolean checking;
   private IOException failAfterWrite; // an fsync failed while a batch was being written
   private final List<Promise<Void>> idleWaiters = new ArrayList<>();
@@ -202,6 +205,7 @@ final class EventPipeline {
     pendingIds = new ArrayList<>();
     pendingDts = new ArrayList<>();
     writing = true;
+    writingSince = System.currentTimeMillis();
     RecordWriter w = writer;
     writerThread.<RecordWriter.Result>executeBlocking(() -> w.append(batch), true)
       .onComplete(ar -> written(batch, ids, dts, ar.succeeded() ? ar.result()
@@ -210,6 +214,7 @@ final class EventPipeline {
 
   private void written(RecordBatch batch, List<String> ids, List<String> dts, RecordWriter.Result result) {
     writing = false;
+    writingSince = 0;
     backlogBytes -= batch.size();
     batch.clear();
     spare = batch;
@@ -274,13 +279,14 @@ final class EventPipeline {
   /** fsync now if something was written since the last one (the {@code ingest.fsyncMillis} timer). */
   void syncIfDirty() {
     RecordWriter w = writer;
-    if (w == null || !accepting) {
-      return;
+    if (w == null || !accepting || syncing) {
+      return; // one at a time: a hung fsync must not gather one more behind it every period
     }
+    syncing = true;
     writerThread.<Void>executeBlocking(() -> {
       w.syncIfDirty();
       return null;
-    }, true).onFailure(e -> {
+    }, true).onComplete(ar -> syncing = false).onFailure(e -> {
       if (accepting && writer == w) {
         IOException error = e instanceof IOException io ? io : new IOException("fsync failed", e);
         if (writing) {
@@ -293,6 +299,11 @@ final class EventPipeline {
         }
       }
     });
+  }
+
+  /** How long the write under way has not returned (ms), 0 if none is. */
+  long writeStalledMillis(long now) {
+    return writingSince == 0 ? 0 : Math.max(0, now - writingSince);
   }
 
   /** Does the path still name the file being written? (Between batches, on the writer thread.) */

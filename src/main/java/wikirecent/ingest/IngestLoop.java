@@ -296,9 +296,11 @@ final class IngestLoop {
    * reconnecting within seconds of one (a routine cut). Also read by the up gauge, from the scraping thread.
    */
   boolean live() {
-    long silent = System.currentTimeMillis() - lastActivity();
+    long now = System.currentTimeMillis();
+    long silent = now - lastActivity();
     return switch (state) {
-      case STREAMING -> lastActivity() > 0 && silent < quietMillis;
+      // Paused by the disk counts as active (we are the ones not reading), unless the disk itself has stopped.
+      case STREAMING -> lastActivity() > 0 && silent < quietMillis && pipeline.writeStalledMillis(now) < quietMillis;
       case CONNECTING, WAITING -> lastActivity() > 0 && silent < LIVE_GRACE_MILLIS;
       default -> false;
     };
@@ -310,7 +312,10 @@ final class IngestLoop {
       long activity = lastActivity();
       long silent = System.currentTimeMillis() - activity;
       text = detail + ", " + (long) counters.eventsWritten.count() + " events written, last id " + Ids.shown(pipeline.lastWrittenId());
-      if (!live()) {
+      long stalled = pipeline.writeStalledMillis(System.currentTimeMillis());
+      if (stalled >= quietMillis) {
+        text += ", but a write to " + settings.path() + " has not returned for " + stalled / 1000 + " s (the disk?)";
+      } else if (!live()) {
         StreamSession s = session;
         long partial = s == null ? 0 : s.partialLineBytes();
         text += ", but no complete event or heartbeat " + (activity > 0 ? "for " + silent / 1000 + " s" : "yet")

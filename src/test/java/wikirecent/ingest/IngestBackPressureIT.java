@@ -94,6 +94,11 @@ class IngestBackPressureIT {
       // Stay paused for well over the idle timeout. (A pause is the scenario here, not a wait for a result.)
       Thread.sleep(3000L * IDLE_TIMEOUT_SECONDS);
       assertThat(counter(vertx, "wikirecent_ingest_connections_total")).as("still the first connection").isEqualTo(1);
+      // Paused because the disk has stopped: not live, and the status says why.
+      JsonObject stuck = IngestTesting.status(vertx);
+      assertThat(stuck.getBoolean("live")).isFalse();
+      assertThat(stuck.getString("detail")).contains("has not returned for");
+      assertThat(counter(vertx, "wikirecent_ingest_up")).isZero();
     } finally {
       gate.countDown();
     }
@@ -104,5 +109,6 @@ class IngestBackPressureIT {
     assertThat(server.received()).hasSize(1);
     assertFileHolds(dir.resolve(Config.FILE_NAME), expected);
     assertThat(counter(vertx, "wikirecent_ingest_queued_bytes")).isZero();
+    Wait.until("live again", IngestTesting.PATIENCE, () -> IngestTesting.status(vertx).getBoolean("live"));
   }
 }
