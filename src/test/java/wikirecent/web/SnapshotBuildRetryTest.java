@@ -41,14 +41,9 @@ class SnapshotBuildRetryTest {
     Node node = Node.start(vertx);
 
     node.failing.set(2);
-    FanOutWalkTest.ApplyingClient follower = new FanOutWalkTest.ApplyingClient();
-    node.on(() -> {
-      node.fanOut.add(follower);
-      node.fanOut.subscribe(follower, KEY, true);
-      return null;
-    });
+    FanOutWalkTest.ApplyingClient follower = node.streamJoins();
     Wait.until("the follower gets the snapshot once a build succeeds",
-      () -> Wait.on(node.on(() -> follower.tables.containsKey(KEY) && follower.tables.get(KEY).rows().equals(expected))));
+      () -> node.holds(follower, expected));
     assertThat(node.builds.get()).as("two failed, the third built").isEqualTo(3);
     assertThat(follower.diverged).isFalse();
   }
@@ -63,12 +58,7 @@ class SnapshotBuildRetryTest {
     Node node = Node.start(vertx);
 
     node.failing.set(Integer.MAX_VALUE);
-    FanOutWalkTest.ApplyingClient follower = new FanOutWalkTest.ApplyingClient();
-    node.on(() -> {
-      node.fanOut.add(follower);
-      node.fanOut.subscribe(follower, KEY, true);
-      return null;
-    });
+    FanOutWalkTest.ApplyingClient follower = node.streamJoins();
     long visits = vertx.setPeriodic(1, t -> node.loop.runOnContext(v -> node.replica.snapshot()));
     Thread.sleep(500);
     vertx.cancelTimer(visits);
@@ -76,7 +66,7 @@ class SnapshotBuildRetryTest {
     assertThat(node.builds.get()).as("the first build and the back-off's retries").isBetween(1, 12);
     node.failing.set(0);
     Wait.until("the follower gets the snapshot from a retry",
-      () -> Wait.on(node.on(() -> follower.tables.containsKey(KEY) && follower.tables.get(KEY).rows().equals(expected))));
+      () -> node.holds(follower, expected));
     assertThat(follower.diverged).isFalse();
   }
 
@@ -149,6 +139,21 @@ class SnapshotBuildRetryTest {
         return n.replica.start().compose(v -> n.replica.outcome());
       }).compose(f -> f));
       return n;
+    }
+
+    /** A follower joining as a stream does: it waits for the snapshot. */
+    FanOutWalkTest.ApplyingClient streamJoins() {
+      FanOutWalkTest.ApplyingClient follower = new FanOutWalkTest.ApplyingClient();
+      on(() -> {
+        fanOut.add(follower);
+        fanOut.subscribe(follower, KEY, true);
+        return null;
+      });
+      return follower;
+    }
+
+    boolean holds(FanOutWalkTest.ApplyingClient follower, JsonArray rows) {
+      return Wait.on(on(() -> follower.tables.containsKey(KEY) && follower.tables.get(KEY).rows().equals(rows)));
     }
 
     /** Runs on the node's event loop; its result once it has run. */
