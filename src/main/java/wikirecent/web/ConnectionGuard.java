@@ -17,8 +17,9 @@ import java.util.Map;
 /**
  * Keeps the number of open connections bounded and frees the ones that hold a socket without
  * using it. A new connection over {@code max} is closed at once. A connection must send a
- * complete request head within the head timeout of connecting, and its next one within the
- * idle timeout of its last response; otherwise it is closed. A connection in a request, or
+ * complete request head within the head timeout of connecting (and a request's body within as
+ * long of its head), and its next one within the idle timeout of its last response; otherwise it
+ * is closed. A connection in a request, or
  * turned into a WebSocket (a stream, SockJS), is never timed out here: its transport decides.
  * <p>
  * A connection upgraded to a WebSocket no longer reports its own close (Vert.x hands the socket
@@ -114,14 +115,31 @@ final class ConnectionGuard {
         request.response().endHandler(v -> requestEnded(conn));
       } else {
         rc.addEndHandler(ar -> requestEnded(conn));
+        if (!request.isEnded()) {
+          waitForBody(conn, request);
+        }
       }
     }
     rc.next();
   }
 
+  /** A body must come within the head timeout too: one sent a byte a minute would hold the connection for good. */
+  private void waitForBody(Conn conn, HttpServerRequest request) {
+    conn.timer = vertx.setTimer(headTimeoutMillis, t -> {
+      conn.timer = -1;
+      if (open.get(conn.connection) == conn && !request.isEnded()) {
+        metrics.connectionTimedOut("request_body");
+        timedOutLog.log(() -> "Closed a connection from " + conn.connection.remoteAddress() + ": its request body did not"
+          + " come within " + headTimeoutMillis + " ms (web.requestHeadTimeoutSeconds)");
+        conn.connection.close();
+      }
+    });
+  }
+
+  /** A request that can become a WebSocket (a GET saying so), not any request that merely carries the header. */
   private static boolean isUpgrade(HttpServerRequest request) {
     String upgrade = request.getHeader(HttpHeaders.UPGRADE);
-    return upgrade != null && upgrade.equalsIgnoreCase("websocket");
+    return upgrade != null && upgrade.equalsIgnoreCase("websocket") && request.canUpgradeToWebSocket();
   }
 
   /** Not called for a request that became a WebSocket: that one never ends as an HTTP request. */
@@ -129,6 +147,7 @@ final class ConnectionGuard {
     conn.requests--;
     conn.upgrading = false;
     if (conn.requests == 0 && !conn.streaming && open.get(conn.connection) == conn) {
+      cancelTimer(conn); // a body deadline, if the answer came first
       waitForRequest(conn, idleTimeoutMillis, "idle");
     }
   }

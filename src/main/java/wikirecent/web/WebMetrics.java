@@ -27,7 +27,7 @@ final class WebMetrics {
   static final List<String> SNAPSHOT_REASONS = List.of("synced", "reset", "drained", "behind");
   static final List<String> BRIDGE_FRAME_TYPES = List.of("register", "unregister", "send", "publish", "invalid");
   /** Why the server closed a connection that was waiting for a request. */
-  static final List<String> TIMEOUT_REASONS = List.of("idle", "request_head");
+  static final List<String> TIMEOUT_REASONS = List.of("idle", "request_head", "request_body");
   /**
    * What was wrong with a request: an unreadable head, a path that does not decode, a WebSocket
    * handshake without its key, another request failure a client caused (a broken body), or a

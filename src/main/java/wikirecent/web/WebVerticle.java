@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -140,11 +141,11 @@ public class WebVerticle extends VerticleBase {
 
   private Router router(int maxFrameSize) {
     Router router = Router.router(vertx);
-    // In this order: the connection is busy; the request is one we can read; its page may ask.
+    // In this order: the connection is busy; every answer says nosniff; the request is one we can read; its page may ask.
     router.route().handler(guard::requestStarted);
+    router.route().handler(WebVerticle::noSniff); // on every answer, the refusals below too
     router.route().handler(badRequests::check);
     router.route().handler(origins::handle);
-    router.route().handler(WebVerticle::noSniff);
     router.route().failureHandler(badRequests::failed);
     HttpApi api = new HttpApi(replicas, Metrics.registry(vertx), health);
     router.get("/health/live").handler(api::handleLive);
@@ -158,12 +159,17 @@ public class WebVerticle extends VerticleBase {
       .setInsertJSESSIONID(false)
       .setLibraryURL(SOCKJS_URL); // the iframe transports load it; the default is a CDN
     // SockJS's XHR fallbacks POST their frames; only those requests need their body read (not the upgrades).
-    router.post("/eventbus/*").handler(BodyHandler.create().setBodyLimit(MAX_SOCKJS_POST_BYTES));
+    // No file uploads: BodyHandler.create() would keep any multipart POST's files on disk, for good.
+    router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(MAX_SOCKJS_POST_BYTES));
     sockJsWebSockets = new SockJsEndpoint(vertx, maxFrameSize, SockJsEndpoint.HEARTBEAT_MILLIS,
       (socket, connection) -> bridge(socket, connection));
     router.get("/eventbus/:server/:session/websocket").handler(sockJsWebSockets::handle);
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, sockJs)
-      .socketHandler(socket -> bridge(BridgeSocket.of(socket), socket.routingContext().request().connection())));
+      .socketHandler(socket -> {
+        // Only a WebSocket transport took the connection over; an XHR session is requests the guard times out as any.
+        HttpServerRequest request = socket.routingContext().request();
+        bridge(BridgeSocket.of(socket), request.path().endsWith("/websocket") ? request.connection() : null);
+      }));
     router.route("/webjars/*").handler(webjars::handle);
     router.route("/*").handler(WebVerticle::pageHeaders).handler(page::handle);
     return router;

@@ -56,6 +56,61 @@ class ConnectionLimitsTest {
       "wikirecent_web_connections_closed_total{reason=\"request_head\"} 0.0");
   }
 
+  /**
+   * A SockJS XHR request that carries WebSocket headers is still an HTTP request: its connection is not kept open as
+   * a WebSocket's would be (the guard never takes it for one; Vert.x also closes a connection whose request asked to
+   * upgrade and was answered instead).
+   */
+  @Test
+  void aPostDressedAsAnUpgradeDoesNotKeepItsConnection(Vertx vertx) throws Exception {
+    WebNode web = Wait.on(WebNode.start(vertx, limits(1000, 300, 1)));
+    try (RawHttp client = RawHttp.connect(web.port())) {
+      client.send("POST /eventbus/000/dressed/xhr HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n");
+      assertThat(client.readResponse().status()).isEqualTo(200);
+      assertThat(client.closedByServer(OPEN_FOR_MILLIS)).as("not kept open").isTrue();
+    }
+    Wait.until("the close is counted", () -> web.openConnections() == 0);
+  }
+
+  /** A request whose body never completes (a byte, then nothing) is cut after the head timeout, and counted. */
+  @Test
+  void aRequestBodyThatNeverCompletesIsCut(Vertx vertx) throws Exception {
+    WebNode web = Wait.on(WebNode.start(vertx, limits(1000, 1, 300)));
+    try (RawHttp client = RawHttp.connect(web.port())) {
+      client.send("POST /eventbus/000/slow/xhr_send HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n"
+        + "Content-Length: 1000\r\n\r\n[");
+      assertThat(client.closedByServer(OPEN_FOR_MILLIS)).as("the slow body's connection was closed").isTrue();
+    }
+    Wait.until("the close is counted", () -> web.openConnections() == 0);
+    assertThat(metrics(vertx, web)).contains("wikirecent_web_connections_closed_total{reason=\"request_body\"} 1.0");
+  }
+
+  /** A multipart POST to the SockJS endpoint leaves no file behind (vertx-web's default BodyHandler keeps uploads). */
+  @Test
+  void aMultipartPostLeavesNoFile(Vertx vertx) throws Exception {
+    java.nio.file.Path uploads = java.nio.file.Path.of("file-uploads");
+    long before = countFiles(uploads);
+    WebNode web = Wait.on(WebNode.start(vertx, null));
+    String body = "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+      + "x".repeat(1000) + "\r\n--b--\r\n";
+    try (RawHttp client = RawHttp.connect(web.port())) {
+      client.send("POST /eventbus/000/upload/xhr_send HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+        + "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body);
+      assertThat(client.readResponse().status()).isLessThan(500);
+    }
+    assertThat(countFiles(uploads)).isEqualTo(before);
+  }
+
+  private static long countFiles(java.nio.file.Path dir) throws IOException {
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      return 0;
+    }
+    try (var files = java.nio.file.Files.list(dir)) {
+      return files.count();
+    }
+  }
+
   @Test
   void connectionsThatNeverCompleteARequestHeadAreClosed(Vertx vertx) throws Exception {
     WebNode web = Wait.on(WebNode.start(vertx, limits(1000, 1, 300)));

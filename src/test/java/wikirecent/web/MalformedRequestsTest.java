@@ -50,6 +50,17 @@ class MalformedRequestsTest {
     return cases;
   }
 
+  /** The refusals the router's first checks make say nosniff too, as every other answer does. */
+  @Test
+  void refusalsSayNosniff(Vertx vertx) throws Exception {
+    WebNode web = Wait.on(WebNode.start(vertx, null));
+    for (String name : List.of("stream upgrade without a key", "upgrade to an old WebSocket version")) {
+      RawHttp.Response r = RawHttp.exchange(web.port(), cases().get(name).request());
+      assertThat(r.status()).as(name).isEqualTo(cases().get(name).status());
+      assertThat(r.header("x-content-type-options")).as(name).isEqualTo("nosniff");
+    }
+  }
+
   @Test
   void eachGetsItsStatusIsCountedAndTheFloodLogsAFewShortLines(Vertx vertx) throws Exception {
     WebNode web = Wait.on(WebNode.start(vertx, null));
