@@ -60,13 +60,20 @@ export class WikiPicker {
     this.validate();
   }
 
-  /** The wiki list changed: an open list follows it. */
+  /**
+   * The wiki list changed: an open list shows the new counts but keeps its options and their order, so a click lands
+   * on the wiki pointed at (rebuilt a few times a second, the option under the pointer was replaced or moved between
+   * press and release). Typing, or opening it again, sorts it afresh.
+   */
   refresh() {
-    if (!this.el.list.hidden) {
-      const active = this.active >= 0 ? this.options[this.active] : null;
-      this.open();
-      if (active !== null && this.options.includes(active)) {
-        this.highlight(this.options.indexOf(active));
+    if (this.el.list.hidden) {
+      return;
+    }
+    const counts = new Map(this.wikis().map((r) => [r[0], r[1]]));
+    for (const li of this.el.list.children) {
+      const n = counts.get(li.dataset.wiki);
+      if (n !== undefined) {
+        li.querySelector('.c').textContent = numberFormat.format(Number(n));
       }
     }
   }

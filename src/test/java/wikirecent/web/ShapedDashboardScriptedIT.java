@@ -151,6 +151,38 @@ class ShapedDashboardScriptedIT extends ShapedDashboardScenarios {
     other.close();
   }
 
+  /**
+   * While the list is open the feed moves the counts (and would reorder it): the options stay the same nodes in the
+   * same order, their counts follow, and a click chooses the wiki clicked.
+   */
+  @Test
+  public void anOpenPickerKeepsItsOptionsWhileTheirCountsChange() throws Exception {
+    open("");
+    page.typeWiki("de"); // dewiki, dewiktionary: the second the less edited
+    Wait.until("suggestions", () -> page.suggestions().size() >= 2);
+    List<String> before = page.suggestions();
+    String last = before.get(before.size() - 1);
+    browser.driver().executeScript("window.shownOptions = Array.from(document.getElementById('wiki-list').children);");
+    String shownCount = "return document.querySelector('#wiki-list li:last-child .c').textContent;";
+    Object countBefore = browser.driver().executeScript(shownCount);
+    List<ScriptedViewSource.Edit> edits = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      edits.add(new ScriptedViewSource.Edit("Editor B", last, false, T0 - 30)); // enough to be the most edited
+    }
+    Wait.on(source.edit(edits.toArray(new ScriptedViewSource.Edit[0])));
+    Wait.until("the shown count follows the feed", () -> !browser.driver().executeScript(shownCount).equals(countBefore));
+    assertThat(page.suggestions()).isEqualTo(before);
+    assertThat(browser.driver().executeScript("const now = Array.from(document.getElementById('wiki-list').children);"
+      + "return now.length === window.shownOptions.length && now.every((li, i) => li === window.shownOptions[i]);"))
+      .as("the same option nodes").isEqualTo(true);
+    browser.driver().findElement(org.openqa.selenium.By.cssSelector("#wiki-list li[data-wiki=\"" + last + "\"]")).click();
+    Wait.until("the clicked wiki applied", () -> page.search().contains("wiki=" + last));
+    // Typing again sorts afresh: now most edited, it comes first.
+    page.typeWiki(org.openqa.selenium.Keys.chord(org.openqa.selenium.Keys.CONTROL, "a"), "de");
+    Wait.until("sorted afresh", Wait.LONG, () -> !page.suggestions().isEmpty() && page.suggestions().get(0).equals(last),
+      () -> page.suggestions().toString());
+  }
+
   @Test
   public void aSourceThatCannotShapeSaysSoInEachPanelAndTheDefaultsStillWork() throws Exception {
     Wait.on(source.unavailable(p -> !p.isDefault()));
