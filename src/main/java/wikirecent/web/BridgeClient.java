@@ -11,6 +11,9 @@ import org.slf4j.LoggerFactory;
 import wikirecent.bus.Addresses;
 import wikirecent.bus.ViewParams;
 
+import java.util.HashSet;
+import java.util.Set;
+
 /**
  * One SockJS socket ({@link BridgeSocket}) speaking the event-bus bridge protocol ({@link Bridge}), served from this
  * node's replicas instead of the event bus: a registration on {@code views.<canonical key>} joins the
@@ -24,6 +27,11 @@ final class BridgeClient extends Client {
   private static final Logger log = LoggerFactory.getLogger(BridgeClient.class);
 
   private static final int MAX_ECHOED_ADDRESS = 200;
+  /**
+   * Instances one socket may follow (the page follows six). Without a cap one socket could take every live parameter
+   * set of the source and the node, and keep them alive with its heartbeats.
+   */
+  static final int MAX_FOLLOWED = 32;
   /** How a failure to open an instance is typed in its {@code err} frame: as the event bus types a recipient's failure. */
   static final String RECIPIENT_FAILURE = "RECIPIENT_FAILURE";
 
@@ -31,6 +39,8 @@ final class BridgeClient extends Client {
   private final FanOut fanOut;
   private final Replicas replicas;
   private final WebMetrics metrics;
+  /** Canonical keys whose snapshot this socket asked for and has not been answered: one request at a time each. */
+  private final Set<String> requested = new HashSet<>();
 
   BridgeClient(BridgeSocket socket, FanOut fanOut, Replicas replicas, WebMetrics metrics, int queueBound) {
     super(Transport.SOCKJS);
@@ -92,6 +102,10 @@ final class BridgeClient extends Client {
 
   /** Follows the instance; the client asks for its snapshot itself (and gets one pushed when the replica is new). */
   private void register(String address, ViewParams params) {
+    if (keys.size() >= MAX_FOLLOWED && !keys.contains(params.toString())) {
+      refuse(address, "too_many_views", 429, "a socket follows at most " + MAX_FOLLOWED + " views", "register");
+      return;
+    }
     ViewReplica replica;
     try {
       replica = replicas.acquire(params);
@@ -120,8 +134,16 @@ final class BridgeClient extends Client {
       refuse(null, "invalid_reply_address", "send");
       return;
     }
+    String key = params.toString();
+    if (!requested.add(key)) {
+      // Its answer is on its way: each repeat would cost the node the answer's bytes again, only to be dropped. A 503,
+      // which a page takes as "ask again later" (by then it holds the answer), not as a refusal to show.
+      refuse(reply, "already_asked", 503, "the snapshot of " + key + " is on its way", "send");
+      return;
+    }
     replicas.open(params).onComplete(ar -> {
       if (ar.failed()) {
+        requested.remove(key);
         replyFailure(reply, ar.cause());
         return;
       }
@@ -129,6 +151,7 @@ final class BridgeClient extends Client {
       fanOut.asking(this, replica.key());
       replica.snapshot(snapshot -> {
         replicas.release(replica);
+        requested.remove(key);
         if (snapshot.failed()) {
           // Like a request nobody answers yet; the client retries, or takes the snapshot pushed once the replica has one.
           fanOut.notAnswered(this, replica.key());

@@ -238,6 +238,53 @@ class ShapedViewsTest {
     stream.close();
   }
 
+  /**
+   * A socket asks for an instance's snapshot once at a time (repeats while the answer is on its way are refused: each
+   * would cost the node the answer's bytes again), and follows at most {@link BridgeClient#MAX_FOLLOWED} instances.
+   */
+  @Test
+  void aSocketAsksOnceAtATimeAndFollowsBoundedlyMany(Vertx vertx) {
+    ScriptedViewSource source = new ScriptedViewSource();
+    Wait.on(vertx.deployVerticle(source));
+    Wait.on(source.edit(new Shaped(8).edits(60)));
+    WebNode web = Wait.on(WebNode.start(vertx, null));
+    BridgeWatcher bridge = BridgeWatcher.connectSockJs(vertx, web.port());
+    String key = "top10?window=24h";
+    // Three requests in one SockJS frame, so all come before the new instance can be open: one is answered.
+    JsonArray three = new JsonArray();
+    for (String reply : List.of("a1", "a2", "a3")) {
+      three.add(new JsonObject().put("type", "send").put("address", BridgeWatcher.snapshotAddress(key)).put("replyAddress", reply).encode());
+    }
+    bridge.sendText(three.encode());
+    Wait.until("three replies", () -> List.of("a1", "a2", "a3").stream().allMatch(r -> bridge.frame(f -> r.equals(f.getString("address"))) != null));
+    JsonObject answer = bridge.frame(f -> "a1".equals(f.getString("address")));
+    assertThat(answer.getString("type")).isEqualTo("rec");
+    assertThat(answer.getJsonObject("body").getJsonArray("inserted")).isEqualTo(Wait.on(source.expected(key)));
+    for (String repeat : List.of("a2", "a3")) {
+      JsonObject err = bridge.frame(f -> repeat.equals(f.getString("address")));
+      assertThat(err.getString("type")).isEqualTo("err");
+      assertThat(err.getInteger("failureCode")).isEqualTo(503);
+      assertThat(err.getString("failureType")).isEqualTo("already_asked");
+    }
+    bridge.send(new JsonObject().put("type", "send").put("address", BridgeWatcher.snapshotAddress(key)).put("replyAddress", "a4"));
+    Wait.until("answered, it may be asked again", () -> bridge.frame(f -> "a4".equals(f.getString("address"))) != null);
+    assertThat(bridge.frame(f -> "a4".equals(f.getString("address"))).getString("type")).isEqualTo("rec");
+
+    for (int i = 0; i < BridgeClient.MAX_FOLLOWED; i++) {
+      bridge.send(new JsonObject().put("type", "register").put("address", "views.counter?wiki=w" + i));
+    }
+    bridge.send(new JsonObject().put("type", "register").put("address", "views.counter?wiki=w0")); // already followed
+    bridge.send(new JsonObject().put("type", "register").put("address", "views.counter?wiki=one_too_many"));
+    Wait.until("the refusal", () -> bridge.frame(f -> "views.counter?wiki=one_too_many".equals(f.getString("address"))) != null);
+    JsonObject err = bridge.frame(f -> "views.counter?wiki=one_too_many".equals(f.getString("address")));
+    assertThat(err.getInteger("failureCode")).isEqualTo(429);
+    assertThat(err.getString("failureType")).isEqualTo("too_many_views");
+    assertThat(bridge.frame(f -> "err".equals(f.getString("type")) && f.getString("address", "").startsWith("views.counter?wiki=w")))
+      .as("no refusal of the first " + BridgeClient.MAX_FOLLOWED).isNull();
+    assertThat(Wait.on(source.opens("counter?wiki=one_too_many"))).isZero();
+    bridge.close();
+  }
+
   @Test
   void theBridgeTakesOnlyCanonicalAddressesAndNamesThem(Vertx vertx) {
     ScriptedViewSource source = new ScriptedViewSource();
