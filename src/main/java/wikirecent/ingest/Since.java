@@ -28,8 +28,10 @@ public final class Since {
       return Instant.ofEpochMilli(Long.parseLong(v));
     }
     try {
-      return OffsetDateTime.parse(v, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
-    } catch (DateTimeException e) {
+      Instant t = OffsetDateTime.parse(v, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+      t.toEpochMilli(); // a year such as -300000000 parses, but no millisecond count holds it
+      return t;
+    } catch (DateTimeException | ArithmeticException e) {
       throw new IllegalArgumentException("since must be an ISO-8601 time (2024-05-01T12:00:00Z) or milliseconds since the epoch, not '"
         + EventPipeline.excerpt(v) + "'");
     }

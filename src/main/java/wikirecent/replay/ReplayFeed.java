@@ -221,7 +221,8 @@ final class ReplayFeed {
         for (JsonNode part : id) {
           if ("replay".equals(part.path("topic").asText()) && part.path("offset").canConvertToLong()) {
             long offset = part.path("offset").asLong();
-            return offset >= 0 ? offset : -1;
+            // Past MAX_OFFSET no replay ever counted (aeons at any rate): not ours, and offset + 1 must not overflow.
+            return offset >= 0 && offset <= MAX_OFFSET ? offset : -1;
           }
         }
       }
@@ -230,6 +231,9 @@ final class ReplayFeed {
     }
     return -1;
   }
+
+  /** The largest offset a Last-Event-ID of ours may carry. */
+  static final long MAX_OFFSET = Long.MAX_VALUE / 2;
 
   /**
    * The offset of the first event whose meta.dt is at or after {@code since}: where {@code ?since=} starts. A

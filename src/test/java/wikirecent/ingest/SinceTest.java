@@ -16,7 +16,8 @@ class SinceTest {
     assertThat(Since.parse("2018-03-07T16:16:17+00:00")).isEqualTo(t);
     assertThat(Since.parse("2018-03-07T17:16:17.000+01:00")).isEqualTo(t);
     assertThat(Since.parse(" 1520439377000 ")).isEqualTo(t);
-    for (String bad : new String[] {"", "yesterday", "2018-03-07", "2018-03-07T16:16:17", "-5", "99999999999999999999"}) {
+    for (String bad : new String[] {"", "yesterday", "2018-03-07", "2018-03-07T16:16:17", "-5", "99999999999999999999",
+      "-300000000-01-01T00:00:00Z", "+300000000-01-01T00:00:00Z"}) {
       assertThatThrownBy(() -> Since.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("since");
     }
     assertThat(Since.ofMetaDt("not a time")).isNull();

@@ -278,6 +278,21 @@ class ReplayServerTest {
     assertThat(r.body()).contains("since").contains("ISO-8601").contains("milliseconds");
   }
 
+  /** Ids and times too large to count from are not ours, or not times: neither ends a stream that sends nothing. */
+  @Test
+  void anOffsetOrATimeOutOfRangeIsNotFollowedIntoAnOverflow(Vertx vertx) {
+    ReplayServer server = start(vertx, new ReplayOptions().cutEvery(1));
+    for (long huge : new long[]{Long.MAX_VALUE, Long.MAX_VALUE - 1, ReplayFeed.MAX_OFFSET + 1}) {
+      assertThat(get(vertx, server, ReplayServer.PATH, id(huge)).body()).as("offset " + huge)
+        .isEqualTo(":ok\n\n" + frame(0, sample.get(0), "\n"));
+    }
+    for (String since : new String[]{"-300000000-01-01T00:00:00Z", "+300000000-01-01T00:00:00Z"}) {
+      Received r = get(vertx, server, ReplayServer.PATH + "?since=" + since.replace("+", "%2B"), null);
+      assertThat(r.response().statusCode()).as(since).isEqualTo(400);
+      assertThat(r.body()).contains("since");
+    }
+  }
+
   @Test
   void otherPathsAreNotFound(Vertx vertx) {
     ReplayServer server = start(vertx, new ReplayOptions());
