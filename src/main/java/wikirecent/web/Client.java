@@ -97,6 +97,22 @@ abstract class Client {
 
   abstract void close();
 
+  /** Asks the peer for a sign of life if the transport has none of its own (SockJS sends heartbeats). */
+  void ping() {
+  }
+
+  /** Frames handed to the transport so far; and as many when it was last asked whether it is quiet. */
+  long framesWritten;
+  private long framesAtLastLook = -1;
+
+  /** Pings it if nothing was written to it since the last call: only quiet sockets need it. */
+  final void pingIfQuiet() {
+    if (framesWritten == framesAtLastLook) {
+      ping();
+    }
+    framesAtLastLook = framesWritten;
+  }
+
   /**
    * The instance {@code key} this client followed has ended (the source refused it): tell the client.
    * It no longer follows it.

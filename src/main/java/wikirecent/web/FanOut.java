@@ -376,6 +376,7 @@ final class FanOut {
       return false;
     }
     client.queuedBytes += length;
+    client.framesWritten++;
     client.maxQueuedBytes = Math.max(client.maxQueuedBytes, client.queuedBytes);
     maxQueuedBytes = Math.max(maxQueuedBytes, client.queuedBytes);
     metrics.frameSent(client.transport);

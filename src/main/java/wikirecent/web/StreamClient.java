@@ -24,6 +24,17 @@ final class StreamClient extends Client {
     ws.setWriteQueueMaxSize(queueBound);
   }
 
+  /**
+   * A WebSocket ping: a stream of a quiet instance may get no frame for hours, and a peer gone without a word (a
+   * half-open connection) is found only by writing to it; TCP then gives up on it and the socket closes.
+   */
+  @Override
+  void ping() {
+    if (!closed && !ws.isClosed()) {
+      ws.writePing(Buffer.buffer());
+    }
+  }
+
   /** The message's UTF-8 bytes, made once per message: what the queue bound counts. */
   @Override
   Buffer frame(Encoded message) {

@@ -49,6 +49,7 @@ public class WebVerticle extends VerticleBase {
   private PageFiles webjars;
   private int queueBound;
   private long stuckTimer = -1;
+  private long pingTimer = -1;
   private SockJsEndpoint sockJsWebSockets;
   private WorkerExecutor builds;
 
@@ -77,6 +78,10 @@ public class WebVerticle extends VerticleBase {
       : PageFiles.fromDirectory(vertx, "/", Path.of(root), 60);
     webjars = PageFiles.fromClasspath(vertx, "/webjars/", "META-INF/resources/webjars", 86400);
     health = new Health(vertx, config.roles(), config.longValue(Config.WEB_STATUS_TIMEOUT_MILLIS));
+    // A stream written nothing for half the idle timeout is pinged: none goes longer without a write than a
+    // connection between requests does.
+    pingTimer = vertx.setPeriodic(Math.max(100, config.longValue(Config.WEB_IDLE_TIMEOUT_SECONDS) * 500),
+      t -> fanOut.clients().forEach(Client::pingIfQuiet));
     stuckTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, stuckMillis / 4)),
       t -> fanOut.closeStuck(System.currentTimeMillis(), stuckMillis));
     List<Future<?>> started = new ArrayList<>();
@@ -88,6 +93,7 @@ public class WebVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(stuckTimer);
+    vertx.cancelTimer(pingTimer);
     if (sockJsWebSockets != null) {
       sockJsWebSockets.close();
     }

@@ -184,6 +184,29 @@ class ConnectionLimitsTest {
     }
   }
 
+  /**
+   * A stream of a quiet instance is pinged about every half idle timeout: a peer gone without a word is found only by
+   * writing to it.
+   */
+  @Test
+  void aQuietStreamIsPinged(Vertx vertx) throws Exception {
+    ScriptedViewSource source = new ScriptedViewSource();
+    Wait.on(vertx.deployVerticle(source));
+    WebNode web = Wait.on(WebNode.start(vertx, limits(1000, 300, 1)));
+    Wait.on(source.edit("Alice"));
+    Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/counter").statusCode() == 200);
+    try (RawHttp http = RawHttp.connect(web.port())) {
+      http.send("GET /api/stream/counter HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+        + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+      assertThat(http.readResponse().status()).isEqualTo(101);
+      assertThat(http.readFrame().first()).as("the snapshot").isEqualTo(0x81);
+      for (int i = 0; i < 2; i++) {
+        RawHttp.Frame ping = http.readFrame(); // within the socket's 30 s timeout: a quiet view sends nothing else
+        assertThat(ping.first()).as("a ping").isEqualTo(0x89);
+      }
+    }
+  }
+
   @Test
   void streamsQuieterThanTheTimeoutsKeepGettingBatches(Vertx vertx) throws Exception {
     ScriptedViewSource source = new ScriptedViewSource();

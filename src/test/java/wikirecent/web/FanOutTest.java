@@ -230,6 +230,34 @@ class FanOutTest {
     assertThat(client.stalled).isTrue();
   }
 
+  /** Only a client written nothing since the last look is pinged: one getting batches needs no sign of life asked. */
+  @org.junit.jupiter.api.Test
+  void onlyAQuietClientIsPinged() {
+    FanOut fanOut = new FanOut(BOUND, new WebMetrics(), view -> null);
+    int[] pings = {0};
+    TestClient client = new TestClient() {
+      @Override
+      Future<Void> write(Buffer frame) {
+        return Future.succeededFuture();
+      }
+
+      @Override
+      void ping() {
+        pings[0]++;
+      }
+    };
+    fanOut.add(client);
+    client.pingIfQuiet(); // the first look: it may just have connected
+    assertThat(pings[0]).isZero();
+    client.pingIfQuiet();
+    assertThat(pings[0]).as("nothing written since").isEqualTo(1);
+    fanOut.send(client, Buffer.buffer("a batch"));
+    client.pingIfQuiet();
+    assertThat(pings[0]).as("written to meanwhile").isEqualTo(1);
+    client.pingIfQuiet();
+    assertThat(pings[0]).isEqualTo(2);
+  }
+
   /** An instance its source refused (ended) counts its followers out too: else each refusal would leave the node more crowded. */
   @org.junit.jupiter.api.Test
   void anInstanceThatEndsCountsItsFollowersOut() {
