@@ -47,6 +47,9 @@ abstract class Client {
   long snapshotBytes;
   /** The instances whose snapshot in flight is counted in {@link #snapshotBytes}. */
   final Set<String> snapshotsInFlight = new HashSet<>();
+  /** Frames handed to the transport so far; and as many when it was last asked whether it is quiet. */
+  long framesWritten;
+  private long framesAtLastLook = -1;
   /** The most ever queued towards this client. */
   long maxQueuedBytes;
   /** True while batches are being dropped for this client; it gets a fresh snapshot once its queue is empty. */
@@ -100,10 +103,6 @@ abstract class Client {
   /** Asks the peer for a sign of life if the transport has none of its own (SockJS sends heartbeats). */
   void ping() {
   }
-
-  /** Frames handed to the transport so far; and as many when it was last asked whether it is quiet. */
-  long framesWritten;
-  private long framesAtLastLook = -1;
 
   /** Pings it if nothing was written to it since the last call: only quiet sockets need it. */
   final void pingIfQuiet() {

@@ -19,8 +19,8 @@ import java.util.Map;
  * using it. A new connection over {@code max} is closed at once. A connection must send a
  * complete request head within the head timeout of connecting (and a request's body within as
  * long of its head), and its next one within the idle timeout of its last response; otherwise it
- * is closed. A connection in a request, or
- * turned into a WebSocket (a stream, SockJS), is never timed out here: its transport decides.
+ * is closed. A connection whose request has come and waits for its answer, or turned into a
+ * WebSocket (a stream, SockJS), is never timed out here: its transport decides.
  * <p>
  * A connection upgraded to a WebSocket no longer reports its own close (Vert.x hands the socket
  * to the WebSocket), so whoever takes the WebSocket calls {@link #upgraded} and runs what it
