@@ -265,7 +265,10 @@ window.addEventListener('online', () => {
   }
 });
 
-/** connecting (never been live yet), live (every view has its snapshot or a refusal to show), reconnecting. */
+/**
+ * connecting (never been live yet), live (every view has its snapshot or a refusal to show), syncing (connected,
+ * a view waits for its snapshot: after a change of choice, say; not a lost connection), reconnecting.
+ */
 function renderConn() {
   const open = bus !== null && bus.open;
   const live = open && follows.settled();
@@ -276,11 +279,12 @@ function renderConn() {
     label = 'Live';
     everLive = true;
     attempt = 0;
+  } else if (open) {
+    state = everLive ? 'syncing' : 'connecting';
+    label = 'Syncing…';
   } else {
     state = everLive ? 'reconnecting' : 'connecting';
-    if (open) {
-      label = 'Syncing…';
-    } else if (retryTimer !== null && retryAt - Date.now() >= 1000) {
+    if (retryTimer !== null && retryAt - Date.now() >= 1000) {
       label = 'Reconnecting in ' + Math.ceil((retryAt - Date.now()) / 1000) + ' s…';
     } else {
       label = everLive ? 'Reconnecting…' : 'Connecting…';

@@ -183,6 +183,23 @@ class ShapedDashboardScriptedIT extends ShapedDashboardScenarios {
       () -> page.suggestions().toString());
   }
 
+  /** A change of choice syncs the new views over the open connection: the badge says so, never "reconnecting". */
+  @Test
+  public void aChangeOfChoiceSyncsWithoutSayingReconnecting() throws Exception {
+    open("");
+    browser.driver().executeScript("window.connStates = [];"
+      + "new MutationObserver(() => window.connStates.push(document.getElementById('conn').dataset.state))"
+      + ".observe(document.getElementById('conn'), {attributes: true, attributeFilter: ['data-state']});");
+    page.clickOption("bot", "false");
+    showsTheFeedFor(new Choice(null, false, "all"));
+    page.clickOption("window", "1h");
+    showsTheFeedFor(new Choice(null, false, "1h"));
+    Wait.until("live", () -> "live".equals(browser.connState()));
+    @SuppressWarnings("unchecked")
+    List<String> states = (List<String>) browser.driver().executeScript("return window.connStates;");
+    assertThat(states).as("the badge's states").contains("syncing").doesNotContain("reconnecting", "connecting");
+  }
+
   @Test
   public void aSourceThatCannotShapeSaysSoInEachPanelAndTheDefaultsStillWork() throws Exception {
     Wait.on(source.unavailable(p -> !p.isDefault()));
