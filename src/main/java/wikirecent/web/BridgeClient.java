@@ -28,7 +28,7 @@ final class BridgeClient extends Client {
 
   private static final int MAX_ECHOED_ADDRESS = 200;
   /**
-   * Instances one socket may follow (the page follows six). Without a cap one socket could take every live parameter
+   * Instances one socket may follow (the page follows at most six). Without a cap one socket could take every live parameter
    * set of the source and the node, and keep them alive with its heartbeats.
    */
   static final int MAX_FOLLOWED = 32;
