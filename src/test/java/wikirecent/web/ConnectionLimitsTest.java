@@ -37,6 +37,15 @@ class ConnectionLimitsTest {
       .put(Config.WEB_REQUEST_HEAD_TIMEOUT_SECONDS, headSeconds).put(Config.WEB_IDLE_TIMEOUT_SECONDS, idleSeconds);
   }
 
+  /** A node with these limits whose counter replica is synced with {@code source} (one edit so far). */
+  private static WebNode synced(Vertx vertx, ScriptedViewSource source, JsonObject limits) {
+    Wait.on(vertx.deployVerticle(source));
+    WebNode web = Wait.on(WebNode.start(vertx, limits));
+    Wait.on(source.edit("Alice"));
+    Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/counter").statusCode() == 200);
+    return web;
+  }
+
   private static String metrics(Vertx vertx, WebNode web) {
     return Http.get(vertx, web.port(), "/metrics").bodyAsString();
   }
@@ -190,11 +199,7 @@ class ConnectionLimitsTest {
    */
   @Test
   void aQuietStreamIsPinged(Vertx vertx) throws Exception {
-    ScriptedViewSource source = new ScriptedViewSource();
-    Wait.on(vertx.deployVerticle(source));
-    WebNode web = Wait.on(WebNode.start(vertx, limits(1000, 300, 1)));
-    Wait.on(source.edit("Alice"));
-    Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/counter").statusCode() == 200);
+    WebNode web = synced(vertx, new ScriptedViewSource(), limits(1000, 300, 1));
     try (RawHttp http = RawHttp.connect(web.port())) {
       http.send("GET /api/stream/counter HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
         + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
@@ -210,10 +215,7 @@ class ConnectionLimitsTest {
   @Test
   void streamsQuieterThanTheTimeoutsKeepGettingBatches(Vertx vertx) throws Exception {
     ScriptedViewSource source = new ScriptedViewSource();
-    Wait.on(vertx.deployVerticle(source));
-    WebNode web = Wait.on(WebNode.start(vertx, limits(1000, 1, 1)));
-    Wait.on(source.edit("Alice"));
-    Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/counter").statusCode() == 200);
+    WebNode web = synced(vertx, source, limits(1000, 1, 1));
 
     StreamWatcher stream = StreamWatcher.connect(vertx, web.port(), "counter");
     BridgeWatcher bridge = BridgeWatcher.connect(vertx, web.port());
