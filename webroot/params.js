@@ -37,9 +37,10 @@ export function readQuery(search) {
   const choice = defaults();
   const problems = [];
   const wiki = q.get('wiki');
-  if (wiki !== null && wiki !== '' && wiki !== 'any') {
-    if (validWiki(wiki)) {
-      choice.wiki = wiki;
+  const code = wiki === null ? null : wiki.trim().toLowerCase(); // as the picker takes typing: EnWiki is enwiki
+  if (code !== null && code !== '' && code !== 'any') {
+    if (validWiki(code)) {
+      choice.wiki = code;
     } else {
       problems.push('wiki “' + shorten(wiki) + '” is not a wiki code (a–z, 0–9, _), so all wikis are shown');
     }

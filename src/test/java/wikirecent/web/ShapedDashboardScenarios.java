@@ -303,6 +303,11 @@ public abstract class ShapedDashboardScenarios {
     assertThat(page.urlNote()).isNull();
     shot("from-a-link");
 
+    open("?wiki=" + wiki.toUpperCase(java.util.Locale.ROOT)); // as typed into the picker: the case does not matter
+    showsTheFeedFor(new Choice(wiki, null, "all"));
+    assertThat(page.urlNote()).isNull();
+    assertThat(page.search()).isEqualTo("?wiki=" + wiki);
+
     open("?wiki=EN%20WIKI&bot=maybe&window=2h&utm_source=x");
     showsTheFeedFor(Choice.DEFAULT);
     String note = page.urlNote();
