@@ -107,14 +107,15 @@ export class BarChart {
       li.querySelector('.rank').textContent = String(i + 1);
       li.querySelector('.value').textContent = numberFormat.format(count);
       const fill = li.querySelector('.fill');
-      const scale = String(Math.max(0.02, count / max));
+      li.dataset.scale = String(Math.max(0.02, count / max));
       if (entering) {
+        // Two frames on, so the entrance animates; then the newest length, not this render's: another may have come.
         requestAnimationFrame(() => requestAnimationFrame(() => {
           li.classList.remove('entering');
-          fill.style.setProperty('--scale', scale);
+          fill.style.setProperty('--scale', li.dataset.scale);
         }));
       } else {
-        fill.style.setProperty('--scale', scale);
+        fill.style.setProperty('--scale', li.dataset.scale);
       }
     });
     for (const [key, li] of this.bars) {

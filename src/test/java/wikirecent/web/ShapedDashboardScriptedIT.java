@@ -183,6 +183,25 @@ class ShapedDashboardScriptedIT extends ShapedDashboardScenarios {
       () -> page.suggestions().toString());
   }
 
+  /** A bar that appears and changes before its entrance is done (two animation frames) ends at its newest length. */
+  @Test
+  public void aBarChangedAsItEntersEndsAtItsNewestLength() throws Exception {
+    open("");
+    Object scale = browser.driver().executeAsyncScript(
+      "const done = arguments[arguments.length - 1];"
+        + "import('/bars.js').then(({BarChart}) => {"
+        + "  const list = document.createElement('ol');"
+        + "  const empty = document.createElement('p');"
+        + "  document.body.append(list, empty);"
+        + "  const chart = new BarChart(list, empty, 'user', '(no user)');"
+        + "  chart.render([['A', 10]]);"
+        + "  chart.render([['B', 10], ['A', 5]]);"
+        + "  requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(() =>"
+        + "    done(list.querySelector('[data-user=\"A\"] .fill').style.getPropertyValue('--scale')))));"
+        + "});");
+    assertThat(scale).isEqualTo("0.5");
+  }
+
   /** A change of choice syncs the new views over the open connection: the badge says so, never "reconnecting". */
   @Test
   public void aChangeOfChoiceSyncsWithoutSayingReconnecting() throws Exception {
