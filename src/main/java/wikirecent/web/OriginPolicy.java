@@ -22,7 +22,7 @@ import java.util.Set;
  * listed nor this server's own is refused with 403 before anything else, WebSocket upgrades
  * included. An allowed cross-origin answer gets {@code Access-Control-Allow-Origin} ({@code *},
  * or the listed origin), never {@code Access-Control-Allow-Credentials} (SockJS would otherwise
- * echo any origin with credentials allowed).
+ * echo any origin with credentials allowed). With a list, only those origins may frame this server's pages.
  */
 final class OriginPolicy {
 
@@ -33,10 +33,17 @@ final class OriginPolicy {
   private final WebMetrics metrics;
   private final LogLimiter refusedLog = new LogLimiter(log, Level.INFO);
 
+  /**
+   * With a list, who may frame this server's pages: SockJS's iframe transports are pages of this server that talk to it
+   * as its own origin, so a foreign page framing one would get around the list. Not put on a page that says its own.
+   */
+  private final String frameAncestors;
+
   private OriginPolicy(boolean any, Set<String> allowed, WebMetrics metrics) {
     this.any = any;
     this.allowed = allowed;
     this.metrics = metrics;
+    this.frameAncestors = any ? null : "frame-ancestors 'self' " + String.join(" ", allowed);
   }
 
   /** From the setting: {@code *}, a comma-separated list, or a JSON array of origins such as {@code https://example.org}. */
@@ -88,6 +95,9 @@ final class OriginPolicy {
         headers.remove(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN);
       } else {
         headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, allowOrigin);
+      }
+      if (frameAncestors != null && headers.get("Content-Security-Policy") == null) {
+        headers.set("Content-Security-Policy", frameAncestors);
       }
       String vary = headers.get(HttpHeaders.VARY);
       if (vary == null) {

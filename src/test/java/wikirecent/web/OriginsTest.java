@@ -90,6 +90,14 @@ class OriginsTest {
     assertThat(allowedPreflight.header("access-control-allow-origin")).isEqualTo(GOOD);
     assertThat(allowedPreflight.header("access-control-allow-credentials")).isNull();
 
+    // Only the listed origins may frame its pages (SockJS's iframe transport is one: it talks to this server as its own
+    // origin); the dashboard keeps its own policy, which lets no one frame it.
+    RawHttp.Response iframe = RawHttp.exchange(web.port(), "GET /eventbus/iframe.html HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    assertThat(iframe.status()).isEqualTo(200);
+    assertThat(iframe.header("content-security-policy")).isEqualTo("frame-ancestors 'self' " + GOOD + " https://other.example");
+    assertThat(RawHttp.exchange(web.port(), "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").header("content-security-policy"))
+      .isEqualTo(WebVerticle.CONTENT_SECURITY_POLICY);
+
     // The page served by this server is always allowed: its Origin is the Host it talks to.
     String own = "http://localhost";
     for (Map.Entry<String, String> r : requests(own).entrySet()) {
