@@ -32,11 +32,17 @@ class SnapshotBuildRetryTest {
 
   private static final String KEY = "user_edits";
 
-  @Test
-  void aFailedBuildIsTriedAgainWhileAFollowerWaitsForItsSnapshot(Vertx vertx) throws Exception {
+  /** A source whose user_edits has two users. */
+  private static ScriptedViewSource aliceAndBob(Vertx vertx) {
     ScriptedViewSource source = new ScriptedViewSource();
     Wait.on(vertx.deployVerticle(source));
     Wait.on(source.edit("Alice", "Bob"));
+    return source;
+  }
+
+  @Test
+  void aFailedBuildIsTriedAgainWhileAFollowerWaitsForItsSnapshot(Vertx vertx) throws Exception {
+    ScriptedViewSource source = aliceAndBob(vertx);
     JsonArray expected = Wait.on(source.expected(KEY));
     Node node = Node.start(vertx);
 
@@ -51,9 +57,7 @@ class SnapshotBuildRetryTest {
   /** Between retries, the walk's visits and new followers (which ask the replica for its snapshot) start no build. */
   @Test
   void whileARetryWaitsTheWalkStartsNoBuild(Vertx vertx) throws Exception {
-    ScriptedViewSource source = new ScriptedViewSource();
-    Wait.on(vertx.deployVerticle(source));
-    Wait.on(source.edit("Alice", "Bob"));
+    ScriptedViewSource source = aliceAndBob(vertx);
     JsonArray expected = Wait.on(source.expected(KEY));
     Node node = Node.start(vertx);
 
@@ -72,9 +76,7 @@ class SnapshotBuildRetryTest {
 
   @Test
   void aFailedBuildNoFollowerWaitsForIsNotTriedAgain(Vertx vertx) throws Exception {
-    ScriptedViewSource source = new ScriptedViewSource();
-    Wait.on(vertx.deployVerticle(source));
-    Wait.on(source.edit("Alice", "Bob"));
+    ScriptedViewSource source = aliceAndBob(vertx);
     Node node = Node.start(vertx);
 
     FanOutWalkTest.ApplyingClient holding = new FanOutWalkTest.ApplyingClient();
