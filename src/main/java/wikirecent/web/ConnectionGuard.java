@@ -13,6 +13,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * Keeps the number of open connections bounded and frees the ones that hold a socket without
@@ -125,15 +126,8 @@ final class ConnectionGuard {
 
   /** A body must come within the head timeout too: one sent a byte a minute would hold the connection for good. */
   private void waitForBody(Conn conn, HttpServerRequest request) {
-    conn.timer = vertx.setTimer(headTimeoutMillis, t -> {
-      conn.timer = -1;
-      if (open.get(conn.connection) == conn && !request.isEnded()) {
-        metrics.connectionTimedOut("request_body");
-        timedOutLog.log(() -> "Closed a connection from " + conn.connection.remoteAddress() + ": its request body did not"
-          + " come within " + headTimeoutMillis + " ms (web.requestHeadTimeoutSeconds)");
-        conn.connection.close();
-      }
-    });
+    closeAfter(conn, headTimeoutMillis, "request_body", () -> !request.isEnded(),
+      "its request body did not come within " + headTimeoutMillis + " ms (web.requestHeadTimeoutSeconds)");
   }
 
   /** A request that can become a WebSocket (a GET saying so), not any request that merely carries the header. */
@@ -175,13 +169,18 @@ final class ConnectionGuard {
   }
 
   private void waitForRequest(Conn conn, long millis, String reason) {
+    closeAfter(conn, millis, reason, () -> conn.requests == 0 && !conn.streaming, reason.equals("idle")
+      ? "idle for " + millis + " ms (web.idleTimeoutSeconds)"
+      : "no complete request within " + millis + " ms of connecting (web.requestHeadTimeoutSeconds)");
+  }
+
+  /** In {@code millis}, closes the connection (counted under {@code reason}) if it is still open and {@code still} holds. */
+  private void closeAfter(Conn conn, long millis, String reason, BooleanSupplier still, String why) {
     conn.timer = vertx.setTimer(millis, t -> {
       conn.timer = -1;
-      if (open.get(conn.connection) == conn && conn.requests == 0 && !conn.streaming) {
+      if (open.get(conn.connection) == conn && still.getAsBoolean()) {
         metrics.connectionTimedOut(reason);
-        timedOutLog.log(() -> "Closed a connection from " + conn.connection.remoteAddress()
-          + (reason.equals("idle") ? ": idle for " + millis + " ms (web.idleTimeoutSeconds)"
-          : ": no complete request within " + millis + " ms of connecting (web.requestHeadTimeoutSeconds)"));
+        timedOutLog.log(() -> "Closed a connection from " + conn.connection.remoteAddress() + ": " + why);
         conn.connection.close();
       }
     });
