@@ -67,9 +67,8 @@ final class EventPipeline {
   private List<String> pendingIds = new ArrayList<>();
   private List<String> pendingDts = new ArrayList<>();
   private volatile long backlogBytes; // also read by the queued-bytes gauge, from the scraping thread
-  private boolean writing;
-  /** When the write under way went to the writer thread (wall clock ms): a disk that hangs shows as its age. */
-  private long writingSince;
+  /** When the write under way went to the writer thread (wall clock ms), 0 if none: a disk that hangs shows as its age. */
+  private volatile long writingSince; // also read by the up gauge (IngestLoop.live), from the scraping thread
   private boolean syncing;
   private boolean checking;
   private IOException failAfterWrite; // an fsync failed while a batch was being written
@@ -191,7 +190,7 @@ final class EventPipeline {
     backlogBytes += pending.add(id, data, off, len);
     pendingIds.add(id);
     pendingDts.add(dt);
-    if (!writing) {
+    if (!writing()) {
       flush();
     }
   }
@@ -204,7 +203,6 @@ final class EventPipeline {
     spare = null;
     pendingIds = new ArrayList<>();
     pendingDts = new ArrayList<>();
-    writing = true;
     writingSince = System.currentTimeMillis();
     RecordWriter w = writer;
     writerThread.<RecordWriter.Result>executeBlocking(() -> w.append(batch), true)
@@ -213,7 +211,6 @@ final class EventPipeline {
   }
 
   private void written(RecordBatch batch, List<String> ids, List<String> dts, RecordWriter.Result result) {
-    writing = false;
     writingSince = 0;
     backlogBytes -= batch.size();
     batch.clear();
@@ -289,7 +286,7 @@ final class EventPipeline {
     }, true).onComplete(ar -> syncing = false).onFailure(e -> {
       if (accepting && writer == w) {
         IOException error = e instanceof IOException io ? io : new IOException("fsync failed", e);
-        if (writing) {
+        if (writing()) {
           // The batch after this fsync is on the writer thread: fail once it is back, so its bytes leave the
           // back-pressure count and whoever waits for idle sees it written or cut. Take nothing new meanwhile.
           accepting = false;
@@ -301,9 +298,13 @@ final class EventPipeline {
     });
   }
 
+  private boolean writing() {
+    return writingSince != 0;
+  }
+
   /** How long the write under way has not returned (ms), 0 if none is. */
   long writeStalledMillis(long now) {
-    return writingSince == 0 ? 0 : Math.max(0, now - writingSince);
+    return writing() ? Math.max(0, now - writingSince) : 0;
   }
 
   /** Does the path still name the file being written? (Between batches, on the writer thread.) */
@@ -334,7 +335,7 @@ final class EventPipeline {
 
   /** Completes when everything queued so far is written (or failed). */
   Future<Void> whenIdle() {
-    if (!writing && pending.isEmpty()) {
+    if (!writing() && pending.isEmpty()) {
       return Future.succeededFuture();
     }
     Promise<Void> p = Promise.promise();
