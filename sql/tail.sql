@@ -1,6 +1,6 @@
 -- What the tail verticle sends on each view's own connection, in this order.
--- {view} is replaced by a name from the fixed list in bus/Views (checked to
--- be a plain identifier), never by anything from a request.
+-- {view} is replaced by a name from the fixed table in tail/ServedSets (checked
+-- to be a plain identifier), never by anything from a request.
 --
 -- A TAIL cursor lives in a transaction. PROGRESS adds mz_progressed and rows
 -- that close a timestamp, so a batch is known to be complete and a quiet

@@ -22,7 +22,7 @@ public final class Addresses {
    * Request/reply: a snapshot of the view ({@link ViewMessage} with {@code snapshot: true}). The body is null
    * for the default set or the params object ({@link ViewParams#fromJson}); the source opens the instance if it
    * is not live. Failure codes: 400 bad params, 429 too many live instances, 501 not available from this
-   * source, 503 catching up (retry).
+   * source, 503 catching up (retry), 500 opening it failed (web nodes treat it as 503).
    */
   public static String snapshot(String view) {
     return VIEWS + view + ".snapshot";
