@@ -37,6 +37,10 @@ public class MainVerticle extends VerticleBase {
     JsonObject conf = Config.load(config(), System.getenv());
     Config config = Config.of(conf);
     Set<String> roles = config.roles();
+    for (String unknown : Config.unknownVariables(System.getenv())) {
+      log.warn("{} names no configuration key and is ignored (the variables are the keys of conf/config.json as"
+        + " WIKIRECENT_ and the key in capitals, dots and capitals becoming underscores)", unknown);
+    }
     log.info("Starting roles {} (source={}, data.dir={})", roles, config.string(Config.SOURCE), config.string(Config.DATA_DIR));
     Future<?> chain = roles.contains("views") ? onlyViewSourceInTheCluster() : Future.succeededFuture();
     for (String role : ORDER) {

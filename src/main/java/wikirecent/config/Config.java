@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Every configuration key, read from one place. Defaults come from {@code conf/config.json}
@@ -100,21 +102,89 @@ public final class Config {
 
   public static final String FILE_NAME = "recentchanges";
 
+  /** The lowest and highest value of each number (ports, counts, sizes, times): checked once, here, for every part. */
+  private record Range(long min, long max) {
+  }
+
+  private static final long MAX = Integer.MAX_VALUE; // every number fits an int, and seconds times 1000 a long
+  private static final Map<String, Range> RANGES = Map.ofEntries(
+    Map.entry(HTTP_PORT, new Range(0, 65_535)), // 0: any free port
+    Map.entry(CLUSTER_PORT, new Range(1, 65_535)),
+    Map.entry(STREAM_IDLE_TIMEOUT_SECONDS, new Range(0, MAX)), // 0: never cut a quiet stream
+    Map.entry(STREAM_MAX_RESUME_ID_BYTES, new Range(0, MAX)),
+    Map.entry(STREAM_BACKFILL_MINUTES, new Range(0, MAX)), // 0: start at the live edge
+    Map.entry(INGEST_FSYNC_MILLIS, new Range(-1, MAX)), // -1: never, 0: after every batch
+    Map.entry(INGEST_DEDUPE_WINDOW, new Range(1, MAX)),
+    Map.entry(INGEST_MAX_EVENT_BYTES, new Range(1024, MAX)), // below a real event's size every event would be dropped
+    Map.entry(INGEST_MAX_QUEUED_BYTES, new Range(1, MAX)),
+    Map.entry(INGEST_BACKOFF_MILLIS, new Range(1, MAX)),
+    Map.entry(INGEST_BACKOFF_MAX_MILLIS, new Range(1, MAX)),
+    Map.entry(INGEST_THROTTLE_BACKOFF_MILLIS, new Range(1, MAX)),
+    Map.entry(INGEST_MIN_FREE_MEGABYTES, new Range(0, MAX)),
+    Map.entry(ENGINE_POLL_MILLIS, new Range(1, MAX)),
+    Map.entry(ENGINE_CHECKPOINT_MILLIS, new Range(1, MAX)),
+    Map.entry(ENGINE_BATCH_MAX_BYTES, new Range(1024, MAX)),
+    Map.entry(MATERIALIZE_RETRY_MIN_MILLIS, new Range(1, MAX)),
+    Map.entry(MATERIALIZE_RETRY_MAX_MILLIS, new Range(1, MAX)),
+    Map.entry(MATERIALIZE_STALL_MILLIS, new Range(1, MAX)),
+    Map.entry(VIEWS_MAX_INSTANCES, new Range(0, MAX)), // 0: the default sets only
+    Map.entry(VIEWS_INSTANCE_IDLE_SECONDS, new Range(1, MAX)),
+    Map.entry(VIEWS_KEEP_ALIVE_MILLIS, new Range(1, MAX)),
+    Map.entry(WEB_CLIENT_QUEUE_BYTES, new Range(1, MAX)),
+    Map.entry(WEB_STUCK_CLIENT_MILLIS, new Range(1, MAX)),
+    Map.entry(WEB_STATUS_TIMEOUT_MILLIS, new Range(1, MAX)),
+    Map.entry(WEB_IDLE_TIMEOUT_SECONDS, new Range(1, MAX)),
+    Map.entry(WEB_REQUEST_HEAD_TIMEOUT_SECONDS, new Range(1, MAX)),
+    Map.entry(WEB_MAX_CONNECTIONS, new Range(0, MAX)), // 0: the open-file limit less a reserve
+    Map.entry(WEB_REPLICA_LINGER_SECONDS, new Range(0, MAX)), // 0: drop at once
+    Map.entry(WEB_MAX_REPLICAS, new Range(0, MAX)), // 0: no shaped view on this node
+    Map.entry(WEB_OPEN_TIMEOUT_MILLIS, new Range(1, MAX)));
+  /** Pairs whose first may not exceed its second. */
+  private static final List<List<String>> ORDERED = List.of(List.of(INGEST_BACKOFF_MILLIS, INGEST_BACKOFF_MAX_MILLIS),
+    List.of(MATERIALIZE_RETRY_MIN_MILLIS, MATERIALIZE_RETRY_MAX_MILLIS));
+  /** Environment variables of ours that are not keys: read by logback.xml, and by the tests. */
+  private static final Set<String> OTHER_VARIABLES = Set.of("WIKIRECENT_LOG_LEVEL", "WIKIRECENT_CI");
+
   private final JsonObject json;
 
   private Config(JsonObject json) {
     this.json = json;
   }
 
-  /** Wraps the merged configuration a verticle receives in {@code config()}. */
+  /**
+   * Wraps the merged configuration a verticle receives in {@code config()}, after checking every number in it:
+   * IllegalArgumentException naming the key and its variable if one is not a whole number in its range, so a
+   * value that cannot work stops the start instead of failing each request later.
+   */
   public static Config of(JsonObject json) {
-    return new Config(json);
+    Config config = new Config(json);
+    for (Map.Entry<String, Range> e : RANGES.entrySet()) {
+      if (json.containsKey(e.getKey())) {
+        config.checked(e.getKey(), e.getValue());
+      }
+    }
+    for (List<String> pair : ORDERED) {
+      if (json.containsKey(pair.get(0)) && json.containsKey(pair.get(1))
+        && config.longValue(pair.get(0)) > config.longValue(pair.get(1))) {
+        throw new IllegalArgumentException(pair.get(0) + " (" + config.longValue(pair.get(0)) + ") may not exceed "
+          + pair.get(1) + " (" + config.longValue(pair.get(1)) + ")");
+      }
+    }
+    return config;
   }
 
-  /** Defaults, then {@code overrides} (may be null), then the environment. */
+  /**
+   * Defaults, then {@code overrides} (may be null), then the environment. IllegalArgumentException for an
+   * override that is no key: a misspelt one would otherwise leave its default in force without a word.
+   */
   public static JsonObject load(JsonObject overrides, Map<String, String> env) {
     JsonObject merged = defaults();
     if (overrides != null) {
+      List<String> unknown = overrides.fieldNames().stream().filter(k -> !merged.containsKey(k)).sorted().toList();
+      if (!unknown.isEmpty()) {
+        throw new IllegalArgumentException("unknown configuration key" + (unknown.size() > 1 ? "s " : " ") + unknown
+          + ": the keys are those of conf/config.json");
+      }
       merged.mergeIn(overrides);
     }
     for (String key : merged.fieldNames()) {
@@ -137,6 +207,13 @@ public final class Config {
     }
   }
 
+  /** The {@code WIKIRECENT_*} variables in {@code env} that name no key (a misspelling, most likely), sorted. */
+  public static List<String> unknownVariables(Map<String, String> env) {
+    Set<String> known = new java.util.HashSet<>(OTHER_VARIABLES);
+    defaults().fieldNames().forEach(k -> known.add(envName(k)));
+    return env.keySet().stream().filter(v -> v.startsWith("WIKIRECENT_") && !known.contains(v)).sorted().toList();
+  }
+
   /** {@code stream.userAgent} becomes {@code WIKIRECENT_STREAM_USER_AGENT}. */
   public static String envName(String key) {
     StringBuilder sb = new StringBuilder("WIKIRECENT_");
@@ -154,10 +231,9 @@ public final class Config {
 
   private static Object convert(String key, String value, Object template) {
     try {
-      if (template instanceof Integer) {
-        return Integer.parseInt(value.trim());
-      } else if (template instanceof Long) {
-        return Long.parseLong(value.trim());
+      if (template instanceof Integer || template instanceof Long) {
+        long n = Long.parseLong(value.trim()); // its range is checked with the other sources' values
+        return template instanceof Integer && n == (int) n ? (Object) (int) n : (Object) n;
       } else if (template instanceof Double) {
         return Double.parseDouble(value.trim());
       } else if (template instanceof Boolean) {
@@ -165,7 +241,7 @@ public final class Config {
       }
       return value;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(envName(key) + "=" + value + " is not a number (" + key + ")", e);
+      throw new IllegalArgumentException(envName(key) + "=" + value + " is not a whole number (" + key + ")", e);
     }
   }
 
@@ -182,24 +258,34 @@ public final class Config {
   }
 
   public int integer(String key) {
-    return number(key).intValue();
+    return Math.toIntExact(longValue(key));
   }
 
   public long longValue(String key) {
-    return number(key).longValue();
+    return checked(key, RANGES.getOrDefault(key, new Range(Long.MIN_VALUE, Long.MAX_VALUE)));
   }
 
-
-  private Number number(String key) {
+  // A whole number (a JSON number, or text holding one, as -conf may give) within the range.
+  private long checked(String key, Range range) {
     Object v = json.getValue(key);
-    if (v instanceof Number) {
-      return (Number) v;
+    Long n = null;
+    if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+      n = ((Number) v).longValue();
+    } else if (v instanceof Number d && Math.rint(d.doubleValue()) == d.doubleValue() && Math.abs(d.doubleValue()) < 0x1p53) {
+      n = (long) d.doubleValue();
+    } else if (v instanceof String text) {
+      try {
+        n = Long.parseLong(text.trim());
+      } catch (NumberFormatException e) {
+        n = null;
+      }
     }
-    try {
-      return Long.parseLong(string(key).trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + " must be a number, not " + v, e);
+    if (n == null || n < range.min() || n > range.max()) {
+      String bounds = range.max() == Long.MAX_VALUE ? "" : " from " + range.min() + " to " + range.max();
+      throw new IllegalArgumentException(key + " (" + envName(key) + ") must be a whole number" + bounds + ", not "
+        + (v instanceof String ? "'" + v + "'" : v));
     }
+    return n;
   }
 
   /** The parts this process runs: a non-empty subset of {@link #ROLE_NAMES}, in the order given. */

@@ -75,17 +75,8 @@ public class EngineVerticle extends VerticleBase {
     Config config = Config.of(config());
     long pollMillis = config.longValue(Config.ENGINE_POLL_MILLIS);
     long checkpointMillis = config.longValue(Config.ENGINE_CHECKPOINT_MILLIS);
-    if (pollMillis < 1 || checkpointMillis < 1) {
-      return Future.failedFuture(Config.ENGINE_POLL_MILLIS + " and " + Config.ENGINE_CHECKPOINT_MILLIS
-        + " must be at least 1 ms, not " + pollMillis + " and " + checkpointMillis);
-    }
     maxInstances = config.integer(Config.VIEWS_MAX_INSTANCES);
-    long idleSeconds = config.longValue(Config.VIEWS_INSTANCE_IDLE_SECONDS);
-    if (maxInstances < 0 || idleSeconds < 1) {
-      return Future.failedFuture(Config.VIEWS_MAX_INSTANCES + " must be at least 0 and " + Config.VIEWS_INSTANCE_IDLE_SECONDS
-        + " at least 1, not " + maxInstances + " and " + idleSeconds);
-    }
-    idleMillis = idleSeconds * 1000;
+    idleMillis = config.longValue(Config.VIEWS_INSTANCE_IDLE_SECONDS) * 1000;
     Path file = config.recentChangesFile();
     engine = new Engine(file, file.resolveSibling(CHECKPOINT_FILE),
       config.integer(Config.ENGINE_BATCH_MAX_BYTES), System::currentTimeMillis);

@@ -27,10 +27,6 @@ record IngestSettings(String url, String shownUrl, String userAgent, long idleTi
     int maxEventBytes = config.integer(Config.INGEST_MAX_EVENT_BYTES);
     long backfill = config.longValue(Config.STREAM_BACKFILL_MINUTES);
     int maxIdBytes = config.integer(Config.STREAM_MAX_RESUME_ID_BYTES);
-    if (backfill < 0 || maxIdBytes < 0) {
-      throw new IllegalArgumentException(Config.STREAM_BACKFILL_MINUTES + " and " + Config.STREAM_MAX_RESUME_ID_BYTES
-        + " must be 0 or more, not " + backfill + " and " + maxIdBytes);
-    }
     Path path = config.recentChangesFile();
     return new IngestSettings(url, shown,
       config.string(Config.STREAM_USER_AGENT),

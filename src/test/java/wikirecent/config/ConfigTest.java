@@ -65,6 +65,102 @@ class ConfigTest {
       .hasMessageContaining("WIKIRECENT_HTTP_PORT=eighty");
   }
 
+  /** Every number of conf/config.json, with a value it cannot take: each stops the start, naming the key. */
+  @Test
+  void aNumberOutOfItsRangeStopsTheStartNamingTheKeyAndItsVariable() {
+    Map<String, Object> bad = new java.util.LinkedHashMap<>();
+    bad.put("http.port", 65_536);
+    bad.put("cluster.port", 0);
+    bad.put("stream.idleTimeoutSeconds", -1);
+    bad.put("stream.maxResumeIdBytes", -1);
+    bad.put("stream.backfillMinutes", -5);
+    bad.put("ingest.fsyncMillis", -2);
+    bad.put("ingest.dedupeWindow", 0);
+    bad.put("ingest.maxEventBytes", 1023);
+    bad.put("ingest.maxQueuedBytes", 0);
+    bad.put("ingest.backoffMillis", 0);
+    bad.put("ingest.backoffMaxMillis", 0);
+    bad.put("ingest.throttleBackoffMillis", 0);
+    bad.put("ingest.minFreeMegabytes", -1);
+    bad.put("engine.pollMillis", 0);
+    bad.put("engine.checkpointMillis", 0);
+    bad.put("engine.batchMaxBytes", 1000);
+    bad.put("materialize.retryMinMillis", 0);
+    bad.put("materialize.retryMaxMillis", 0);
+    bad.put("materialize.stallMillis", 0);
+    bad.put("views.maxInstances", -1);
+    bad.put("views.instanceIdleSeconds", 0);
+    bad.put("views.keepAliveMillis", 0);
+    bad.put("web.clientQueueBytes", 0);
+    bad.put("web.stuckClientMillis", 0);
+    bad.put("web.statusTimeoutMillis", 0);
+    bad.put("web.idleTimeoutSeconds", 0);
+    bad.put("web.requestHeadTimeoutSeconds", 0);
+    bad.put("web.maxConnections", -1);
+    bad.put("web.replicaLingerSeconds", -1);
+    bad.put("web.maxReplicas", -1);
+    bad.put("web.openTimeoutMillis", 0);
+    JsonObject defaults = Config.defaults();
+    for (String key : defaults.fieldNames()) {
+      if (defaults.getValue(key) instanceof Number) {
+        assertThat(bad).as("a bad value for every number of the defaults").containsKey(key);
+      }
+    }
+    bad.forEach((key, value) -> {
+      JsonObject conf = Config.load(new JsonObject().put(key, value), Map.of());
+      assertThatThrownBy(() -> Config.of(conf)).as(key + "=" + value)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(key + " (" + Config.envName(key) + ") must be a whole number from ")
+        .hasMessageEndingWith(", not " + value);
+    });
+  }
+
+  @Test
+  void theLowestValueOfEachRangeIsTaken() {
+    JsonObject low = new JsonObject().put("http.port", 0).put("stream.idleTimeoutSeconds", 0).put("ingest.fsyncMillis", -1)
+      .put("ingest.maxEventBytes", 1024).put("engine.batchMaxBytes", 1024).put("views.maxInstances", 0)
+      .put("web.maxConnections", 0).put("web.replicaLingerSeconds", 0).put("web.maxReplicas", 0).put("ingest.backoffMillis", 1)
+      .put("web.statusTimeoutMillis", 1).put("cluster.port", 65_535);
+    Config c = Config.of(Config.load(low, Map.of()));
+    low.forEach(e -> assertThat(c.longValue(e.getKey())).as(e.getKey()).isEqualTo(((Number) e.getValue()).longValue()));
+  }
+
+  @Test
+  void aNumberThatIsNotWholeOrTooLargeForItsKeyIsRefusedNotCut() {
+    // 2^32 once became 0 (intValue), and 8080.9 became 8080.
+    for (Object value : new Object[]{4_294_967_296L, 2_147_483_648L, 8080.9, "x", "", true, new JsonObject()}) {
+      JsonObject conf = Config.load(new JsonObject().put("web.clientQueueBytes", value), Map.of());
+      assertThatThrownBy(() -> Config.of(conf)).as(String.valueOf(value))
+        .hasMessageStartingWith("web.clientQueueBytes (WIKIRECENT_WEB_CLIENT_QUEUE_BYTES) must be a whole number");
+    }
+    assertThatThrownBy(() -> Config.of(Config.load(null, Map.of("WIKIRECENT_WEB_CLIENT_QUEUE_BYTES", "4294967296"))))
+      .hasMessage("web.clientQueueBytes (WIKIRECENT_WEB_CLIENT_QUEUE_BYTES) must be a whole number from 1 to 2147483647, not 4294967296");
+    assertThatThrownBy(() -> Config.load(null, Map.of("WIKIRECENT_WEB_CLIENT_QUEUE_BYTES", "1.5")))
+      .hasMessage("WIKIRECENT_WEB_CLIENT_QUEUE_BYTES=1.5 is not a whole number (web.clientQueueBytes)");
+    // A whole number written as 9000.0, or as text, is that number.
+    Config c = Config.of(Config.load(new JsonObject().put("http.port", 9000.0).put("web.maxReplicas", " 7 "), Map.of()));
+    assertThat(c.integer(Config.HTTP_PORT)).isEqualTo(9000);
+    assertThat(c.integer(Config.WEB_MAX_REPLICAS)).isEqualTo(7);
+  }
+
+  @Test
+  void aBackOffsFirstWaitMayNotExceedItsCap() {
+    assertThatThrownBy(() -> Config.of(Config.load(new JsonObject().put("ingest.backoffMillis", 5000)
+      .put("ingest.backoffMaxMillis", 4000), Map.of())))
+      .hasMessage("ingest.backoffMillis (5000) may not exceed ingest.backoffMaxMillis (4000)");
+    assertThatThrownBy(() -> Config.of(Config.load(null, Map.of("WIKIRECENT_MATERIALIZE_RETRY_MIN_MILLIS", "20000"))))
+      .hasMessage("materialize.retryMinMillis (20000) may not exceed materialize.retryMaxMillis (10000)");
+  }
+
+  @Test
+  void aKeyThatIsNoneOfOursIsRefusedAndAVariableThatIsNoneIsNamed() {
+    assertThatThrownBy(() -> Config.load(new JsonObject().put("http_port", 9000).put("web.idleTimeout", 5), Map.of()))
+      .hasMessage("unknown configuration keys [http_port, web.idleTimeout]: the keys are those of conf/config.json");
+    assertThat(Config.unknownVariables(Map.of("WIKIRECENT_STREAM_USERAGENT", "x", "WIKIRECENT_HTTP_PORT", "1",
+      "WIKIRECENT_LOG_LEVEL", "debug", "WIKIRECENT_HTTP_PROT", "2", "PATH", "/bin")))
+      .containsExactly("WIKIRECENT_HTTP_PROT", "WIKIRECENT_STREAM_USERAGENT");
+  }
+
   @Test
   void rolesAreASubsetOfThePartsInTheOrderGiven() {
     assertThat(Config.of(Config.load(new JsonObject().put(Config.ROLES, " web, views ,web"), Map.of())).roles())
