@@ -104,7 +104,7 @@ class SockJsWebSocketTest {
   }
 
   @Test
-  void heartbeatsComeAtTheIntervalAndAClosingServerSaysGoAway(Vertx vertx) {
+  void heartbeatsComeOnTheEndpointsTimerAndStopWithItAndAClosingServerSaysGoAway(Vertx vertx) throws InterruptedException {
     List<SockJsWebSocket> sockets = new CopyOnWriteArrayList<>();
     // The endpoint alone, echoing what it gets: heartbeats at 100 ms instead of 25 s.
     Router router = Router.router(vertx);
@@ -117,6 +117,9 @@ class SockJsWebSocketTest {
     List<String> got = new CopyOnWriteArrayList<>();
     WebSocket ws = WebSockets.open(vertx, vertx.createWebSocketClient(), server.actualPort(), "/eventbus/1/a/websocket",
       w -> w.textMessageHandler(got::add));
+    List<String> other = new CopyOnWriteArrayList<>();
+    WebSockets.open(vertx, vertx.createWebSocketClient(), server.actualPort(), "/eventbus/1/b/websocket",
+      w -> w.textMessageHandler(other::add));
     Wait.until("three heartbeats", () -> got.stream().filter("h"::equals).count() >= 3);
     Wait.on(ws.writeTextMessage("[\"hello \\\"you\\\"\"]"));
     Wait.until("the echo", () -> got.contains("a[\"hello \\\"you\\\"\"]"));
@@ -125,9 +128,14 @@ class SockJsWebSocketTest {
     vertx.runOnContext(v -> sockets.get(0).close());
     Wait.until("closed", ws::isClosed);
     assertThat(got.get(got.size() - 1)).isEqualTo("c[3000,\"Go away!\"]");
-    int heartbeats = (int) got.stream().filter("h"::equals).count();
-    endpoint.close();
-    assertThat(got.stream().filter("h"::equals).count()).isEqualTo(heartbeats);
+
+    // A closed endpoint sends its open sockets no more heartbeats.
+    Wait.until("the other socket's heartbeats", () -> other.stream().filter("h"::equals).count() >= 1);
+    vertx.runOnContext(v -> endpoint.close());
+    Thread.sleep(150); // a heartbeat already on its way when the timer went
+    long heartbeats = other.stream().filter("h"::equals).count();
+    Thread.sleep(500); // five intervals
+    assertThat(other.stream().filter("h"::equals).count()).isEqualTo(heartbeats);
   }
 
   /** What a frame's bytes are: one JSON string in an array, so quotes, backslashes and U+2028 survive. */
