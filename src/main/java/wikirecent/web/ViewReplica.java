@@ -326,6 +326,11 @@ final class ViewReplica {
     });
   }
 
+  /** True while a failed build's retry waits on its timer (tests: whether it has run yet). */
+  boolean buildRetryPending() {
+    return buildRetryTimer != -1;
+  }
+
   private void cancelBuildRetry() {
     if (buildRetryTimer != -1) {
       vertx.cancelTimer(buildRetryTimer);

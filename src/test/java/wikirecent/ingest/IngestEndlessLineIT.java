@@ -128,12 +128,13 @@ class IngestEndlessLineIT {
     ScriptedSseServer server = ScriptedSseServer.start(vertx, (v, req) -> {
       HttpServerResponse resp = req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
       resp.write(":ok\n\n" + event("1", "a"));
-      long heartbeat = v.setPeriodic(300, id -> resp.write(":\n"));
+      long heartbeat = v.setPeriodic(200, id -> resp.write(":\n"));
       resp.closeHandler(x -> v.cancelTimer(heartbeat));
     });
-    deploy(vertx, config(server.url(), dir, Config.STREAM_IDLE_TIMEOUT_SECONDS, 1));
+    // Heartbeats at a tenth of the idle timeout: a loaded machine's pause does not pass for silence.
+    deploy(vertx, config(server.url(), dir, Config.STREAM_IDLE_TIMEOUT_SECONDS, 2));
     awaitRecords(file(), 1);
-    Thread.sleep(4000); // quiet for four idle timeouts: the scenario, not a wait for a result
+    Thread.sleep(6000); // quiet for three idle timeouts: the scenario, not a wait for a result
     assertThat(server.received()).hasSize(1);
     assertThat(counter(vertx, "wikirecent_ingest_idle_cuts_total")).isZero();
     Wait.until("live (a heartbeat within half the idle timeout)", PATIENCE, () -> status(vertx).getBoolean("live"));

@@ -254,10 +254,8 @@ class IngestReplayIT {
     Throwable failure = Wait.on(vertx.deployVerticle(new IngestVerticle(), new io.vertx.core.DeploymentOptions().setConfig(conf))
       .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())));
     assertThat(failure).hasMessageContaining("locked");
+    assertThat(vertx.deploymentIDs()).containsExactly(id); // the refused one left nothing running
     awaitRecords(file(), 20);
-    for (int i = 0; i < 5; i++) { // only the running ingest answers
-      assertThat(counter(vertx, "wikirecent_ingest_events_written_total")).isPositive();
-    }
     Wait.on(vertx.undeploy(id));
     List<String> written = FileRecords.data(file());
     assertThat(written).containsExactlyElementsOf(sample.subList(0, written.size()));

@@ -127,6 +127,8 @@ class IngestScriptedIT {
       RawHttpServer.eventStream(":ok\n\n" + event("1", "a", "A"), false));
     deploy(vertx, config(server.url(), dir, Config.STREAM_IDLE_TIMEOUT_SECONDS, 1));
     awaitRecords(file(), 1);
+    // Cut by the silence (1 s), not at once: the next request came no sooner (a lower bound only).
+    assertThat(server.headNanos().get(1) - server.headNanos().get(0)).isGreaterThanOrEqualTo(1_000_000_000L);
     assertThat(logs.lines()).anyMatch(l -> l.contains("HTTP 503") && l.contains("upstream is restarting"));
     assertFileHolds(file(), List.of(data("a", "A")));
   }

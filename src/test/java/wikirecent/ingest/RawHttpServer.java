@@ -30,6 +30,7 @@ final class RawHttpServer {
 
   private final List<Answer> answers;
   private final List<byte[]> heads = new CopyOnWriteArrayList<>();
+  private final List<Long> headNanos = new CopyOnWriteArrayList<>();
   private NetServer server;
 
   private RawHttpServer(List<Answer> answers) {
@@ -55,6 +56,7 @@ final class RawHttpServer {
       if (end >= 0) {
         answered[0] = true;
         int n = heads.size();
+        headNanos.add(System.nanoTime());
         heads.add(Arrays.copyOf(head.getBytes(), end + 4));
         Answer a = answers.get(Math.min(n, answers.size() - 1));
         socket.write(Buffer.buffer(a.bytes()));
@@ -63,6 +65,11 @@ final class RawHttpServer {
         }
       }
     });
+  }
+
+  /** When each head of {@link #heads} was read (System.nanoTime). */
+  List<Long> headNanos() {
+    return headNanos;
   }
 
   /** The heads of the requests so far, as sent. */

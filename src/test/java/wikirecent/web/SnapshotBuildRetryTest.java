@@ -95,7 +95,7 @@ class SnapshotBuildRetryTest {
     Throwable why = Wait.on(answer.future().map(e -> (Throwable) null).otherwise(e -> e));
     assertThat(why).isInstanceOf(OpenFailure.class);
     assertThat(((OpenFailure) why).code).isEqualTo(503);
-    Thread.sleep(1_000); // past the first retry's delay (at most 400 ms)
+    Wait.until("the retry's timer ran", () -> !Wait.on(node.on(() -> node.replica.buildRetryPending())));
     assertThat(node.builds.get()).as("no retry: the request was told, and the follower holds a state").isEqualTo(1);
     Encoded again = Wait.on(node.on(() -> {
       Promise<Encoded> p = Promise.promise();
