@@ -2,20 +2,25 @@ package wikirecent.engine;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.vertx.core.json.JsonArray;
+import wikirecent.jsonb.JsonbReader;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -26,12 +31,21 @@ import java.util.TreeMap;
  * The views recomputed from scratch, written independently of the engine: each line decoded to a
  * String strictly, parsed into a Jackson tree, users grouped in a HashMap, and the whole list
  * sorted for top10 (names compared by their UTF-8 bytes). What PostgreSQL refuses beyond plain
- * JSON (NUL, unpaired surrogates, a byte-order mark, numbers out of numeric's range) is checked
- * on the decoded tree.
+ * JSON (NUL, unpaired surrogates, a byte-order mark, numbers out of numeric's range, nesting past
+ * {@link JsonbReader#MAX_DEPTH}) is checked on the decoded tree. {@link #read} also reads what shaped views
+ * filter on (wiki, bot, timestamp) from the same tree, by the SQL the views are defined with.
  */
 final class Oracle {
 
-  private static final JsonMapper MAPPER = JsonMapper.builder()
+  // Jackson's own length and depth limits lifted: what is refused is decided below, by PostgreSQL's rules.
+  private static final JsonMapper MAPPER = JsonMapper.builder(com.fasterxml.jackson.core.JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder()
+        .maxNestingDepth(Integer.MAX_VALUE)
+        .maxNumberLength(Integer.MAX_VALUE)
+        .maxStringLength(Integer.MAX_VALUE)
+        .maxNameLength(Integer.MAX_VALUE)
+        .build())
+      .build())
     .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
     .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
     .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
@@ -49,7 +63,21 @@ final class Oracle {
   private Oracle() {
   }
 
+  /** One line as the shaped views read it: {@code ->>'user'}, {@code ->>'wiki'}, {@code ->'bot' = 'true'}, the timestamp. */
+  record Reading(boolean valid, String user, String wiki, boolean bot, long ts) {
+    static final Reading INVALID = new Reading(false, null, null, false, EventParser.NO_TS);
+    static final Reading NOT_AN_OBJECT = new Reading(true, null, null, false, EventParser.NO_TS);
+  }
+
+  /** The largest timestamp taken: 2^53 - 1. */
+  private static final BigDecimal MAX_TS = BigDecimal.valueOf(2).pow(53).subtract(BigDecimal.ONE);
+
   static Parsed parse(byte[] line) {
+    Reading e = read(line);
+    return e.valid() ? new Parsed(true, e.user()) : Parsed.INVALID;
+  }
+
+  static Reading read(byte[] line) {
     String text;
     try {
       text = StandardCharsets.UTF_8.newDecoder()
@@ -57,36 +85,62 @@ final class Oracle {
         .onUnmappableCharacter(CodingErrorAction.REPORT)
         .decode(ByteBuffer.wrap(line)).toString();
     } catch (CharacterCodingException e) {
-      return Parsed.INVALID;
+      return Reading.INVALID;
     }
     if (text.indexOf('\0') >= 0 || text.startsWith("\uFEFF")) {
-      return Parsed.INVALID;
+      return Reading.INVALID;
     }
     JsonNode root;
     try {
       root = MAPPER.readTree(text);
     } catch (Exception e) {
-      return Parsed.INVALID;
+      return Reading.INVALID;
     }
     if (root == null || root.isMissingNode() || !acceptable(text)) {
-      return Parsed.INVALID;
+      return Reading.INVALID;
     }
     if (!root.isObject()) {
-      return new Parsed(true, null);
+      return Reading.NOT_AN_OBJECT;
     }
-    JsonNode user = root.get("user");
-    if (user == null || user.isNull()) {
-      return new Parsed(true, null);
-    }
-    return new Parsed(true, user.isTextual() ? user.textValue() : jsonbText(user));
+    JsonNode bot = root.get("bot");
+    return new Reading(true, text(root.get("user")), text(root.get("wiki")), bot != null && bot.isBoolean() && bot.booleanValue(),
+      ts(root.get("timestamp")));
   }
 
-  // Every string and key free of NUL and lone surrogates, every number within numeric's range:
-  // checked on all tokens, since the tree keeps only the last of duplicate keys.
+  /** {@code ->>}: a string's text, SQL NULL for JSON null or no member, else jsonb's text of the value. */
+  private static String text(JsonNode v) {
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    return v.isTextual() ? v.textValue() : jsonbText(v);
+  }
+
+  /** {@code CASE WHEN n BETWEEN 0 AND 2^53-1 AND n = trunc(n) THEN n::bigint END} for a number, NULL otherwise. */
+  private static long ts(JsonNode v) {
+    if (v == null || !v.isNumber()) {
+      return EventParser.NO_TS;
+    }
+    BigDecimal n = v.decimalValue();
+    if (n.compareTo(BigDecimal.ZERO) < 0 || n.compareTo(MAX_TS) > 0) {
+      return EventParser.NO_TS;
+    }
+    BigDecimal trunc = n.setScale(0, RoundingMode.DOWN);
+    return trunc.compareTo(n) == 0 ? trunc.longValueExact() : EventParser.NO_TS;
+  }
+
+  // Every string and key free of NUL and lone surrogates, every number within numeric's range, containers nested
+  // at most MAX_DEPTH deep: checked on all tokens, since the tree keeps only the last of duplicate keys.
   private static boolean acceptable(String text) {
     try (JsonParser p = MAPPER.createParser(text)) {
+      int open = 0;
       for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
-        if (t == JsonToken.VALUE_STRING || t == JsonToken.FIELD_NAME) {
+        if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+          if (++open > JsonbReader.MAX_DEPTH) {
+            return false;
+          }
+        } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+          open--;
+        } else if (t == JsonToken.VALUE_STRING || t == JsonToken.FIELD_NAME) {
           if (!clean(p.getText())) {
             return false;
           }
@@ -121,34 +175,64 @@ final class Oracle {
     return true;
   }
 
-  /** jsonb's text for a non-string value, recursively. */
+  /**
+   * jsonb's text for a value (a string quoted): scalars as numeric and jsonb print them, arrays in order, objects by
+   * key length then key bytes, {@code ", "} and {@code ": "} between. Walked with a stack of what is left to print, as
+   * values may nest thousands deep.
+   */
   static String jsonbText(JsonNode n) {
-    if (n.isNull()) {
+    StringBuilder sb = new StringBuilder();
+    Deque<Object> todo = new ArrayDeque<>(); // a JsonNode to print, or text to append as it is
+    todo.push(n);
+    while (!todo.isEmpty()) {
+      Object next = todo.pop();
+      if (next instanceof String text) {
+        sb.append(text);
+        continue;
+      }
+      JsonNode v = (JsonNode) next;
+      List<Object> parts = new ArrayList<>();
+      if (v.isArray()) {
+        parts.add("[");
+        for (JsonNode item : v) {
+          parts.add(parts.size() > 1 ? ", " : "");
+          parts.add(item);
+        }
+        parts.add("]");
+      } else if (v.isObject()) {
+        Map<String, JsonNode> sorted = new TreeMap<>(Comparator
+          .comparingInt((String k) -> k.getBytes(StandardCharsets.UTF_8).length)
+          .thenComparing((x, y) -> Arrays.compareUnsigned(x.getBytes(StandardCharsets.UTF_8), y.getBytes(StandardCharsets.UTF_8))));
+        v.fields().forEachRemaining(f -> sorted.put(f.getKey(), f.getValue()));
+        parts.add("{");
+        sorted.forEach((k, value) -> {
+          parts.add((parts.size() > 1 ? ", " : "") + quote(k) + ": ");
+          parts.add(value);
+        });
+        parts.add("}");
+      } else {
+        sb.append(scalarText(v));
+        continue;
+      }
+      for (int i = parts.size() - 1; i >= 0; i--) {
+        todo.push(parts.get(i));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String scalarText(JsonNode v) {
+    if (v.isNull()) {
       return "null";
     }
-    if (n.isBoolean()) {
-      return n.booleanValue() ? "true" : "false";
+    if (v.isBoolean()) {
+      return v.booleanValue() ? "true" : "false";
     }
-    if (n.isNumber()) {
-      BigDecimal d = n.decimalValue();
+    if (v.isNumber()) {
+      BigDecimal d = v.decimalValue();
       return (d.scale() < 0 ? d.setScale(0) : d).toPlainString();
     }
-    if (n.isTextual()) {
-      return quote(n.textValue());
-    }
-    StringBuilder sb = new StringBuilder();
-    if (n.isArray()) {
-      List<String> items = new ArrayList<>();
-      n.forEach(item -> items.add(jsonbText(item)));
-      return sb.append('[').append(String.join(", ", items)).append(']').toString();
-    }
-    Map<String, String> sorted = new TreeMap<>(Comparator
-      .comparingInt((String k) -> k.getBytes(StandardCharsets.UTF_8).length)
-      .thenComparing((a, b) -> Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8))));
-    n.fields().forEachRemaining(f -> sorted.put(f.getKey(), jsonbText(f.getValue())));
-    List<String> items = new ArrayList<>();
-    sorted.forEach((k, v) -> items.add(quote(k) + ": " + v));
-    return sb.append('{').append(String.join(", ", items)).append('}').toString();
+    return quote(v.textValue());
   }
 
   private static String quote(String s) {
