@@ -42,16 +42,7 @@ public record ClusterSettings(String name, List<String> members, String host, in
     if (host.isEmpty()) {
       throw bad(Config.CLUSTER_HOST, "must be an address of this machine, a host name that resolves to one, or " + AUTO);
     }
-    long port;
-    try {
-      port = config.longValue(Config.CLUSTER_PORT);
-    } catch (IllegalArgumentException e) {
-      throw bad(Config.CLUSTER_PORT, "must be a port number");
-    }
-    if (port < 1 || port > 65535) {
-      throw bad(Config.CLUSTER_PORT, "must be a port number between 1 and 65535, not " + port);
-    }
-    return new ClusterSettings(name, members, host, (int) port);
+    return new ClusterSettings(name, members, host, config.integer(Config.CLUSTER_PORT)); // its range: Config's
   }
 
   public boolean autoHost() {

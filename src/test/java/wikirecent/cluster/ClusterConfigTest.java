@@ -51,7 +51,7 @@ class ClusterConfigTest {
       .hasMessageContaining("cluster.host (WIKIRECENT_CLUSTER_HOST)");
     assertThatThrownBy(() -> ClusterSettings.of(wikirecent.config.Config.of(
       wikirecent.config.Config.load(new JsonObject().put("cluster.port", "fifty"), Map.of()))))
-      .hasMessageContaining("cluster.port (WIKIRECENT_CLUSTER_PORT) must be a port number");
+      .hasMessageContaining("cluster.port (WIKIRECENT_CLUSTER_PORT) must be a whole number from 1 to 65535, not 'fifty'");
   }
 
   @Test
