@@ -69,7 +69,7 @@ class ClusterStartIT {
     int code = n.exitCode(Duration.ofSeconds(90));
     assertThat(code).as(n.output()).isNotZero();
     assertThat(n.output()).contains("Could not configure the cluster: cluster.port (WIKIRECENT_CLUSTER_PORT) "
-      + "must be a port number between 1 and 65535, not 70000");
+      + "must be a whole number from 1 to 65535, not 70000");
   }
 
   @Test
