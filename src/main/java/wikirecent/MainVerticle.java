@@ -8,6 +8,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Lock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wikirecent.bus.Addresses;
@@ -31,6 +32,22 @@ public class MainVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(MainVerticle.class);
   private static final List<String> ORDER = List.of("views", "web", "ingest");
   private static final long OTHER_SOURCE_TIMEOUT_MILLIS = 3_000;
+  /** The cluster-wide lock a view source holds while it runs (Hazelcast frees it when its member goes). */
+  static final String SOURCE_LOCK = "wikirecent.views.source";
+  /** Longer than Hazelcast takes to drop a member that stopped answering (cluster.xml: 20 s). */
+  private static final long SOURCE_LOCK_WAIT_MILLIS = 30_000;
+
+  private final long sourceLockWaitMillis;
+  private Lock sourceLock;
+
+  public MainVerticle() {
+    this(SOURCE_LOCK_WAIT_MILLIS);
+  }
+
+  /** @param sourceLockWaitMillis how long a second view source waits for the first's lock (tests shorten it) */
+  MainVerticle(long sourceLockWaitMillis) {
+    this.sourceLockWaitMillis = sourceLockWaitMillis;
+  }
 
   @Override
   public Future<?> start() {
@@ -51,13 +68,29 @@ public class MainVerticle extends VerticleBase {
     if (!roles.contains("web")) {
       chain = chain.compose(x -> vertx.deployVerticle(new StatusServer(), new DeploymentOptions().setConfig(conf)));
     }
-    return chain;
+    return chain.onFailure(e -> releaseSourceLock());
+  }
+
+  @Override
+  public Future<?> stop() {
+    releaseSourceLock();
+    return Future.succeededFuture();
+  }
+
+  private void releaseSourceLock() {
+    if (sourceLock != null) {
+      sourceLock.release();
+      sourceLock = null;
+    }
   }
 
   /**
    * Two view sources in one cluster would both publish on views.* and answer snapshots in turn, and
-   * every web replica would keep resetting: refuse to start a second one. A source that died
-   * without leaving does not answer, so it does not stand in the way of its replacement.
+   * every web replica would keep resetting: refuse to start a second one. One that answers its status
+   * is refused at once, saying what it said; then the source takes the cluster's view-source lock, so
+   * two started together (neither answering yet) or one whose running source is too busy to answer
+   * cannot both go on. A source that died without leaving holds the lock until Hazelcast drops its
+   * member, which its replacement waits out.
    */
   private Future<Void> onlyViewSourceInTheCluster() {
     if (!vertx.isClustered()) {
@@ -68,13 +101,20 @@ public class MainVerticle extends VerticleBase {
       boolean answered = ar.succeeded()
         || ar.cause() instanceof ReplyException && ((ReplyException) ar.cause()).failureType() == ReplyFailure.RECIPIENT_FAILURE;
       if (!answered) {
-        return Future.succeededFuture(); // nobody there (or nobody alive)
+        return Future.<Void>succeededFuture(); // nobody there (or nobody alive)
       }
       Object status = ar.succeeded() ? ar.result().body() : ar.cause().getMessage();
       String detail = status instanceof JsonObject ? ((JsonObject) status).getString("detail", "") : String.valueOf(status);
-      return Future.failedFuture("another view source already runs in this cluster (it says: " + detail
+      return Future.<Void>failedFuture("another view source already runs in this cluster (it says: " + detail
         + "); run the views role on one node of a cluster");
-    });
+    }).compose(x -> vertx.sharedData().getLockWithTimeout(SOURCE_LOCK, sourceLockWaitMillis).transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture("another view source holds this cluster's view-source lock (waited "
+          + sourceLockWaitMillis / 1000.0 + " s for it: " + ar.cause().getMessage() + "); run the views role on one node of a cluster");
+      }
+      sourceLock = ar.result();
+      return Future.succeededFuture();
+    }));
   }
 
   private Future<String> deploy(String role, JsonObject conf) {
