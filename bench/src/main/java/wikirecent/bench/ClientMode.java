@@ -11,9 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -26,9 +23,12 @@ import java.util.concurrent.atomic.LongAdder;
  * server with them still there.
  * Delivery latency is this machine's wall clock on receipt minus the batch's timestamp (the
  * engine's wall clock, in ms, when it closed the batch), for every (batch, client) pair: a frame that
- * merges several batches delivers each of them, and each counts from its own timestamp. The batches'
- * timestamps are learnt from the frames of all clients (each count a frame or snapshot ended at); the
- * newest batch of each frame alone is reported too ("newest"), as earlier rounds measured.
+ * merges several batches delivers each of them, and each counts from its own timestamp ({@link BatchPairs}:
+ * the batches' timestamps are learnt from the frames of all clients); the newest batch of each frame alone
+ * is reported too ("newest"), as earlier rounds measured. A batch that was never the newest of any client's
+ * frame cannot be timed: {@code missingPairsAtMost} bounds the pairs left out in the window from the counter's
+ * events, and on {@code batches} (said once the parent has stopped the feed) it says {@code BATCHES <json>} with
+ * every batch it learnt since the start, for the parent to hold against the batches the engine published.
  */
 final class ClientMode {
 
@@ -94,9 +94,14 @@ final class ClientMode {
     LongAdder bytes = new LongAdder();
     LongAdder snapshots = new LongAdder();
     AtomicLongArray perClient = new AtomicLongArray(clients);
+    // per client, the state it holds (timestamp, and the counter's count: -1 none yet)
+    AtomicLongArray lastTimestamp = new AtomicLongArray(clients);
     AtomicLongArray lastCount = new AtomicLongArray(clients);
-    ConcurrentSkipListMap<Long, Long> batchAt = new ConcurrentSkipListMap<>(); // count -> timestamp of the batch ending there
-    Queue<long[]> frames = new ConcurrentLinkedQueue<>(); // {count before, count, receipt micros}
+    for (int i = 0; i < clients; i++) {
+      lastTimestamp.set(i, -1);
+      lastCount.set(i, -1);
+    }
+    BatchPairs pairs = new BatchPairs();
     Instant wallBase = Instant.now();
     long nanoBase = System.nanoTime();
     long wallBaseMicros = wallBase.getEpochSecond() * 1_000_000 + wallBase.getNano() / 1000;
@@ -104,8 +109,12 @@ final class ClientMode {
     // SockJS: one session follows every view listed, as the dashboard does; a raw WebSocket follows the first one.
     List<String> views = List.of(view.split(","));
     StreamClients.Listener listener = (client, ts, count, snapshot, size, nanos) -> {
-      long before = lastCount.getAndSet(client, count);
-      batchAt.putIfAbsent(count, ts);
+      // A client's state only moves forward (a SockJS session's snapshot reply may come after a newer batch).
+      long before = lastTimestamp.getAndAccumulate(client, ts, Math::max);
+      long countBefore = lastCount.getAndAccumulate(client, count, Math::max);
+      if (!snapshot) {
+        pairs.learn(ts);
+      }
       if (!recording) {
         return;
       }
@@ -118,7 +127,7 @@ final class ClientMode {
       perClient.incrementAndGet(client);
       long nowMicros = wallBaseMicros + (nanos - nanoBase) / 1000;
       newest.recordValue(Stats.clampMicros(nowMicros - ts * 1000));
-      frames.add(new long[] {before, count, nowMicros});
+      pairs.received(before, ts, nowMicros, eventsBetween(countBefore, count));
     };
     (transport == StreamClients.Transport.SOCKJS ? load.connectSockJs(host, port, views, clients, listener)
       : load.connect(host, port, transport, views.get(0), clients, listener))
@@ -142,11 +151,7 @@ final class ClientMode {
     long framesInWindow = load.framesReceived() - framesBefore;
     double window = (System.nanoTime() - w0) / 1e9;
     Thread.sleep(100); // let the handlers in flight finish before reading the histogram
-    for (long[] f : frames) {
-      for (long ts : batchAt.subMap(f[0], false, f[1], true).values()) {
-        latency.recordValue(Stats.clampMicros(f[2] - ts * 1000));
-      }
-    }
+    BatchPairs.Expansion expansion = pairs.expand((batch, receipt) -> latency.recordValue(Stats.clampMicros(receipt - batch * 1000)));
     List<Long> counts = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
       counts.add(perClient.get(i));
@@ -171,14 +176,45 @@ final class ClientMode {
       .put("p99Ms", Stats.ms(latency, 99))
       .put("p999Ms", Stats.ms(latency, 99.9))
       .put("maxMs", Stats.maxMs(latency))
-      .put("batchPairs", latency.getTotalCount())
+      .put("batchPairs", expansion.pairs())
+      .put("missingPairsAtMost", expansion.unaccounted())
+      .put("learntBatches", pairs.learnt())
       .put("newestP50Ms", Stats.ms(newest, 50))
       .put("newestP99Ms", Stats.ms(newest, 99));
     System.out.println("RESULT " + result.encode());
     System.out.flush();
-    // Stay connected until told (or until the parent goes away).
-    in.readLine();
+    // Stay connected until told (or until the parent goes away); "batches", once the feed has stopped, first.
+    String line = in.readLine();
+    if ("batches".equals(line)) {
+      awaitQuiet(load);
+      System.out.println("BATCHES " + new JsonObject().put("learntBatches", pairs.learnt()).encode());
+      System.out.flush();
+      in.readLine();
+    }
     load.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * The most batches a counter frame can hold: the events it adds (each batch holds at least one), or -1 when a count is
+   * missing (a view other than the counter).
+   */
+  static long eventsBetween(long countBefore, long count) {
+    return countBefore < 0 || count < countBefore ? -1 : count - countBefore;
+  }
+
+  /** Until no frame has come for 2 s (at most a minute): the node has sent what the stopped feed gave it. */
+  private static void awaitQuiet(StreamClients load) throws InterruptedException {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    long seen = load.framesReceived();
+    long quietSince = System.nanoTime();
+    while (System.nanoTime() - quietSince < 2_000_000_000L && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      long now = load.framesReceived();
+      if (now != seen) {
+        seen = now;
+        quietSince = System.nanoTime();
+      }
+    }
   }
 }

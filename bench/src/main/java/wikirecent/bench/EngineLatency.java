@@ -86,14 +86,9 @@ final class EngineLatency {
     }
   }
 
+  /** Median as {@link Stats#median}, percentiles nearest-rank ({@link Stats#percentile}), as every other scenario prints them. */
   private static void report(String what, List<Double> millis) {
-    List<Double> s = new ArrayList<>(millis);
-    Collections.sort(s);
     System.out.printf("append -> counter batch on the event bus, %s: %d appends, median %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms%n",
-      what, s.size(), at(s, 0.5), at(s, 0.9), at(s, 0.99), s.get(s.size() - 1));
-  }
-
-  private static double at(List<Double> sorted, double q) {
-    return sorted.get(Math.min(sorted.size() - 1, (int) Math.floor(q * sorted.size())));
+      what, millis.size(), Stats.median(millis), Stats.percentile(millis, 90), Stats.percentile(millis, 99), Stats.max(millis));
   }
 }

@@ -48,25 +48,35 @@ final class FanOutScenario {
       .column("p99Ms", "p99 ms", "%.1f")
       .column("p999Ms", "p99.9 ms", "%.1f")
       .column("newestP99Ms", "newest p99 ms", "%.1f")
+      .column("missingPairs", "missing pairs", "%,d")
       .column("heapMiB", "heap MiB", "%,.1f")
       .column("heapPerClientKiB", "heap/client KiB", "%.1f")
+      .column("heapMarginalPerClientKiB", "marginal heap/client KiB", "%.1f")
       .column("rssMiB", "RSS MiB", "%,.0f")
       .column("rssPerClientKiB", "RSS/client KiB", "%.1f")
       .column("serverCpuPercent", "server CPU %", "%.0f")
       .column("clientsCpuPercent", "clients CPU %", "%.0f")
       .column("serverMicrosPerFrame", "server us/frame", "%.1f")
       .column("dropped", "dropped", "%,d")
-      .column("resyncs", "resyncs", "%,d");
+      .column("resyncs", "resyncs", "%,d")
+      .column("closedInWindow", "closed", "%,d");
     boolean jcmd = jcmdAvailable();
     Vertx upstream = Vertx.vertx();
     try {
       for (String transport : o.fanoutTransports) {
+        Map<String, Object> previous = null;
         for (long n : o.fanoutClients) {
           Path dir = Files.createTempDirectory(tmp, transport + n);
           try {
             boolean page = transport.equals(BenchOptions.DASHBOARD);
-            measure(t, upstream, o.liveRate, transport, page ? StreamClients.Transport.SOCKJS : StreamClients.Transport.of(transport),
+            Map<String, Object> row = measure(t, upstream, o.liveRate, transport,
+              page ? StreamClients.Transport.SOCKJS : StreamClients.Transport.of(transport),
               page ? BenchOptions.DASHBOARD_VIEWS : o.fanoutViews, (int) n, o.fanoutSeconds, jcmd, dir);
+            if (previous != null) {
+              row.put("heapMarginalPerClientKiB", marginalKiBPerClient(previous, row, "heapMiB"));
+              row.put("rssMarginalPerClientKiB", marginalKiBPerClient(previous, row, "rssMiB"));
+            }
+            previous = row;
           } finally {
             Dirs.deleteTree(dir);
           }
@@ -90,20 +100,56 @@ final class FanOutScenario {
       + " newest p99: the newest batch of each frame only, as rounds 0-2 measured");
     t.note("server: a fresh JVM of the whole app per case (default JVM flags); clients: one more JVM (`bench client`), so each"
       + " process stays under the 20,000 open-file limit (10k sockets each at 10k clients); both on this 2-core box, competing for it");
+    t.note("missing pairs: (batch, client) pairs the latency percentiles lack, at most: a batch never the newest of any client's"
+      + " frame cannot be timed. 0 when every counter batch the engine published over the run"
+      + " (wikirecent_views_batches_published_total, read once the feed has stopped and the clients are quiet) was learnt from some"
+      + " frame; else the smaller of (batches not learnt x clients) and the counter's events in the window's frames beyond the"
+      + " batches timed in them (a batch holds at least one event)");
     t.note((jcmd ? "heap: used heap after a full GC (jcmd <pid> GC.run, then GC.heap_info)"
       : "heap: used heap from /metrics WITHOUT a full GC (no jcmd on this machine), so it includes garbage")
-      + ", with the clients connected; per client = (with - before the clients) / N; RSS = VmRSS of the server process");
+      + ", with the clients connected; per client = (with - before the clients) / N, where before is the idle server (no feed"
+      + " yet) and with is after the live feed has run, so it also charges the clients the node's fixed cost of a live feed;"
+      + " marginal heap/client = the difference of `with` between this row and the one above (same transport, fewer clients, both"
+      + " fed) / the difference in clients, which that fixed cost leaves out; RSS = VmRSS of the server process");
     t.note("server CPU %, clients CPU %: each process's CPU time (every thread, from /proc/<pid>/task/*/schedstat) over the"
       + " measured window, in % of one core (this box has " + Runtime.getRuntime().availableProcessors() + "); server us/frame:"
       + " the server's CPU time over the window by the frames its clients received in it (ingest's and the engine's share included)");
     t.note("dropped: frames the server did not send because a client's queue was full (wikirecent_web_frames_dropped_total);"
-      + " resyncs: snapshots clients got in the window after falling behind");
+      + " resyncs: snapshots clients got in the window after falling behind; closed: client sockets that closed in the window");
     return t;
   }
 
-  /** @param label the case as the table names it: the transport, or {@code dashboard} (SockJS, the page's views) */
-  private static void measure(Report.Table t, Vertx upstream, double rate, String label, StreamClients.Transport transport,
-                              List<String> views, int clients, int seconds, boolean jcmd, Path dir) throws Exception {
+  /**
+   * Heap (or RSS) per client between two rows of one transport: the difference of their figures with the clients
+   * connected over the difference in clients, in KiB; NaN if either figure is missing.
+   */
+  static double marginalKiBPerClient(Map<String, Object> fewer, Map<String, Object> more, String mibKey) {
+    double a = ((Number) fewer.get(mibKey)).doubleValue();
+    double b = ((Number) more.get(mibKey)).doubleValue();
+    long n = ((Number) more.get("clients")).longValue() - ((Number) fewer.get("clients")).longValue();
+    return n == 0 || a < 0 || b < 0 ? Double.NaN : (b - a) * 1024 / n;
+  }
+
+  /**
+   * Pairs the window's latency lacks, at most: none if the clients learnt every batch the engine published over the run;
+   * else the smaller of the pairs those batches could have had and the bound from the counter's events. {@code published}
+   * -1 (not read): the events' bound alone.
+   */
+  static long missingPairs(long published, long learnt, int clients, long eventsBound) {
+    if (published < 0) {
+      return eventsBound;
+    }
+    long notLearnt = Math.max(0, published - learnt);
+    return notLearnt == 0 ? 0 : Math.min(eventsBound, notLearnt * clients);
+  }
+
+  /**
+   * @param label the case as the table names it: the transport, or {@code dashboard} (SockJS, the page's views)
+   * @return its row
+   */
+  private static Map<String, Object> measure(Report.Table t, Vertx upstream, double rate, String label,
+                                             StreamClients.Transport transport, List<String> views, int clients, int seconds,
+                                             boolean jcmd, Path dir) throws Exception {
     int port = Parts.freePort();
     int feedPort = Parts.freePort();
     Path data = Files.createDirectories(dir.resolve("data"));
@@ -147,12 +193,18 @@ final class FanOutScenario {
         long clientsCpu = Machine.processCpuNanos(client.pid()) - clientsCpu0;
         long heapWith = heap(server.pid(), base, jcmd);
         long rssWith = Machine.rssBytes(server.pid());
+        // Every batch the engine published against those the clients learnt: the feed stops, the node sends what it had.
+        Parts.await(feed.close(), Duration.ofSeconds(30));
+        feed = null;
+        client.send("batches");
+        long learnt = new JsonObject(client.awaitLine("BATCHES", Duration.ofSeconds(90))).getLong("learntBatches");
+        long published = metric(Parts.httpBody(base + "/metrics"), "wikirecent_views_batches_published_total", "view=\"counter\"");
         client.send("quit");
         client.close();
         // Asked once the clients are gone: a saturated web event loop answers /metrics late.
         long dropped = metric(Parts.httpBody(base + "/metrics"), "wikirecent_web_frames_dropped_total");
         double window = r.getDouble("windowSeconds");
-        t.row("transport", label, "clients", clients, "connectSeconds", connectSeconds, "deflated", r.getLong("deflated"),
+        return t.row("transport", label, "clients", clients, "connectSeconds", connectSeconds, "deflated", r.getLong("deflated"),
           "batchesPerClientPerSecond", r.getDouble("batchesPerClientMedian") / window,
           "views", transport == StreamClients.Transport.SOCKJS ? views.size() : 1,
           "framesPerSecond", r.getDouble("framesPerSecond"), "allFramesPerSecond", r.getDouble("allFramesPerSecond"),
@@ -166,7 +218,9 @@ final class FanOutScenario {
           "serverMicrosPerFrame", serverCpu / 1e3 / (r.getDouble("allFramesPerSecond") * cpuSeconds),
           "dropped", dropped, "resyncs", r.getLong("snapshotsInWindow"),
           "batchesPerClientMin", r.getLong("batchesPerClientMin"), "batchesPerClientMax", r.getLong("batchesPerClientMax"),
-          "closedInWindow", r.getLong("closedInWindow"), "bytesPerSecond", r.getDouble("bytesPerSecond"));
+          "closedInWindow", r.getLong("closedInWindow"), "bytesPerSecond", r.getDouble("bytesPerSecond"),
+          "missingPairs", missingPairs(published, learnt, clients, r.getLong("missingPairsAtMost")),
+          "missingPairsAtMost", r.getLong("missingPairsAtMost"), "publishedBatches", published, "learntBatches", learnt);
       }
     } finally {
       if (feed != null) {
@@ -208,12 +262,19 @@ final class FanOutScenario {
 
   /** The sum of a Prometheus metric's samples (over its labels), or -1 when /metrics did not answer. */
   static long metric(String metrics, String name) {
+    return metric(metrics, name, null);
+  }
+
+  /** The same over the samples whose labels include {@code label} ({@code view="counter"}; null: all). */
+  static long metric(String metrics, String name, String label) {
     if (metrics == null) {
       return -1;
     }
     double sum = 0;
     for (String line : metrics.split("\n")) {
-      if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+      boolean labelled = line.startsWith(name + "{");
+      if ((labelled || line.startsWith(name + " "))
+        && (label == null || labelled && line.substring(0, line.indexOf('}') + 1).contains(label))) {
         sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }
     }

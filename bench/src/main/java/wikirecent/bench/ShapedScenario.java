@@ -148,9 +148,12 @@ final class ShapedScenario {
       + " (wikirecent_ingest_events_written, wikirecent_views_events_applied, wikirecent_views_batches_published summed over"
       + " every view and set); frames/s: frames the clients received; app CPU %: the app process's CPU time over the same"
       + " window (its threads' /proc/<pid>/task/*/schedstat) per second, in % of one core (the clients' process: in the JSON)");
-    t.note("latency (" + o.shapedSeconds + " s measured after " + WARMUP_SECONDS + " s of warm-up, every diff each client got):"
-      + " client wall clock on receipt minus the message's timestamp, the engine's wall clock in ms when it closed the batch"
-      + " (as in the fan-out scenario; two processes, one machine, up to 1 ms high); not the event time, which is synthetic");
+    t.note("latency (" + o.shapedSeconds + " s measured after " + WARMUP_SECONDS + " s of warm-up): client wall clock on receipt"
+      + " minus the batch's timestamp, the engine's wall clock in ms when it closed the batch (two processes, one machine, up to"
+      + " 1 ms high; not the event time, which is synthetic), for every (batch, client) pair as in the fan-out scenario: a frame"
+      + " merging batches delivers each, each from its own timestamp, learnt from the frames of the set's clients where it was"
+      + " the newest (a batch newest in none of them is not timed); since round 15, before which each frame was timed by its"
+      + " newest batch alone (still in the JSON: newestP50Ms, newestP99Ms)");
     t.note((jcmd ? "heap: used heap after a full GC (jcmd GC.run, then GC.heap_info)" : "heap: used heap from /metrics WITHOUT a full"
       + " GC (no jcmd), garbage included") + ", after " + o.shapedHistory + " events of history with the feed paused: default"
       + " views only, then with the sets opened by one REST GET each (engine instance + web replica), same file position;"
@@ -236,6 +239,7 @@ final class ShapedScenario {
           "appThreadsCpuPercent", busiest(threads0, threads1, metricsSeconds),
           "p50Ms", r.getDouble("p50Ms"), "p99Ms", r.getDouble("p99Ms"), "p999Ms", r.getDouble("p999Ms"), "maxMs", r.getDouble("maxMs"),
           "worstMsPerSecond", r.getJsonArray("worstMsPerSecond").getList(), "samples", r.getLong("samples"),
+          "framesTimed", r.getLong("framesTimed"), "newestP50Ms", r.getDouble("newestP50Ms"), "newestP99Ms", r.getDouble("newestP99Ms"),
           "heapDefaultMiB", heapDefault / 1048576.0, "heapSetsMiB", heapSets / 1048576.0,
           "heapPerInstanceKiB", (heapSets - heapDefault) / 1024.0 / sets, "heapClientsMiB", heapClients / 1048576.0,
           "heapPerClientKiB", (heapClients - heapSets) / 1024.0 / clients, "liveInstances", instances,

@@ -33,7 +33,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -117,7 +116,10 @@ final class SnapshotScenario {
         new PoolOptions().setHttp1MaxSize(c));
       WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions().setDefaultHost(HOST).setDefaultPort(port)
         .setMaxConnections(c).setMaxMessageSize(256 << 20));
-      try (Bystander counter = Bystander.connect(port, "counter"); Bystander follower = Bystander.connect(port, VIEW)) {
+      // Every event changes both views in one engine batch: their batches have the same timestamps, learnt from either.
+      BatchPairs counterPairs = new BatchPairs();
+      try (Bystander counter = Bystander.connect(port, "counter", counterPairs);
+           Bystander follower = Bystander.connect(port, VIEW, counterPairs.sharingBatches())) {
         Bystander[] watch = {counter, follower};
         measure(t, "GET /api/views/" + VIEW, () -> get(http, null), c, o.snapshotRounds, server.pid(), base, watch);
         measure(t, "GET /api/views/" + VIEW + ", gzip", () -> get(http, "gzip"), c, o.snapshotRounds, server.pid(), base, watch);
@@ -145,10 +147,13 @@ final class SnapshotScenario {
       + " snapshot once drained); gzip: with Accept-Encoding: gzip, MB = the bytes as sent, which this client does not"
       + " inflate (a client elsewhere does that on its own CPU); inflate ms: what inflating one of them took this client (median of 5)");
     t.note("counter p99, max: one more client, on /api/stream/counter all along, timing each batch from its timestamp (the"
-      + " engine's clock, the same machine's) to its arrival over the rounds: what the answers cost everyone else on the node;"
-      + " " + VIEW + " p99, max: a client of " + VIEW + " itself, connected before the rounds, timing each batch (each"
-      + " counter batch's timestamp) to the arrival of its first frame at or past it (a frame can merge several): what"
-      + " the view's own followers wait while its snapshot is built for the answers");
+      + " engine's clock, the same machine's) to the arrival of the frame that delivered it over the rounds: what the answers"
+      + " cost everyone else on the node; " + VIEW + " p99, max: a client of " + VIEW + " itself, connected before the rounds,"
+      + " timing its batches alike: what the view's own followers wait while its snapshot is built for the answers. A crowded"
+      + " node merges the batches a client lacks into one frame stamped with the newest, so every batch of a frame is timed"
+      + " from its own timestamp, learnt from either client's frames where it was the newest (every event changes both views"
+      + " in one engine batch); a batch newest in neither is not timed (JSON: counterBatchesPublished, the engine's counter"
+      + " batches over the rounds, against bystanderBatches; bystanderNewestP99Ms times each counter frame by its newest alone)");
     return t;
   }
 
@@ -202,18 +207,22 @@ final class SnapshotScenario {
     long cpu0 = Machine.processCpuNanos(serverPid);
     long t0 = System.nanoTime();
     for (Bystander b : watch) {
-      b.take();
-      b.takeFrames();
+      b.begin();
     }
     for (int r = 0; r < rounds; r++) {
       round(answer, c, a);
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    Histogram others = watch[0].take();
-    Histogram followers = perBatch(watch[0].takeFrames(), watch[1].takeFrames());
-    watch[1].take();
+    List<long[]> counterFrames = watch[0].takeFrames();
+    List<long[]> followerFrames = watch[1].takeFrames();
+    Histogram othersNewest = watch[0].newestCopy();
     long cpu = Machine.processCpuNanos(serverPid) - cpu0;
     String after = Parts.httpBody(base + "/metrics");
+    // expanded once the scrape is done, so a batch whose only newest frame was in flight as the rounds ended is learnt
+    Histogram others = new Histogram(3);
+    BatchPairs.Expansion counterPairs = watch[0].pairs.expand(counterFrames, (batch, receipt) -> others.recordValue(Math.max(0, receipt - batch)));
+    Histogram followers = new Histogram(3);
+    watch[1].pairs.expand(followerFrames, (batch, receipt) -> followers.recordValue(Math.max(0, receipt - batch)));
     long n = Math.max(1, a.ms.getTotalCount());
     t.row("answer", label, "users", users, "mbPerAnswer", a.bytes.get() / 1048576.0 / n, "concurrent", c,
       "answers", a.ms.getTotalCount(), "p50Ms", (double) a.ms.getValueAtPercentile(50), "p99Ms", (double) a.ms.getValueAtPercentile(99),
@@ -222,80 +231,79 @@ final class SnapshotScenario {
       "dropped", delta(before, after, "wikirecent_web_frames_dropped_total"), "failed", a.failed.get(), "rounds", rounds,
       "warmUpFailed", warmUp.failed.get(), "bystanderP99Ms", (double) others.getValueAtPercentile(99),
       "bystanderMaxMs", (double) others.getMaxValue(), "bystanderBatches", others.getTotalCount(),
+      "bystanderFrames", counterPairs.frames(), "bystanderNewestP99Ms", (double) othersNewest.getValueAtPercentile(99),
+      "bystanderMissingAtMost", counterPairs.unaccounted(),
+      "counterBatchesPublished", FanOutScenario.metric(after, PUBLISHED, COUNTER_LABEL) - FanOutScenario.metric(before, PUBLISHED, COUNTER_LABEL),
       "followerP99Ms", (double) followers.getValueAtPercentile(99), "followerMaxMs", (double) followers.getMaxValue(),
       "followerBatches", followers.getTotalCount());
   }
 
-  /**
-   * For each batch (a counter frame's timestamp: every event changes the counter and the view alike, in one engine
-   * batch), how long until a frame of the view at or past it arrived. A client that fell behind gets the batches it
-   * lacks merged into one frame, stamped with the newest, so timing frames alone would hide the wait of the older
-   * ones. Batches no frame covered yet are left out.
-   */
-  private static Histogram perBatch(List<long[]> batches, List<long[]> frames) {
-    Histogram h = new ConcurrentHistogram(3);
-    int f = 0;
-    for (long[] batch : batches) {
-      while (f < frames.size() && frames.get(f)[0] < batch[0]) {
-        f++;
-      }
-      if (f == frames.size()) {
-        break;
-      }
-      h.recordValue(Math.max(0, frames.get(f)[1] - batch[0]));
-    }
-    return h;
-  }
+  private static final String PUBLISHED = "wikirecent_views_batches_published_total";
+  private static final String COUNTER_LABEL = "view=\"counter\"";
 
   /**
    * A client connected all along: how long its batches take while the answers are made and sent. On an event loop of
    * its own, so it does not wait behind the answers' clients reading.
    */
   private static final class Bystander implements AutoCloseable {
-    final Histogram ms = new ConcurrentHistogram(3);
+    /** Each batch frame timed by its newest batch alone (ms), as rounds 10-14 timed the counter. */
+    final Histogram newest = new ConcurrentHistogram(3);
     final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     /** Held: Vert.x closes a client nothing references any more, and its sockets with it. */
     WebSocketClient client;
     volatile String closed;
     String view;
-    /** Each batch frame's timestamp and arrival (ms), in arrival order. */
-    final List<long[]> frames = Collections.synchronizedList(new ArrayList<>());
+    /** Its batch frames, each from the state it held to the frame's (receipt in ms), and the batches learnt. */
+    BatchPairs pairs;
+    /** The state it holds (the last frame's or snapshot's timestamp; the counter's count, -1 for another view): its event loop's. */
+    long last = -1;
+    long lastCount = -1;
 
-    static Bystander connect(int port, String view) throws Exception {
+    static Bystander connect(int port, String view, BatchPairs pairs) throws Exception {
       Bystander b = new Bystander();
       b.view = view;
+      b.pairs = pairs;
       b.client = b.vertx.createWebSocketClient(new WebSocketClientOptions().setDefaultHost(HOST).setDefaultPort(port)
         .setMaxMessageSize(256 << 20));
       Parts.await(b.client.connect("/api/stream/" + view).onSuccess(socket -> {
-        socket.textMessageHandler(text -> {
-          JsonObject m = new JsonObject(text);
-          if (!ViewMessage.isSnapshot(m)) {
-            long now = System.currentTimeMillis();
-            b.ms.recordValue(Math.max(0, now - ViewMessage.timestamp(m)));
-            b.frames.add(new long[] {ViewMessage.timestamp(m), now});
-          }
-        });
+        socket.textMessageHandler(text -> b.received(new JsonObject(text), System.currentTimeMillis()));
         socket.closeHandler(v -> b.closed = "closed: " + socket.closeStatusCode() + " " + socket.closeReason());
       }), Duration.ofMinutes(1));
       return b;
     }
 
-    /** Its batches since the last call; fails if the socket closed (a figure of no batches would mislead). */
-    Histogram take() {
-      if (closed != null) {
-        throw new IllegalStateException("the " + view + " client was " + closed);
+    private void received(JsonObject m, long now) {
+      long ts = ViewMessage.timestamp(m);
+      long count = "counter".equals(view) ? Parts.count(m) : -1;
+      if (!ViewMessage.isSnapshot(m) && ts > last) {
+        newest.recordValue(Math.max(0, now - ts));
+        pairs.received(last, ts, now, ClientMode.eventsBetween(lastCount, count));
       }
-      Histogram h = ms.copy();
-      ms.reset();
-      return h;
+      last = Math.max(last, ts);
+      lastCount = Math.max(lastCount, count);
     }
 
-    /** Its batch frames since the last call. */
+    /** Starts a row: fails if the socket closed (a figure of no batches would mislead); drops what came before. */
+    void begin() {
+      checkOpen();
+      pairs.dropFrames();
+      newest.reset();
+    }
+
+    /** Its batch frames since {@link #begin}, for {@link BatchPairs#expand(List, BatchPairs.Sink)}; fails if the socket closed. */
     List<long[]> takeFrames() {
-      synchronized (frames) {
-        List<long[]> out = new ArrayList<>(frames);
-        frames.clear();
-        return out;
+      checkOpen();
+      return pairs.takeFrames();
+    }
+
+    /** Its frames since {@link #begin}, each timed by its newest batch. */
+    Histogram newestCopy() {
+      return newest.copy();
+    }
+
+    private void checkOpen() {
+      if (closed != null) {
+        throw new IllegalStateException("the " + view + " client was " + closed);
       }
     }
 

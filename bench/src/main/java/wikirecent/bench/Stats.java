@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-/** Medians and percentiles. */
+/** Medians and percentiles: the median of a list is the middle value (the mean of the two middle ones for an even count);
+ * percentiles, of a list or of a histogram, are nearest-rank. */
 final class Stats {
 
   private Stats() {
@@ -21,6 +22,24 @@ final class Stats {
     Collections.sort(s);
     int n = s.size();
     return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+  }
+
+  /**
+   * The nearest-rank percentile ({@code percentile} in %, as {@link #ms}): the smallest value with at least that share of
+   * the values at or below it, i.e. the ceil(p/100 * n)-th smallest (at least the first). HdrHistogram's
+   * {@code getValueAtPercentile}, which {@link #ms} reads, takes the same rank. NaN when there are none.
+   */
+  static double percentile(List<? extends Number> xs, double percentile) {
+    if (xs.isEmpty()) {
+      return Double.NaN;
+    }
+    List<Double> s = new ArrayList<>();
+    xs.forEach(x -> s.add(x.doubleValue()));
+    Collections.sort(s);
+    int n = s.size();
+    // less a hair, so that 0.07 * 100, stored as 7.000000000000001, is rank 7 and not 8
+    long rank = (long) Math.ceil(Math.min(100, Math.max(0, percentile)) / 100 * n - 1e-9);
+    return s.get((int) Math.min(n, Math.max(1, rank)) - 1);
   }
 
   static double min(List<? extends Number> xs) {

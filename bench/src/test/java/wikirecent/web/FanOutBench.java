@@ -80,11 +80,17 @@ public final class FanOutBench {
     System.out.printf("%d clients x %d top10 batches at %d/s: %,d frames (of %,d batches x clients) in %.1f s (%,.0f frames/s); "
         + "publish-to-client latency ms p50 %d, p90 %d, p99 %d, max %d%n",
       clients, batches, rate, expected, (long) clients * batches, seconds, expected / seconds,
-      sorted[sorted.length / 2], sorted[(int) (sorted.length * 0.9)], sorted[(int) (sorted.length * 0.99)], sorted[sorted.length - 1]);
+      atPercentile(sorted, 50), atPercentile(sorted, 90), atPercentile(sorted, 99), sorted[sorted.length - 1]);
     String server = web.inspect(f -> "server: most ever queued for one client " + f.maxQueuedBytes() + " bytes, stalled now " + f.stalledCount());
     System.out.println(server);
     clientSide.close();
     serverSide.close();
+  }
+
+  /** Nearest-rank, as the bench's Stats.percentile and HdrHistogram take it: the ceil(p/100 * n)-th smallest of sorted values. */
+  static int atPercentile(int[] sorted, double percent) {
+    long rank = (long) Math.ceil(percent / 100 * sorted.length - 1e-9);
+    return sorted[(int) Math.min(sorted.length, Math.max(1, rank)) - 1];
   }
 
   /** The message's timestamp without a full JSON parse, so the clients cost little next to the server. */
