@@ -54,7 +54,7 @@ public class IngestVerticle extends VerticleBase {
     pipeline = new EventPipeline(vertx, writerThread, opener, settings.pipeline(), counters);
     // No read-idle timeout on the connection: it would fire while the response is paused for back-pressure.
     // StreamSession watches for silence itself, only while it reads.
-    client = vertx.createHttpClient(new HttpClientOptions(clientOptions));
+    client = vertx.httpClientBuilder().with(new HttpClientOptions(clientOptions)).withRedirectHandler(FeedAuth::redirect).build();
     loop = new IngestLoop(vertx, settings, pipeline, client, writerThread, counters);
     counters.bind(loop::live, pipeline::backlogBytes);
     return pipeline.open()

@@ -103,6 +103,10 @@ final class StreamSession {
       if (r.from().id() != null) {
         options.putHeader("Last-Event-ID", Ids.headerValue(r.from().id()));
       }
+      String basic = FeedAuth.basic(r.url());
+      if (basic != null) {
+        options.putHeader(HttpHeaders.AUTHORIZATION, basic);
+      }
     } catch (RuntimeException e) {
       // A request that cannot even be built ends like a failed connection: the loop decides what comes next.
       vertx.runOnContext(v -> session.finish(End.LOST, 0, describe(e), -1));

@@ -220,7 +220,7 @@ class EngineShapedIT {
   }
 
   private static List<List<Object>> postgres(ViewParams p) throws Exception {
-    Long window = p.window() == Window.ALL ? null : p.window().seconds();
+    Long window = p.window() == Window.ALL ? null : wikirecent.testsupport.WindowLengths.seconds(p.window());
     List<List<Object>> out = new ArrayList<>();
     for (Row r : conn.preparedQuery(ShapedPostgresIT.query(p.view())).execute(Tuple.of(p.wiki(), p.bot(), window)).await(30, TimeUnit.SECONDS)) {
       List<Object> row = new ArrayList<>();

@@ -143,6 +143,10 @@ class EngineShapedPropertyTest {
       Statistics.label("published batches").collect(published < 20 ? "<20" : published < 100 ? "20-99" : ">=100");
       Statistics.label("restarts").collect(restarts == 0 ? "0" : "1+");
       Statistics.label("windowed rows deleted").collect(windowedDeletes == 0 ? "0" : windowedDeletes < 20 ? "<20" : ">=20");
+      // The cases that matter must come up: a generator that stopped making them would pass unseen.
+      Statistics.label("restarts").coverage(c -> c.check("1+").percentage(p -> p > 0));
+      Statistics.label("windowed rows deleted").coverage(c -> c.check("0").percentage(p -> p < 100));
+      Statistics.label("published batches").coverage(c -> c.check("<20").percentage(p -> p < 100));
       engine.close();
     }
 

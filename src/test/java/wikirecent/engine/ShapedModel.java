@@ -127,7 +127,7 @@ final class ShapedModel {
   /** The view's rows recomputed from every event: ordered as the view orders them (user_edits and wiki_edits by the same rule). */
   static List<List<Object>> expected(ViewParams p, List<Ev> events) {
     Long wm = watermark(events);
-    long window = p.view() == View.EDITS_PER_MINUTE ? 3600 : p.window().seconds();
+    long window = p.view() == View.EDITS_PER_MINUTE ? 3600 : wikirecent.testsupport.WindowLengths.seconds(p.window());
     List<Ev> matching = new ArrayList<>();
     for (Ev e : events) {
       boolean wikiOk = p.wiki() == null || p.wiki().equals(e.wiki());

@@ -141,7 +141,7 @@ class ShapedPostgresIT {
     for (ViewParams p : params) {
       core.open(p, 0);
       List<List<Object>> expected = new ArrayList<>();
-      Long window = p.window() == ViewParams.Window.ALL ? null : p.window().seconds();
+      Long window = p.window() == ViewParams.Window.ALL ? null : wikirecent.testsupport.WindowLengths.seconds(p.window());
       for (Row r : conn.preparedQuery(query(p.view())).execute(Tuple.of(p.wiki(), p.bot(), window)).await(30, TimeUnit.SECONDS)) {
         List<Object> row = new ArrayList<>();
         for (int i = 0; i < r.size(); i++) {

@@ -29,7 +29,7 @@ import static wikirecent.ingest.ScriptedSseServer.pieces;
 import static wikirecent.ingest.ScriptedSseServer.status;
 import static wikirecent.ingest.ScriptedSseServer.stream;
 
-/** A feed URL with a password and a token: the request uses them, nothing that is shown does. */
+/** A feed URL with a password (sent as Basic authentication) and a token: the request uses them, nothing that is shown does. */
 @ExtendWith(VertxExtension.class)
 class IngestRedactionIT {
 
@@ -68,12 +68,37 @@ class IngestRedactionIT {
     statuses.add(status(vertx));
 
     assertThat(server.received()).hasSize(3).allSatisfy(r -> assertThat(r.param("token")).isEqualTo(TOKEN)); // the real URL
+    String basic = "Basic " + java.util.Base64.getEncoder().encodeToString(("feeduser:" + PASSWORD).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(server.received()).allSatisfy(r -> assertThat(r.headers().get("authorization")).isEqualTo(basic)); // and its user
     assertThat(statuses.get(statuses.size() - 1).getString("detail")).contains("http://***@127.0.0.1:").contains("token=***");
     for (JsonObject s : statuses) {
       assertNoSecret("status", s.encode());
     }
     assertThat(logs.lines()).anyMatch(l -> l.contains("HTTP 401") && l.contains("bad credentials for"));
     assertThat(logs.lines()).anyMatch(l -> l.contains("Connected to http://***@127.0.0.1:"));
+    for (String line : logs.lines()) {
+      assertNoSecret("log line", line);
+    }
+  }
+
+  /** The credentials go along a redirect within the feed's origin, and not to another one (as browsers and curl do). */
+  @Test
+  void aRedirectedFeedIsFollowedAndItsCredentialsGoToItsOwnOriginOnly(Vertx vertx) throws Exception {
+    ScriptedSseServer elsewhere = ScriptedSseServer.start(vertx, stream(pieces(event("1", "a"), 1000), HOLD));
+    String elsewhereUrl = elsewhere.url(); // another origin: another port
+    ScriptedSseServer feed = ScriptedSseServer.start(vertx,
+      (v, req) -> req.response().setStatusCode(302).putHeader("Location", "/moved?token=" + TOKEN).end(),
+      (v, req) -> req.response().setStatusCode(307).putHeader("Location", elsewhereUrl).end());
+    String url = feed.url().replace("http://", "http://feeduser:" + PASSWORD + "@");
+    deploy(vertx, config(url, dir, Config.INGEST_BACKOFF_MILLIS, 200));
+    awaitRecords(dir.resolve(Config.FILE_NAME), 1);
+
+    String basic = "Basic " + java.util.Base64.getEncoder().encodeToString(("feeduser:" + PASSWORD).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(feed.received()).hasSize(2).allSatisfy(r -> assertThat(r.header("authorization")).isEqualTo(basic));
+    assertThat(elsewhere.received()).hasSize(1).allSatisfy(r -> {
+      assertThat(r.header("authorization")).isNull();
+      assertThat(r.header("accept")).isEqualTo("text/event-stream"); // the request's other headers go along
+    });
     for (String line : logs.lines()) {
       assertNoSecret("log line", line);
     }

@@ -95,9 +95,17 @@ class HealthTest {
 
   @Test
   void aProcessWithoutWebJudgesAnIngestThatIsDown(Vertx vertx) {
-    int port = deploy(vertx, "ingest", Config.STREAM_URL, "http://127.0.0.1:" + Ports.freePort() + "/", Config.INGEST_BACKOFF_MILLIS, 50);
+    int nowhere = Ports.freePort();
+    int port = deploy(vertx, "ingest", Config.STREAM_URL, "http://127.0.0.1:" + nowhere + "/", Config.INGEST_BACKOFF_MILLIS, 50);
+    // Judged after ingest has failed to connect, not merely before it has tried.
+    java.util.regex.Pattern reconnects = java.util.regex.Pattern.compile("(?m)^wikirecent_ingest_reconnects_total ([0-9.]+)$");
+    Wait.until("a failed connection and a reconnect", () -> {
+      java.util.regex.Matcher m = reconnects.matcher(Http.get(vertx, port, "/metrics").bodyAsString());
+      return m.find() && Double.parseDouble(m.group(1)) >= 1;
+    });
     HttpResponse<Buffer> r = Http.get(vertx, port, "/health");
     assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(r.bodyAsJsonObject().getString("reason")).contains("ingest");
     assertThat(r.bodyAsJsonObject().getJsonArray("judged")).containsExactly("ingest");
     assertThat(Http.get(vertx, port, "/metrics").bodyAsString()).contains("wikirecent_ingest_up 0.0", "wikirecent_ingest_connections_total");
   }

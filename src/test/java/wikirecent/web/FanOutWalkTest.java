@@ -376,7 +376,8 @@ class FanOutWalkTest {
   /**
    * The same with snapshots built on a later turn, as the replicas build them off the event loop, while their
    * instance's batches go on to the clients that hold a state: clients that join, or follow an instance, meanwhile
-   * get the snapshot once it is ready and then what followed it, never a batch before it or the snapshot twice.
+   * get the snapshot once it is ready and then what followed it, never a batch before it or the snapshot twice (streams
+   * and sessions; a page asks for its snapshot and holds or drops what comes around it, so its end state is checked).
    */
   @Property(tries = 60)
   void withSnapshotsBuiltLaterEveryClientStillEndsAtEachSource(
@@ -401,12 +402,19 @@ class FanOutWalkTest {
     source.run(-1);
     assertThat(source.builds).isPositive();
     source.assertConverged(all, follows);
+    int checked = 0;
     for (ApplyingClient c : all) {
+      if (c instanceof PageClient) {
+        continue; // a page holds batches until its answer and drops what it has (views.js): only its end state is checked
+      }
       for (String key : follows.get(c)) {
         List<Long> seen = c.timestamps(key);
         assertThat(seen).as("the snapshot, then only newer states").isSorted().doesNotHaveDuplicates();
+        checked += seen.isEmpty() ? 0 : 1;
       }
     }
+    assertThat(checked > 0 || all.stream().allMatch(c -> c instanceof PageClient || follows.get(c).isEmpty()))
+      .as("the order was checked on some stream or session client").isTrue();
   }
 
   @Test

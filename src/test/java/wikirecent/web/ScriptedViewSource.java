@@ -480,7 +480,7 @@ public class ScriptedViewSource extends VerticleBase {
     if (p.bot() != null && p.bot() != e.bot()) {
       return false;
     }
-    long window = p.view() == ViewParams.View.EDITS_PER_MINUTE ? 3600 : p.window().seconds();
+    long window = p.view() == ViewParams.View.EDITS_PER_MINUTE ? 3600 : wikirecent.testsupport.WindowLengths.seconds(p.window());
     if (window == 0) {
       return true;
     }

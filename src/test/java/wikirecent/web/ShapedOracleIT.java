@@ -327,7 +327,7 @@ class ShapedOracleIT {
   }
 
   private List<List<Object>> postgres(ViewParams p) {
-    Long window = p.window() == Window.ALL ? null : p.window().seconds();
+    Long window = p.window() == Window.ALL ? null : wikirecent.testsupport.WindowLengths.seconds(p.window());
     List<List<Object>> out = new ArrayList<>();
     for (Row r : Wait.on(conn.preparedQuery(OracleSql.query(p.view())).execute(Tuple.of(p.wiki(), p.bot(), window)))) {
       List<Object> row = new ArrayList<>();
