@@ -280,28 +280,11 @@ class ShapedDashboardPipelineIT {
         + "\ntop10 " + page.bars("chart") + " vs " + top10
         + "\ntop wikis " + page.bars("wikis") + " vs " + topWikis
         + "\nminutes " + page.minuteRows() + " ending " + page.minuteEnd() + " vs " + minutes + " ending " + lastMinute);
-    // The minute chart's totals per editor kind, said plainly (the rows above already hold them).
-    assertThat(totals(page.minuteRows())).isEqualTo(totals(minutes));
     assertThat(page.search()).isEqualTo(c.query().isEmpty() ? "" : "?" + c.query());
     assertThat(page.wikiText()).isEqualTo(c.wiki() == null ? "" : c.wiki());
     assertThat(page.checked("bot")).isEqualTo(c.bot() == null ? "any" : c.bot().toString());
     assertThat(page.checked("window")).isEqualTo(c.window());
     assertThat(PANELS.stream().map(page::errorCode).filter(Objects::nonNull)).isEmpty();
-  }
-
-  /** {humans, bots}: the edits of the chart's hour by editor kind. */
-  private static List<Long> totals(JsonArray minuteRows) {
-    long humans = 0;
-    long bots = 0;
-    for (Object r : minuteRows) {
-      JsonArray row = (JsonArray) r;
-      if (row.getBoolean(1)) {
-        bots += row.getLong(2);
-      } else {
-        humans += row.getLong(2);
-      }
-    }
-    return List.of(humans, bots);
   }
 
   private static Long newestMinute(JsonArray rows) {
