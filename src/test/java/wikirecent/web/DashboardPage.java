@@ -137,6 +137,24 @@ final class DashboardPage {
         + " return send.apply(this, arguments); }; rec.__recording = true; WebSocket.prototype.send = rec; }"));
   }
 
+  /**
+   * From the next page loaded on, every panel error shown is recorded the moment it shows (a MutationObserver from the
+   * document's start), so one shown briefly between two looks is not missed; installed once per browser.
+   */
+  void recordErrorsShown() {
+    browser.driver().executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source",
+      "window.__errors = [];"
+        + "const seen = () => document.querySelectorAll('.panel-error').forEach(e => {"
+        + " if (!e.hidden) { const p = e.parentElement.closest('[id]'); window.__errors.push((p ? p.id : '?') + ' ' + (e.dataset.code || '')); } });"
+        + "new MutationObserver(seen).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ['hidden', 'data-code']});"));
+  }
+
+  /** The panel errors shown since the page loaded ("counter 503"), once {@link #recordErrorsShown} is on. */
+  @SuppressWarnings("unchecked")
+  List<String> errorsShown() {
+    return (List<String>) js("return window.__errors || [];");
+  }
+
   /** What the page sent since it loaded, in order ("register views.top10"), once {@link #recordSentFrames} is on. */
   @SuppressWarnings("unchecked")
   List<String> sentFrames() {

@@ -13,7 +13,6 @@ import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static wikirecent.web.DashboardPage.MINUTES;
@@ -222,9 +221,11 @@ class ShapedDashboardScriptedIT extends ShapedDashboardScenarios {
   @Test
   public void aSourceThatCannotShapeSaysSoInEachPanelAndTheDefaultsStillWork() throws Exception {
     Wait.on(source.unavailable(p -> !p.isDefault()));
+    page.recordErrorsShown();
     open("?wiki=enwiki&bot=false");
     for (String p : PANELS) {
       Wait.until(p + " shows the refusal", Wait.LONG, () -> "501".equals(page.errorCode(p)), () -> p + " " + page.state(p));
+      assertThat(page.errorsShown()).as("the recorder sees what shows").contains(p + " 501");
       assertThat(page.errorText(p)).contains("Not available from this server’s data source")
         .contains("is not available with this view source");
       assertThat(page.state(p)).isEqualTo("error");
@@ -261,23 +262,14 @@ class ShapedDashboardScriptedIT extends ShapedDashboardScenarios {
   public void aSourceCatchingUpIsWaitedForWithoutAnError() throws Exception {
     Choice c = new Choice("frwiki", null, "5m");
     Wait.on(source.catchingUp(true));
-    AtomicBoolean errorShown = new AtomicBoolean();
+    page.recordErrorsShown();
     browser.open(node.url("/?" + c.query()));
-    Wait.until("the node asked again after a 503", Wait.LONG, () -> {
-      if (PANELS.stream().map(page::errorCode).anyMatch(Objects::nonNull)) {
-        errorShown.set(true);
-      }
-      return Wait.on(source.requests(c.key("counter"))) >= 2;
-    });
+    Wait.until("the node asked again after a 503", Wait.LONG, () -> Wait.on(source.requests(c.key("counter"))) >= 2);
     assertThat(page.count()).as("nothing to show while the source catches up").isEqualTo(-1);
     Wait.on(source.catchingUp(false));
-    Wait.until("the page is live", Wait.LONG, () -> {
-      if (PANELS.stream().map(page::errorCode).anyMatch(Objects::nonNull)) {
-        errorShown.set(true);
-      }
-      return "live".equals(browser.connState()) && PANELS.stream().allMatch(p -> "live".equals(page.state(p)));
-    });
-    assertThat(errorShown).as("503 is waited for, not shown").isFalse();
+    Wait.until("the page is live", Wait.LONG,
+      () -> "live".equals(browser.connState()) && PANELS.stream().allMatch(p -> "live".equals(page.state(p))));
+    assertThat(page.errorsShown()).as("503 is waited for, not shown, not even for a moment").isEmpty();
     showsTheFeedFor(c);
   }
 
