@@ -19,6 +19,7 @@ import wikirecent.status.StatusServer;
 import wikirecent.tail.TailVerticle;
 import wikirecent.web.WebVerticle;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -59,16 +60,23 @@ public class MainVerticle extends VerticleBase {
         + " WIKIRECENT_ and the key in capitals, dots and capitals becoming underscores)", unknown);
     }
     log.info("Starting roles {} (source={}, data.dir={})", roles, config.string(Config.SOURCE), config.string(Config.DATA_DIR));
+    List<String> started = new ArrayList<>();
     Future<?> chain = roles.contains("views") ? onlyViewSourceInTheCluster() : Future.succeededFuture();
     for (String role : ORDER) {
       if (roles.contains(role)) {
-        chain = chain.compose(x -> deploy(role, conf));
+        chain = chain.compose(x -> deploy(role, conf).onSuccess(started::add));
       }
     }
     if (!roles.contains("web")) {
       chain = chain.compose(x -> vertx.deployVerticle(new StatusServer(), new DeploymentOptions().setConfig(conf)));
     }
-    return chain.onFailure(e -> releaseSourceLock());
+    // A failed start frees the lock only once the parts it started are gone: the next source must not meet this one's.
+    return chain.recover(e -> Future.all(started.stream().map(id -> vertx.undeploy(id).otherwiseEmpty()).toList())
+      .eventually(() -> {
+        releaseSourceLock();
+        return Future.succeededFuture();
+      })
+      .transform(x -> Future.failedFuture(e)));
   }
 
   @Override

@@ -32,7 +32,11 @@ final class FeedAuth {
     } catch (URISyntaxException e) {
       return null;
     }
-    return user == null ? null : "Basic " + Base64.getEncoder().encodeToString(user.getBytes(StandardCharsets.UTF_8));
+    if (user == null) {
+      return null;
+    }
+    String pair = user.indexOf(':') >= 0 ? user : user + ":"; // a user alone (a token) has an empty password, as curl sends it
+    return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
   }
 
   /** The client's redirect handler: 301, 302, 303, 307 and 308 with a Location are followed; null: not a redirect. */
@@ -43,23 +47,34 @@ final class FeedAuth {
       return null;
     }
     HttpClientRequest req = resp.request();
-    URI from;
-    URI to;
     try {
-      from = new URI(req.absoluteURI());
-      to = from.resolve(new URI(location));
-    } catch (URISyntaxException | IllegalArgumentException e) {
-      return Future.failedFuture("a redirect to " + location + ", which is no URL");
+      URI from = new URI(req.absoluteURI());
+      URI to = resolve(from, new URI(location));
+      if (!"http".equalsIgnoreCase(to.getScheme()) && !"https".equalsIgnoreCase(to.getScheme())) {
+        return null; // not followed: the 3xx reaches the session as a refusal
+      }
+      MultiMap headers = HttpHeaders.headers().addAll(req.headers());
+      headers.remove(HttpHeaders.HOST);
+      if (!sameOrigin(from, to)) {
+        headers.remove(HttpHeaders.AUTHORIZATION);
+      }
+      return Future.succeededFuture(new RequestOptions()
+        .setMethod(code == 303 ? HttpMethod.GET : req.getMethod())
+        .setAbsoluteURI(to.toString())
+        .setHeaders(headers));
+    } catch (URISyntaxException | RuntimeException e) {
+      // Vert.x calls this without a guard: a throw would leave the response unanswered.
+      return Future.failedFuture("a redirect to " + location + ", which is no URL to follow");
     }
-    MultiMap headers = HttpHeaders.headers().addAll(req.headers());
-    headers.remove(HttpHeaders.HOST);
-    if (!sameOrigin(from, to)) {
-      headers.remove(HttpHeaders.AUTHORIZATION);
+  }
+
+  /** RFC 3986's resolution: a reference of a query alone keeps the base's path (java.net.URI, after RFC 2396, drops its last part). */
+  static URI resolve(URI base, URI ref) throws URISyntaxException {
+    if (ref.getScheme() == null && ref.getRawAuthority() == null && (ref.getRawPath() == null || ref.getRawPath().isEmpty())) {
+      String query = ref.getRawQuery() != null ? ref.getRawQuery() : base.getRawQuery();
+      return new URI(base.getScheme() + "://" + base.getRawAuthority() + base.getRawPath() + (query == null ? "" : "?" + query));
     }
-    return Future.succeededFuture(new RequestOptions()
-      .setMethod(code == 303 ? HttpMethod.GET : req.getMethod())
-      .setAbsoluteURI(to.toString())
-      .setHeaders(headers));
+    return base.resolve(ref);
   }
 
   private static boolean sameOrigin(URI a, URI b) {
