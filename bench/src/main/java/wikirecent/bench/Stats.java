@@ -17,11 +17,16 @@ final class Stats {
     if (xs.isEmpty()) {
       return Double.NaN;
     }
+    List<Double> s = sorted(xs);
+    int n = s.size();
+    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+  }
+
+  private static List<Double> sorted(List<? extends Number> xs) {
     List<Double> s = new ArrayList<>();
     xs.forEach(x -> s.add(x.doubleValue()));
     Collections.sort(s);
-    int n = s.size();
-    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    return s;
   }
 
   /**
@@ -33,9 +38,7 @@ final class Stats {
     if (xs.isEmpty()) {
       return Double.NaN;
     }
-    List<Double> s = new ArrayList<>();
-    xs.forEach(x -> s.add(x.doubleValue()));
-    Collections.sort(s);
+    List<Double> s = sorted(xs);
     int n = s.size();
     // less a hair, so that 0.07 * 100, stored as 7.000000000000001, is rank 7 and not 8
     long rank = (long) Math.ceil(Math.min(100, Math.max(0, percentile)) / 100 * n - 1e-9);
