@@ -55,7 +55,7 @@ public class MainVerticle extends VerticleBase {
     JsonObject conf = Config.load(config(), System.getenv());
     Config config = Config.of(conf);
     Set<String> roles = config.roles();
-    for (String unknown : Config.unknownVariables(System.getenv())) {
+    for (String unknown : config.unknownVariables(System.getenv())) {
       log.warn("{} names no configuration key and is ignored (the variables are the keys of conf/config.json as"
         + " WIKIRECENT_ and the key in capitals, dots and capitals becoming underscores)", unknown);
     }

@@ -164,10 +164,12 @@ public final class Config {
       }
     }
     for (List<String> pair : ORDERED) {
-      if (json.containsKey(pair.get(0)) && json.containsKey(pair.get(1))
-        && config.longValue(pair.get(0)) > config.longValue(pair.get(1))) {
-        throw new IllegalArgumentException(pair.get(0) + " (" + config.longValue(pair.get(0)) + ") may not exceed "
-          + pair.get(1) + " (" + config.longValue(pair.get(1)) + ")");
+      if (json.containsKey(pair.get(0)) && json.containsKey(pair.get(1))) {
+        long first = config.longValue(pair.get(0));
+        long second = config.longValue(pair.get(1));
+        if (first > second) {
+          throw new IllegalArgumentException(pair.get(0) + " (" + first + ") may not exceed " + pair.get(1) + " (" + second + ")");
+        }
       }
     }
     return config;
@@ -207,10 +209,13 @@ public final class Config {
     }
   }
 
-  /** The {@code WIKIRECENT_*} variables in {@code env} that name no key (a misspelling, most likely), sorted. */
-  public static List<String> unknownVariables(Map<String, String> env) {
+  /**
+   * The {@code WIKIRECENT_*} variables in {@code env} that name none of this configuration's keys (a misspelling, most
+   * likely), sorted. On a {@link #load}ed configuration those are the keys of the defaults.
+   */
+  public List<String> unknownVariables(Map<String, String> env) {
     Set<String> known = new java.util.HashSet<>(OTHER_VARIABLES);
-    defaults().fieldNames().forEach(k -> known.add(envName(k)));
+    json.fieldNames().forEach(k -> known.add(envName(k)));
     return env.keySet().stream().filter(v -> v.startsWith("WIKIRECENT_") && !known.contains(v)).sorted().toList();
   }
 

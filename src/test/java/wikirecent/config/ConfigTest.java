@@ -156,7 +156,7 @@ class ConfigTest {
   void aKeyThatIsNoneOfOursIsRefusedAndAVariableThatIsNoneIsNamed() {
     assertThatThrownBy(() -> Config.load(new JsonObject().put("http_port", 9000).put("web.idleTimeout", 5), Map.of()))
       .hasMessage("unknown configuration keys [http_port, web.idleTimeout]: the keys are those of conf/config.json");
-    assertThat(Config.unknownVariables(Map.of("WIKIRECENT_STREAM_USERAGENT", "x", "WIKIRECENT_HTTP_PORT", "1",
+    assertThat(Config.of(Config.load(null, Map.of())).unknownVariables(Map.of("WIKIRECENT_STREAM_USERAGENT", "x", "WIKIRECENT_HTTP_PORT", "1",
       "WIKIRECENT_LOG_LEVEL", "debug", "WIKIRECENT_HTTP_PROT", "2", "PATH", "/bin")))
       .containsExactly("WIKIRECENT_HTTP_PROT", "WIKIRECENT_STREAM_USERAGENT");
   }
