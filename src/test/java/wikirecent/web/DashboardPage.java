@@ -81,6 +81,13 @@ final class DashboardPage {
       + "return l.hidden ? [] : Array.from(l.querySelectorAll('li')).map(li => li.dataset.wiki);");
   }
 
+  /** The suggestions' shown names (their text), in order; empty while the list is hidden. */
+  @SuppressWarnings("unchecked")
+  List<String> suggestionTexts() {
+    return (List<String>) js("const l = document.getElementById('wiki-list');"
+      + "return l.hidden ? [] : Array.from(l.querySelectorAll('li .w')).map(w => w.textContent);");
+  }
+
   /** Focuses the wiki input and types into it (keys as a person presses them). */
   void typeWiki(CharSequence... keys) {
     WebElement input = browser.driver().findElement(By.id("wiki"));
@@ -213,6 +220,14 @@ final class DashboardPage {
     return (String) js("const li = Array.from(document.querySelectorAll('#' + arguments[0] + ' .bar'))"
       + ".find(li => li.dataset[arguments[1]] === arguments[2]);"
       + "return li ? li.querySelector('.name').textContent : null;", list, field, name);
+  }
+
+  /** How many elements the name of a bar holds (none when it is text), or -1 when there is no bar for it. */
+  long nameElements(String list, String name) {
+    String field = list.equals("chart") ? "user" : "wiki";
+    return ((Number) js("const li = Array.from(document.querySelectorAll('#' + arguments[0] + ' .bar'))"
+      + ".find(li => li.dataset[arguments[1]] === arguments[2]);"
+      + "return li ? li.querySelector('.name').querySelectorAll('*').length : -1;", list, field, name)).longValue();
   }
 
   /**

@@ -383,12 +383,29 @@ public abstract class ShapedDashboardScenarios {
   public void hostileNamesAreShownAsText() throws Exception {
     Hostile h = hostile();
     open("?wiki=" + h.wiki());
-    Wait.until("the hostile user has a bar", Wait.LONG, () -> h.user().equals(page.shownName("chart", h.user())),
+    // Waited for as rendered (a bar for the name), then read: its text must be the name itself.
+    Wait.until("the hostile user has a bar", Wait.LONG, () -> page.shownName("chart", h.user()) != null,
       () -> page.bars("chart").toString());
-    Wait.until("the hostile wiki has a bar", Wait.LONG, () -> h.wikiName().equals(page.shownName("wikis", h.wikiName())),
+    Wait.until("the hostile wiki has a bar", Wait.LONG, () -> page.shownName("wikis", h.wikiName()) != null,
       () -> page.bars("wikis").toString());
+    assertThat(page.shownName("chart", h.user())).isEqualTo(h.user());
+    assertThat(page.shownName("wikis", h.wikiName())).isEqualTo(h.wikiName());
+    assertThat(page.nameElements("chart", h.user())).as("elements made from the user's name").isZero();
+    assertThat(page.nameElements("wikis", h.wikiName())).as("elements made from the wiki's name").isZero();
     showsTheFeedFor(new Choice(h.wiki(), null, "all"));
-    // It is in the wiki list too, but cannot be picked: it is no wiki code.
+    // It is in the wiki list too, but cannot be picked: it is no wiki code. Typed text it contains opens the list
+    // with the codes that match; it is not among them.
+    String typed = "wiki";
+    assertThat(h.wikiName()).contains(typed);
+    assertThat(expected("wiki_edits").stream().map(r -> ((JsonArray) r).getValue(0))).as("the feed's wiki list").contains(h.wikiName());
+    List<String> offered = suggestionsFor(pickableWikis(), typed);
+    assertThat(offered).isNotEmpty();
+    page.clearWikiText();
+    page.typeWiki(typed);
+    Wait.until("the suggestions for '" + typed + "'", Wait.LONG, () -> page.suggestions().equals(offered),
+      () -> page.suggestions() + " vs " + offered);
+    assertThat(page.suggestionTexts()).isEqualTo(offered);
+    assertThat(browser.script("return document.querySelectorAll('img, script:not([src])').length;")).isZero();
     page.clearWikiText();
     page.typeWiki(h.wikiName().substring(0, 4));
     assertThat(page.suggestions()).doesNotContain(h.wikiName());
