@@ -1,5 +1,6 @@
 package wikirecent.ingest;
 
+import ch.qos.logback.classic.Level;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static wikirecent.ingest.IngestTesting.PATIENCE;
 import static wikirecent.ingest.IngestTesting.awaitRecords;
 import static wikirecent.ingest.IngestTesting.config;
+import static wikirecent.ingest.IngestTesting.counter;
 import static wikirecent.ingest.IngestTesting.deploy;
 import static wikirecent.ingest.IngestTesting.status;
 import static wikirecent.ingest.ScriptedSseServer.After.DROP;
@@ -41,6 +43,10 @@ class IngestRedactionIT {
 
   @RegisterExtension
   final LogCapture logs = new LogCapture("wikirecent");
+
+  /** Everything logged, Vert.x's and Netty's own loggers too: where an exception thrown inside the client would show. */
+  @RegisterExtension
+  final LogCapture everything = new LogCapture(org.slf4j.Logger.ROOT_LOGGER_NAME);
 
   private static String event(String id, String metaId) {
     return "event: message\nid: " + id + "\ndata: {\"meta\":{\"id\":\"" + metaId + "\"},\"user\":\"U\"}\n\n";
@@ -99,6 +105,38 @@ class IngestRedactionIT {
       assertThat(r.header("authorization")).isNull();
       assertThat(r.header("accept")).isEqualTo("text/event-stream"); // the request's other headers go along
     });
+    for (String line : logs.lines()) {
+      assertNoSecret("log line", line);
+    }
+  }
+
+  /**
+   * A redirect to a Location that is not http(s) is not followed, nor given the credentials: the 302 ends the request as
+   * a refusal (docs/ingest.md), logged as one and retried on the back-off, and ingest is not live meanwhile.
+   */
+  @Test
+  void aRedirectToAnFtpLocationIsARefusalRetriedOnTheBackOff(Vertx vertx) {
+    RawHttpServer ftpSide = RawHttpServer.start(vertx, new RawHttpServer.Answer(new byte[0], true)); // sees anything sent there
+    String location = ftpSide.url().replace("http://", "ftp://feeduser:" + PASSWORD + "@");
+    ScriptedSseServer feed = ScriptedSseServer.start(vertx, status(302, "moved to ftp", "Location", location));
+    String url = feed.url().replace("http://", "http://feeduser:" + PASSWORD + "@");
+    deploy(vertx, config(url, dir, Config.INGEST_BACKOFF_MILLIS, 200));
+    Wait.until("three attempts", PATIENCE, () -> feed.received().size() >= 3);
+    // Each attempt before the last came back a refusal, none a failed connection.
+    assertThat(counter(vertx, "wikirecent_ingest_http_refusals_total")).isGreaterThanOrEqualTo(2);
+    List<JsonObject> statuses = new ArrayList<>();
+    Wait.until("the status names the refusal", PATIENCE, () -> {
+      JsonObject s = status(vertx);
+      statuses.add(s);
+      return s.getString("detail").contains("refused with HTTP 302 (moved to ftp), retrying in");
+    });
+    assertThat(statuses).allSatisfy(s -> assertThat(s.getBoolean("live")).isFalse());
+
+    assertThat(ftpSide.heads()).isEmpty();
+    assertThat(logs.at(Level.ERROR)).filteredOn(l -> l.contains("with HTTP 302: moved to ftp (check stream.url")).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(everything.events()).as("no stack traces").allSatisfy(e -> assertThat(e.getThrowableProxy()).isNull());
+    assertThat(everything.events()).as("nothing from outside wikirecent at WARN or above")
+      .noneMatch(e -> !e.getLoggerName().startsWith("wikirecent") && e.getLevel().isGreaterOrEqual(Level.WARN));
     for (String line : logs.lines()) {
       assertNoSecret("log line", line);
     }
