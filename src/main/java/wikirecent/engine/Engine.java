@@ -33,7 +33,8 @@ import java.util.function.LongSupplier;
  * live in the core from {@link #goLive} on; others only while {@link #open}. Timestamps are
  * {@code max(now, last + 1)}: strictly increasing, across restarts too (the checkpoint keeps the
  * last one). A file that shrinks below the offset, is replaced (other file key) or rewritten
- * (other bytes just before the offset) resets the state to a full re-read.
+ * (other bytes just before the offset) resets the state to a full re-read, and so does a step that fails
+ * once it may have applied records ({@link StepFailed}).
  */
 public final class Engine implements AutoCloseable {
 
@@ -41,6 +42,17 @@ public final class Engine implements AutoCloseable {
 
   /** What one step did. {@code reset} is why the state was thrown away (null if it was not). */
   public record Step(long bytesConsumed, boolean more, String reset, List<JsonObject> messages) {
+  }
+
+  /**
+   * A step failed after it may have applied some of its records. The state was thrown away as on a file
+   * reset (offset 0): the next steps read the file again, and whatever was published of the old state must
+   * be replaced by reset snapshots ({@link #goLive}).
+   */
+  public static final class StepFailed extends RuntimeException {
+    StepFailed(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   /** Whether the checkpoint was used, whether one was there but had to be ignored, and a sentence saying what happened. */
@@ -71,7 +83,12 @@ public final class Engine implements AutoCloseable {
   /** The open file's size from this step's stat of the path, or -1: spares an fstat per step. */
   private long statSize;
 
+  /** Runs before each data line is applied: lets tests make a step fail part-way. */
+  Runnable beforeApply = () -> {
+  };
+
   private final RecordScanner.DataSink sink = (b, off, len) -> {
+    beforeApply.run();
     if (state.applyLine(b, off, len)) {
       core.apply(state.parser()); // the same parse, the same String objects
     }
@@ -121,6 +138,9 @@ public final class Engine implements AutoCloseable {
   /**
    * Reads what came after the offset (at most {@code batchMaxBytes}) and applies its complete
    * records. When {@code publish} is set, returns the batch's messages (none if nothing changed).
+   *
+   * @throws StepFailed if applying failed part-way; the state was reset (a failure before that, e.g. an
+   *   IOException of the read, leaves the state and offset as they were)
    */
   public Step step(boolean publish) throws IOException {
     statSize = -1;
@@ -146,28 +166,44 @@ public final class Engine implements AutoCloseable {
     int k = tail.length;
     int want = (int) Math.min(available, batchMaxBytes);
     int consumed;
-    while (true) {
-      if (buf.length < k + want) {
-        buf = new byte[k + want];
+    boolean applying = false;
+    try {
+      while (true) {
+        if (buf.length < k + want) {
+          buf = new byte[k + want];
+        }
+        int n = read(offset - k, k + want);
+        bytesRead += n;
+        if (n < k || !Arrays.equals(buf, 0, k, tail, 0, k)) {
+          reset = resetState(file + " holds other bytes before offset " + offset + " than were read (rewritten)");
+          return new Step(0, true, reset, List.of());
+        }
+        applying = true; // from here on the state may hold part of this step
+        consumed = scanner.scan(buf, k, n, sink) - k;
+        if (consumed == 0 && n == k + want && want < available) {
+          want = (int) Math.min(available, Math.min(Integer.MAX_VALUE - 16L - k, 2L * want)); // one record longer than a step
+          continue;
+        }
+        break;
       }
-      int n = read(offset - k, k + want);
-      bytesRead += n;
-      if (n < k || !Arrays.equals(buf, 0, k, tail, 0, k)) {
-        reset = resetState(file + " holds other bytes before offset " + offset + " than were read (rewritten)");
-        return new Step(0, true, reset, List.of());
+      offset += consumed;
+      int tailLen = (int) Math.min(Checkpoint.FINGERPRINT_BYTES, offset);
+      tail = Arrays.copyOfRange(buf, k + consumed - tailLen, k + consumed);
+      List<JsonObject> messages = publish && (state.changed() || core.pending()) ? closeBatch(nextTimestamp()) : List.of();
+      return new Step(consumed, want < available, reset, messages);
+    } catch (RuntimeException | Error e) {
+      // Errors too: the state they interrupted is dropped here, so nothing half-done survives. An
+      // OutOfMemoryError or StackOverflowError came from this thread's own allocation or recursion, and its
+      // garbage goes with the state. Rethrown as is, an Error would leave that state to the next step
+      // (Vert.x logs an Error and runs the next task).
+      if (!applying) {
+        throw e;
       }
-      consumed = scanner.scan(buf, k, n, sink) - k;
-      if (consumed == 0 && n == k + want && want < available) {
-        want = (int) Math.min(available, Math.min(Integer.MAX_VALUE - 16L - k, 2L * want)); // one record longer than a step
-        continue;
-      }
-      break;
+      long at = offset;
+      startOver();
+      throw new StepFailed("applying the records after offset " + at + " of " + file + " failed (" + e
+        + "): the views start over from the beginning of the file", e);
     }
-    offset += consumed;
-    int tailLen = (int) Math.min(Checkpoint.FINGERPRINT_BYTES, offset);
-    tail = Arrays.copyOfRange(buf, k + consumed - tailLen, k + consumed);
-    List<JsonObject> messages = publish && (state.changed() || core.pending()) ? closeBatch(nextTimestamp()) : List.of();
-    return new Step(consumed, want < available, reset, messages);
   }
 
   private List<JsonObject> closeBatch(long timestamp) {
@@ -236,12 +272,18 @@ public final class Engine implements AutoCloseable {
 
   private String resetState(String reason) {
     log.warn("{}: the views start over from the beginning of the file", reason);
+    startOver();
+    return reason;
+  }
+
+  private void startOver() {
+    state = null; // unreachable before the new ones are made: after an OutOfMemoryError they need its room
+    core = null;
     state = new ViewState();
     core = new ShapedCore(); // every instance goes with it
     offset = 0;
     tail = new byte[0];
     resets++;
-    return reason;
   }
 
   /**

@@ -50,7 +50,7 @@ final class EngineMeters {
     skipped = meters.counter("wikirecent.views.events.skipped", "Records of the data file whose data: line PostgreSQL would refuse as jsonb (skipped by the views)");
     readBytes = meters.counter("wikirecent.views.read.bytes", "Bytes of the data file read");
     checkpoints = meters.counter("wikirecent.views.checkpoints.written", "Engine checkpoints written");
-    resets = meters.counter("wikirecent.views.file.resets", "Times the data file shrank, vanished or was replaced, and the views started over");
+    resets = meters.counter("wikirecent.views.file.resets", "Times the data file shrank, vanished or was replaced, or a step failed part-way, and the views started over");
     for (ViewParams.View v : ViewParams.View.values()) {
       String view = v.viewName();
       batches.put(view, meters.counter("wikirecent.views.batches.published", "Batches published on the event bus", "view", view));

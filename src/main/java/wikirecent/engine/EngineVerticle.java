@@ -64,6 +64,10 @@ public class EngineVerticle extends VerticleBase {
   private boolean stepQueued;
   private boolean stopped;
   private String readProblem;
+  private String stepFailure; // the last failed step's reason until the views are live again
+  private int failedSteps;
+  /** Given to the engine as its {@code beforeApply} when set before deployment: lets tests make a step fail. */
+  Runnable beforeApply;
   private long catchUpStart;
   private long lastProgressLog;
 
@@ -80,6 +84,9 @@ public class EngineVerticle extends VerticleBase {
     Path file = config.recentChangesFile();
     engine = new Engine(file, file.resolveSibling(CHECKPOINT_FILE),
       config.integer(Config.ENGINE_BATCH_MAX_BYTES), System::currentTimeMillis);
+    if (beforeApply != null) {
+      engine.beforeApply = beforeApply;
+    }
     Engine.Restore restore = engine.restore();
     if (restore.rejected()) {
       log.warn(restore.message());
@@ -129,6 +136,9 @@ public class EngineVerticle extends VerticleBase {
     try {
       step = engine.step(live);
       readProblem = null;
+    } catch (Engine.StepFailed e) {
+      stepFailed(e);
+      return;
     } catch (IOException | RuntimeException e) {
       String problem = "reading " + engine.file() + " failed: " + e;
       if (!problem.equals(readProblem)) {
@@ -157,6 +167,25 @@ public class EngineVerticle extends VerticleBase {
     }
   }
 
+  // Handled as a file reset, but the re-read starts on the next append or poll: a step that fails every
+  // time costs one re-read per poll, each logged, and the views stay not live with the reason in the status.
+  private void stepFailed(Engine.StepFailed e) {
+    readProblem = null;
+    failedSteps++;
+    if (e.getMessage().equals(stepFailure)) {
+      log.error("{} ({} failed steps since the views were last live); retrying on the next append or poll", e.getMessage(), failedSteps);
+    } else {
+      log.error(e.getMessage() + "; retrying on the next append or poll", e.getCause());
+    }
+    stepFailure = e.getMessage();
+    meters.sync(engine);
+    dropAll();
+    if (live) {
+      live = false;
+      beginCatchUp();
+    }
+  }
+
   private void beginCatchUp() {
     catchUpStart = System.nanoTime();
     lastProgressLog = System.currentTimeMillis();
@@ -182,6 +211,8 @@ public class EngineVerticle extends VerticleBase {
     }
     publish(engine.goLive());
     live = true;
+    stepFailure = null;
+    failedSteps = 0;
     vertx.eventBus().publish(Addresses.VIEWS_STARTED, new JsonObject());
     log.info("views live at offset {} of {} ({} events, {} skipped as invalid, {} users), caught up in {} ms",
       engine.offset(), engine.file(), engine.state().total(), engine.state().skipped(), engine.state().groups(),
@@ -363,6 +394,9 @@ public class EngineVerticle extends VerticleBase {
     }
     if (readProblem != null) {
       detail += "; " + readProblem;
+    }
+    if (stepFailure != null) {
+      detail += String.format("; %s (%d failed steps since the views were last live)", stepFailure, failedSteps);
     }
     msg.reply(new ViewsStatus(live, "embedded", detail).toJson());
   }

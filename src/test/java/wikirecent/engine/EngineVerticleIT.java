@@ -29,6 +29,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -60,7 +64,11 @@ class EngineVerticleIT {
   }
 
   private static String deploy(Vertx vertx, JsonObject config) throws Exception {
-    return vertx.deployVerticle(new EngineVerticle(),
+    return deploy(vertx, new EngineVerticle(), config);
+  }
+
+  private static String deploy(Vertx vertx, EngineVerticle verticle, JsonObject config) throws Exception {
+    return vertx.deployVerticle(verticle,
       new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setConfig(config)).await(60, TimeUnit.SECONDS);
   }
 
@@ -202,6 +210,38 @@ class EngineVerticleIT {
   }
 
   @Test
+  void aStepThatFailsPartWayIsReadAgainAndAnnouncedWithResetSnapshots(Vertx vertx) throws Exception {
+    List<String> sample = Sample.lines().subList(0, 600);
+    RecordFiles.append(file(), RecordFiles.recordsOf(sample.subList(0, 300), 0));
+    AtomicBoolean failing = new AtomicBoolean();
+    AtomicInteger applied = new AtomicInteger();
+    EngineVerticle verticle = new EngineVerticle();
+    verticle.beforeApply = () -> {
+      if (failing.get() && applied.incrementAndGet() % 5 == 0) {
+        throw new IllegalStateException("injected");
+      }
+    };
+    client = new ViewsClient(vertx);
+    deploy(vertx, verticle, config(50));
+    client.awaitUntil("catch-up", () -> client.counter() == 300);
+
+    failing.set(true); // the live step fails on its 5th record, and so does every re-read
+    appendInPieces(vertx, sample.subList(300, 600), 300, new Random(3), true);
+    waitForStatus(vertx, s -> !s.getBoolean("live") && s.getString("detail").contains("injected") && failedSteps(s) >= 3);
+    assertThat(Samples.of(vertx).value("wikirecent_views_up", "")).isEqualTo(0.0);
+
+    failing.set(false);
+    Oracle.Expected expected = expected(sample);
+    client.awaitUntil("the re-read", () -> client.matches(expected));
+    assertThat(client.snapshots).as("reset snapshots after the failures").isEqualTo(6);
+    waitForStatus(vertx, s -> s.getBoolean("live"));
+    assertThat(request(vertx, Addresses.STATUS_VIEWS).getString("detail")).doesNotContain("failed");
+    Samples metrics = Samples.of(vertx);
+    assertThat(metrics.value("wikirecent_views_up", "")).isEqualTo(1.0);
+    assertThat(metrics.count("wikirecent_views_file_resets_total")).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
   void whileItCannotCatchUpSnapshotRequestsFailAndStatusSaysWhy(Vertx vertx) throws Exception {
     Files.createDirectories(file()); // a directory where the file should be: every read fails
     deploy(vertx, config(50));
@@ -239,6 +279,12 @@ class EngineVerticleIT {
     JsonObject[] last = new JsonObject[1];
     Wait.until("the status to get there", Wait.LONG, () -> condition.test(last[0] = request(vertx, Addresses.STATUS_VIEWS)),
       () -> "status: " + (last[0] == null ? "none" : last[0].encode()));
+  }
+
+  /** The count in the status's "(n failed steps since ...)", 0 if none. */
+  private static int failedSteps(JsonObject status) {
+    Matcher m = Pattern.compile("\\((\\d+) failed steps").matcher(status.getString("detail"));
+    return m.find() ? Integer.parseInt(m.group(1)) : 0;
   }
 
   static byte[] utf8(String s) {
