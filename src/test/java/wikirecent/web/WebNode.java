@@ -66,6 +66,13 @@ public final class WebNode {
     return Wait.on(p.future());
   }
 
+  /** The replicas of the view's instances this node holds, read on its event loop. */
+  int heldReplicas(String view) {
+    io.vertx.core.Promise<Integer> p = io.vertx.core.Promise.promise();
+    verticle.webContext().runOnContext(v -> p.complete(verticle.replicas().held(view)));
+    return Wait.on(p.future());
+  }
+
   /** Runs {@code r} on the web verticle's event loop without waiting (e.g. to keep it busy). */
   void runOnWebContext(Runnable r) {
     verticle.webContext().runOnContext(v -> r.run());

@@ -126,6 +126,7 @@ public final class Bench {
       case "restart" -> RestartScenario.run(o, dir);
       case "shaped" -> ShapedScenario.run(o, dir);
       case "snapshots" -> SnapshotScenario.run(o, dir);
+      case "soak" -> SoakScenario.run(o, dir);
       default -> throw new IllegalArgumentException(name);
     };
   }

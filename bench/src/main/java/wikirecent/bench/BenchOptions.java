@@ -17,6 +17,8 @@ import java.util.Map;
 final class BenchOptions {
 
   static final List<String> SCENARIOS = List.of("throughput", "latency", "fanout", "polling", "restart", "shaped", "snapshots");
+  /** Run only by name: minutes of churn that measure no speed. */
+  static final List<String> BY_NAME_ONLY = List.of("soak");
 
   /** The fan-out case of a browser on the page: SockJS, following {@link #DASHBOARD_VIEWS} in one session. */
   static final String DASHBOARD = "dashboard";
@@ -24,7 +26,7 @@ final class BenchOptions {
   static final List<String> DASHBOARD_VIEWS = List.of("counter", "top10", "top_wikis", "edits_per_minute", "wiki_edits");
 
   static final String USAGE = String.join("\n",
-    "usage: java -jar bench/target/wikirecent-bench.jar [all|throughput|latency|fanout|polling|restart|shaped|snapshots] [options]",
+    "usage: java -jar bench/target/wikirecent-bench.jar [all|throughput|latency|fanout|polling|restart|shaped|snapshots|soak] [options]",
     "       java -jar bench/target/wikirecent-bench.jar engine [options]   (the engine micro-benchmark; bench engine --help)",
     "",
     "Runs the real parts on loopback, prints a table per scenario and writes every figure as JSON.",
@@ -56,9 +58,15 @@ final class BenchOptions {
     "  --snapshot-users N      distinct users in user_edits (default 200k, quick 20k)",
     "  --snapshot-clients N    answers started at once per round (default 100, quick 20)",
     "  --snapshot-rounds N     measured rounds of GETs, of new stream clients, of new SockJS sessions (default 5, quick 2)",
+    "  --soak-seconds N        seconds of churn in the soak (default 600, quick 60)",
+    "  --soak-sessions N       sessions open at all times (default 300, quick 100)",
+    "  --soak-sample-seconds N seconds between samples of the app's heap, files and threads (default 30, quick 15)",
+    "  --soak-rate N           events/s of the soak's feed (default 200)",
+    "  --soak-seed N           seed of the soak's draws of kinds, keys and holds (default 1)",
     "",
     "Sizes take k/M/G suffixes (events: powers of 10; bytes with B: MB = 2^20). Each scenario runs alone",
-    "by its name; 'all' runs the seven in order. Temp files go under --tmp and are deleted after.");
+    "by its name; 'all' runs the seven above in order; soak (leaks under churn, no speed) runs only by its name.",
+    "Temp files go under --tmp and are deleted after.");
 
   String scenario;
   boolean quick;
@@ -86,6 +94,11 @@ final class BenchOptions {
   int snapshotUsers;
   int snapshotClients;
   int snapshotRounds;
+  int soakSeconds;
+  int soakSessions;
+  int soakSampleSeconds;
+  double soakRate;
+  long soakSeed;
 
   /** The scenarios to run, in order. */
   List<String> scenarios() {
@@ -94,7 +107,7 @@ final class BenchOptions {
 
   /** Parses {@code bench <scenario> [options]}; IllegalArgumentException with a readable message on a bad one. */
   static BenchOptions parse(String scenario, String[] args) {
-    if (!scenario.equals("all") && !SCENARIOS.contains(scenario)) {
+    if (!scenario.equals("all") && !SCENARIOS.contains(scenario) && !BY_NAME_ONLY.contains(scenario)) {
       throw new IllegalArgumentException("unknown scenario '" + scenario + "'");
     }
     Map<String, String> given = new HashMap<>();
@@ -154,6 +167,11 @@ final class BenchOptions {
     o.snapshotUsers = (int) Math.min(10_000_000, positive(given, "--snapshot-users", q ? 20_000 : 200_000));
     o.snapshotClients = (int) Math.min(10_000, positive(given, "--snapshot-clients", q ? 20 : 100));
     o.snapshotRounds = (int) positive(given, "--snapshot-rounds", q ? 2 : 5);
+    o.soakSeconds = (int) Math.min(86_400, positive(given, "--soak-seconds", q ? 60 : 600));
+    o.soakSessions = (int) Math.min(5_000, positive(given, "--soak-sessions", q ? 100 : 300));
+    o.soakSampleSeconds = (int) positive(given, "--soak-sample-seconds", q ? 15 : 30);
+    o.soakRate = positiveDecimal(given.getOrDefault("--soak-rate", "200"), "--soak-rate");
+    o.soakSeed = positive(given, "--soak-seed", 1);
     if (o.shapedSets > ShapedScenario.maxSets()) {
       throw new IllegalArgumentException("--shaped-sets can be at most " + ShapedScenario.maxSets() + " (the distinct sets of "
         + ShapedScenario.KEY_WIKIS.size() + " wikis), not " + o.shapedSets);
@@ -168,7 +186,8 @@ final class BenchOptions {
   private static final List<String> VALUED = List.of("--json", "--runs", "--tmp", "--throughput-events", "--latency-rates",
     "--latency-clients", "--latency-seconds", "--fanout-clients", "--fanout-transports", "--fanout-seconds", "--fanout-views", "--live-rate",
     "--polling-sizes", "--polls", "--restart-sizes", "--shaped-rates", "--shaped-sets", "--shaped-clients", "--shaped-seconds",
-    "--shaped-history", "--snapshot-users", "--snapshot-clients", "--snapshot-rounds");
+    "--shaped-history", "--snapshot-users", "--snapshot-clients", "--snapshot-rounds", "--soak-seconds", "--soak-sessions",
+    "--soak-sample-seconds", "--soak-rate", "--soak-seed");
 
   private static long positive(Map<String, String> given, String option, long dflt) {
     return given.containsKey(option) ? count(given.get(option), option) : dflt;

@@ -93,6 +93,20 @@ final class Machine {
     return statusKb(pid, "VmHWM:") * 1024;
   }
 
+  /** Threads of a process (/proc/&lt;pid&gt;/status), or -1. */
+  static long threads(long pid) {
+    return statusKb(pid, "Threads:");
+  }
+
+  /** Open file descriptors of a process (entries of /proc/&lt;pid&gt;/fd), or -1. */
+  static long openFiles(long pid) {
+    try (var fds = java.nio.file.Files.list(Path.of("/proc", String.valueOf(pid), "fd"))) {
+      return fds.count();
+    } catch (java.io.IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   private static long statusKb(long pid, String field) {
     for (String line : lines(Path.of("/proc", String.valueOf(pid), "status"))) {
       if (line.startsWith(field)) {

@@ -38,6 +38,11 @@ final class ShapedFeed {
 
   /** Writes the first {@code prefix} events to {@code prefixFile} and the first {@code total} to {@code fullFile}. */
   static void write(Path prefixFile, long prefix, Path fullFile, long total) throws IOException {
+    write(prefixFile, prefix, fullFile, total, 1, EVENTS_PER_SECOND);
+  }
+
+  /** The same with event time moving on {@code seconds} every {@code events} events. */
+  static void write(Path prefixFile, long prefix, Path fullFile, long total, long seconds, long events) throws IOException {
     ObjectMapper mapper = new ObjectMapper();
     List<ObjectNode> sample = new ArrayList<>();
     for (String line : Sample.lines()) {
@@ -65,7 +70,7 @@ final class ShapedFeed {
         while (cumulative[w] < u) {
           w++;
         }
-        long ts = FIRST_TIMESTAMP + i / EVENTS_PER_SECOND;
+        long ts = FIRST_TIMESTAMP + i * seconds / events;
         e.put("wiki", WIKIS.get(w));
         e.put("timestamp", ts);
         if (e.get("meta") instanceof ObjectNode meta) {

@@ -285,7 +285,7 @@ final class ShapedScenario {
     return false;
   }
 
-  private static long heap(long pid, String base, boolean jcmd) throws Exception {
+  static long heap(long pid, String base, boolean jcmd) throws Exception {
     FanOutScenario.heap(pid, base, jcmd); // the first full GC also clears what the one before left to finalise
     return FanOutScenario.heap(pid, base, jcmd);
   }

@@ -322,6 +322,24 @@ class BenchCommandTest {
   }
 
   @Test
+  void aTinySoakChurnsSessionsAgainstTheRealAppAndWeighsItAfter(@TempDir Path tmp) throws Exception {
+    Path json = tmp.resolve("bench.json");
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    int code = Bench.run(new String[] {"soak", "--soak-seconds", "8", "--soak-sample-seconds", "4", "--soak-sessions", "20",
+      "--soak-rate", "100", "--json", json.toString(), "--tmp", tmp.toString()}, new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+    assertThat(code).as(printed.toString(StandardCharsets.UTF_8)).isZero();
+    JsonArray rows = new JsonObject(Files.readString(json)).getJsonArray("scenarios").getJsonObject(0).getJsonArray("rows");
+    assertThat(rows.stream().map(r -> ((JsonObject) r).getString("at"))).containsExactly("start", "churn", "churn", "quiet");
+    JsonObject churn = rows.getJsonObject(2);
+    assertThat(churn.getLong("sessions")).isPositive();
+    assertThat(churn.getLong("clients")).isPositive();
+    assertThat(churn.getDouble("heapMiB")).isPositive();
+    assertThat(churn.getLong("files")).isPositive();
+    assertThat(churn.getLong("threads")).isPositive();
+  }
+
+  @Test
   void aTinyRestartRunStartsTheRealAppInChildJvms(@TempDir Path tmp) throws Exception {
     Path json = tmp.resolve("bench.json");
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
