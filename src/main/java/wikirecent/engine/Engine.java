@@ -143,6 +143,10 @@ public final class Engine implements AutoCloseable {
    *   IOException of the read, leaves the state and offset as they were)
    */
   public Step step(boolean publish) throws IOException {
+    if (state == null || core == null) { // making them failed after a failed step (memory): again now
+      state = state == null ? new ViewState() : state;
+      core = core == null ? new ShapedCore() : core;
+    }
     statSize = -1;
     String reset = checkFile();
     if (channel == null) {
@@ -182,6 +186,7 @@ public final class Engine implements AutoCloseable {
         consumed = scanner.scan(buf, k, n, sink) - k;
         if (consumed == 0 && n == k + want && want < available) {
           want = (int) Math.min(available, Math.min(Integer.MAX_VALUE - 16L - k, 2L * want)); // one record longer than a step
+          applying = false; // no whole record yet, so none applied
           continue;
         }
         break;
@@ -192,15 +197,18 @@ public final class Engine implements AutoCloseable {
       List<JsonObject> messages = publish && (state.changed() || core.pending()) ? closeBatch(nextTimestamp()) : List.of();
       return new Step(consumed, want < available, reset, messages);
     } catch (RuntimeException | Error e) {
-      // Errors too: the state they interrupted is dropped here, so nothing half-done survives. An
-      // OutOfMemoryError or StackOverflowError came from this thread's own allocation or recursion, and its
-      // garbage goes with the state. Rethrown as is, an Error would leave that state to the next step
-      // (Vert.x logs an Error and runs the next task).
+      // Errors too: whatever threw (an OutOfMemoryError may come of another part's memory), the state it
+      // interrupted must go, or the next step (Vert.x logs an Error and runs the next task) applies its
+      // records again. Rebuilding under the same pressure may fail again: the verticle paces the retries.
       if (!applying) {
         throw e;
       }
       long at = offset;
-      startOver();
+      try {
+        startOver();
+      } catch (Error again) { // the fresh state could not be made: the next step makes it
+        e.addSuppressed(again);
+      }
       throw new StepFailed("applying the records after offset " + at + " of " + file + " failed (" + e
         + "): the views start over from the beginning of the file", e);
     }
@@ -277,13 +285,13 @@ public final class Engine implements AutoCloseable {
   }
 
   private void startOver() {
+    offset = 0;
+    tail = new byte[0];
+    resets++;
     state = null; // unreachable before the new ones are made: after an OutOfMemoryError they need its room
     core = null;
     state = new ViewState();
     core = new ShapedCore(); // every instance goes with it
-    offset = 0;
-    tail = new byte[0];
-    resets++;
   }
 
   /**

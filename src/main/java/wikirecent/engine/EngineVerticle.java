@@ -50,6 +50,9 @@ public class EngineVerticle extends VerticleBase {
   public static final String CHECKPOINT_FILE = "engine.checkpoint";
   /** Opens per round before the file gets a step: a 24 h instance over a busy day takes up to ~85 ms alone. */
   static final long OPEN_ROUND_NANOS = 20_000_000;
+  /** The wait before the views are read again after a failed step, doubling per failure since last live. */
+  static final long RETRY_FIRST_MILLIS = 1_000;
+  static final long RETRY_MAX_MILLIS = 60_000;
 
   private final LastPublished published = new LastPublished();
   private final OpenQueue<Message<Object>> opens = new OpenQueue<>();
@@ -66,6 +69,7 @@ public class EngineVerticle extends VerticleBase {
   private String readProblem;
   private String stepFailure; // the last failed step's reason until the views are live again
   private int failedSteps;
+  private long retryAtNanos; // after failed steps, no step before this: a failure that repeats must not spin
   /** Given to the engine as its {@code beforeApply} when set before deployment: lets tests make a step fail. */
   Runnable beforeApply;
   private long catchUpStart;
@@ -121,6 +125,9 @@ public class EngineVerticle extends VerticleBase {
 
   // Coalesces: a step already queued absorbs every hint that arrives before it runs.
   private void requestStep() {
+    if (failedSteps > 0 && System.nanoTime() - retryAtNanos < 0) {
+      return; // a poll after the wait runs it
+    }
     if (!stepQueued) {
       stepQueued = true;
       context.runOnContext(v -> runStep());
@@ -167,15 +174,18 @@ public class EngineVerticle extends VerticleBase {
     }
   }
 
-  // Handled as a file reset, but the re-read starts on the next append or poll: a step that fails every
-  // time costs one re-read per poll, each logged, and the views stay not live with the reason in the status.
+  // Handled as a file reset, but the re-read waits, 1 s after the first failure and twice as long after each
+  // one more (up to a minute): a failure that repeats would otherwise re-read the whole file back to back. The
+  // views stay not live with the reason in the status meanwhile.
   private void stepFailed(Engine.StepFailed e) {
     readProblem = null;
     failedSteps++;
+    long waitMillis = Math.min(RETRY_MAX_MILLIS, RETRY_FIRST_MILLIS << Math.min(20, failedSteps - 1));
+    retryAtNanos = System.nanoTime() + waitMillis * 1_000_000;
     if (e.getMessage().equals(stepFailure)) {
-      log.error("{} ({} failed steps since the views were last live); retrying on the next append or poll", e.getMessage(), failedSteps);
+      log.error("{} ({} failed steps since the views were last live); retrying in {} ms", e.getMessage(), failedSteps, waitMillis);
     } else {
-      log.error(e.getMessage() + "; retrying on the next append or poll", e.getCause());
+      log.error(e.getMessage() + "; retrying in " + waitMillis + " ms", e.getCause());
     }
     stepFailure = e.getMessage();
     meters.sync(engine);
@@ -315,7 +325,7 @@ public class EngineVerticle extends VerticleBase {
     if (fresh) {
       published.started(params.toString(), ViewMessage.timestamp(snapshot)); // its first batch names this snapshot
       meters.opened();
-      meters.instances(wanted.size());
+      meters.instances(liveInstances());
       log.debug("opened {} ({} live)", params, wanted.size());
     }
     askers.forEach(m -> m.reply(snapshot));
@@ -366,7 +376,13 @@ public class EngineVerticle extends VerticleBase {
         log.debug("dropped {}: no one wanted it for {} s", e.getKey(), idleMillis / 1000);
       }
     }
-    meters.instances(wanted.size());
+    meters.instances(liveInstances());
+  }
+
+  /** Parameterised instances the engine holds (not what {@link #wanted} says it should): what the gauge shows. */
+  private int liveInstances() {
+    ShapedCore core = engine.core();
+    return core == null ? 0 : (int) core.live().stream().filter(p -> !p.isDefault()).count();
   }
 
   // The engine started over: its instances are gone, and so is everything published on them.

@@ -229,6 +229,9 @@ class EngineVerticleIT {
     appendInPieces(vertx, sample.subList(300, 600), 300, new Random(3), true);
     waitForStatus(vertx, s -> !s.getBoolean("live") && s.getString("detail").contains("injected") && failedSteps(s) >= 3);
     assertThat(Samples.of(vertx).value("wikirecent_views_up", "")).isEqualTo(0.0);
+    // Paced: 1, 2, 4, 8, 16 s apart, so within the 32 s this can have taken at most six; polled every 50 ms, dozens.
+    Thread.sleep(2_000);
+    assertThat(failedSteps(request(vertx, Addresses.STATUS_VIEWS))).as("failed steps, retried with a growing wait").isLessThanOrEqualTo(6);
 
     failing.set(false);
     Oracle.Expected expected = expected(sample);

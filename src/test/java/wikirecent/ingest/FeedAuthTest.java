@@ -1,6 +1,7 @@
 package wikirecent.ingest;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
@@ -41,9 +42,17 @@ class FeedAuthTest {
   /** The 302 with this Location as a client that follows nothing receives it: what ingest's client hands its redirect handler. */
   private static HttpClientResponse answer(Vertx vertx, ScriptedSseServer server, String location) {
     HttpClient client = vertx.createHttpClient();
-    return Wait.on(client.request(new RequestOptions().setAbsoluteURI(to(server, location)))
+    Promise<HttpClientResponse> answered = Promise.promise();
+    // On an event loop: from the test thread the body could end before its handler is set, and never be read.
+    vertx.runOnContext(v -> client.request(new RequestOptions().setAbsoluteURI(to(server, location)))
       .compose(HttpClientRequest::send)
-      .compose(resp -> resp.body().map(resp)));
+      .compose(resp -> resp.body().map(resp))
+      .onComplete(answered));
+    try {
+      return Wait.on(answered.future());
+    } finally {
+      client.close();
+    }
   }
 
   private static String basicOf(String pair) {

@@ -31,11 +31,12 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
- * A day of clients in minutes: {@code concurrent} sessions at all times, each of a kind drawn from {@link #MIX}, on a key drawn
- * from {@code keys}, held a random while and ended; another starts as each ends. The kinds are what a day of browsers
- * and scripts does to a node: streams and SockJS sessions closed cleanly or cut without a word (a TCP reset, with
- * frames unread), sockets that stop reading, REST GETs that open parameter sets, the page's files. Every outcome is
- * counted by kind and result; the caller judges. All of it runs on one event loop of the given Vert.x.
+ * A day of clients in minutes: {@code concurrent} sessions at all times, each of a kind drawn from {@link #MIX}, on a
+ * key drawn from {@code keys}, held a random while and ended; another starts as each ends. The kinds are what a day of
+ * browsers and scripts does to a node: streams and SockJS sessions closed cleanly or cut without a word (a TCP reset,
+ * frames unread), sockets that stop reading and are then cut (a stall of seconds, too short to fill a queue bound: a
+ * reset with frames unread in flight, not the slow-client close), REST GETs that open parameter sets, the page's files.
+ * Every outcome is counted by kind and result; the caller judges. All of it runs on one event loop of the given Vert.x.
  */
 public final class Churn {
 
@@ -146,7 +147,7 @@ public final class Churn {
     return out;
   }
 
-  /** Sessions whose result was not the expected one (anything but {@code ok}, or {@code refused} for REST). */
+  /** Sessions whose result was not the expected one: anything but {@code ok}, or a GET's {@code refused} (429, 503). */
   public long failures() {
     long n = 0;
     for (Map.Entry<String, LongAdder> e : outcomes.entrySet()) {
@@ -163,8 +164,14 @@ public final class Churn {
     long hold = 200 + random.nextInt(3_800);
     live.incrementAndGet();
     Promise<String> result = Promise.promise();
-    long guard = vertx.setTimer(hold + HUNG_MILLIS, t -> result.tryComplete("hung"));
-    run(kind, key, hold, random.nextBoolean()).onComplete(ar -> result.tryComplete(ar.succeeded() ? ar.result() : "failed: " + brief(ar.cause())));
+    Runnable[] close = {() -> { }}; // what a session holds, to let go of it if it hangs
+    long guard = vertx.setTimer(hold + HUNG_MILLIS, t -> {
+      if (result.tryComplete("hung")) {
+        close[0].run();
+      }
+    });
+    run(kind, key, hold, random.nextBoolean(), close)
+      .onComplete(ar -> result.tryComplete(ar.succeeded() ? ar.result() : "failed: " + brief(ar.cause())));
     result.future().onComplete(ar -> {
       vertx.cancelTimer(guard);
       outcomes.computeIfAbsent(kind.name().toLowerCase() + " " + ar.result(), k -> new LongAdder()).increment();
@@ -183,14 +190,14 @@ public final class Churn {
     return m.length() > 60 ? m.substring(0, 60) : m;
   }
 
-  private Future<String> run(Kind kind, String key, long hold, boolean coin) {
+  private Future<String> run(Kind kind, String key, long hold, boolean coin, Runnable[] close) {
     return switch (kind) {
-      case STREAM -> stream("/api/stream/" + key, null, hold);
-      case SOCKJS -> stream(sockJsPath(), key, hold);
-      case CUT -> raw(coin ? "/api/stream/" + key : sockJsPath(), hold, false);
-      case STALLED -> raw("/api/stream/" + key, hold, true);
-      case REST -> get("/api/views/" + key, coin);
-      case PAGE -> get(coin ? "/" : "/app.js", true);
+      case STREAM -> stream("/api/stream/" + key, null, hold, close);
+      case SOCKJS -> stream(sockJsPath(), key, hold, close);
+      case CUT -> raw(coin ? "/api/stream/" + key : sockJsPath(), hold, false, close);
+      case STALLED -> raw("/api/stream/" + key, hold, true, close);
+      case REST -> get("/api/views/" + key, coin, close);
+      case PAGE -> get(coin ? "/" : "/app.js", true, close);
     };
   }
 
@@ -199,9 +206,10 @@ public final class Churn {
   }
 
   /** A WebSocket (a stream, or SockJS following {@code sockJsKey}) held {@code hold} ms after its first message, then closed. */
-  private Future<String> stream(String path, String sockJsKey, long hold) {
+  private Future<String> stream(String path, String sockJsKey, long hold, Runnable[] close) {
     return ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(path).setTimeout(10_000))
       .compose(socket -> {
+        close[0] = socket::close;
         Promise<String> done = Promise.promise();
         boolean[] got = {false};
         long noMessage = vertx.setTimer(FIRST_MESSAGE_MILLIS, t -> {
@@ -233,8 +241,9 @@ public final class Churn {
    * with a reset, or {@code stalled}: it stops reading at once, so what the server sends piles up, and is cut after
    * the hold. Either way no close frame is ever sent.
    */
-  private Future<String> raw(String path, long hold, boolean stalled) {
+  private Future<String> raw(String path, long hold, boolean stalled, Runnable[] close) {
     return net.connect(port, "127.0.0.1").compose(socket -> {
+      close[0] = socket::close;
       Promise<String> done = Promise.promise();
       Buffer in = Buffer.buffer();
       boolean[] upgraded = {false};
@@ -270,7 +279,8 @@ public final class Churn {
       });
       socket.closeHandler(v -> {
         vertx.cancelTimer(noAnswer);
-        done.tryComplete(upgraded[0] ? "closed by the server" : "closed before an answer");
+        // A socket that stopped reading may be closed by the server as stuck: what it should do.
+        done.tryComplete(!upgraded[0] ? "closed before an answer" : stalled ? "ok" : "closed by the server");
       });
       socket.exceptionHandler(e -> { });
       socket.write("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -280,8 +290,9 @@ public final class Churn {
   }
 
   /** A GET read to its end; 429 and 503 (a set opening, or too many) are {@code refused}. */
-  private Future<String> get(String path, boolean gzip) {
+  private Future<String> get(String path, boolean gzip, Runnable[] close) {
     return http.request(HttpMethod.GET, port, "127.0.0.1", path).compose(req -> {
+      close[0] = req::reset;
       if (!gzip) {
         req.putHeader("Accept-Encoding", "identity");
       }
