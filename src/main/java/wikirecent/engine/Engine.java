@@ -143,9 +143,12 @@ public final class Engine implements AutoCloseable {
    *   IOException of the read, leaves the state and offset as they were)
    */
   public Step step(boolean publish) throws IOException {
-    if (state == null || core == null) { // making them failed after a failed step (memory): again now
-      state = state == null ? new ViewState() : state;
-      core = core == null ? new ShapedCore() : core;
+    // Making them after a failed step can itself fail (memory): then they are made now.
+    if (state == null) {
+      state = new ViewState();
+    }
+    if (core == null) {
+      core = new ShapedCore();
     }
     statSize = -1;
     String reset = checkFile();
