@@ -1,8 +1,6 @@
 package wikirecent.web;
 
 import io.micrometer.core.instrument.Gauge;
-import io.vertx.core.DeploymentOptions;
-import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -10,8 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 import wikirecent.bus.Addresses;
 import wikirecent.bus.ViewParams;
 import wikirecent.config.Config;
-import wikirecent.engine.EngineVerticle;
-import wikirecent.ingest.IngestVerticle;
 import wikirecent.replay.ReplayOptions;
 import wikirecent.replay.ReplayServer;
 import wikirecent.status.Metrics;
@@ -55,11 +51,7 @@ class ChurnIT {
         .put(Config.VIEWS_KEEP_ALIVE_MILLIS, 200)
         .put(Config.WEB_REPLICA_LINGER_SECONDS, 1)
         .put(Config.WEB_STUCK_CLIENT_MILLIS, 1_000);
-      JsonObject config = Config.load(settings.copy(), Map.of());
-      Wait.on(vertx.deployVerticle(new EngineVerticle(), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)
-        .setConfig(config)));
-      WebNode web = Wait.on(WebNode.start(vertx, settings.copy().put(Config.HTTP_PORT, 0)));
-      Wait.on(vertx.deployVerticle(new IngestVerticle(), new DeploymentOptions().setConfig(config)));
+      WebNode web = WebNode.startPipeline(vertx, settings);
       Wait.until("the views are live", () -> Http.get(clients, web.port(), "/api/views/counter").statusCode() == 200);
 
       Map<String, Integer> before = replicas(web);

@@ -1,8 +1,6 @@
 package wikirecent.web;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketClient;
@@ -21,8 +19,6 @@ import wikirecent.bus.ViewParams;
 import wikirecent.bus.ViewParams.View;
 import wikirecent.bus.ViewParams.Window;
 import wikirecent.config.Config;
-import wikirecent.engine.EngineVerticle;
-import wikirecent.ingest.IngestVerticle;
 import wikirecent.testsupport.PostgresServer;
 import wikirecent.testsupport.Wait;
 
@@ -131,11 +127,7 @@ class ShapedOracleIT {
       .put(Config.INGEST_BACKOFF_MILLIS, 20)
       .put(Config.ENGINE_POLL_MILLIS, 50)
       .put(Config.ENGINE_BATCH_MAX_BYTES, 16 * 1024); // many batches, so the streams get many diffs
-    JsonObject config = Config.load(settings.copy(), Map.of());
-    Wait.on(vertx.deployVerticle(new EngineVerticle(), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)
-      .setConfig(config)), Duration.ofSeconds(60));
-    WebNode web = Wait.on(WebNode.start(vertx, settings.copy().put(Config.HTTP_PORT, 0)));
-    Wait.on(vertx.deployVerticle(new IngestVerticle(), new DeploymentOptions().setConfig(config)));
+    WebNode web = WebNode.startPipeline(vertx, settings);
     http = WebClient.create(vertx);
     int port = web.port();
     Wait.until("the views to go live", Duration.ofSeconds(60),

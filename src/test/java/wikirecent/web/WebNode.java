@@ -4,9 +4,13 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.ThreadingModel;
 import wikirecent.config.Config;
+import wikirecent.engine.EngineVerticle;
+import wikirecent.ingest.IngestVerticle;
 import wikirecent.testsupport.Wait;
 
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -31,6 +35,19 @@ public final class WebNode {
   /** Deploys a web node on an ephemeral port; {@code overrides} may be null. */
   public static Future<WebNode> start(Vertx vertx, JsonObject overrides) {
     return startOnPort(vertx, 0, overrides);
+  }
+
+  /**
+   * The whole pipeline in this Vert.x on {@code settings} (the defaults for the rest): the engine (a worker), a web
+   * node on an ephemeral port, then ingest, which starts following {@code settings}' stream URL.
+   */
+  public static WebNode startPipeline(Vertx vertx, JsonObject settings) {
+    JsonObject config = Config.load(settings.copy(), Map.of());
+    Wait.on(vertx.deployVerticle(new EngineVerticle(), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)
+      .setConfig(config)), Duration.ofSeconds(60));
+    WebNode web = Wait.on(start(vertx, settings.copy().put(Config.HTTP_PORT, 0)));
+    Wait.on(vertx.deployVerticle(new IngestVerticle(), new DeploymentOptions().setConfig(config)));
+    return web;
   }
 
   public static Future<WebNode> startOnPort(Vertx vertx, int port, JsonObject overrides) {

@@ -159,11 +159,7 @@ final class FanOutScenario {
     String base = "http://127.0.0.1:" + port;
     ReplayServer feed = null;
     try (Child server = Child.start("server", Parts.appCommand(), env, dir.resolve("server.log"), false)) {
-      try {
-        Parts.awaitHttp200(base + "/api/views/counter", Duration.ofMinutes(2));
-      } catch (IllegalStateException e) {
-        throw new IOException(e.getMessage() + "; server log ends:\n" + server.logTail(30), e);
-      }
+      Parts.awaitApp(server, base, Duration.ofMinutes(2));
       Thread.sleep(1000);
       long heapBefore = heap(server.pid(), base, jcmd);
       long rssBefore = Machine.rssBytes(server.pid());

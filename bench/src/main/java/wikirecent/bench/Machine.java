@@ -85,17 +85,17 @@ final class Machine {
 
   /** Resident set size of a process in bytes (VmRSS), or -1. */
   static long rssBytes(long pid) {
-    return statusKb(pid, "VmRSS:") * 1024;
+    return statusNumber(pid, "VmRSS:") * 1024;
   }
 
   /** Peak resident set size of a process in bytes (VmHWM), or -1. */
   static long peakRssBytes(long pid) {
-    return statusKb(pid, "VmHWM:") * 1024;
+    return statusNumber(pid, "VmHWM:") * 1024;
   }
 
   /** Threads of a process (/proc/&lt;pid&gt;/status), or -1. */
   static long threads(long pid) {
-    return statusKb(pid, "Threads:");
+    return statusNumber(pid, "Threads:");
   }
 
   /** Open file descriptors of a process (entries of /proc/&lt;pid&gt;/fd), or -1. */
@@ -107,7 +107,8 @@ final class Machine {
     }
   }
 
-  private static long statusKb(long pid, String field) {
+  /** The number on a line of /proc/&lt;pid&gt;/status (kB for the memory ones), or -1. */
+  private static long statusNumber(long pid, String field) {
     for (String line : lines(Path.of("/proc", String.valueOf(pid), "status"))) {
       if (line.startsWith(field)) {
         return Long.parseLong(line.replaceAll("[^0-9]", ""));

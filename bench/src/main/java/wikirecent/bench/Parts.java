@@ -139,6 +139,15 @@ final class Parts {
     }
   }
 
+  /** Waits for an app child's views to answer (GET /api/views/counter 200); if they do not, says how its log ends. */
+  static void awaitApp(Child server, String base, Duration timeout) throws Exception {
+    try {
+      awaitHttp200(base + "/api/views/counter", timeout);
+    } catch (IllegalStateException e) {
+      throw new IOException(e.getMessage() + "; server log ends:\n" + server.logTail(30), e);
+    }
+  }
+
   /** Polls a URL every 10 ms until it answers 200. */
   static void awaitHttp200(String url, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -103,11 +103,7 @@ final class SnapshotScenario {
     Thread feed = null;
     try (Child server = Child.start("server", Parts.appCommand(), env, tmp.resolve("server.log"), false)) {
       String base = "http://" + HOST + ":" + port;
-      try {
-        Parts.awaitHttp200(base + "/api/views/counter", Duration.ofMinutes(3));
-      } catch (IllegalStateException e) {
-        throw new IOException(e.getMessage() + "; server log ends:\n" + server.logTail(30), e);
-      }
+      Parts.awaitApp(server, base, Duration.ofMinutes(3));
       feed = new Thread(() -> appendLive(file, users, events, live), "snapshot-live-feed");
       feed.setDaemon(true);
       feed.start();

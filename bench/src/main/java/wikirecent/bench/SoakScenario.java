@@ -86,11 +86,7 @@ final class SoakScenario {
       ReplayServer feed = Parts.await(ReplayServer.start(upstream, new ReplayOptions().file(feedFile).port(feedPort)
         .rate(o.soakRate).loop(true).cutEvery(CUT_EVERY)), Duration.ofMinutes(1));
       try (Child server = Child.start("server", Parts.appCommand(), env, dir.resolve("server.log"), false)) {
-        try {
-          Parts.awaitHttp200(base + "/api/views/counter", Duration.ofMinutes(2));
-        } catch (IllegalStateException e) {
-          throw new IllegalStateException(e.getMessage() + "; server log ends:\n" + server.logTail(30), e);
-        }
+        Parts.awaitApp(server, base, Duration.ofMinutes(2));
         Thread.sleep(3_000);
         long t0 = System.nanoTime();
         sample(t, "start", t0, server.pid(), base, jcmd, null);
