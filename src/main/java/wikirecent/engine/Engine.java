@@ -76,6 +76,7 @@ public final class Engine implements AutoCloseable {
 
   private long bytesRead;
   private long resets;
+  private long failedSteps;
   private long checkpointWrites;
   private long checkpointedOffset = -1;
   private long checkpointedTimestamp = -1;
@@ -83,8 +84,12 @@ public final class Engine implements AutoCloseable {
   /** The open file's size from this step's stat of the path, or -1: spares an fstat per step. */
   private long statSize;
 
-  /** Runs before each data line is applied: lets tests make a step fail part-way. */
+  /** Run before each data line is applied, each reset snapshot {@link #goLive} makes, each instance opened: let tests make those fail. */
   Runnable beforeApply = () -> {
+  };
+  Runnable beforeSnapshot = () -> {
+  };
+  Runnable beforeOpen = () -> {
   };
 
   private final RecordScanner.DataSink sink = (b, off, len) -> {
@@ -207,6 +212,7 @@ public final class Engine implements AutoCloseable {
         throw e;
       }
       long at = offset;
+      failedSteps++;
       try {
         startOver();
       } catch (Error again) { // the fresh state could not be made: the next step makes it
@@ -283,6 +289,7 @@ public final class Engine implements AutoCloseable {
 
   private String resetState(String reason) {
     log.warn("{}: the views start over from the beginning of the file", reason);
+    resets++;
     startOver();
     return reason;
   }
@@ -290,7 +297,6 @@ public final class Engine implements AutoCloseable {
   private void startOver() {
     offset = 0;
     tail = new byte[0];
-    resets++;
     state = null; // unreachable before the new ones are made: after an OutOfMemoryError they need its room
     core = null;
     state = new ViewState();
@@ -299,17 +305,23 @@ public final class Engine implements AutoCloseable {
 
   /**
    * Starts publishing: batch bookkeeping on, the default set of every view live, and a reset snapshot of
-   * each at a fresh timestamp (ViewState's three first).
+   * each at a fresh timestamp (ViewState's three first). If it throws (memory), the state is as it was and
+   * it may be called again.
    */
   public List<JsonObject> goLive() {
     state.startTracking();
     long ts = nextTimestamp();
+    if (core.pending()) {
+      core.closeBatch(ts); // sets live before (a checkpoint's, a failed goLive's) changed while catching up: their snapshots say it
+    }
     List<JsonObject> out = new ArrayList<>(ViewParams.View.values().length);
     for (Views v : Views.values()) {
+      beforeSnapshot.run();
       out.add(state.snapshot(v, ts));
     }
     for (ViewParams.View v : ViewParams.View.values()) {
       if (Views.byName(v.viewName()).isEmpty()) {
+        beforeSnapshot.run();
         out.add(core.open(ViewParams.of(v), ts));
       }
     }
@@ -331,7 +343,13 @@ public final class Engine implements AutoCloseable {
       throw new IllegalStateException("open needs goLive first");
     }
     Views base = params.isDefault() ? Views.byName(params.view().viewName()).orElse(null) : null;
-    return base != null ? state.snapshot(base, lastTimestamp) : core.open(params, lastTimestamp);
+    if (base != null) {
+      return state.snapshot(base, lastTimestamp);
+    }
+    if (!core.isOpen(params)) {
+      beforeOpen.run();
+    }
+    return core.open(params, lastTimestamp);
   }
 
   /** True if the set's batches are being published: the default sets once live, others while open. */
@@ -405,8 +423,14 @@ public final class Engine implements AutoCloseable {
     return bytesRead;
   }
 
+  /** Times the file shrank, vanished, was replaced or rewritten, and the state started over. */
   public long resets() {
     return resets;
+  }
+
+  /** Steps that failed part-way ({@link StepFailed}), after which the state started over too. */
+  public long failedSteps() {
+    return failedSteps;
   }
 
   public long checkpointWrites() {

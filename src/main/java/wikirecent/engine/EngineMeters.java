@@ -17,12 +17,18 @@ import java.util.function.BooleanSupplier;
  */
 final class EngineMeters {
 
+  /** The {@code kind} of {@code wikirecent_views_failures_total}. */
+  static final String STEP = "step";
+  static final String GO_LIVE = "go_live";
+  static final String OPEN = "open";
+
   private final Meters meters;
   private final Counter applied;
   private final Counter skipped;
   private final Counter readBytes;
   private final Counter checkpoints;
   private final Counter resets;
+  private final Map<String, Counter> failures = new HashMap<>();
   private final Map<String, Counter> batches = new HashMap<>();
   private final Map<String, Counter> snapshots = new HashMap<>();
   private final Counter opened;
@@ -42,6 +48,7 @@ final class EngineMeters {
   private long seenBytesRead;
   private long seenCheckpoints;
   private long seenResets;
+  private long seenFailedSteps;
 
   /** Created after the checkpoint is loaded: the events it holds were applied by an earlier run, not this one. */
   EngineMeters(MeterRegistry registry, Engine engine, BooleanSupplier live) {
@@ -50,7 +57,11 @@ final class EngineMeters {
     skipped = meters.counter("wikirecent.views.events.skipped", "Records of the data file whose data: line PostgreSQL would refuse as jsonb (skipped by the views)");
     readBytes = meters.counter("wikirecent.views.read.bytes", "Bytes of the data file read");
     checkpoints = meters.counter("wikirecent.views.checkpoints.written", "Engine checkpoints written");
-    resets = meters.counter("wikirecent.views.file.resets", "Times the data file shrank, vanished or was replaced, or a step failed part-way, and the views started over");
+    resets = meters.counter("wikirecent.views.file.resets", "Times the data file shrank, vanished, was replaced or rewritten, and the views started over");
+    String failedHelp = "Failures the view source recovers from: a step that failed part-way (the views start over), going live, opening a parameter set";
+    for (String kind : new String[] {STEP, GO_LIVE, OPEN}) {
+      failures.put(kind, meters.counter("wikirecent.views.failures", failedHelp, "kind", kind));
+    }
     for (ViewParams.View v : ViewParams.View.values()) {
       String view = v.viewName();
       batches.put(view, meters.counter("wikirecent.views.batches.published", "Batches published on the event bus", "view", view));
@@ -73,14 +84,17 @@ final class EngineMeters {
     seenBytesRead = engine.bytesRead();
     seenCheckpoints = engine.checkpointWrites();
     seenResets = engine.resets();
+    seenFailedSteps = engine.failedSteps();
     sync(engine);
   }
 
   /** After a step or a checkpoint, on the engine's thread. */
   void sync(Engine engine) {
-    if (engine.resets() != seenResets) {
+    if (engine.resets() != seenResets || engine.failedSteps() != seenFailedSteps) {
       resets.increment(engine.resets() - seenResets);
+      failures.get(STEP).increment(engine.failedSteps() - seenFailedSteps);
       seenResets = engine.resets();
+      seenFailedSteps = engine.failedSteps();
       seenTotal = 0; // a new state, counted from nothing
       seenSkipped = 0;
     }
@@ -105,6 +119,11 @@ final class EngineMeters {
     if (c != null) {
       c.increment();
     }
+  }
+
+  /** A failure the verticle recovered from other than a step's ({@link #GO_LIVE}, {@link #OPEN}). */
+  void failed(String kind) {
+    failures.get(kind).increment();
   }
 
   void instances(int live) {

@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The embedded view source: follows {@code <data.dir>/recentchanges} with an {@link Engine} and
@@ -70,8 +71,9 @@ public class EngineVerticle extends VerticleBase {
   private String stepFailure; // the last failed step's reason until the views are live again
   private int failedSteps;
   private long retryAtNanos; // after failed steps, no step before this: a failure that repeats must not spin
-  /** Given to the engine as its {@code beforeApply} when set before deployment: lets tests make a step fail. */
-  Runnable beforeApply;
+  private boolean checkpointHeld; // from a failed step until caught up: the last checkpoint is further on than the re-read
+  /** Given the engine before it restores, when set before deployment: lets tests set its hooks. */
+  Consumer<Engine> engineHooks;
   private long catchUpStart;
   private long lastProgressLog;
 
@@ -88,8 +90,8 @@ public class EngineVerticle extends VerticleBase {
     Path file = config.recentChangesFile();
     engine = new Engine(file, file.resolveSibling(CHECKPOINT_FILE),
       config.integer(Config.ENGINE_BATCH_MAX_BYTES), System::currentTimeMillis);
-    if (beforeApply != null) {
-      engine.beforeApply = beforeApply;
+    if (engineHooks != null) {
+      engineHooks.accept(engine);
     }
     Engine.Restore restore = engine.restore();
     if (restore.rejected()) {
@@ -144,7 +146,8 @@ public class EngineVerticle extends VerticleBase {
       step = engine.step(live);
       readProblem = null;
     } catch (Engine.StepFailed e) {
-      stepFailed(e);
+      checkpointHeld = true;
+      stepFailed(e.getMessage(), e.getCause());
       return;
     } catch (IOException | RuntimeException e) {
       String problem = "reading " + engine.file() + " failed: " + e;
@@ -174,20 +177,21 @@ public class EngineVerticle extends VerticleBase {
     }
   }
 
-  // Handled as a file reset, but the re-read waits, 1 s after the first failure and twice as long after each
-  // one more (up to a minute): a failure that repeats would otherwise re-read the whole file back to back. The
-  // views stay not live with the reason in the status meanwhile.
-  private void stepFailed(Engine.StepFailed e) {
+  // A step that failed part-way is handled as a file reset, but the re-read waits, 1 s after the first failure
+  // and twice as long after each one more (up to a minute): a failure that repeats would otherwise re-read the
+  // whole file back to back. So does going live once caught up, if that failed. The views stay not live with
+  // the reason in the status meanwhile.
+  private void stepFailed(String message, Throwable cause) {
     readProblem = null;
     failedSteps++;
     long waitMillis = Math.min(RETRY_MAX_MILLIS, RETRY_FIRST_MILLIS << Math.min(20, failedSteps - 1));
     retryAtNanos = System.nanoTime() + waitMillis * 1_000_000;
-    if (e.getMessage().equals(stepFailure)) {
-      log.error("{} ({} failed steps since the views were last live); retrying in {} ms", e.getMessage(), failedSteps, waitMillis);
+    if (message.equals(stepFailure)) {
+      log.error("{} ({} failed steps since the views were last live); retrying in {} ms", message, failedSteps, waitMillis);
     } else {
-      log.error(e.getMessage() + "; retrying in " + waitMillis + " ms", e.getCause());
+      log.error(message + "; retrying in " + waitMillis + " ms", cause);
     }
-    stepFailure = e.getMessage();
+    stepFailure = message;
     meters.sync(engine);
     dropAll();
     if (live) {
@@ -216,10 +220,19 @@ public class EngineVerticle extends VerticleBase {
   }
 
   private void goLive() {
+    checkpointHeld = false; // caught up: this state is the file's, as far as the last one went or further
     if (engine.checkpointDue()) {
       checkpoint();
     }
-    publish(engine.goLive());
+    List<JsonObject> snapshots;
+    try {
+      snapshots = engine.goLive();
+    } catch (RuntimeException | Error e) { // memory, most likely: the state is as it was, so going live is retried
+      meters.failed(EngineMeters.GO_LIVE);
+      stepFailed("making the views' reset snapshots at offset " + engine.offset() + " of " + engine.file() + " failed (" + e + ")", e);
+      return;
+    }
+    publish(snapshots);
     live = true;
     stepFailure = null;
     failedSteps = 0;
@@ -239,7 +252,7 @@ public class EngineVerticle extends VerticleBase {
   }
 
   private void checkpoint() {
-    if (!engine.checkpointDue()) {
+    if (checkpointHeld || !engine.checkpointDue()) {
       return;
     }
     try {
@@ -316,8 +329,9 @@ public class EngineVerticle extends VerticleBase {
     JsonObject snapshot;
     try {
       snapshot = engine.open(params);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) { // an Error too (memory): the engine holds nothing of it, and other sets wait
       log.warn("opening {} failed: {}", params, e.toString());
+      meters.failed(EngineMeters.OPEN);
       askers.forEach(m -> m.fail(500, "opening " + params + " failed: " + e));
       return;
     }

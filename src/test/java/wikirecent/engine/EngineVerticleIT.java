@@ -3,6 +3,7 @@ package wikirecent.engine;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import wikirecent.bus.Addresses;
 import wikirecent.config.Config;
 import wikirecent.bus.ViewMessage;
+import wikirecent.bus.ViewParams;
 import wikirecent.bus.Views;
 import wikirecent.bus.ViewsStatus;
 import wikirecent.testsupport.Samples;
@@ -216,11 +218,7 @@ class EngineVerticleIT {
     AtomicBoolean failing = new AtomicBoolean();
     AtomicInteger applied = new AtomicInteger();
     EngineVerticle verticle = new EngineVerticle();
-    verticle.beforeApply = () -> {
-      if (failing.get() && applied.incrementAndGet() % 5 == 0) {
-        throw new IllegalStateException("injected");
-      }
-    };
+    verticle.engineHooks = e -> e.beforeApply = failingEveryFifth(failing, applied);
     client = new ViewsClient(vertx);
     deploy(vertx, verticle, config(50));
     client.awaitUntil("catch-up", () -> client.counter() == 300);
@@ -241,7 +239,124 @@ class EngineVerticleIT {
     assertThat(request(vertx, Addresses.STATUS_VIEWS).getString("detail")).doesNotContain("failed");
     Samples metrics = Samples.of(vertx);
     assertThat(metrics.value("wikirecent_views_up", "")).isEqualTo(1.0);
-    assertThat(metrics.count("wikirecent_views_file_resets_total")).isGreaterThanOrEqualTo(3);
+    assertThat(metrics.value("wikirecent_views_failures_total", "kind=\"step\"")).isGreaterThanOrEqualTo(3);
+    assertThat(metrics.count("wikirecent_views_file_resets_total")).as("failed steps are not file resets").isZero();
+  }
+
+  private static Runnable failingEveryFifth(AtomicBoolean failing, AtomicInteger applied) {
+    return () -> {
+      if (failing.get() && applied.incrementAndGet() % 5 == 0) {
+        throw new IllegalStateException("injected");
+      }
+    };
+  }
+
+  private long checkpointOffset() {
+    try {
+      return Checkpoint.read(dir.resolve(EngineVerticle.CHECKPOINT_FILE)).offset();
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  @Test
+  void whileFailedStepsAreReadAgainTheLastGoodCheckpointStays(Vertx vertx) throws Exception {
+    List<String> sample = Sample.lines().subList(0, 600);
+    RecordFiles.append(file(), RecordFiles.recordsOf(sample.subList(0, 300), 0));
+    long good = Files.size(file());
+    AtomicBoolean failing = new AtomicBoolean();
+    EngineVerticle verticle = new EngineVerticle();
+    verticle.engineHooks = e -> e.beforeApply = failingEveryFifth(failing, new AtomicInteger());
+    client = new ViewsClient(vertx);
+    String id = deploy(vertx, verticle, config(50).put(Config.ENGINE_CHECKPOINT_MILLIS, 100));
+    client.awaitUntil("catch-up", () -> client.counter() == 300);
+    Wait.until("a checkpoint of the first 300 events", Wait.LONG, () -> checkpointOffset() == good, () -> "at " + checkpointOffset());
+
+    failing.set(true); // the live step fails, and so does each re-read from the start, after four records
+    appendInPieces(vertx, sample.subList(300, 600), 300, new Random(4), true);
+    waitForStatus(vertx, s -> failedSteps(s) >= 2);
+    Thread.sleep(500); // five checkpoint periods
+    assertThat(checkpointOffset()).as("the checkpoint while the views are read again").isEqualTo(good);
+    vertx.undeploy(id).await(30, TimeUnit.SECONDS);
+    assertThat(checkpointOffset()).as("the checkpoint the stop leaves").isEqualTo(good);
+
+    try (Engine restarted = new Engine(file(), dir.resolve(EngineVerticle.CHECKPOINT_FILE), 16 * 1024, System::currentTimeMillis)) {
+      assertThat(restarted.restore().used()).isTrue();
+      assertThat(restarted.offset()).isEqualTo(good);
+    }
+    deploy(vertx, config(50)); // the failure is gone: a restart reads on from the checkpoint
+    Oracle.Expected expected = expected(sample);
+    client.awaitUntil("the rest after the restart", () -> client.matches(expected));
+  }
+
+  @Test
+  void goingLiveThatFailsIsTriedAgainAfterAWait(Vertx vertx) throws Exception {
+    List<String> sample = Sample.lines().subList(0, 300);
+    RecordFiles.append(file(), RecordFiles.recordsOf(sample, 0));
+    AtomicInteger snapshots = new AtomicInteger();
+    EngineVerticle verticle = new EngineVerticle();
+    verticle.engineHooks = e -> e.beforeSnapshot = () -> {
+      int n = snapshots.incrementAndGet();
+      if (n == 2 || n == 4 || n == 6) { // each of the first three tries fails at its second snapshot
+        throw new OutOfMemoryError("injected");
+      }
+    };
+    client = new ViewsClient(vertx);
+    deploy(vertx, verticle, config(50));
+    waitForStatus(vertx, s -> !s.getBoolean("live") && s.getString("detail").contains("reset snapshots")
+      && s.getString("detail").contains("injected"));
+    assertThatThrownBy(() -> request(vertx, Addresses.snapshot("top10")))
+      .satisfies(e -> assertThat(((ReplyException) e).failureCode()).isEqualTo(503));
+
+    Oracle.Expected expected = expected(sample);
+    client.awaitUntil("the views, once live", () -> client.matches(expected));
+    waitForStatus(vertx, s -> s.getBoolean("live"));
+    assertThat(request(vertx, Addresses.STATUS_VIEWS).getString("detail")).doesNotContain("failed");
+    assertThat(client.snapshots).as("one reset snapshot per view, from the try that succeeded").isEqualTo(Views.values().length);
+    assertThat(snapshots.get()).as("three failed tries and one whole").isEqualTo(3 * 2 + 6);
+    Samples metrics = Samples.of(vertx);
+    assertThat(metrics.count("wikirecent_views_events_applied_total")).as("each event applied once").isEqualTo(expected.count());
+    assertThat(metrics.value("wikirecent_views_failures_total", "kind=\"go_live\"")).isEqualTo(3.0);
+    assertThat(metrics.count("wikirecent_views_file_resets_total")).isZero();
+  }
+
+  @Test
+  void aSetThatFailsToOpenIsRefusedAndTheOthersOpen(Vertx vertx) throws Exception {
+    List<String> sample = Sample.lines().subList(0, 300);
+    RecordFiles.append(file(), RecordFiles.recordsOf(sample, 0));
+    AtomicInteger opens = new AtomicInteger();
+    EngineVerticle verticle = new EngineVerticle();
+    verticle.engineHooks = e -> e.beforeOpen = () -> {
+      if (opens.incrementAndGet() == 1) {
+        throw new OutOfMemoryError("injected");
+      }
+    };
+    deploy(vertx, verticle, config(50));
+    waitForStatus(vertx, s -> s.getBoolean("live"));
+    ViewParams first = new ViewParams(ViewParams.View.TOP10, "wikidatawiki", false, ViewParams.Window.ALL);
+    ViewParams second = new ViewParams(ViewParams.View.TOP_WIKIS, null, true, ViewParams.Window.ALL);
+    DeliveryOptions quick = new DeliveryOptions().setSendTimeout(10_000);
+    var a = vertx.eventBus().<JsonObject>request(Addresses.snapshot("top10"), first.toJson(), quick);
+    var b = vertx.eventBus().<JsonObject>request(Addresses.snapshot("top_wikis"), second.toJson(), quick);
+    assertThatThrownBy(() -> a.await(30, TimeUnit.SECONDS))
+      .isInstanceOf(ReplyException.class)
+      .hasMessageContaining("opening " + first)
+      .hasMessageContaining("injected")
+      .satisfies(e -> assertThat(((ReplyException) e).failureCode()).isEqualTo(500));
+    JsonObject other = b.await(30, TimeUnit.SECONDS).body();
+    JsonObject again = vertx.eventBus().<JsonObject>request(Addresses.snapshot("top10"), first.toJson(), quick)
+      .await(30, TimeUnit.SECONDS).body();
+
+    try (Engine fresh = new Engine(file(), null, 16 * 1024, System::currentTimeMillis)) {
+      RecordFiles.readAll(fresh);
+      fresh.goLive();
+      assertThat(again.getJsonArray(ViewMessage.INSERTED)).as("asked again").isEqualTo(fresh.open(first).getJsonArray(ViewMessage.INSERTED));
+      assertThat(other.getJsonArray(ViewMessage.INSERTED)).isEqualTo(fresh.open(second).getJsonArray(ViewMessage.INSERTED));
+    }
+    Samples metrics = Samples.of(vertx);
+    assertThat(metrics.value("wikirecent_views_instances", "")).isEqualTo(2.0);
+    assertThat(metrics.value("wikirecent_views_failures_total", "kind=\"open\"")).isEqualTo(1.0);
+    assertThat(metrics.value("wikirecent_views_failures_total", "kind=\"step\"")).isZero();
   }
 
   @Test

@@ -235,8 +235,12 @@ final class FanOutScenario {
   static long heap(long pid, String base, boolean jcmd) throws Exception {
     if (jcmd) {
       jcmd(pid, "GC.run");
-      Matcher m = HEAP_USED.matcher(jcmd(pid, "GC.heap_info"));
-      return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
+      String info = jcmd(pid, "GC.heap_info");
+      Matcher m = HEAP_USED.matcher(info);
+      if (!m.find()) {
+        throw new IllegalStateException("no used heap in jcmd " + pid + " GC.heap_info: " + info.strip());
+      }
+      return Long.parseLong(m.group(1)) * 1024;
     }
     String metrics = Parts.httpBody(base + "/metrics");
     long sum = 0;
@@ -250,7 +254,8 @@ final class FanOutScenario {
     return sum;
   }
 
-  private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
+  /** "total 393216K, used 11476K" up to JDK 21, "total reserved 6172672K, committed 393216K, used 11476K" in 25. */
+  static final Pattern HEAP_USED = Pattern.compile("heap\\s+total (?:reserved \\d+K, committed )?\\d+K, used (\\d+)K");
 
   private static String jcmd(long pid, String command) throws Exception {
     Process p = new ProcessBuilder("jcmd", String.valueOf(pid), command).redirectErrorStream(true).start();

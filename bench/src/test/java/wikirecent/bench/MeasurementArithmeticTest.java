@@ -13,7 +13,8 @@ import static org.assertj.core.api.Assertions.within;
 
 /**
  * The arithmetic the scenarios' figures rest on: a merged frame expanded into its batches, the missing-pairs bound,
- * percentiles, the marginal heap per client, a labelled metric. Every expected value is worked out by hand here.
+ * percentiles, the marginal heap per client, a labelled metric, the used heap in jcmd's answer. Every expected value
+ * is worked out by hand here.
  */
 class MeasurementArithmeticTest {
 
@@ -25,6 +26,19 @@ class MeasurementArithmeticTest {
       into.add(receipt - batch);
     });
     return seen;
+  }
+
+  @Test
+  void usedHeapIsReadFromEitherJcmdFormat() {
+    String jdk17 = " garbage-first heap   total 397312K, used 18274K [0x0000000687400000, 0x0000000800000000)\n"
+      + "  region size 4096K, 4 young (16384K), 0 survivors (0K)\n Metaspace       used 8907K, committed 9088K, reserved 1114112K";
+    String jdk25 = "garbage-first heap   total reserved 6172672K, committed 393216K, used 11476K [0x0000000687400000, 0x0000000800000000)\n"
+      + " region size 4096K, 3 young (12288K), 1 survivors (4096K)";
+    for (var c : Map.of(jdk17, "18274", jdk25, "11476").entrySet()) {
+      var m = FanOutScenario.HEAP_USED.matcher(c.getKey());
+      assertThat(m.find()).isTrue();
+      assertThat(m.group(1)).as("the heap's used, not Metaspace's").isEqualTo(c.getValue());
+    }
   }
 
   @Test
