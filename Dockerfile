@@ -9,7 +9,7 @@ COPY . .
 RUN --mount=type=cache,target=/root/.m2 mvn -B -DskipTests package -pl :wikirecent -am
 
 # --- stage 2: a JRE and the jar, nothing else. Built for Java 17; on 25 the same jar keeps up
-# better and writes to 10,000 clients for less CPU (BENCHMARKS.md, round 17).
+# better and writes to 10,000 WebSocket clients for less CPU (BENCHMARKS.md, round 17).
 FROM eclipse-temurin:25-jre
 RUN useradd --system --uid 10001 --home-dir /app wikirecent \
  && mkdir -p /app /data && chown wikirecent /app /data

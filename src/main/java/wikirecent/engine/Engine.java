@@ -84,12 +84,15 @@ public final class Engine implements AutoCloseable {
   /** The open file's size from this step's stat of the path, or -1: spares an fstat per step. */
   private long statSize;
 
-  /** Run before each data line is applied, each reset snapshot {@link #goLive} makes, each instance opened: let tests make those fail. */
+  /**
+   * Run before each data line is applied, before each reset snapshot {@link #goLive} makes, and after {@link #open}
+   * built and registered a new instance: let tests make those fail.
+   */
   Runnable beforeApply = () -> {
   };
   Runnable beforeSnapshot = () -> {
   };
-  Runnable beforeOpen = () -> {
+  Runnable afterOpen = () -> {
   };
 
   private final RecordScanner.DataSink sink = (b, off, len) -> {
@@ -346,10 +349,19 @@ public final class Engine implements AutoCloseable {
     if (base != null) {
       return state.snapshot(base, lastTimestamp);
     }
-    if (!core.isOpen(params)) {
-      beforeOpen.run();
+    boolean fresh = !core.isOpen(params);
+    try {
+      JsonObject snapshot = core.open(params, lastTimestamp);
+      if (fresh) {
+        afterOpen.run();
+      }
+      return snapshot;
+    } catch (RuntimeException | Error e) {
+      if (fresh) {
+        core.close(params); // built and registered, then its snapshot failed (memory): no instance no one asked for stays
+      }
+      throw e;
     }
-    return core.open(params, lastTimestamp);
   }
 
   /** True if the set's batches are being published: the default sets once live, others while open. */
@@ -387,11 +399,12 @@ public final class Engine implements AutoCloseable {
     checkpointWrites++;
   }
 
+  /** The default views' state; null only after a failed step that could not make a fresh one, until the next step. */
   public ViewState state() {
     return state;
   }
 
-  /** The shaped views' state (replaced, with every instance, when the file is reset). */
+  /** The shaped views' state (replaced, with every instance, when the file is reset); null as {@link #state} can be. */
   public ShapedCore core() {
     return core;
   }

@@ -99,6 +99,9 @@ final class EngineMeters {
       seenSkipped = 0;
     }
     ViewState s = engine.state();
+    if (s == null || engine.core() == null) {
+      return; // a failed step could not make a fresh state: the next step makes it, and the next sync counts it
+    }
     applied.increment(s.total() - seenTotal);
     skipped.increment(s.skipped() - seenSkipped);
     readBytes.increment(engine.bytesRead() - seenBytesRead);

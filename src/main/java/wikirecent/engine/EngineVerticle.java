@@ -192,12 +192,12 @@ public class EngineVerticle extends VerticleBase {
       log.error(message + "; retrying in " + waitMillis + " ms", cause);
     }
     stepFailure = message;
-    meters.sync(engine);
     dropAll();
     if (live) {
       live = false;
       beginCatchUp();
     }
+    meters.sync(engine);
   }
 
   private void beginCatchUp() {
@@ -215,8 +215,9 @@ public class EngineVerticle extends VerticleBase {
 
   private String progress() {
     long size = Math.max(engine.fileSize(), engine.offset());
+    ViewState s = engine.state(); // null until the next step if a failed step could not make a fresh one
     return String.format("%,d of %,d bytes (%d%%), %,d events, %,d users", engine.offset(), size,
-      size == 0 ? 100 : engine.offset() * 100 / size, engine.state().total(), engine.state().groups());
+      size == 0 ? 100 : engine.offset() * 100 / size, s == null ? 0 : s.total(), s == null ? 0 : s.groups());
   }
 
   private void goLive() {
@@ -329,7 +330,7 @@ public class EngineVerticle extends VerticleBase {
     JsonObject snapshot;
     try {
       snapshot = engine.open(params);
-    } catch (RuntimeException | Error e) { // an Error too (memory): the engine holds nothing of it, and other sets wait
+    } catch (RuntimeException | Error e) { // an Error too (memory): the engine keeps nothing of it, and other sets wait
       log.warn("opening {} failed: {}", params, e.toString());
       meters.failed(EngineMeters.OPEN);
       askers.forEach(m -> m.fail(500, "opening " + params + " failed: " + e));

@@ -230,6 +230,34 @@ class EngineFailedStepTest {
   }
 
   @Test
+  void anInstanceWhoseOpeningFailsIsNotKept() throws IOException {
+    Engine engine = engine();
+    append(100);
+    RecordFiles.readAll(engine);
+    engine.goLive();
+    Fault openFault = new Fault();
+    engine.afterOpen = openFault;
+    ViewParams params = new ViewParams(ViewParams.View.TOP10, "wikidatawiki", true, ViewParams.Window.ALL);
+    openFault.arm(1, thrower("OutOfMemoryError")); // built and registered, then its snapshot fails
+    try {
+      engine.open(params);
+      throw new AssertionError("open did not fail");
+    } catch (OutOfMemoryError e) {
+      assertThat(e).hasMessage("injected");
+    }
+    assertThat(engine.isOpen(params)).as("no instance left that no one holds").isFalse();
+    assertThat(engine.core().live()).noneMatch(p -> !p.isDefault());
+    JsonObject again = engine.open(params);
+    assertThat(engine.isOpen(params)).isTrue();
+    try (Engine fresh = new Engine(file, null, 16 * 1024, System::currentTimeMillis)) {
+      RecordFiles.readAll(fresh);
+      fresh.goLive();
+      assertThat(rows(again)).isEqualTo(rows(fresh.open(params)));
+    }
+    engine.close();
+  }
+
+  @Test
   void aCheckpointWrittenAfterAFailedStepHoldsNoHalfOfIt() throws IOException {
     Engine engine = engine();
     append(100);

@@ -302,6 +302,7 @@ class EngineVerticleIT {
       }
     };
     client = new ViewsClient(vertx);
+    long t0 = System.nanoTime();
     deploy(vertx, verticle, config(50));
     waitForStatus(vertx, s -> !s.getBoolean("live") && s.getString("detail").contains("reset snapshots")
       && s.getString("detail").contains("injected"));
@@ -311,6 +312,8 @@ class EngineVerticleIT {
     Oracle.Expected expected = expected(sample);
     client.awaitUntil("the views, once live", () -> client.matches(expected));
     waitForStatus(vertx, s -> s.getBoolean("live"));
+    // Tried again 1, 2 and 4 s after each failure; polled every 50 ms, it would have been live within a second.
+    assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until live, three paced retries").isGreaterThanOrEqualTo(6_000);
     assertThat(request(vertx, Addresses.STATUS_VIEWS).getString("detail")).doesNotContain("failed");
     assertThat(client.snapshots).as("one reset snapshot per view, from the try that succeeded").isEqualTo(Views.values().length);
     assertThat(snapshots.get()).as("three failed tries and one whole").isEqualTo(3 * 2 + 6);
@@ -326,7 +329,7 @@ class EngineVerticleIT {
     RecordFiles.append(file(), RecordFiles.recordsOf(sample, 0));
     AtomicInteger opens = new AtomicInteger();
     EngineVerticle verticle = new EngineVerticle();
-    verticle.engineHooks = e -> e.beforeOpen = () -> {
+    verticle.engineHooks = e -> e.afterOpen = () -> {
       if (opens.incrementAndGet() == 1) {
         throw new OutOfMemoryError("injected");
       }
