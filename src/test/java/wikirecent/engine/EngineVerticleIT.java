@@ -251,6 +251,16 @@ class EngineVerticleIT {
     };
   }
 
+  /** Counts its calls and throws an OutOfMemoryError on the given ones. */
+  private static Runnable outOfMemoryOn(AtomicInteger calls, int... failing) {
+    return () -> {
+      int n = calls.incrementAndGet();
+      if (java.util.Arrays.stream(failing).anyMatch(f -> f == n)) {
+        throw new OutOfMemoryError("injected");
+      }
+    };
+  }
+
   private long checkpointOffset() {
     try {
       return Checkpoint.read(dir.resolve(EngineVerticle.CHECKPOINT_FILE)).offset();
@@ -295,12 +305,7 @@ class EngineVerticleIT {
     RecordFiles.append(file(), RecordFiles.recordsOf(sample, 0));
     AtomicInteger snapshots = new AtomicInteger();
     EngineVerticle verticle = new EngineVerticle();
-    verticle.engineHooks = e -> e.beforeSnapshot = () -> {
-      int n = snapshots.incrementAndGet();
-      if (n == 2 || n == 4 || n == 6) { // each of the first three tries fails at its second snapshot
-        throw new OutOfMemoryError("injected");
-      }
-    };
+    verticle.engineHooks = e -> e.beforeSnapshot = outOfMemoryOn(snapshots, 2, 4, 6); // each of the first three tries at its second
     client = new ViewsClient(vertx);
     long t0 = System.nanoTime();
     deploy(vertx, verticle, config(50));
@@ -329,11 +334,7 @@ class EngineVerticleIT {
     RecordFiles.append(file(), RecordFiles.recordsOf(sample, 0));
     AtomicInteger opens = new AtomicInteger();
     EngineVerticle verticle = new EngineVerticle();
-    verticle.engineHooks = e -> e.afterOpen = () -> {
-      if (opens.incrementAndGet() == 1) {
-        throw new OutOfMemoryError("injected");
-      }
-    };
+    verticle.engineHooks = e -> e.afterOpen = outOfMemoryOn(opens, 1);
     deploy(vertx, verticle, config(50));
     waitForStatus(vertx, s -> s.getBoolean("live"));
     ViewParams first = new ViewParams(ViewParams.View.TOP10, "wikidatawiki", false, ViewParams.Window.ALL);
