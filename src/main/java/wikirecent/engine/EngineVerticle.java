@@ -68,9 +68,9 @@ public class EngineVerticle extends VerticleBase {
   private boolean stepQueued;
   private boolean stopped;
   private String readProblem;
-  private String stepFailure; // the last failed step's reason until the views are live again
-  private int failedSteps;
-  private long retryAtNanos; // after failed steps, no step before this: a failure that repeats must not spin
+  private String failure; // the last failed step's or try to go live's reason until the views are live again
+  private int failures; // failed steps and tries to go live since the views were last live
+  private long retryAtNanos; // after a failure, no step before this: a failure that repeats must not spin
   private boolean checkpointHeld; // from a failed step until caught up: the last checkpoint is further on than the re-read
   /** Given the engine before it restores, when set before deployment: lets tests set its hooks. */
   Consumer<Engine> engineHooks;
@@ -127,7 +127,7 @@ public class EngineVerticle extends VerticleBase {
 
   // Coalesces: a step already queued absorbs every hint that arrives before it runs.
   private void requestStep() {
-    if (failedSteps > 0 && System.nanoTime() - retryAtNanos < 0) {
+    if (failures > 0 && System.nanoTime() - retryAtNanos < 0) {
       return; // a poll after the wait runs it
     }
     if (!stepQueued) {
@@ -147,7 +147,7 @@ public class EngineVerticle extends VerticleBase {
       readProblem = null;
     } catch (Engine.StepFailed e) {
       checkpointHeld = true;
-      stepFailed(e.getMessage(), e.getCause());
+      failed(e.getMessage(), e.getCause());
       return;
     } catch (IOException | RuntimeException e) {
       String problem = "reading " + engine.file() + " failed: " + e;
@@ -181,17 +181,17 @@ public class EngineVerticle extends VerticleBase {
   // and twice as long after each one more (up to a minute): a failure that repeats would otherwise re-read the
   // whole file back to back. So does going live once caught up, if that failed. The views stay not live with
   // the reason in the status meanwhile.
-  private void stepFailed(String message, Throwable cause) {
+  private void failed(String message, Throwable cause) {
     readProblem = null;
-    failedSteps++;
-    long waitMillis = Math.min(RETRY_MAX_MILLIS, RETRY_FIRST_MILLIS << Math.min(20, failedSteps - 1));
+    failures++;
+    long waitMillis = Math.min(RETRY_MAX_MILLIS, RETRY_FIRST_MILLIS << Math.min(20, failures - 1));
     retryAtNanos = System.nanoTime() + waitMillis * 1_000_000;
-    if (message.equals(stepFailure)) {
-      log.error("{} ({} failed steps since the views were last live); retrying in {} ms", message, failedSteps, waitMillis);
+    if (message.equals(failure)) {
+      log.error("{} ({} failures since the views were last live); retrying in {} ms", message, failures, waitMillis);
     } else {
       log.error(message + "; retrying in " + waitMillis + " ms", cause);
     }
-    stepFailure = message;
+    failure = message;
     dropAll();
     if (live) {
       live = false;
@@ -230,13 +230,13 @@ public class EngineVerticle extends VerticleBase {
       snapshots = engine.goLive();
     } catch (RuntimeException | Error e) { // memory, most likely: the state is as it was, so going live is retried
       meters.failed(EngineMeters.GO_LIVE);
-      stepFailed("making the views' reset snapshots at offset " + engine.offset() + " of " + engine.file() + " failed (" + e + ")", e);
+      failed("making the views' reset snapshots at offset " + engine.offset() + " of " + engine.file() + " failed (" + e + ")", e);
       return;
     }
     publish(snapshots);
     live = true;
-    stepFailure = null;
-    failedSteps = 0;
+    failure = null;
+    failures = 0;
     vertx.eventBus().publish(Addresses.VIEWS_STARTED, new JsonObject());
     log.info("views live at offset {} of {} ({} events, {} skipped as invalid, {} users), caught up in {} ms",
       engine.offset(), engine.file(), engine.state().total(), engine.state().skipped(), engine.state().groups(),
@@ -426,8 +426,8 @@ public class EngineVerticle extends VerticleBase {
     if (readProblem != null) {
       detail += "; " + readProblem;
     }
-    if (stepFailure != null) {
-      detail += String.format("; %s (%d failed steps since the views were last live)", stepFailure, failedSteps);
+    if (failure != null) {
+      detail += String.format("; %s (%d failures since the views were last live)", failure, failures);
     }
     msg.reply(new ViewsStatus(live, "embedded", detail).toJson());
   }

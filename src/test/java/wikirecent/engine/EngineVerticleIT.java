@@ -225,11 +225,11 @@ class EngineVerticleIT {
 
     failing.set(true); // the live step fails on its 5th record, and so does every re-read
     appendInPieces(vertx, sample.subList(300, 600), 300, new Random(3), true);
-    waitForStatus(vertx, s -> !s.getBoolean("live") && s.getString("detail").contains("injected") && failedSteps(s) >= 3);
+    waitForStatus(vertx, s -> !s.getBoolean("live") && s.getString("detail").contains("injected") && failures(s) >= 3);
     assertThat(Samples.of(vertx).value("wikirecent_views_up", "")).isEqualTo(0.0);
     // Paced: 1, 2, 4, 8, 16 s apart, so within the 32 s this can have taken at most six; polled every 50 ms, dozens.
     Thread.sleep(2_000);
-    assertThat(failedSteps(request(vertx, Addresses.STATUS_VIEWS))).as("failed steps, retried with a growing wait").isLessThanOrEqualTo(6);
+    assertThat(failures(request(vertx, Addresses.STATUS_VIEWS))).as("failed steps, retried with a growing wait").isLessThanOrEqualTo(6);
 
     failing.set(false);
     Oracle.Expected expected = expected(sample);
@@ -284,7 +284,7 @@ class EngineVerticleIT {
 
     failing.set(true); // the live step fails, and so does each re-read from the start, after four records
     appendInPieces(vertx, sample.subList(300, 600), 300, new Random(4), true);
-    waitForStatus(vertx, s -> failedSteps(s) >= 2);
+    waitForStatus(vertx, s -> failures(s) >= 2);
     Thread.sleep(500); // five checkpoint periods
     assertThat(checkpointOffset()).as("the checkpoint while the views are read again").isEqualTo(good);
     vertx.undeploy(id).await(30, TimeUnit.SECONDS);
@@ -403,9 +403,9 @@ class EngineVerticleIT {
       () -> "status: " + (last[0] == null ? "none" : last[0].encode()));
   }
 
-  /** The count in the status's "(n failed steps since ...)", 0 if none. */
-  private static int failedSteps(JsonObject status) {
-    Matcher m = Pattern.compile("\\((\\d+) failed steps").matcher(status.getString("detail"));
+  /** The count in the status's "(n failures since ...)", 0 if none. */
+  private static int failures(JsonObject status) {
+    Matcher m = Pattern.compile("\\((\\d+) failures").matcher(status.getString("detail"));
     return m.find() ? Integer.parseInt(m.group(1)) : 0;
   }
 
