@@ -60,6 +60,7 @@ public final class Bench {
   }
 
   static int run(BenchOptions o, String command, PrintStream out) {
+    Parts.useCpus(o.serverCpus, o.clientCpus);
     if (!o.verbose) {
       quietLogs();
     }

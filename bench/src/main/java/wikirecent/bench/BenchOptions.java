@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The options of {@code bench <scenario>}: sizes per scenario, with full defaults (the whole run
@@ -63,6 +64,10 @@ final class BenchOptions {
     "  --soak-sample-seconds N seconds between samples of the app's heap, files and threads (default 30, quick 15)",
     "  --soak-rate N           events/s of the soak's feed (default 200)",
     "  --soak-seed N           seed of the soak's draws of kinds, keys and holds (default 1)",
+    "  --server-cpus LIST      CPUs the app's process may use where it runs apart (fanout, shaped, snapshots, restart,",
+    "                          soak), in taskset's syntax (0, 0-1, 0,2); default any. A JVM that sees one CPU picks the",
+    "                          serial collector and two event loops",
+    "  --client-cpus LIST      CPUs the client process of fanout and shaped may use; default any",
     "",
     "Sizes take k/M/G suffixes (events: powers of 10; bytes with B: MB = 2^20). Each scenario runs alone",
     "by its name; 'all' runs the seven above in order; soak (leaks under churn, no speed) runs only by its name.",
@@ -99,6 +104,9 @@ final class BenchOptions {
   int soakSampleSeconds;
   double soakRate;
   long soakSeed;
+  /** taskset CPU lists for the app's and the clients' processes, or null: any CPU. */
+  String serverCpus;
+  String clientCpus;
 
   /** The scenarios to run, in order. */
   List<String> scenarios() {
@@ -172,6 +180,8 @@ final class BenchOptions {
     o.soakSampleSeconds = (int) positive(given, "--soak-sample-seconds", q ? 15 : 30);
     o.soakRate = positiveDecimal(given.getOrDefault("--soak-rate", "200"), "--soak-rate");
     o.soakSeed = positive(given, "--soak-seed", 1);
+    o.serverCpus = cpus(given, "--server-cpus");
+    o.clientCpus = cpus(given, "--client-cpus");
     if (o.shapedSets > ShapedScenario.maxSets()) {
       throw new IllegalArgumentException("--shaped-sets can be at most " + ShapedScenario.maxSets() + " (the distinct sets of "
         + ShapedScenario.KEY_WIKIS.size() + " wikis), not " + o.shapedSets);
@@ -187,7 +197,20 @@ final class BenchOptions {
     "--latency-clients", "--latency-seconds", "--fanout-clients", "--fanout-transports", "--fanout-seconds", "--fanout-views", "--live-rate",
     "--polling-sizes", "--polls", "--restart-sizes", "--shaped-rates", "--shaped-sets", "--shaped-clients", "--shaped-seconds",
     "--shaped-history", "--snapshot-users", "--snapshot-clients", "--snapshot-rounds", "--soak-seconds", "--soak-sessions",
-    "--soak-sample-seconds", "--soak-rate", "--soak-seed");
+    "--soak-sample-seconds", "--soak-rate", "--soak-seed", "--server-cpus", "--client-cpus");
+
+  private static final Pattern CPU_LIST = Pattern.compile("\\d+(-\\d+)?(,\\d+(-\\d+)?)*");
+
+  private static String cpus(Map<String, String> given, String option) {
+    String v = given.get(option);
+    if (v == null) {
+      return null;
+    }
+    if (!CPU_LIST.matcher(v).matches()) {
+      throw new IllegalArgumentException(option + " takes a CPU list such as 0, 0-1 or 0,2, not " + v);
+    }
+    return v;
+  }
 
   private static long positive(Map<String, String> given, String option, long dflt) {
     return given.containsKey(option) ? count(given.get(option), option) : dflt;

@@ -99,7 +99,7 @@ final class FanOutScenario {
       + " percentiles over every (batch, client) pair: a frame merging batches delivers each, each from its own timestamp;"
       + " newest p99: the newest batch of each frame only, as rounds 0-2 measured");
     t.note("server: a fresh JVM of the whole app per case (default JVM flags); clients: one more JVM (`bench client`), so each"
-      + " process stays under the 20,000 open-file limit (10k sockets each at 10k clients); both on this 2-core box, competing for it");
+      + " process stays under the 20,000 open-file limit (10k sockets each at 10k clients); " + Parts.cpusNote());
     t.note("missing pairs: (batch, client) pairs the latency percentiles lack, at most: a batch never the newest of any client's"
       + " frame cannot be timed. 0 when every counter batch the engine published over the run"
       + " (wikirecent_views_batches_published_total, read once the feed has stopped and the clients are quiet) was learnt from some"
@@ -166,7 +166,7 @@ final class FanOutScenario {
       List<String> args = new ArrayList<>(List.of("--port", String.valueOf(port), "--transport",
         transport.label(), "--view", String.join(",", views), "--clients", String.valueOf(clients), "--warmup", String.valueOf(WARMUP_SECONDS),
         "--seconds", String.valueOf(seconds), "--wait-start", "true"));
-      try (Child client = Child.start("clients", Parts.clientCommand(args), Map.of(), dir.resolve("clients.log"), true)) {
+      try (Child client = Child.start("clients", Parts.clientCommand("client", args), Map.of(), dir.resolve("clients.log"), true)) {
         double connectSeconds = Double.parseDouble(client.awaitLine("CONNECTED", Duration.ofMinutes(10)).split(" ")[1]);
         feed = Parts.await(ReplayServer.start(upstream, new ReplayOptions().port(feedPort).rate(rate).loop(true)),
           Duration.ofMinutes(1));
@@ -236,11 +236,11 @@ final class FanOutScenario {
     if (jcmd) {
       jcmd(pid, "GC.run");
       String info = jcmd(pid, "GC.heap_info");
-      Matcher m = HEAP_USED.matcher(info);
-      if (!m.find()) {
+      long kib = usedHeapKiB(info);
+      if (kib < 0) {
         throw new IllegalStateException("no used heap in jcmd " + pid + " GC.heap_info: " + info.strip());
       }
-      return Long.parseLong(m.group(1)) * 1024;
+      return kib * 1024;
     }
     String metrics = Parts.httpBody(base + "/metrics");
     long sum = 0;
@@ -254,8 +254,22 @@ final class FanOutScenario {
     return sum;
   }
 
-  /** "total 393216K, used 11476K" up to JDK 21, "total reserved 6172672K, committed 393216K, used 11476K" in 25. */
-  static final Pattern HEAP_USED = Pattern.compile("heap\\s+total (?:reserved \\d+K, committed )?\\d+K, used (\\d+)K");
+  /**
+   * One space of the heap: "total 393216K, used 11476K" up to JDK 21, "total reserved 6172672K, committed 393216K,
+   * used 11476K" in 25. G1 has one ("garbage-first heap"); the serial and parallel collectors, which a JVM that sees
+   * one CPU picks, have two (young and old), so the used heap is their sum. Metaspace's line has no "total".
+   */
+  static final Pattern HEAP_USED = Pattern.compile("total (?:reserved \\d+K, committed )?\\d+K, used (\\d+)K");
+
+  /** The used heap in KiB in jcmd's {@code GC.heap_info} answer, or -1 if it names none. */
+  static long usedHeapKiB(String info) {
+    Matcher m = HEAP_USED.matcher(info);
+    long kib = -1;
+    while (m.find()) {
+      kib = Math.max(kib, 0) + Long.parseLong(m.group(1));
+    }
+    return kib;
+  }
 
   private static String jcmd(long pid, String command) throws Exception {
     Process p = new ProcessBuilder("jcmd", String.valueOf(pid), command).redirectErrorStream(true).start();

@@ -35,16 +35,43 @@ final class Parts {
   private Parts() {
   }
 
-  /** The whole app (every part, as {@code java -jar wikirecent.jar} runs it) in a child JVM on these classes. */
-  static List<String> appCommand() {
-    return Child.command("wikirecent.Main", List.of(), List.of("wikirecent.MainVerticle"));
+  /** The CPUs ({@code taskset -c} lists) the app's and the clients' child processes may use, or null: any. Per run. */
+  private static volatile String serverCpus;
+  private static volatile String clientCpus;
+
+  static void useCpus(String server, String clients) {
+    serverCpus = server;
+    clientCpus = clients;
   }
 
-  /** The benchmark's client mode ({@link ClientMode}) in a child JVM. */
-  static List<String> clientCommand(List<String> args) {
-    List<String> all = new ArrayList<>(List.of("client"));
+  /** What the table notes say of where the processes ran. */
+  static String cpusNote() {
+    return serverCpus == null && clientCpus == null ? "both on this " + Runtime.getRuntime().availableProcessors()
+      + "-core box, competing for it"
+      : "the server on CPUs " + (serverCpus == null ? "any" : serverCpus) + ", the clients on " + (clientCpus == null ? "any" : clientCpus)
+      + " (taskset; a JVM that sees one CPU picks the serial collector and two event loops)";
+  }
+
+  /** The whole app (every part, as {@code java -jar wikirecent.jar} runs it) in a child JVM on these classes. */
+  static List<String> appCommand() {
+    return pinned(serverCpus, Child.command("wikirecent.Main", List.of(), List.of("wikirecent.MainVerticle")));
+  }
+
+  /** One of the benchmark's client modes ({@link ClientMode}'s {@code client}, {@code shaped-client}) in a child JVM. */
+  static List<String> clientCommand(String mode, List<String> args) {
+    List<String> all = new ArrayList<>(List.of(mode));
     all.addAll(args);
-    return Child.command(Bench.class.getName(), List.of(), all);
+    return pinned(clientCpus, Child.command(Bench.class.getName(), List.of(), all));
+  }
+
+  static List<String> pinned(String cpus, List<String> command) {
+    if (cpus == null) {
+      return command;
+    }
+    // taskset sets the affinity and execs the command, so the pid the scenarios read (CPU time, jcmd) stays the JVM's.
+    List<String> out = new ArrayList<>(List.of("taskset", "-c", cpus));
+    out.addAll(command);
+    return out;
   }
 
   /** The defaults with {@code overrides}; the environment is ignored, so a run does not depend on the shell. */

@@ -144,6 +144,7 @@ final class ShapedScenario {
       .map(e -> e.getValue() + " " + e.getKey().viewName()).reduce((a, b) -> a + ", " + b).orElse("") + ") over wiki in any/"
       + String.join("/", KEY_WIKIS) + ", bot any/true/false, window all/5m/1h/24h, e.g. " + keys.get(0) + ", "
       + keys.get(Math.min(1, keys.size() - 1)) + "; client i follows /api/stream/<key i mod " + keys.size() + ">");
+    t.note("server: a fresh JVM of the whole app per rate; clients: one more JVM (`bench shaped-client`); " + Parts.cpusNote());
     t.note("ingest ev/s, engine ev/s, published msg/s: from the app's /metrics over the clients' window"
       + " (wikirecent_ingest_events_written, wikirecent_views_events_applied, wikirecent_views_batches_published summed over"
       + " every view and set); frames/s: frames the clients received; app CPU %: the app process's CPU time over the same"
@@ -197,7 +198,7 @@ final class ShapedScenario {
       long heapSets = heap(server.pid(), base, jcmd);
       List<String> args = List.of("--port", String.valueOf(port), "--keys", String.join(",", keys), "--clients",
         String.valueOf(clients), "--warmup", String.valueOf(WARMUP_SECONDS), "--seconds", String.valueOf(seconds));
-      try (Child client = Child.start("clients", clientCommand(args), Map.of(), dir.resolve("clients.log"), true)) {
+      try (Child client = Child.start("clients", Parts.clientCommand("shaped-client", args), Map.of(), dir.resolve("clients.log"), true)) {
         double connectSeconds = Double.parseDouble(client.awaitLine("CONNECTED", Duration.ofMinutes(10)).split(" ")[1]);
         long heapClients = heap(server.pid(), base, jcmd);
         // The feed goes on from where the history ended: ingest reconnects with the last id it wrote.
@@ -261,12 +262,6 @@ final class ShapedScenario {
         // closed already
       }
     }
-  }
-
-  private static List<String> clientCommand(List<String> args) {
-    List<String> all = new ArrayList<>(List.of("shaped-client"));
-    all.addAll(args);
-    return Child.command(Bench.class.getName(), List.of(), all);
   }
 
   /** GET /api/views/<key> until it answers 200 (a 503 while the set opens is retried); false if it never does. */

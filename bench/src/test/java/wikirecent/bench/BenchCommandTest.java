@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import wikirecent.bus.ViewParams;
+import wikirecent.testsupport.Child;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -95,6 +96,7 @@ class BenchCommandTest {
     assertThatThrownBy(() -> BenchOptions.parse("shaped", new String[] {"--shaped-sets", "100", "--shaped-clients", "99"}))
       .hasMessageContaining("every set needs a client");
     assertThatThrownBy(() -> BenchOptions.parse("shaped", new String[] {"--shaped-sets", "10000"})).hasMessageContaining("at most");
+    assertThatThrownBy(() -> BenchOptions.parse("fanout", new String[] {"--server-cpus", "0;1"})).hasMessageContaining("0;1");
     assertThat(BenchOptions.count("3k", "x")).isEqualTo(3000);
     assertThat(BenchOptions.bytes("512KB", "x")).isEqualTo(512 * 1024);
     assertThat(Bench.run(new String[] {"nonsense"}, new PrintStream(new ByteArrayOutputStream()))).isEqualTo(2);
@@ -337,6 +339,33 @@ class BenchCommandTest {
     assertThat(churn.getDouble("heapMiB")).isPositive();
     assertThat(churn.getLong("files")).isPositive();
     assertThat(churn.getLong("threads")).isPositive();
+  }
+
+  @Test
+  void aPinnedChildRunsOnlyOnItsCpusUnderItsOwnPid(@TempDir Path tmp) throws Exception {
+    BenchOptions o = BenchOptions.parse("fanout", new String[] {"--server-cpus", "0", "--client-cpus", "0-1"});
+    assertThat(o.serverCpus).isEqualTo("0");
+    assertThat(o.clientCpus).isEqualTo("0-1");
+    try {
+      Parts.useCpus(o.serverCpus, o.clientCpus);
+      assertThat(Parts.appCommand()).startsWith("taskset", "-c", "0").contains("wikirecent.Main");
+      assertThat(Parts.clientCommand("client", List.of())).startsWith("taskset", "-c", "0-1").endsWith("client");
+      assertThat(Parts.cpusNote()).contains("server on CPUs 0, the clients on 0-1");
+    } finally {
+      Parts.useCpus(null, null);
+    }
+    assertThat(Parts.appCommand()).as("unpinned again").doesNotContain("taskset");
+
+    // The scenarios read the child's CPU time and heap by its pid: that must be the pinned command's, not taskset's.
+    try (Child c = Child.start("sleeper", Parts.pinned("0", List.of("sleep", "30")), Map.of(), tmp.resolve("s.log"), false)) {
+      Path proc = Path.of("/proc", String.valueOf(c.pid()));
+      String status = "";
+      for (int i = 0; i < 100 && !status.contains("Name:\tsleep"); i++) {
+        Thread.sleep(50);
+        status = Files.readString(proc.resolve("status"));
+      }
+      assertThat(status).contains("Name:\tsleep").containsPattern("Cpus_allowed_list:\\s+0\n");
+    }
   }
 
   @Test

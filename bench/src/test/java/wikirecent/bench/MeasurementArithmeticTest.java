@@ -28,16 +28,34 @@ class MeasurementArithmeticTest {
     return seen;
   }
 
+  /** Answers of jcmd GC.heap_info from OpenJDK 17 and Temurin 25 (trimmed to their heap lines and one Metaspace line). */
   @Test
-  void usedHeapIsReadFromEitherJcmdFormat() {
-    String jdk17 = " garbage-first heap   total 397312K, used 18274K [0x0000000687400000, 0x0000000800000000)\n"
+  void usedHeapIsReadFromEachCollectorsAnswerInEitherJdk() {
+    String g1Jdk17 = " garbage-first heap   total 397312K, used 18274K [0x0000000687400000, 0x0000000800000000)\n"
       + "  region size 4096K, 4 young (16384K), 0 survivors (0K)\n Metaspace       used 8907K, committed 9088K, reserved 1114112K";
-    String jdk25 = "garbage-first heap   total reserved 6172672K, committed 393216K, used 11476K [0x0000000687400000, 0x0000000800000000)\n"
+    String g1Jdk25 = "garbage-first heap   total reserved 6172672K, committed 393216K, used 11476K [0x0000000687400000, 0x0000000800000000)\n"
       + " region size 4096K, 3 young (12288K), 1 survivors (4096K)";
-    for (var c : Map.of(jdk17, "18274", jdk25, "11476").entrySet()) {
-      var m = FanOutScenario.HEAP_USED.matcher(c.getKey());
-      assertThat(m.find()).isTrue();
-      assertThat(m.group(1)).as("the heap's used, not Metaspace's").isEqualTo(c.getValue());
+    // A JVM that sees one CPU picks the serial collector: young and old spaces, each with its own line.
+    String serialJdk17 = " def new generation   total 116160K, used 31477K [0x0000000687400000, 0x000000068f200000, 0x0000000704d50000)\n"
+      + "  eden space 103296K,  30% used [0x0000000687400000, 0x00000006892bd738, 0x000000068d8e0000)\n"
+      + " tenured generation   total 258048K, used 12175K [0x0000000704d50000, 0x0000000714950000, 0x0000000800000000)\n"
+      + "   the space 258048K,   4% used [0x0000000704d50000, 0x0000000705933ef0, 0x0000000705934000, 0x0000000714950000)\n"
+      + " Metaspace       used 9120K, committed 9344K, reserved 1114112K";
+    String serialJdk25 = "DefNew     total 116160K, used 41823K [0x0000000687400000, 0x000000068f200000, 0x0000000704d50000)\n"
+      + " eden space 103296K,  40% used [0x0000000687400000, 0x0000000689cd7d08, 0x000000068d8e0000)\n"
+      + "Tenured    total 258048K, used 1166K [0x0000000704d50000, 0x0000000714950000, 0x0000000800000000)";
+    String parallelJdk25 = "PSYoungGen      total 113152K, used 39913K [0x0000000782700000, 0x000000078a500000, 0x0000000800000000)\n"
+      + " eden space 97280K, 41% used [0x0000000782700000,0x0000000784dfa4f0,0x0000000788600000)\n"
+      + "ParOldGen       total 258048K, used 1166K [0x0000000687400000, 0x0000000697000000, 0x0000000782700000)";
+    Map<String, Long> expected = new LinkedHashMap<>();
+    expected.put(g1Jdk17, 18274L);
+    expected.put(g1Jdk25, 11476L);
+    expected.put(serialJdk17, 31477L + 12175L);
+    expected.put(serialJdk25, 41823L + 1166L);
+    expected.put(parallelJdk25, 39913L + 1166L);
+    expected.put(" Metaspace       used 9120K, committed 9344K, reserved 1114112K", -1L);
+    for (var c : expected.entrySet()) {
+      assertThat(FanOutScenario.usedHeapKiB(c.getKey())).as(c.getKey()).isEqualTo(c.getValue());
     }
   }
 
