@@ -85,9 +85,11 @@ public final class Engine implements AutoCloseable {
   private long statSize;
 
   /**
-   * Run before each data line is applied, before each reset snapshot {@link #goLive} makes, and after {@link #open}
-   * built and registered a new instance: let tests make those fail.
+   * Run before each read of the file, before each data line is applied, before each reset snapshot {@link #goLive}
+   * makes, and after {@link #open} built and registered a new instance: let tests make those fail.
    */
+  Runnable beforeRead = () -> {
+  };
   Runnable beforeApply = () -> {
   };
   Runnable beforeSnapshot = () -> {
@@ -239,6 +241,7 @@ public final class Engine implements AutoCloseable {
   }
 
   private int read(long position, int len) throws IOException {
+    beforeRead.run();
     ByteBuffer bb = ByteBuffer.wrap(buf, 0, len);
     while (bb.hasRemaining()) {
       if (channel.read(bb, position + bb.position()) < 0) {

@@ -142,6 +142,7 @@ public class EngineVerticle extends VerticleBase {
       return;
     }
     Engine.Step step;
+    long resets = engine.resets();
     try {
       step = engine.step(live);
       readProblem = null;
@@ -149,21 +150,22 @@ public class EngineVerticle extends VerticleBase {
       checkpointHeld = true;
       failed(e.getMessage(), e.getCause());
       return;
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
+      // An Error too (memory for a long record's buffer): nothing was applied, so the next append or poll tries again.
       String problem = "reading " + engine.file() + " failed: " + e;
       if (!problem.equals(readProblem)) {
         log.warn("{}; retrying on the next append or poll", problem);
       }
       readProblem = problem;
+      if (engine.resets() != resets) {
+        reset(); // the file was reset before the read failed: the step that said so never returned
+      }
+      meters.sync(engine);
       return;
     }
     meters.sync(engine);
     if (step.reset() != null) {
-      dropAll(); // the engine's new state has no instance
-      if (live) {
-        live = false; // the reset state is re-read without publishing, then announced with snapshots
-        beginCatchUp();
-      }
+      reset();
     }
     if (live) {
       publish(step.messages());
@@ -174,6 +176,14 @@ public class EngineVerticle extends VerticleBase {
     }
     if (step.more()) {
       requestStep();
+    }
+  }
+
+  private void reset() {
+    dropAll(); // the engine's new state has no instance
+    if (live) {
+      live = false; // the reset state is re-read without publishing, then announced with snapshots
+      beginCatchUp();
     }
   }
 
