@@ -163,6 +163,8 @@ final class StreamSession {
 
   private void onResponse(HttpClientResponse resp, SseParser parser, BooleanSupplier shouldPause) {
     response = resp;
+    // After a redirect the response is another request's: cutting the first one would leave this connection open.
+    request = resp.request();
     if (closing) {
       request.reset();
       finish(End.CLOSED, resp.statusCode(), "closed", -1);

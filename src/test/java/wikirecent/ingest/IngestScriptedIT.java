@@ -231,6 +231,27 @@ class IngestScriptedIT {
   }
 
   @Test
+  void aRedirectedStreamThatGoesSilentIsClosedNotLeftOpen(Vertx vertx) throws Exception {
+    // The feed moved: each connection is redirected, and the stream it lands on goes silent after two events.
+    List<Boolean> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ScriptedSseServer.Reply silent = (v, req) -> {
+      int i = closed.size();
+      closed.add(false);
+      req.connection().closeHandler(x -> closed.set(i, true));
+      String events = req.getHeader("Last-Event-ID") == null ? event("1", "a", "A") + event("2", "b", "B") : event("3", "c", "C");
+      stream(pieces(events, 1000), HOLD).serve(v, req);
+    };
+    ScriptedSseServer.Reply moved = status(302, "", "Location", "/v2/stream/moved");
+    ScriptedSseServer server = ScriptedSseServer.start(vertx, moved, silent, moved, silent);
+    deploy(vertx, config(server.url(), dir, Config.STREAM_IDLE_TIMEOUT_SECONDS, 1));
+    awaitRecords(file(), 3);
+    assertThat(server.received().get(3).header("Last-Event-ID")).isEqualTo("2");
+    // The cut closes the stream's own connection, the redirect's target, not only the first request's.
+    Wait.until("the silent stream's connection closed", java.time.Duration.ofSeconds(30), () -> closed.get(0));
+    assertFileHolds(file(), List.of(data("a", "A"), data("b", "B"), data("c", "C")));
+  }
+
+  @Test
   void aDroppedConnectionIsResumedFromTheLastIdWritten(Vertx vertx) throws Exception {
     ScriptedSseServer server = ScriptedSseServer.start(vertx,
       stream(pieces(event("1", "a", "A") + event("2", "b", "B") + "event: message\nid: 3\ndata: {\"meta\":", 1000), DROP),
