@@ -201,7 +201,7 @@ export class Follows {
     b.request(f.snapshotAddress, null, SNAPSHOT_TIMEOUT_MS)
       .then((snapshot) => {
         if (this.current(b, f)) {
-          this.takeSnapshot(b, f, snapshot);
+          this.takeSnapshot(b, f, snapshot, false);
         }
       })
       .catch((err) => {
@@ -246,7 +246,7 @@ export class Follows {
       return;
     }
     if (msg.snapshot) {
-      this.takeSnapshot(b, f, msg); // the server restarts us from its state (after a reset, or after we fell behind)
+      this.takeSnapshot(b, f, msg, true); // the server restarts us from its state (after a reset, or after we fell behind)
       return;
     }
     if (!st.ready) {
@@ -267,9 +267,10 @@ export class Follows {
     this.hooks.changed(f, false);
   }
 
-  takeSnapshot(b, f, snapshot) {
+  /** A pushed snapshot is always taken: what the server sends next starts from it, even when it is older than our state. */
+  takeSnapshot(b, f, snapshot, pushed) {
     const st = f.state;
-    if (st.ready && snapshot.timestamp <= st.ts) {
+    if (!pushed && st.ready && snapshot.timestamp <= st.ts) {
       return; // an older answer to a request that crossed a pushed snapshot
     }
     if (st.heldOverflow) {

@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 public abstract class DashboardScenarios {
 
-  private static Browser browser;
+  protected static Browser browser;
   protected Vertx vertx;
   protected WebNode web;
 

@@ -1,6 +1,7 @@
 package wikirecent.web;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,13 +36,39 @@ class FanOutWalkTest {
   private static final String VIEW = "user_edits";
   private static final String KEY = VIEW;
 
-  /** Holds what it is sent, applied to its own table; writes complete at once. */
+  /** Holds what it is sent, applied to its own table; writes complete at once, or for a slow one when it reads. */
   static class ApplyingClient extends TestClient {
     final Map<String, ViewTable> tables = new HashMap<>();
     final Map<String, List<Long>> timestamps = new HashMap<>();
     /** The frames it got, and how many messages each held. */
     final List<Integer> frames = new ArrayList<>();
     boolean diverged;
+    /** Reads what it was written only when told ({@link #read}): its queue fills, it stalls, drains, is sent snapshots. */
+    boolean slow;
+    private final Deque<Runnable> unread = new ArrayDeque<>();
+
+    /** A write whose frame {@code reading} takes in: at once, or when a slow client reads it. */
+    Future<Void> written(Runnable reading) {
+      if (!slow) {
+        reading.run();
+        return Future.succeededFuture();
+      }
+      Promise<Void> done = Promise.promise();
+      unread.add(() -> {
+        reading.run();
+        done.complete();
+      });
+      return done.future();
+    }
+
+    /** Reads everything written to it, in order, and what is written meanwhile (a drained client is sent snapshots). */
+    boolean read() {
+      boolean any = !unread.isEmpty();
+      for (Runnable r; (r = unread.poll()) != null; ) {
+        r.run();
+      }
+      return any;
+    }
 
     @Override
     Future<Void> write(Buffer frame) {
@@ -52,8 +79,7 @@ class FanOutWalkTest {
     @Override
     Future<Void> write(Encoded message, Buffer frame) {
       frames.add(1);
-      apply(message.key, new JsonObject(frame.toString()));
-      return Future.succeededFuture();
+      return written(() -> apply(message.key, new JsonObject(frame.toString())));
     }
 
     void apply(String key, JsonObject m) {
@@ -89,15 +115,15 @@ class FanOutWalkTest {
 
     @Override
     Future<Void> write(Encoded message, Buffer frame) {
-      return read(frame);
+      return written(() -> take(frame));
     }
 
     @Override
     Future<Void> write(Bundle bundle, Buffer frame) {
-      return read(frame);
+      return written(() -> take(frame));
     }
 
-    private Future<Void> read(Buffer frame) {
+    private void take(Buffer frame) {
       String text = frame.toString();
       assertThat(text).startsWith("a[");
       JsonArray envelopes = new JsonArray(text.substring(1));
@@ -110,7 +136,6 @@ class FanOutWalkTest {
         diverged |= !keys.add(key); // one message per instance in a frame
         apply(key, envelope.getJsonObject("body"));
       }
-      return Future.succeededFuture();
     }
   }
 
@@ -126,7 +151,7 @@ class FanOutWalkTest {
     @Override
     void apply(String key, JsonObject m) {
       if (ViewMessage.isSnapshot(m)) {
-        answered(key, m);
+        adopt(key, m); // pushed: what the node sends next starts from it, even if it is older than what the page holds
       } else if (!ready.contains(key)) {
         held.computeIfAbsent(key, k -> new ArrayList<>()).add(m);
       } else if (ViewMessage.timestamp(m) > tables.get(key).timestamp()) {
@@ -135,10 +160,15 @@ class FanOutWalkTest {
     }
 
     void answered(String key, JsonObject snapshot) {
-      ViewTable table = tables.computeIfAbsent(key, k -> new ViewTable(VIEW));
-      if (ready.contains(key) && ViewMessage.timestamp(snapshot) <= table.timestamp()) {
+      ViewTable table = tables.get(key);
+      if (ready.contains(key) && table != null && ViewMessage.timestamp(snapshot) <= table.timestamp()) {
         return; // an older answer than a pushed snapshot it took
       }
+      adopt(key, snapshot);
+    }
+
+    void adopt(String key, JsonObject snapshot) {
+      ViewTable table = tables.computeIfAbsent(key, k -> new ViewTable(VIEW));
       table.apply(snapshot);
       ready.add(key);
       for (JsonObject batch : held.getOrDefault(key, List.of())) {
@@ -180,6 +210,11 @@ class FanOutWalkTest {
     }
 
     Source(boolean builtLater, String... keys) {
+      this(1 << 20, builtLater, keys);
+    }
+
+    /** With {@code queueBound}: the bytes a client may have unread before it stalls. */
+    Source(int queueBound, boolean builtLater, String... keys) {
       this.builtLater = builtLater;
       this.keys = List.of(keys);
       for (String key : keys) {
@@ -189,7 +224,7 @@ class FanOutWalkTest {
         counts.put(key, new HashMap<>());
         fannedOut.put(key, 1L);
       }
-      fanOut = new FanOut(1 << 20, new WebMetrics(), builtLater ? this::snapshotOrBuild : key -> Encoded.of(key, tables.get(key).snapshot()),
+      fanOut = new FanOut(queueBound, new WebMetrics(), builtLater ? this::snapshotOrBuild : key -> Encoded.of(key, tables.get(key).snapshot()),
         key -> Math.max(tables.get(key).timestamp(), fannedOut.get(key)), later::add);
     }
 
@@ -256,10 +291,7 @@ class FanOutWalkTest {
         return;
       }
       JsonObject body = new JsonObject(snapshot.json);
-      fanOut.sendSnapshot(page, snapshot.length(), () -> {
-        page.answered(snapshot.key, body);
-        return Future.succeededFuture();
-      }, snapshot);
+      fanOut.sendSnapshot(page, snapshot.length(), () -> page.written(() -> page.answered(snapshot.key, body)), snapshot);
     }
 
     /** A batch of a random instance. */
@@ -315,9 +347,10 @@ class FanOutWalkTest {
     /** Every client ends holding each followed instance's rows, having applied each frame on what it held. */
     void assertConverged(List<? extends ApplyingClient> clients, Map<ApplyingClient, List<String>> follows) {
       for (ApplyingClient c : clients) {
-        assertThat(c.diverged).as("a frame that did not start from what the client held").isFalse();
+        String who = c.getClass().getSimpleName() + (c.slow ? ", slow" : "");
+        assertThat(c.diverged).as("a frame that did not start from what the client held (%s)", who).isFalse();
         for (String key : follows.getOrDefault(c, List.of(keys.get(0)))) {
-          assertThat(c.tables.get(key).rows()).as(key).isEqualTo(tables.get(key).rows());
+          assertThat(c.tables.get(key).rows()).as("%s (%s)", key, who).isEqualTo(tables.get(key).rows());
         }
       }
     }
@@ -415,6 +448,42 @@ class FanOutWalkTest {
     }
     assertThat(checked > 0 || all.stream().allMatch(c -> c instanceof PageClient || follows.get(c).isEmpty()))
       .as("the order was checked on some stream or session client").isTrue();
+  }
+
+  /**
+   * The same with slow clients among them: each reads what it was written only now and then, so its queue fills past
+   * the bound, it stalls (its batches dropped), drains and is sent fresh snapshots, with their since, while builds are
+   * under way and it may already hold states newer than a cached snapshot.
+   */
+  @Property(tries = 80)
+  void clientsThatStallAndDrainStillEndAtEachSource(
+      @ForAll long seed, @ForAll @IntRange(min = 1, max = 60) int clients, @ForAll @IntRange(min = 1, max = 150) int steps) {
+    Random random = new Random(seed);
+    Source source = new Source(400, true, KEY, KEY + "?wiki=a");
+    Map<ApplyingClient, List<String>> follows = new HashMap<>();
+    List<ApplyingClient> all = new ArrayList<>();
+    for (int i = 0; i < clients; i++) {
+      all.add(joinSome(source, random, follows, random.nextInt(3) == 0));
+    }
+    for (int s = 0; s < steps; s++) {
+      switch (random.nextInt(9)) {
+        case 0, 1, 2 -> source.batch(random);
+        case 3, 4 -> source.run(1 + random.nextInt(3));
+        case 5, 6 -> all.get(random.nextInt(all.size())).read();
+        case 7 -> all.add(joinSome(source, random, follows, random.nextBoolean()));
+        default -> toggleOne(source, random, all, follows);
+      }
+    }
+    boolean moved = true;
+    while (moved) {
+      source.run(-1);
+      moved = false;
+      for (ApplyingClient c : all) {
+        moved |= c.read();
+      }
+      moved |= !source.later.isEmpty();
+    }
+    source.assertConverged(all, follows);
   }
 
   @Test
@@ -516,6 +585,10 @@ class FanOutWalkTest {
 
   /** A client (a SockJS session, a page on the bridge, or a stream) following a random non-empty set of the instances. */
   private static ApplyingClient joinSome(Source source, Random random, Map<ApplyingClient, List<String>> follows) {
+    return joinSome(source, random, follows, false);
+  }
+
+  private static ApplyingClient joinSome(Source source, Random random, Map<ApplyingClient, List<String>> follows, boolean slow) {
     List<String> keys = new ArrayList<>();
     for (String key : source.keys) {
       if (random.nextBoolean()) {
@@ -530,6 +603,7 @@ class FanOutWalkTest {
       case 1 -> new PageClient();
       default -> new ApplyingClient();
     };
+    client.slow = slow;
     ApplyingClient c = join(source, client, keys.toArray(String[]::new));
     follows.put(c, keys);
     return c;
