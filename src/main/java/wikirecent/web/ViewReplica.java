@@ -96,7 +96,7 @@ final class ViewReplica {
   /** While true the table holds still (batches are deferred): the state being built is the table's. */
   private boolean building;
   /** After a build that failed: when to try again, while a follower still waits for a state. */
-  private final Backoff buildBackoff = new Backoff(RETRY_MIN_MILLIS, RETRY_MAX_MILLIS, RETRY_MIN_MILLIS, ThreadLocalRandom.current());
+  private Backoff buildBackoff = new Backoff(RETRY_MIN_MILLIS, RETRY_MAX_MILLIS, RETRY_MIN_MILLIS, ThreadLocalRandom.current());
   private long buildRetryTimer = -1;
   private int failedBuilds;
   /** Bumped whenever the state a build started from is replaced or lost, so that build's result is ignored. */
@@ -324,6 +324,11 @@ final class ViewReplica {
         build();
       }
     });
+  }
+
+  /** Tests: a failed build's retry waits as this back-off says. */
+  void buildBackoff(Backoff backoff) {
+    buildBackoff = backoff;
   }
 
   /** True while a failed build's retry waits on its timer (tests: whether it has run yet). */
@@ -596,6 +601,7 @@ final class ViewReplica {
       vertx.cancelTimer(retryTimer);
       retryTimer = -1;
     }
+    cancelBuildRetry(); // a failed build's wait was for the state this replaces: the new one builds at once
     table.apply(snap);
     snapshot = null;
     snapshotWaiters.addAll(nextBuildWaiters); // this state holds whatever was sent before

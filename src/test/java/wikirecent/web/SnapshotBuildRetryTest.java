@@ -11,14 +11,18 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import wikirecent.bus.ViewParams;
+import wikirecent.retry.Backoff;
 import wikirecent.testsupport.Wait;
 
 import java.lang.reflect.InvocationTargetException;
+import java.time.Duration;
 import java.lang.reflect.Proxy;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -103,6 +107,41 @@ class SnapshotBuildRetryTest {
       return p.future();
     }).compose(f -> f));
     assertThat(again.timestamp).isEqualTo(Wait.on(source.lastTimestamp()));
+  }
+
+  /**
+   * A reset replaces the state a failed build's retry waits to build: its followers' snapshot is built when the reset
+   * is taken, not when the retry's wait (up to 5 s; here ten minutes) is over.
+   */
+  @Test
+  void aResetAfterAFailedBuildIsBuiltAtOnce(Vertx vertx) throws Exception {
+    ScriptedViewSource source = aliceAndBob(vertx);
+    Node node = Node.start(vertx);
+    RandomGenerator longest = new RandomGenerator() {
+      @Override
+      public long nextLong() {
+        return 0;
+      }
+
+      @Override
+      public long nextLong(long bound) {
+        return bound - 1;
+      }
+    };
+    long tenMinutes = Duration.ofMinutes(10).toMillis();
+    Wait.on(node.on(() -> {
+      node.replica.buildBackoff(new Backoff(tenMinutes, tenMinutes, tenMinutes, longest));
+      return null;
+    }));
+
+    node.failing.set(1);
+    FanOutWalkTest.ApplyingClient follower = node.streamJoins();
+    Wait.until("the build failed and its retry waits", () -> Wait.on(node.on(() -> node.replica.buildRetryPending())));
+    assertThat(node.builds.get()).isEqualTo(1);
+    Wait.on(source.resetTo(Map.of("Carol", 3L)));
+    Wait.until("the follower gets the reset's rows", () -> node.holds(follower, Wait.on(source.expected(KEY))));
+    assertThat(node.builds.get()).as("the failed build, then the reset's").isEqualTo(2);
+    assertThat(follower.diverged).isFalse();
   }
 
   /** A replica of user_edits and its fan-out on one event loop, building on a pool whose next builds can be made to fail. */
