@@ -350,6 +350,7 @@ public final class Engine implements AutoCloseable {
     }
     Views base = params.isDefault() ? Views.byName(params.view().viewName()).orElse(null) : null;
     if (base != null) {
+      beforeSnapshot.run();
       return state.snapshot(base, lastTimestamp);
     }
     boolean fresh = !core.isOpen(params);

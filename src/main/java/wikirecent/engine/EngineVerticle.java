@@ -290,10 +290,13 @@ public class EngineVerticle extends VerticleBase {
       return;
     }
     if (engine.isOpen(params)) {
-      if (!params.isDefault()) {
-        wanted.put(params, nowMillis());
+      JsonObject snapshot = snapshotOrRefuse(params, List.of(msg));
+      if (snapshot != null) {
+        if (!params.isDefault()) {
+          wanted.put(params, nowMillis());
+        }
+        msg.reply(snapshot);
       }
-      msg.reply(engine.open(params));
       return;
     }
     if (!opens.contains(params) && wanted.size() + opens.size() >= maxInstances) {
@@ -337,13 +340,8 @@ public class EngineVerticle extends VerticleBase {
       return;
     }
     boolean fresh = !engine.isOpen(params);
-    JsonObject snapshot;
-    try {
-      snapshot = engine.open(params);
-    } catch (RuntimeException | Error e) { // an Error too (memory): the engine keeps nothing of it, and other sets wait
-      log.warn("opening {} failed: {}", params, e.toString());
-      meters.failed(EngineMeters.OPEN);
-      askers.forEach(m -> m.fail(500, "opening " + params + " failed: " + e));
+    JsonObject snapshot = snapshotOrRefuse(params, askers);
+    if (snapshot == null) {
       return;
     }
     wanted.put(params, nowMillis());
@@ -354,6 +352,20 @@ public class EngineVerticle extends VerticleBase {
       log.debug("opened {} ({} live)", params, wanted.size());
     }
     askers.forEach(m -> m.reply(snapshot));
+  }
+
+  /** The set's snapshot, opening it first if need be; null once its askers were told why that failed (500). */
+  private JsonObject snapshotOrRefuse(ViewParams params, List<Message<Object>> askers) {
+    boolean fresh = !engine.isOpen(params);
+    try {
+      return engine.open(params);
+    } catch (RuntimeException | Error e) { // an Error too (memory): the engine keeps nothing of it, and other sets wait
+      String what = (fresh ? "opening " : "the snapshot of ") + params;
+      log.warn("{} failed: {}", what, e.toString());
+      meters.failed(EngineMeters.OPEN);
+      askers.forEach(m -> m.fail(500, what + " failed: " + e));
+      return null;
+    }
   }
 
   private void answerWanted(Message<Object> msg) {

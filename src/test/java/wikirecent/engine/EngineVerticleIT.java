@@ -356,6 +356,39 @@ class EngineVerticleIT {
     assertThat(metrics.count("wikirecent_views_file_resets_total")).isZero();
   }
 
+  /** A snapshot of a live set (a default one here) that fails is refused with 500, not left to time out; the next is answered. */
+  @Test
+  void aSnapshotThatFailsIsRefusedAndTheNextIsAnswered(Vertx vertx) throws Exception {
+    List<String> sample = Sample.lines().subList(0, 300);
+    RecordFiles.append(file(), RecordFiles.recordsOf(sample, 0));
+    AtomicBoolean failing = new AtomicBoolean();
+    EngineVerticle verticle = new EngineVerticle();
+    verticle.engineHooks = e -> e.beforeSnapshot = () -> {
+      if (failing.getAndSet(false)) {
+        throw new OutOfMemoryError("injected");
+      }
+    };
+    deploy(vertx, verticle, config(50));
+    waitForStatus(vertx, s -> s.getBoolean("live"));
+
+    failing.set(true);
+    DeliveryOptions quick = new DeliveryOptions().setSendTimeout(10_000);
+    assertThatThrownBy(() -> vertx.eventBus().request(Addresses.snapshot("top10"), null, quick).await(30, TimeUnit.SECONDS))
+      .isInstanceOf(ReplyException.class)
+      .hasMessageContaining("the snapshot of top10 failed")
+      .hasMessageContaining("injected")
+      .satisfies(e -> assertThat(((ReplyException) e).failureCode()).isEqualTo(500));
+    JsonObject again = request(vertx, Addresses.snapshot("top10"));
+    try (Engine fresh = new Engine(file(), null, 16 * 1024, System::currentTimeMillis)) {
+      RecordFiles.readAll(fresh);
+      fresh.goLive();
+      assertThat(again.getJsonArray(ViewMessage.INSERTED)).isEqualTo(fresh.open(ViewParams.of(ViewParams.View.TOP10)).getJsonArray(ViewMessage.INSERTED));
+    }
+    Samples metrics = Samples.of(vertx);
+    assertThat(metrics.value("wikirecent_views_failures_total", "kind=\"open\"")).isEqualTo(1.0);
+    assertThat(metrics.value("wikirecent_views_failures_total", "kind=\"step\"")).isZero();
+  }
+
   @Test
   void aSetThatFailsToOpenIsRefusedAndTheOthersOpen(Vertx vertx) throws Exception {
     List<String> sample = Sample.lines().subList(0, 300);
