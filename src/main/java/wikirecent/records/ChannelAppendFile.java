@@ -6,9 +6,12 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * The real file: a {@link FileChannel} in append mode (O_APPEND, so each write lands at the end), holding an
@@ -17,11 +20,18 @@ import java.nio.file.attribute.BasicFileAttributes;
  */
 public final class ChannelAppendFile implements AppendFile {
 
+  /**
+   * Keys of the files this process holds the lock of. The lock is a POSIX record lock, held by the process: closing
+   * any channel of the file drops it, so a second open in this process is refused before it opens a channel.
+   */
+  private static final Set<Object> LOCKED = new HashSet<>();
+
   private final Path path;
   private final FileChannel channel;
   private final FileChannel reader;
   private final FileLock lock;
   private final Object fileKey;
+  private boolean closed;
 
   private ChannelAppendFile(Path path, FileChannel channel, FileChannel reader, FileLock lock, Object fileKey) {
     this.path = path;
@@ -32,6 +42,28 @@ public final class ChannelAppendFile implements AppendFile {
   }
 
   public static AppendFile open(Path path) throws IOException {
+    synchronized (LOCKED) {
+      Object held = keyIfPresent(path);
+      if (held != null && LOCKED.contains(held)) {
+        throw new IOException(path + " is locked: an ingest of this process is writing it");
+      }
+      ChannelAppendFile file = openAndLock(path);
+      if (file.fileKey != null) {
+        LOCKED.add(file.fileKey);
+      }
+      return file;
+    }
+  }
+
+  private static Object keyIfPresent(Path path) throws IOException {
+    try {
+      return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  private static ChannelAppendFile openAndLock(Path path) throws IOException {
     Path dir = path.toAbsolutePath().getParent();
     if (dir != null) {
       Files.createDirectories(dir);
@@ -118,15 +150,22 @@ public final class ChannelAppendFile implements AppendFile {
 
   @Override
   public void close() throws IOException {
-    try {
-      if (lock.isValid()) {
-        lock.release();
+    synchronized (LOCKED) {
+      if (closed) {
+        return; // its key may be another open's by now
       }
-    } finally {
+      closed = true;
       try {
-        reader.close();
+        if (lock.isValid()) {
+          lock.release();
+        }
       } finally {
-        channel.close();
+        try {
+          reader.close();
+        } finally {
+          channel.close();
+          LOCKED.remove(fileKey);
+        }
       }
     }
   }

@@ -113,14 +113,23 @@ class RecordWriterTest {
     assertThat(Files.readAllBytes(file)).isEqualTo(concat(records(0, 4)));
   }
 
+  /**
+   * Another process is kept out, and so is a second writer in this one, without dropping the first's lock: the lock
+   * is the process's, and closing any channel of the file would drop it (a probe in its own JVM checks).
+   */
   @Test
   void aSecondWriterOfTheSameFileIsRefused() throws Exception {
     Path file = dir.resolve("recentchanges");
     RecordWriter first = open(file, ChannelAppendFile::open, -1, new AtomicLong());
+    assertThat(LockProbe.probe(file)).as("another process").isEqualTo("held");
     assertThatThrownBy(() -> open(file, ChannelAppendFile::open, -1, new AtomicLong()))
       .isInstanceOf(IOException.class).hasMessageContaining("locked");
+    assertThat(LockProbe.probe(file)).as("another process, after a second writer here was refused").isEqualTo("held");
     first.close();
-    open(file, ChannelAppendFile::open, -1, new AtomicLong()).close();
+    assertThat(LockProbe.probe(file)).as("once the writer closed").isEqualTo("free");
+    RecordWriter again = open(file, ChannelAppendFile::open, -1, new AtomicLong());
+    assertThat(LockProbe.probe(file)).isEqualTo("held");
+    again.close();
   }
 
   /** Writes records 0..2, cuts the file to {@code cut} bytes behind the writer's back, appends record 3. */
