@@ -9,6 +9,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import wikirecent.bus.IngestStatus;
 import wikirecent.config.Config;
+import wikirecent.records.LockProbe;
 import wikirecent.replay.ReplayOptions;
 import wikirecent.replay.ReplayServer;
 import wikirecent.replay.Sample;
@@ -255,6 +256,7 @@ class IngestReplayIT {
       .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())));
     assertThat(failure).hasMessageContaining("locked");
     assertThat(vertx.deploymentIDs()).containsExactly(id); // the refused one left nothing running
+    assertThat(LockProbe.probe(file())).as("another process, after the refused ingest").isEqualTo("held");
     awaitRecords(file(), 20);
     Wait.on(vertx.undeploy(id));
     List<String> written = FileRecords.data(file());

@@ -17,7 +17,7 @@ public final class LockProbe {
   }
 
   /** "held" when another process holds the file's lock, "free" when this probe got it. */
-  static String probe(Path file) throws Exception {
+  public static String probe(Path file) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
     String classes = Path.of(LockProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     Process p = new ProcessBuilder(java, "-cp", classes, LockProbe.class.getName(), file.toString())
