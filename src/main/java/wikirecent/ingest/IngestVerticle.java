@@ -64,7 +64,9 @@ public class IngestVerticle extends VerticleBase {
         pipeline.watch();
         loop.start(opened);
       })
-      .onFailure(e -> client.close().eventually(() -> writerThread.close())); // no stop() after a failed start
+      // No stop() after a failed start: the file, if it opened, is closed here, so its lock does not outlive the try.
+      // (Its meters stay: they are the same meters as those of an ingest this start may have been refused beside.)
+      .onFailure(e -> pipeline.close(false).eventually(() -> client.close()).eventually(() -> writerThread.close()));
   }
 
   @Override
