@@ -86,7 +86,8 @@ public final class Engine implements AutoCloseable {
 
   /**
    * Run before each read of the file, before each data line is applied, before each reset snapshot {@link #goLive}
-   * makes, and after {@link #open} built and registered a new instance: let tests make those fail.
+   * makes and each default set's snapshot {@link #open} makes, and after {@link #open} built and registered a new
+   * instance: let tests make those fail.
    */
   Runnable beforeRead = () -> {
   };

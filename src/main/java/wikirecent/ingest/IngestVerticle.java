@@ -64,9 +64,10 @@ public class IngestVerticle extends VerticleBase {
         pipeline.watch();
         loop.start(opened);
       })
-      // No stop() after a failed start: the file, if it opened, is closed here, so its lock does not outlive the try.
-      // (Its meters stay: they are the same meters as those of an ingest this start may have been refused beside.)
-      .onFailure(e -> pipeline.close(false).eventually(() -> client.close()).eventually(() -> writerThread.close()));
+      // No stop() after a failed start: the file, if it opened, is closed before the start fails, so its lock does
+      // not outlive it. (Its meters stay: they are those of an ingest this start may have been refused beside.)
+      .recover(e -> pipeline.close(false).eventually(() -> client.close()).eventually(() -> writerThread.close())
+        .transform(ar -> Future.failedFuture(e)));
   }
 
   @Override

@@ -163,8 +163,11 @@ public final class ChannelAppendFile implements AppendFile {
         try {
           reader.close();
         } finally {
-          channel.close();
-          LOCKED.remove(fileKey);
+          try {
+            channel.close();
+          } finally {
+            LOCKED.remove(fileKey); // even when closing failed: the key is no longer this process's to refuse
+          }
         }
       }
     }

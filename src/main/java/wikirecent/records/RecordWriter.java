@@ -81,7 +81,7 @@ public final class RecordWriter implements AutoCloseable {
       RecordTail.Recovery recovery = carried
         ? new RecordTail.Recovery(0, own.cutBytes(), carry.lastId(), carry.recentIds(), carry.lastDt()) : own;
       return new RecordWriter(path, file, window, maxTornBytes, fsyncMillis, clock, meta, recovery, carried);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) { // an Error too (memory for a long tail): the lock must go
       file.close();
       throw e;
     }

@@ -602,6 +602,8 @@ final class ViewReplica {
       retryTimer = -1;
     }
     cancelBuildRetry(); // a failed build's wait was for the state this replaces: the new one builds at once
+    failedBuilds = 0;
+    buildBackoff.reset();
     table.apply(snap);
     snapshot = null;
     snapshotWaiters.addAll(nextBuildWaiters); // this state holds whatever was sent before
