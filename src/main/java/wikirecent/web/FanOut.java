@@ -28,7 +28,7 @@ import java.util.function.ToLongFunction;
  * to the network. A client whose queue would pass {@code queueBound} stops getting batches
  * (they are counted as dropped); once its queue is empty again it gets a fresh snapshot of each
  * view it follows and resumes, so it converges instead of silently missing changes. One snapshot
- * in flight is not counted against the bound, whatever is queued before it: its bytes are shared with
+ * in flight (with its since) is not counted against the bound, whatever is queued before it: its bytes are shared with
  * every client sent that state, and a client joining a view whose snapshot is larger than the bound
  * would otherwise stall at the first batch (or have the snapshot it asked for dropped behind a batch)
  * and be sent the snapshot again and again. So the server holds at most about
@@ -321,11 +321,21 @@ final class FanOut {
     return sent;
   }
 
-  /** The client was sent {@code message}: it holds that state, and is sent what followed a snapshot's (its since). */
+  /**
+   * The client was sent {@code message}: it holds that state, and is sent what followed a snapshot's (its since). The
+   * since is the snapshot's tail and is exempt from the bound as the snapshot is: counted, a since larger than the
+   * bound stalled the client behind it, and each drain resent the same snapshot and since, for good.
+   */
   private void holds(Client client, Encoded message) {
     client.at.put(message.key, message.timestamp);
-    if (message.since != null) {
-      send(client, message.since);
+    Encoded since = message.since;
+    if (since != null) {
+      Buffer frame = client.frame(since);
+      int length = frame.length();
+      if (admit(client, length, length)) {
+        track(client, length, length, null, client.write(since, frame));
+        holds(client, since);
+      }
     }
   }
 
@@ -386,7 +396,9 @@ final class FanOut {
   private void track(Client client, int length, long exempt, String key, Future<Void> write) {
     if (exempt > 0) {
       client.snapshotBytes += exempt;
-      client.snapshotsInFlight.add(key);
+      if (key != null) {
+        client.snapshotsInFlight.add(key);
+      }
     }
     write.onComplete(ar -> written(client, length, exempt, key));
   }

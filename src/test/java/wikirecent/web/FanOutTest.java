@@ -14,7 +14,9 @@ import wikirecent.bus.ViewMessage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -151,6 +153,49 @@ class FanOutTest {
       n += e.next() ? length : 0;
     }
     return n;
+  }
+
+  /**
+   * A drained client following two instances whose snapshots each carry a since larger than the bound gets both
+   * snapshots and both sinces, and drains for good. Were a since held against the bound, the second snapshot would
+   * stall the client behind the first one's since, and every drain would resend the same two frames without end.
+   */
+  @org.junit.jupiter.api.Test
+  void aDrainedClientGetsEachSnapshotAndItsSinceEvenWhenTheSinceIsLargerThanTheBound() {
+    Map<String, Encoded> snapshots = new HashMap<>();
+    for (String view : List.of("top10", "user_edits")) {
+      Encoded snapshot = Encoded.of(view, ViewMessage.snapshot(view, 1, users(1)));
+      snapshot.since = Encoded.of(view, ViewMessage.batch(view, 2, users(100), new JsonArray()));
+      assertThat(snapshot.since.length()).isGreaterThan(BOUND);
+      snapshots.put(view, snapshot);
+    }
+    FanOut fanOut = new FanOut(BOUND, new WebMetrics(), snapshots::get);
+    SlowClient client = new SlowClient();
+    fanOut.add(client);
+    fanOut.subscribe(client, "top10", false);
+    fanOut.subscribe(client, "user_edits", false);
+    fanOut.send(client, Buffer.buffer("x".repeat(BOUND)));
+    fanOut.send(client, Buffer.buffer("x"));
+    assertThat(client.stalled).isTrue();
+
+    int completed = 0;
+    while (!client.pending.isEmpty()) {
+      assertThat(++completed).as("writes completed before the client drained for good").isLessThan(20);
+      client.completeOne();
+    }
+    assertThat(client.stalled).isFalse();
+    for (Encoded snapshot : snapshots.values()) {
+      assertThat(client.written).as(snapshot.key).containsOnlyOnce(snapshot.json, snapshot.since.json);
+    }
+    assertThat(client.at).containsEntry("top10", 2L).containsEntry("user_edits", 2L);
+  }
+
+  private static JsonArray users(int n) {
+    JsonArray rows = new JsonArray();
+    for (int i = 0; i < n; i++) {
+      rows.add(new JsonArray().add("user " + i).add(i));
+    }
+    return rows;
   }
 
   /**
