@@ -267,11 +267,18 @@ export class Follows {
     this.hooks.changed(f, false);
   }
 
-  /** A pushed snapshot is always taken: what the server sends next starts from it, even when it is older than our state. */
+  /**
+   * A pushed snapshot is always taken, and replaces the batches held before it: what the server sends next starts from
+   * it (a merged batch of what came since it may follow), even when it is older than our state or than those batches.
+   */
   takeSnapshot(b, f, snapshot, pushed) {
     const st = f.state;
     if (!pushed && st.ready && snapshot.timestamp <= st.ts) {
       return; // an older answer to a request that crossed a pushed snapshot
+    }
+    if (pushed) {
+      st.held = [];
+      st.heldOverflow = false;
     }
     if (st.heldOverflow) {
       st.heldOverflow = false;

@@ -64,7 +64,9 @@ class FanOutWalkTest {
     /** Reads everything written to it, in order, and what is written meanwhile (a drained client is sent snapshots). */
     boolean read() {
       boolean any = !unread.isEmpty();
+      int frames = 0;
       for (Runnable r; (r = unread.poll()) != null; ) {
+        assertThat(++frames).as("frames read in one go (a node that writes to a drained client without end)").isLessThan(100_000);
         r.run();
       }
       return any;
@@ -151,6 +153,7 @@ class FanOutWalkTest {
     @Override
     void apply(String key, JsonObject m) {
       if (ViewMessage.isSnapshot(m)) {
+        held.remove(key); // what came before it is in it, or in the merged batch that may follow it
         adopt(key, m); // pushed: what the node sends next starts from it, even if it is older than what the page holds
       } else if (!ready.contains(key)) {
         held.computeIfAbsent(key, k -> new ArrayList<>()).add(m);
@@ -458,6 +461,10 @@ class FanOutWalkTest {
   @Property(tries = 80)
   void clientsThatStallAndDrainStillEndAtEachSource(
       @ForAll long seed, @ForAll @IntRange(min = 1, max = 60) int clients, @ForAll @IntRange(min = 1, max = 150) int steps) {
+    stallAndDrain(seed, clients, steps);
+  }
+
+  private void stallAndDrain(long seed, int clients, int steps) {
     Random random = new Random(seed);
     Source source = new Source(400, true, KEY, KEY + "?wiki=a");
     Map<ApplyingClient, List<String>> follows = new HashMap<>();
@@ -471,11 +478,13 @@ class FanOutWalkTest {
         case 3, 4 -> source.run(1 + random.nextInt(3));
         case 5, 6 -> all.get(random.nextInt(all.size())).read();
         case 7 -> all.add(joinSome(source, random, follows, random.nextBoolean()));
-        default -> toggleOne(source, random, all, follows);
+        default -> toggleOne(source, random, all, follows, false);
       }
     }
     boolean moved = true;
-    while (moved) {
+    for (int round = 0; moved; round++) {
+      assertThat(round).as("rounds until the clients read everything and the node sends nothing more (it did not settle)")
+        .isLessThan(1000);
       source.run(-1);
       moved = false;
       for (ApplyingClient c : all) {
@@ -563,8 +572,22 @@ class FanOutWalkTest {
 
   /** A client stops following an instance it follows, or starts following one it does not. */
   private static void toggleOne(Source source, Random random, List<ApplyingClient> all, Map<ApplyingClient, List<String>> follows) {
+    toggleOne(source, random, all, follows, true);
+  }
+
+  /**
+   * Without {@code pages}, a page keeps what it follows: one that drops an instance and follows it again while its
+   * question's answer is under way (or, slow, while frames of the first follow are unread) may be sent the first
+   * answer as the second's, a known limit (answers are not matched to questions; the page fetches again when a batch
+   * does not fit).
+   */
+  private static void toggleOne(Source source, Random random, List<ApplyingClient> all, Map<ApplyingClient, List<String>> follows,
+                                boolean pages) {
     ApplyingClient c = all.get(random.nextInt(all.size()));
     String key = source.keys.get(random.nextInt(source.keys.size()));
+    if (!pages && c instanceof PageClient) {
+      return;
+    }
     if (follows.get(c).remove(key)) {
       source.fanOut.unsubscribe(c, key);
       c.timestamps.remove(key); // following it again starts over
