@@ -217,11 +217,7 @@ class EngineVerticleIT {
     RecordFiles.append(file(), RecordFiles.recordsOf(sample, 0));
     AtomicBoolean failNextRead = new AtomicBoolean();
     EngineVerticle verticle = new EngineVerticle();
-    verticle.engineHooks = e -> e.beforeRead = () -> {
-      if (failNextRead.getAndSet(false)) {
-        throw new OutOfMemoryError("injected"); // as allocating a long record's buffer may
-      }
-    };
+    verticle.engineHooks = e -> e.beforeRead = outOfMemoryOnceArmed(failNextRead); // as allocating a long record's buffer may
     client = new ViewsClient(vertx);
     deploy(vertx, verticle, config(50));
     client.awaitUntil("catch-up", () -> client.counter() == 300);
@@ -275,6 +271,15 @@ class EngineVerticleIT {
     return () -> {
       if (failing.get() && applied.incrementAndGet() % 5 == 0) {
         throw new IllegalStateException("injected");
+      }
+    };
+  }
+
+  /** Throws an OutOfMemoryError once each time {@code armed} is set. */
+  private static Runnable outOfMemoryOnceArmed(AtomicBoolean armed) {
+    return () -> {
+      if (armed.getAndSet(false)) {
+        throw new OutOfMemoryError("injected");
       }
     };
   }
@@ -363,11 +368,7 @@ class EngineVerticleIT {
     RecordFiles.append(file(), RecordFiles.recordsOf(sample, 0));
     AtomicBoolean failing = new AtomicBoolean();
     EngineVerticle verticle = new EngineVerticle();
-    verticle.engineHooks = e -> e.beforeSnapshot = () -> {
-      if (failing.getAndSet(false)) {
-        throw new OutOfMemoryError("injected");
-      }
-    };
+    verticle.engineHooks = e -> e.beforeSnapshot = outOfMemoryOnceArmed(failing);
     deploy(vertx, verticle, config(50));
     waitForStatus(vertx, s -> s.getBoolean("live"));
 
