@@ -82,7 +82,11 @@ public final class RecordWriter implements AutoCloseable {
         ? new RecordTail.Recovery(0, own.cutBytes(), carry.lastId(), carry.recentIds(), carry.lastDt()) : own;
       return new RecordWriter(path, file, window, maxTornBytes, fsyncMillis, clock, meta, recovery, carried);
     } catch (IOException | RuntimeException | Error e) { // an Error too (memory for a long tail): the lock must go
-      file.close();
+      try {
+        file.close();
+      } catch (IOException closing) {
+        e.addSuppressed(closing);
+      }
       throw e;
     }
   }

@@ -40,7 +40,7 @@ abstract class Client {
   /** Bytes handed to the transport whose write has not completed yet: what this client holds in server memory. */
   long queuedBytes;
   /**
-   * Of {@link #queuedBytes}, those of the shared snapshots in flight, one per instance at most: not held against the
+   * Of {@link #queuedBytes}, those of the shared snapshots in flight (and their sinces), one per instance at most: not held against the
    * bound, so a client joining a large view takes the batches that follow its snapshot instead of stalling behind it,
    * and one resuming several views gets each view's snapshot without the large one stalling it again.
    */

@@ -28,11 +28,12 @@ import java.util.function.ToLongFunction;
  * to the network. A client whose queue would pass {@code queueBound} stops getting batches
  * (they are counted as dropped); once its queue is empty again it gets a fresh snapshot of each
  * view it follows and resumes, so it converges instead of silently missing changes. One snapshot
- * in flight (with its since) is not counted against the bound, whatever is queued before it: its bytes are shared with
+ * per instance in flight (with its since) is not counted against the bound, whatever is queued before it: its bytes
+ * are shared with
  * every client sent that state, and a client joining a view whose snapshot is larger than the bound
  * would otherwise stall at the first batch (or have the snapshot it asked for dropped behind a batch)
  * and be sent the snapshot again and again. So the server holds at most about
- * {@code queueBound} (or one message, if larger) plus one snapshot per client.
+ * {@code queueBound} (or one message, if larger) plus a snapshot and its since per instance, per client.
  * <p>
  * The transports' own queue checks are not enough: a SockJS session hands every frame straight
  * to its WebSocket, so its {@code writeQueueFull()} stays false while Netty buffers grow.
@@ -166,7 +167,7 @@ final class FanOut {
     }
     track(client, length, exempt, snapshot.key, write.get());
     if (client.keys.contains(snapshot.key)) {
-      holds(client, snapshot);
+      holds(client, snapshot, exempt > 0);
     }
     return true;
   }
@@ -314,40 +315,46 @@ final class FanOut {
    * A snapshot built while its instance moved on is followed by what it lacks ({@link Encoded#since}).
    */
   boolean send(Client client, Encoded message) {
-    boolean sent = send(client, client.frame(message), message);
-    if (sent) {
-      holds(client, message);
+    long exempt = write(client, client.frame(message), message);
+    if (exempt >= 0) {
+      holds(client, message, exempt > 0);
     }
-    return sent;
+    return exempt >= 0;
   }
 
   /**
    * The client was sent {@code message}: it holds that state, and is sent what followed a snapshot's (its since). The
-   * since is the snapshot's tail and is exempt from the bound as the snapshot is: counted, a since larger than the
-   * bound stalled the client behind it, and each drain resent the same snapshot and since, for good.
+   * since is the snapshot's tail, exempt from the bound when the snapshot was: counted, a since larger than the bound
+   * stalled the client before its next view's snapshot, and each drain resent the same two frames, for good.
    */
-  private void holds(Client client, Encoded message) {
+  private void holds(Client client, Encoded message, boolean exempt) {
     client.at.put(message.key, message.timestamp);
     Encoded since = message.since;
     if (since != null) {
       Buffer frame = client.frame(since);
       int length = frame.length();
-      if (admit(client, length, length)) {
-        track(client, length, length, null, client.write(since, frame));
-        holds(client, since);
+      long free = exempt ? length : 0;
+      if (admit(client, length, free)) {
+        track(client, length, free, null, client.write(since, frame));
+        client.at.put(since.key, since.timestamp);
       }
     }
   }
 
   private boolean send(Client client, Buffer frame, Encoded message) {
+    return write(client, frame, message) >= 0;
+  }
+
+  /** Writes the frame if admitted; the bytes of it not held against the bound, or -1 if it was not written. */
+  private long write(Client client, Buffer frame, Encoded message) {
     int length = frame.length();
     String key = message != null && message.snapshot ? message.key : null;
     long exempt = exempt(client, length, key);
     if (!admit(client, length, exempt)) {
-      return false;
+      return -1;
     }
     track(client, length, exempt, key, message == null ? client.write(frame) : client.write(message, frame));
-    return true;
+    return exempt;
   }
 
   /**

@@ -184,6 +184,8 @@ class FanOutTest {
       client.completeOne();
     }
     assertThat(client.stalled).isFalse();
+    assertThat(client.queuedBytes).isZero();
+    assertThat(client.snapshotBytes).as("the exempt bytes were given back").isZero();
     for (Encoded snapshot : snapshots.values()) {
       assertThat(client.written).as(snapshot.key).containsOnlyOnce(snapshot.json, snapshot.since.json);
     }
