@@ -55,6 +55,8 @@ final class EventPipeline {
   private final EventFilter.Sink sink = this::enqueue;
 
   private RecordWriter writer;
+  /** What a moved file's successor goes on from, until it opens (writer thread only: opens run there in turn). */
+  private RecordTail.Recovery carry;
   private Future<?> opening = Future.succeededFuture();
   private boolean closed;
   private boolean accepting;
@@ -109,7 +111,8 @@ final class EventPipeline {
    * {@code meta.id}s. Also the way back after a write failure or a move, so the dedupe window is again exactly
    * what is known to be at the path. When the path names another file than the one written so far and that file
    * is empty, it goes on from what the old one held when the path last named it; events written to the old file
-   * after that come again from the feed, into the new one ({@link RecordWriter#reopen}).
+   * after that come again from the feed, into the new one ({@link RecordWriter#closeForReopen}); an open that fails
+   * keeps that for the next.
    */
   Future<Opened> open() {
     if (closed) {
@@ -118,9 +121,15 @@ final class EventPipeline {
     RecordWriter old = writer;
     writer = null;
     accepting = false;
-    Future<RecordWriter> opened = writerThread.executeBlocking(() -> old != null ? old.reopen(opener)
-      : RecordWriter.open(settings.path(), opener, settings.dedupeWindow(), settings.maxTornBytes(), settings.fsyncMillis(),
-      System::currentTimeMillis, EventPipeline::meta), true);
+    Future<RecordWriter> opened = writerThread.executeBlocking(() -> {
+      if (old != null) {
+        carry = old.closeForReopen();
+      }
+      RecordWriter w = RecordWriter.open(settings.path(), opener, settings.dedupeWindow(), settings.maxTornBytes(),
+        settings.fsyncMillis(), System::currentTimeMillis, EventPipeline::meta, carry);
+      carry = null; // kept while opens fail: the file that replaced a moved one still goes on from it
+      return w;
+    }, true);
     opening = opened;
     return opened.map(w -> {
       writer = w;

@@ -71,7 +71,8 @@ public final class RecordWriter implements AutoCloseable {
     return open(path, opener, window, maxTornBytes, fsyncMillis, clock, meta, null);
   }
 
-  private static RecordWriter open(Path path, AppendFile.Opener opener, int window, long maxTornBytes, long fsyncMillis,
+  /** The same, going on from {@code carry} (a moved file's, {@link #closeForReopen}) if the file is empty; null: its own. */
+  public static RecordWriter open(Path path, AppendFile.Opener opener, int window, long maxTornBytes, long fsyncMillis,
                                    LongSupplier clock, Function<byte[], RecordTail.Meta> meta, RecordTail.Recovery carry)
     throws IOException {
     AppendFile file = opener.open(path);
@@ -97,6 +98,14 @@ public final class RecordWriter implements AutoCloseable {
    * path last named it ({@link #carried()}): its last id and time, its recent {@code meta.id}s.
    */
   public RecordWriter reopen(AppendFile.Opener opener) throws IOException {
+    return open(path, opener, window, maxTornBytes, fsyncMillis, clock, meta, closeForReopen());
+  }
+
+  /**
+   * Closes this writer to open the path again: what the next file goes on from if the path now names another file
+   * (see {@link #reopen}), else null. Kept by the caller until an open succeeds, so a failed one does not lose it.
+   */
+  public RecordTail.Recovery closeForReopen() throws IOException {
     RecordTail.Recovery carry = null;
     try {
       if (checkPath() != null) {
@@ -114,7 +123,7 @@ public final class RecordWriter implements AutoCloseable {
       }
       close(false);
     }
-    return open(path, opener, window, maxTornBytes, fsyncMillis, clock, meta, carry);
+    return carry;
   }
 
   /** Where to resume: what was found in the file when it was opened, or what was carried over to it. */

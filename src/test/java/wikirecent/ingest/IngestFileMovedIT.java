@@ -55,10 +55,11 @@ class IngestFileMovedIT {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"mv", "mv+create", "rm"})
+  @ValueSource(strings = {"mv", "mv+create", "rm", "mv, the first reopen failing"})
   void theFileTakenAwayWhileIngestRunsGoesOnInAFreshFileLosingNothing(String how, Vertx vertx) throws Exception {
     List<String> sample = Sample.lines();
     // Every open after the first waits for the test: ingest's reopening is held so its status can be read.
+    boolean reopenFails = how.endsWith("failing");
     AtomicInteger opens = new AtomicInteger();
     CountDownLatch gate = new CountDownLatch(1);
     ReplayServer replay = Wait.on(ReplayServer.start(vertx, new ReplayOptions().port(0).rate(1000)));
@@ -72,6 +73,9 @@ class IngestFileMovedIT {
           Thread.currentThread().interrupt();
           throw new IOException(e);
         }
+        if (reopenFails && opens.get() == 2) {
+          throw new IOException("No space left on device (injected)");
+        }
       }
       return ChannelAppendFile.open(path);
     }, new HttpClientOptions());
@@ -81,7 +85,7 @@ class IngestFileMovedIT {
     byte[] oldContent;
     try (FileChannel old = FileChannel.open(file(), StandardOpenOption.READ)) { // keeps a deleted file readable
       switch (how) {
-        case "mv" -> Files.move(file(), moved);
+        case "mv", "mv, the first reopen failing" -> Files.move(file(), moved);
         case "mv+create" -> {
           Files.move(file(), moved);
           Files.createFile(file());
@@ -129,6 +133,10 @@ class IngestFileMovedIT {
     }
     assertThat(counter(vertx, "wikirecent_ingest_files_moved_total")).isEqualTo(1);
     assertThat(logs.lines()).filteredOn(l -> l.contains("no longer names the file")).hasSize(1);
+    if (reopenFails) {
+      assertThat(opens.get()).as("the failed reopen, then the one that worked").isGreaterThanOrEqualTo(3);
+      assertThat(first).as("resumed from the old file's events (a failed open keeps them), not from the backfill").isPositive();
+    }
     if (first > 0) {
       assertThat(replay.requests()).anyMatch(r -> replayId(first - 1).equals(r.lastEventId()));
     }
