@@ -290,7 +290,7 @@ public class EngineVerticle extends VerticleBase {
       return;
     }
     if (engine.isOpen(params)) {
-      JsonObject snapshot = snapshotOrRefuse(params, List.of(msg));
+      JsonObject snapshot = snapshotOrRefuse(params, false, List.of(msg));
       if (snapshot != null) {
         if (!params.isDefault()) {
           wanted.put(params, nowMillis());
@@ -340,7 +340,7 @@ public class EngineVerticle extends VerticleBase {
       return;
     }
     boolean fresh = !engine.isOpen(params);
-    JsonObject snapshot = snapshotOrRefuse(params, askers);
+    JsonObject snapshot = snapshotOrRefuse(params, fresh, askers);
     if (snapshot == null) {
       return;
     }
@@ -354,9 +354,8 @@ public class EngineVerticle extends VerticleBase {
     askers.forEach(m -> m.reply(snapshot));
   }
 
-  /** The set's snapshot, opening it first if need be; null once its askers were told why that failed (500). */
-  private JsonObject snapshotOrRefuse(ViewParams params, List<Message<Object>> askers) {
-    boolean fresh = !engine.isOpen(params);
+  /** The set's snapshot, opening it first if {@code fresh}; null once its askers were told why that failed (500). */
+  private JsonObject snapshotOrRefuse(ViewParams params, boolean fresh, List<Message<Object>> askers) {
     try {
       return engine.open(params);
     } catch (RuntimeException | Error e) { // an Error too (memory): the engine keeps nothing of it, and other sets wait

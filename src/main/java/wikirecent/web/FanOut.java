@@ -307,7 +307,7 @@ final class FanOut {
    * frame, so a message larger than the bound still gets through. Returns whether it was written.
    */
   boolean send(Client client, Buffer frame) {
-    return send(client, frame, null);
+    return write(client, frame, null) >= 0;
   }
 
   /**
@@ -332,24 +332,21 @@ final class FanOut {
     Encoded since = message.since;
     if (since != null) {
       Buffer frame = client.frame(since);
-      int length = frame.length();
-      long free = exempt ? length : 0;
-      if (admit(client, length, free)) {
-        track(client, length, free, null, client.write(since, frame));
+      if (write(client, frame, since, null, exempt ? frame.length() : 0) >= 0) {
         client.at.put(since.key, since.timestamp);
       }
     }
   }
 
-  private boolean send(Client client, Buffer frame, Encoded message) {
-    return write(client, frame, message) >= 0;
-  }
-
   /** Writes the frame if admitted; the bytes of it not held against the bound, or -1 if it was not written. */
   private long write(Client client, Buffer frame, Encoded message) {
-    int length = frame.length();
     String key = message != null && message.snapshot ? message.key : null;
-    long exempt = exempt(client, length, key);
+    return write(client, frame, message, key, exempt(client, frame.length(), key));
+  }
+
+  /** The same with {@code exempt} bytes not held against the bound, those of a snapshot of {@code key} if not null. */
+  private long write(Client client, Buffer frame, Encoded message, String key, long exempt) {
+    int length = frame.length();
     if (!admit(client, length, exempt)) {
       return -1;
     }

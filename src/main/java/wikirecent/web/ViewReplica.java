@@ -275,9 +275,7 @@ final class ViewReplica {
       failSnapshotWaiters(new OpenFailure(503, "the snapshot of " + key + " could not be built"));
       buildAgainLater(ar.cause());
     } else {
-      failedBuilds = 0;
-      buildBackoff.reset();
-      cancelBuildRetry();
+      forgetFailedBuilds();
       Encoded built = ar.result();
       built.since = merged(sentDuringBuild);
       snapshot = built;
@@ -334,6 +332,12 @@ final class ViewReplica {
   /** True while a failed build's retry waits on its timer (tests: whether it has run yet). */
   boolean buildRetryPending() {
     return buildRetryTimer != -1;
+  }
+
+  private void forgetFailedBuilds() {
+    failedBuilds = 0;
+    buildBackoff.reset();
+    cancelBuildRetry();
   }
 
   private void cancelBuildRetry() {
@@ -601,9 +605,7 @@ final class ViewReplica {
       vertx.cancelTimer(retryTimer);
       retryTimer = -1;
     }
-    cancelBuildRetry(); // a failed build's wait was for the state this replaces: the new one builds at once
-    failedBuilds = 0;
-    buildBackoff.reset();
+    forgetFailedBuilds(); // their wait was for the state this replaces: the new one builds at once
     table.apply(snap);
     snapshot = null;
     snapshotWaiters.addAll(nextBuildWaiters); // this state holds whatever was sent before

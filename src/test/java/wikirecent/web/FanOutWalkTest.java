@@ -461,10 +461,6 @@ class FanOutWalkTest {
   @Property(tries = 80)
   void clientsThatStallAndDrainStillEndAtEachSource(
       @ForAll long seed, @ForAll @IntRange(min = 1, max = 60) int clients, @ForAll @IntRange(min = 1, max = 150) int steps) {
-    stallAndDrain(seed, clients, steps);
-  }
-
-  private void stallAndDrain(long seed, int clients, int steps) {
     Random random = new Random(seed);
     Source source = new Source(400, true, KEY, KEY + "?wiki=a");
     Map<ApplyingClient, List<String>> follows = new HashMap<>();
