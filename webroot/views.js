@@ -273,9 +273,11 @@ export class Follows {
    */
   takeSnapshot(b, f, snapshot, pushed) {
     const st = f.state;
-    if (!pushed && st.ready && snapshot.timestamp <= st.ts) {
+    if (!pushed && st.ready && snapshot.timestamp < st.ts) {
       return; // an older answer to a request that crossed a pushed snapshot
     }
+    // An answer as new as the state is taken too: that state may stand on a snapshot pushed to an earlier follow of
+    // the key (read after this one registered) and a batch that happened to fit across the gap after it.
     if (pushed) {
       st.held = [];
       st.heldOverflow = false;

@@ -109,4 +109,41 @@ class DashboardScriptedIT extends DashboardScenarios {
       """);
     assertThat(rows).isEqualTo(List.of(List.of("a", "x", "y"), List.of("a", "x", "y")));
   }
+
+  /**
+   * A page drops a view and follows it again while a snapshot pushed to the first follow is still on its way: it
+   * reaches the new follow, which takes it. The node sends the new follow batches from where it registered, so one
+   * change (b left) falls in the gap, and the next batch happens to fit. The answer to the new follow's question, as
+   * new as that batch, is the node's state: taken, the page shows it; skipped as "not newer", b stays for good.
+   */
+  @Test
+  void anAnswerAsNewAsAStateBuiltOnAnEarlierFollowsSnapshotReplacesIt() {
+    browser.open(web.url("/"));
+    Object rows = browser.driver().executeAsyncScript("""
+      const done = arguments[arguments.length - 1];
+      import('/views.js').then(({Follows}) => {
+        const handlers = new Map();
+        const replies = [];
+        const bus = {open: true,
+          register(address, handler) { handlers.set(address, handler); },
+          unregister(address) { handlers.delete(address); },
+          request() { return new Promise((resolve) => replies.push(resolve)); }};
+        const follows = new Follows({changed() {}, status() {}});
+        const first = {};
+        const f = follows.want('top10', 'top10', first);
+        follows.attach(bus);
+        replies[0]({view: 'top10', snapshot: true, timestamp: 1, inserted: [['a', 1]], deleted: []});
+        setTimeout(() => {
+          follows.drop(f, first);
+          const g = follows.want('top10', 'top10', {});
+          const push = (m) => handlers.get(g.address)(Object.assign({view: 'top10', deleted: []}, m));
+          push({snapshot: true, timestamp: 4, inserted: [['a', 1], ['b', 1]]}); // sent to the first follow
+          push({timestamp: 9, inserted: [['c', 1]]}); // the new follow's first batch; b left at 6, before it registered
+          replies[1]({view: 'top10', snapshot: true, timestamp: 9, inserted: [['a', 1], ['c', 1]], deleted: []});
+          setTimeout(() => done([replies.length, f === g, g.state.list().map((r) => r[0]).sort()]), 0);
+        }, 0);
+      }).catch((e) => done('failed: ' + e));
+      """);
+    assertThat(rows).isEqualTo(List.of(2L, false, List.of("a", "c")));
+  }
 }

@@ -5,9 +5,11 @@ import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.statistics.Statistics;
 import org.junit.jupiter.api.Test;
 import wikirecent.bus.Addresses;
 import wikirecent.bus.ViewMessage;
@@ -143,29 +145,48 @@ class FanOutWalkTest {
 
   /**
    * A page, as views.js follows an instance: it registers and asks for the snapshot, holds what comes until the answer
-   * (or a pushed snapshot), takes it and replays the held batches newer than it; then applies what is newer than what
-   * it holds. A batch that does not fit is a divergence.
+   * to that follow's question (or a pushed snapshot), takes it and replays the held batches newer than it; then applies
+   * what is newer than what it holds. A batch that does not fit is a divergence, except on an instance it followed
+   * again: frames of the earlier follow still unread (a slow socket) reach the new one, a pushed snapshot among them
+   * leaves a gap up to the new follow's first batch, and views.js asks again, as it does here.
    */
   static final class PageClient extends ApplyingClient {
     final Map<String, List<JsonObject>> held = new HashMap<>();
     final Set<String> ready = new HashSet<>();
+    /** What it follows now: a frame of an instance it dropped finds no handler. */
+    final Set<String> followed = new HashSet<>();
+    /** How many times it followed each instance: an answer to an earlier follow's question is not taken. */
+    final Map<String, Integer> follows = new HashMap<>();
+    /** The node's side: instances whose question it has not answered yet; another is refused (503 already_asked). */
+    final Set<String> asked = new HashSet<>();
+    /** Questions to ask again later (refused, or a batch did not fit), as views.js does after a back-off. */
+    final Set<String> askAgain = new HashSet<>();
+    /** Snapshots asked for again because a batch of an instance followed again did not fit. */
+    int refetches;
+    Source source;
 
     @Override
     void apply(String key, JsonObject m) {
+      if (!followed.contains(key)) {
+        return;
+      }
       if (ViewMessage.isSnapshot(m)) {
         held.remove(key); // what came before it is in it, or in the merged batch that may follow it
         adopt(key, m); // pushed: what the node sends next starts from it, even if it is older than what the page holds
       } else if (!ready.contains(key)) {
         held.computeIfAbsent(key, k -> new ArrayList<>()).add(m);
       } else if (ViewMessage.timestamp(m) > tables.get(key).timestamp()) {
-        diverged |= !tables.get(key).apply(m);
+        fits(key, tables.get(key).apply(m));
       }
     }
 
-    void answered(String key, JsonObject snapshot) {
+    void answered(String key, int follow, JsonObject snapshot) {
+      if (!followed.contains(key) || follows.get(key) != follow) {
+        return; // views.js takes the answer only for the follow that asked
+      }
       ViewTable table = tables.get(key);
-      if (ready.contains(key) && table != null && ViewMessage.timestamp(snapshot) <= table.timestamp()) {
-        return; // an older answer than a pushed snapshot it took
+      if (ready.contains(key) && table != null && ViewMessage.timestamp(snapshot) < table.timestamp()) {
+        return; // older than a pushed snapshot it took
       }
       adopt(key, snapshot);
     }
@@ -174,12 +195,41 @@ class FanOutWalkTest {
       ViewTable table = tables.computeIfAbsent(key, k -> new ViewTable(VIEW));
       table.apply(snapshot);
       ready.add(key);
-      for (JsonObject batch : held.getOrDefault(key, List.of())) {
-        if (ViewMessage.timestamp(batch) > table.timestamp()) {
-          diverged |= !table.apply(batch);
+      List<JsonObject> batches = held.getOrDefault(key, List.of());
+      held.remove(key);
+      for (JsonObject batch : batches) {
+        if (ready.contains(key) && ViewMessage.timestamp(batch) > table.timestamp()) {
+          fits(key, table.apply(batch));
         }
       }
+    }
+
+    private void fits(String key, boolean fits) {
+      if (fits) {
+        return;
+      }
+      if (follows.get(key) == 1) {
+        diverged = true;
+        return;
+      }
+      refetches++;
+      ready.remove(key);
       held.remove(key);
+      askAgain.add(key);
+    }
+
+    /** Reads, then asks again what it has to (time has passed: its back-off is over). */
+    @Override
+    boolean read() {
+      boolean any = super.read();
+      for (String key : List.copyOf(askAgain)) {
+        askAgain.remove(key);
+        if (!closed && followed.contains(key) && !ready.contains(key)) {
+          source.ask(this, key, follows.get(key));
+          any = true;
+        }
+      }
+      return any;
     }
   }
 
@@ -198,8 +248,8 @@ class FanOutWalkTest {
     /** Those of them the fan-out was handed. */
     final Map<String, List<JsonObject>> sent = new HashMap<>();
     /** Pages' requests waiting for the build under way, and for the next one, by key. */
-    final Map<String, List<PageClient>> waiting = new HashMap<>();
-    final Map<String, List<PageClient>> waitingNext = new HashMap<>();
+    final Map<String, List<Question>> waiting = new HashMap<>();
+    final Map<String, List<Question>> waitingNext = new HashMap<>();
     int builds;
     final Map<String, Map<String, Long>> counts = new HashMap<>();
     final Map<String, Long> fannedOut = new HashMap<>();
@@ -255,15 +305,15 @@ class FanOutWalkTest {
           snapshot.since = Encoded.of(key, since.take());
         }
         built.put(key, snapshot);
-        for (PageClient page : waiting.getOrDefault(key, List.of())) {
-          answer(page, snapshot);
+        for (Question q : waiting.getOrDefault(key, List.of())) {
+          answer(q, snapshot);
         }
         waiting.remove(key);
         fanOut.snapshotReady(snapshot);
         for (JsonObject batch : deferred.remove(key)) {
           assertThat(tables.get(key).apply(batch)).isTrue();
         }
-        List<PageClient> next = waitingNext.remove(key);
+        List<Question> next = waitingNext.remove(key);
         if (next != null) {
           waiting.put(key, next);
           build(key);
@@ -276,25 +326,31 @@ class FanOutWalkTest {
      * batch sent before the question (the current one now, or the build under way if it started after the last
      * batch went out, else the next build).
      */
-    void ask(PageClient page, String key) {
+    void ask(PageClient page, String key, int follow) {
+      if (!page.asked.add(key)) {
+        page.askAgain.add(key); // already_asked: the answer to the first is on its way
+        return;
+      }
       fanOut.asking(page, key);
+      Question q = new Question(page, follow);
       Encoded now = builtLater ? built.get(key) : Encoded.of(key, tables.get(key).snapshot());
       if (now != null && now.timestamp >= fannedOut.get(key)) {
-        answer(page, now);
+        answer(q, now);
       } else if (deferred.containsKey(key) && tables.get(key).timestamp() < fannedOut.get(key)) { // the table holds the built state
-        waitingNext.computeIfAbsent(key, k -> new ArrayList<>()).add(page);
+        waitingNext.computeIfAbsent(key, k -> new ArrayList<>()).add(q);
       } else {
-        waiting.computeIfAbsent(key, k -> new ArrayList<>()).add(page);
+        waiting.computeIfAbsent(key, k -> new ArrayList<>()).add(q);
         build(key);
       }
     }
 
-    private void answer(PageClient page, Encoded snapshot) {
-      if (page.closed) {
+    private void answer(Question q, Encoded snapshot) {
+      q.page.asked.remove(snapshot.key);
+      if (q.page.closed) {
         return;
       }
       JsonObject body = new JsonObject(snapshot.json);
-      fanOut.sendSnapshot(page, snapshot.length(), () -> page.written(() -> page.answered(snapshot.key, body)), snapshot);
+      fanOut.sendSnapshot(q.page, snapshot.length(), () -> q.page.written(() -> q.page.answered(snapshot.key, q.follow, body)), snapshot);
     }
 
     /** A batch of a random instance. */
@@ -405,7 +461,7 @@ class FanOutWalkTest {
         default -> source.fanOut.remove(all.remove(random.nextInt(all.size())));
       }
     }
-    source.run(-1);
+    settle(source, all);
     source.assertConverged(all, follows);
   }
 
@@ -435,7 +491,7 @@ class FanOutWalkTest {
         }
       }
     }
-    source.run(-1);
+    settle(source, all);
     assertThat(source.builds).isPositive();
     source.assertConverged(all, follows);
     int checked = 0;
@@ -461,6 +517,25 @@ class FanOutWalkTest {
   @Property(tries = 80)
   void clientsThatStallAndDrainStillEndAtEachSource(
       @ForAll long seed, @ForAll @IntRange(min = 1, max = 60) int clients, @ForAll @IntRange(min = 1, max = 150) int steps) {
+    List<ApplyingClient> all = stallAndDrain(seed, clients, steps);
+    Statistics.label("a page asked again after an earlier follow's frames").collect(asked(all));
+  }
+
+  /**
+   * One of the cases above (found by it), kept because it is rare (about one in a thousand): a slow page drained, was
+   * pushed a snapshot, dropped the instance and followed it again before reading it; that snapshot, read as the new
+   * follow's, left a gap, the next batch did not fit, the page asked again and ended at the source.
+   */
+  @Example
+  void aPageThatFollowsAgainBeforeReadingTheFirstFollowsFramesAsksAgainAndEndsAtTheSource() {
+    assertThat(asked(stallAndDrain(-349, 15, 61))).as("a page asked again").isTrue();
+  }
+
+  private static boolean asked(List<ApplyingClient> all) {
+    return all.stream().anyMatch(c -> c instanceof PageClient p && p.refetches > 0);
+  }
+
+  private static List<ApplyingClient> stallAndDrain(long seed, int clients, int steps) {
     Random random = new Random(seed);
     Source source = new Source(400, true, KEY, KEY + "?wiki=a");
     Map<ApplyingClient, List<String>> follows = new HashMap<>();
@@ -474,21 +549,12 @@ class FanOutWalkTest {
         case 3, 4 -> source.run(1 + random.nextInt(3));
         case 5, 6 -> all.get(random.nextInt(all.size())).read();
         case 7 -> all.add(joinSome(source, random, follows, random.nextBoolean()));
-        default -> toggleOne(source, random, all, follows, false);
+        default -> toggleOne(source, random, all, follows, true);
       }
     }
-    boolean moved = true;
-    for (int round = 0; moved; round++) {
-      assertThat(round).as("rounds until the clients read everything and the node sends nothing more (it did not settle)")
-        .isLessThan(1000);
-      source.run(-1);
-      moved = false;
-      for (ApplyingClient c : all) {
-        moved |= c.read();
-      }
-      moved |= !source.later.isEmpty();
-    }
+    settle(source, all);
     source.assertConverged(all, follows);
+    return all;
   }
 
   @Test
@@ -538,6 +604,25 @@ class FanOutWalkTest {
     return source.fannedOut.get(key);
   }
 
+  /** Runs the node and has the clients read until neither has anything left to do (bounded: a livelock fails). */
+  private static void settle(Source source, List<ApplyingClient> all) {
+    boolean moved = true;
+    for (int round = 0; moved; round++) {
+      assertThat(round).as("rounds until the clients read everything and the node sends nothing more (it did not settle)")
+        .isLessThan(1000);
+      source.run(-1);
+      moved = false;
+      for (ApplyingClient c : all) {
+        moved |= c.read();
+      }
+      moved |= !source.later.isEmpty();
+    }
+  }
+
+  /** A page's question, of its {@code follow}-th follow of the instance: the reply is matched to it. */
+  record Question(PageClient page, int follow) {
+  }
+
   private static ApplyingClient join(Source source, ApplyingClient c, String... keys) {
     source.fanOut.add(c);
     for (String key : keys) {
@@ -555,10 +640,13 @@ class FanOutWalkTest {
       page.ready.remove(key);
       page.held.remove(key);
       page.tables.remove(key);
+      page.followed.add(key);
+      int follow = page.follows.merge(key, 1, Integer::sum);
+      page.source = source;
       source.fanOut.subscribe(page, key, false);
       source.later.add(() -> {
         if (!page.closed && page.keys.contains(key)) {
-          source.ask(page, key);
+          source.ask(page, key, follow);
         }
       });
     } else {
@@ -586,6 +674,9 @@ class FanOutWalkTest {
     }
     if (follows.get(c).remove(key)) {
       source.fanOut.unsubscribe(c, key);
+      if (c instanceof PageClient page) {
+        page.followed.remove(key);
+      }
       c.timestamps.remove(key); // following it again starts over
     } else {
       follows.get(c).add(key);
