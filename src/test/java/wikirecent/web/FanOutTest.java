@@ -192,6 +192,67 @@ class FanOutTest {
     assertThat(client.at).containsEntry("top10", 2L).containsEntry("user_edits", 2L);
   }
 
+  /**
+   * A page's answer and the batch merging what came while it was built: no batch of the instance while the page asks,
+   * then the answer, its since (exempt with it: here larger than the bound, behind a full queue), and the batches
+   * after the since, nothing before it.
+   */
+  @org.junit.jupiter.api.Test
+  void anAnswerIsFollowedByItsSinceAndTheBatchesGoOnFromIt() {
+    FanOut fanOut = new FanOut(BOUND, new WebMetrics(), key -> null);
+    SlowClient client = new SlowClient();
+    fanOut.add(client);
+    fanOut.subscribe(client, "top10", false);
+    fanOut.asking(client, "top10");
+    fanOut.batch("top10", ViewMessage.batch("top10", 2, users(1), new JsonArray()), 1);
+    assertThat(client.written).as("nothing while it asks").isEmpty();
+    fanOut.send(client, Buffer.buffer("x".repeat(BOUND)));
+
+    Encoded answer = Encoded.of("top10", ViewMessage.snapshot("top10", 1, users(1)));
+    answer.since = Encoded.of("top10", ViewMessage.batch("top10", 2, users(100), new JsonArray()));
+    assertThat(answer.since.length()).isGreaterThan(BOUND);
+    Buffer frame = Buffer.buffer(answer.json);
+    assertThat(fanOut.sendSnapshot(client, frame.length(), () -> client.write(frame), answer)).isTrue();
+    assertThat(client.stalled).isFalse();
+    while (!client.pending.isEmpty()) {
+      client.completeOne();
+    }
+    fanOut.batch("top10", ViewMessage.batch("top10", 3, users(3), new JsonArray()), 2);
+
+    assertThat(client.written.subList(1, client.written.size()))
+      .containsExactly(answer.json, answer.since.json, ViewMessage.batch("top10", 3, users(3), new JsonArray()).encode());
+    assertThat(client.at).containsEntry("top10", 3L);
+  }
+
+  /**
+   * A second snapshot of an instance while one is in flight counts against the bound in full, and so does its since:
+   * one that does not fit stalls the client, which holds the second snapshot's state until it drains and is sent a
+   * fresh one. Exempt, each snapshot could bring its since past the bound, without limit.
+   */
+  @org.junit.jupiter.api.Test
+  void aSinceAfterASnapshotThatCountsCountsToo() {
+    Encoded fresh = Encoded.of("top10", ViewMessage.snapshot("top10", 4, users(2)));
+    FanOut fanOut = new FanOut(BOUND, new WebMetrics(), key -> fresh);
+    SlowClient client = new SlowClient();
+    fanOut.add(client);
+    fanOut.subscribe(client, "top10", true); // the first snapshot, in flight
+    assertThat(client.snapshotsInFlight).contains("top10");
+
+    Encoded second = Encoded.of("top10", ViewMessage.snapshot("top10", 2, users(1)));
+    second.since = Encoded.of("top10", ViewMessage.batch("top10", 3, users(100), new JsonArray()));
+    assertThat(fanOut.send(client, second)).isTrue();
+    assertThat(client.written).as("the since is dropped").doesNotContain(second.since.json);
+    assertThat(client.stalled).isTrue();
+    assertThat(client.at).containsEntry("top10", 2L);
+
+    while (!client.pending.isEmpty()) {
+      client.completeOne();
+    }
+    assertThat(client.stalled).isFalse();
+    assertThat(client.written).last().isEqualTo(fresh.json);
+    assertThat(client.at).containsEntry("top10", 4L);
+  }
+
   private static JsonArray users(int n) {
     JsonArray rows = new JsonArray();
     for (int i = 0; i < n; i++) {
