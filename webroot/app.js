@@ -215,11 +215,14 @@ function choose(change) {
 let bus = null;
 let attempt = 0;
 let everLive = false;
+let liveSince = null; // when this connection first had every view; one that lasted earns a quick retry
+const STABLE_MS = 30000;
 let retryAt = 0;
 let retryTimer = null;
 
 function connect() {
   retryTimer = null;
+  liveSince = null;
   const b = new window.BridgeBus('/eventbus', {
     onopen: () => {
       if (b === bus) {
@@ -241,6 +244,10 @@ function connect() {
 function lost() {
   follows.lost();
   panels.forEach(showState);
+  if (liveSince !== null && Date.now() - liveSince >= STABLE_MS) {
+    attempt = 0; // not when it is lost soon after going live (a node that closes sessions): that backs off too
+  }
+  liveSince = null;
   const delay = backoff(attempt++);
   retryAt = Date.now() + delay;
   retryTimer = setTimeout(connect, delay);
@@ -278,7 +285,9 @@ function renderConn() {
     state = 'live';
     label = 'Live';
     everLive = true;
-    attempt = 0;
+    if (liveSince === null) {
+      liveSince = Date.now();
+    }
   } else if (open) {
     state = everLive ? 'syncing' : 'connecting';
     label = 'Syncing…';
@@ -364,6 +373,10 @@ function tween(now) {
 /** All time: the count's rise over the last seconds. A window: its count over its length (edits also leave it). */
 function renderRate() {
   const el = $('rate');
+  const now = performance.now();
+  while (rateSamples.length > 2 && rateSamples[1].t <= now - RATE_WINDOW_MS) {
+    rateSamples.shift(); // with a window too: they would pile up for as long as the page stays open
+  }
   if (choice.window !== 'all') {
     const count = counterEl.dataset.count;
     if (count === '' || !counterPanel.follow.state.ready) {
@@ -378,10 +391,6 @@ function renderRate() {
       ? (rate >= 10 ? rate.toFixed(0) : rate.toFixed(1)) + ' edits/s on average'
       : (perMinute >= 10 ? perMinute.toFixed(0) : perMinute.toFixed(1)) + ' edits/min on average';
     return;
-  }
-  const now = performance.now();
-  while (rateSamples.length > 2 && rateSamples[1].t <= now - RATE_WINDOW_MS) {
-    rateSamples.shift();
   }
   if (rateSamples.length < 2 || now - rateSamples[0].t < 2000) {
     el.textContent = '— edits/s';

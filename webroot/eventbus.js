@@ -136,11 +136,20 @@
         return;
       }
       const handler = msg.address !== undefined ? this.handlers.get(msg.address) : undefined;
-      if (msg.type === 'rec' && handler) {
-        handler.onMessage(msg.body);
-      } else if (msg.type === 'err' && handler && typeof handler.onError === 'function') {
-        handler.onError(failure(msg, 'refused'));
-      } else if (msg.type === 'err') {
+      try {
+        if (msg.type === 'rec' && handler) {
+          handler.onMessage(msg.body);
+          return;
+        } else if (msg.type === 'err' && handler && typeof handler.onError === 'function') {
+          handler.onError(failure(msg, 'refused'));
+          return;
+        }
+      } catch (e) {
+        // SockJS hands a frame's messages over in one loop: one that throws would lose the others' (other views).
+        console.error('event bus: the handler of ' + msg.address + ' failed:', e);
+        return;
+      }
+      if (msg.type === 'err') {
         this.call('onerror', new Error((msg.address ? msg.address + ': ' : '') + (msg.message || msg.body || 'refused')));
       }
     }

@@ -13,8 +13,10 @@ const HEIGHT = 200;
 const numberFormat = new Intl.NumberFormat();
 const timeFormat = new Intl.DateTimeFormat(undefined, {hour: '2-digit', minute: '2-digit'});
 
+/** HH:MM; a dash past what a Date holds (an event dated far ahead), where formatting would throw. */
 function clock(minute) {
-  return timeFormat.format(new Date(minute * 1000));
+  const date = new Date(minute * 1000);
+  return Number.isNaN(date.getTime()) ? '–' : timeFormat.format(date);
 }
 
 /** 1, 2, 5, 10, 20, 50, ...: the smallest at least x, so the scale does not jitter with every edit. */

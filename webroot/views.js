@@ -10,7 +10,9 @@
 
 import {addresses} from './params.js';
 
-const SNAPSHOT_TIMEOUT_MS = 5000;
+// Well past what a node takes to answer (opening an instance waits up to web.openTimeoutMillis, 5 s, then a build):
+// a reply after it is dropped, and asking again is refused (already_asked) until that reply has gone.
+const SNAPSHOT_TIMEOUT_MS = 30000;
 const MAX_HELD = 5000;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 15000;

@@ -146,4 +146,69 @@ class DashboardScriptedIT extends DashboardScenarios {
       """);
     assertThat(rows).isEqualTo(List.of(2L, false, List.of("a", "c")));
   }
+
+  /**
+   * A snapshot answer that takes longer than the node's default wait to open an instance (5 s) is still taken: the
+   * page's own event bus (a stand-in SockJS underneath) gets the reply 6 s after the question. Dropped after a
+   * shorter wait, it is lost, and asking again is refused while it is on its way.
+   */
+  @Test
+  void anAnswerThatTakesLongerThanTheNodesOpenWaitIsTaken() {
+    browser.open(web.url("/"));
+    Object result = browser.driver().executeAsyncScript("""
+      const done = arguments[arguments.length - 1];
+      import('/views.js').then(({Follows}) => {
+        const real = window.SockJS;
+        let sock = null;
+        const sent = [];
+        window.SockJS = class { constructor() { sock = this; } send(frame) { sent.push(JSON.parse(frame)); } close() {} };
+        const bus = new window.BridgeBus('/nowhere', {});
+        window.SockJS = real;
+        sock.onopen();
+        const follows = new Follows({changed() {}, status() {}});
+        const f = follows.want('top10', 'top10', {});
+        follows.attach(bus);
+        const question = sent.find((m) => m.type === 'send');
+        setTimeout(() => {
+          sock.onmessage({data: JSON.stringify({type: 'rec', address: question.replyAddress,
+            body: {view: 'top10', snapshot: true, timestamp: 7, inserted: [['a', 3]], deleted: []}})});
+          setTimeout(() => done([f.state.ready, f.state.list(), sent.filter((m) => m.type === 'send').length]), 0);
+        }, 6000);
+      }).catch((e) => done('failed: ' + e));
+      """);
+    assertThat(result).isEqualTo(List.of(true, List.of(List.of("a", 3L)), 1L));
+  }
+
+  /**
+   * A view whose handler throws (here the minute chart given an event dated past what a Date holds, which used to
+   * throw) loses neither the other views' messages of the same SockJS frame nor the chart: it shows a dash.
+   */
+  @Test
+  void aMinuteFarAheadShowsADashAndAFailingHandlerDoesNotLoseTheOthersMessages() {
+    browser.open(web.url("/"));
+    Object result = browser.driver().executeAsyncScript("""
+      const done = arguments[arguments.length - 1];
+      import('/minutes.js').then(({MinuteChart}) => {
+        const el = (tag) => document.createElement(tag);
+        const chart = new MinuteChart({svg: document.createElementNS('http://www.w3.org/2000/svg', 'svg'), max: el('span'),
+          start: el('span'), mid: el('span'), end: el('span'), humans: el('span'), bots: el('span'), empty: el('p')});
+        const far = 9007199254740940; // the newest minute start the engine can count: 2^53 - 1 s, to the minute
+        chart.render([[far, false, 2]], []);
+        const real = window.SockJS;
+        let sock = null;
+        window.SockJS = class { constructor() { sock = this; } send() {} close() {} };
+        const bus = new window.BridgeBus('/nowhere', {});
+        window.SockJS = real;
+        sock.onopen();
+        const got = [];
+        bus.register('views.a', () => { throw new Error('a view that cannot render this'); });
+        bus.register('views.b', (body) => got.push(body));
+        for (const address of ['views.a', 'views.b']) { // as SockJS hands over one frame's messages
+          sock.onmessage({data: JSON.stringify({type: 'rec', address: address, body: address})});
+        }
+        done([chart.el.end.textContent, chart.el.humans.textContent, got]);
+      }).catch((e) => done('failed: ' + e));
+      """);
+    assertThat(result).isEqualTo(List.of("–", "2", List.of("views.b")));
+  }
 }
