@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -44,9 +45,15 @@ final class BadRequests {
       refuse(rc, 400, "path", "the path does not decode: " + e.getMessage());
       return;
     }
+    try {
+      rc.queryParams(); // decoded here first: a route with a path parameter decodes it while matching, and throws there
+    } catch (IllegalArgumentException | HttpException e) {
+      Throwable why = e.getCause() != null ? e.getCause() : e;
+      refuse(rc, 400, "query", "the query does not decode: " + why.getMessage());
+      return;
+    }
     HttpServerRequest request = rc.request();
-    String upgrade = request.getHeader(HttpHeaders.UPGRADE);
-    if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
+    if (request.canUpgradeToWebSocket()) { // as Vert.x decides it, whatever other protocols the request names
       String key = request.getHeader("Sec-WebSocket-Key");
       if (key == null || key.isBlank()) {
         refuse(rc, 400, "upgrade", "a WebSocket upgrade needs a Sec-WebSocket-Key header");

@@ -2,7 +2,6 @@ package wikirecent.web;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -130,10 +129,13 @@ final class ConnectionGuard {
       "its request body did not come within " + headTimeoutMillis + " ms (web.requestHeadTimeoutSeconds)");
   }
 
-  /** A request that can become a WebSocket (a GET saying so), not any request that merely carries the header. */
+  /**
+   * A request that can become a WebSocket, by the test Vert.x upgrades by (a GET whose Upgrade lines name websocket
+   * among any others), not any request that merely carries the header. Any other test would miss some upgrades,
+   * whose connections would then stay counted for good.
+   */
   private static boolean isUpgrade(HttpServerRequest request) {
-    String upgrade = request.getHeader(HttpHeaders.UPGRADE);
-    return upgrade != null && upgrade.equalsIgnoreCase("websocket") && request.canUpgradeToWebSocket();
+    return request.canUpgradeToWebSocket();
   }
 
   /** Not called for a request that became a WebSocket: that one never ends as an HTTP request. */

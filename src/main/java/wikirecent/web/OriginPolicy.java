@@ -118,9 +118,9 @@ final class OriginPolicy {
     rc.next();
   }
 
+  /** As Vert.x decides it: the request becomes a WebSocket. */
   private static boolean isUpgrade(HttpServerRequest request) {
-    String upgrade = request.getHeader(HttpHeaders.UPGRADE);
-    return upgrade != null && upgrade.equalsIgnoreCase("websocket");
+    return request.canUpgradeToWebSocket();
   }
 
   /** The page is this server's own: the Origin names the host (and port) the request was sent to. */

@@ -33,7 +33,7 @@ final class WebMetrics {
    * handshake without its key, another request failure a client caused (a broken body), or a
    * fault on the connection itself.
    */
-  static final List<String> MALFORMED_KINDS = List.of("head", "path", "upgrade", "request", "connection");
+  static final List<String> MALFORMED_KINDS = List.of("head", "path", "query", "upgrade", "request", "connection");
   /** Why a replica asked its source again for an instance: the source no longer had it, or had started. */
   static final List<String> REOPEN_REASONS = List.of("unknown", "started", "missed");
   /** The refusals a source (or this node's own bound) answers an instance with. */

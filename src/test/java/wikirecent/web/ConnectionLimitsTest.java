@@ -82,6 +82,28 @@ class ConnectionLimitsTest {
     Wait.until("the close is counted", () -> web.openConnections() == 0);
   }
 
+  /**
+   * A WebSocket asked for among other protocols (two {@code Upgrade} lines) is upgraded by Vert.x,
+   * on the stream and on SockJS: its connection is counted out when it closes, as any stream's. Taken for a plain
+   * request, it stayed counted for good, and enough of them refused every new connection.
+   */
+  @Test
+  void aWebSocketAskedForAmongOtherProtocolsIsCountedOutWhenItCloses(Vertx vertx) throws Exception {
+    WebNode web = synced(vertx, new ScriptedViewSource(), limits(1000, 300, 300));
+    String[] upgrades = {"Upgrade: h2c\r\nUpgrade: websocket", "Upgrade: WebSocket\r\nUpgrade: h2c"};
+    for (String path : new String[] {"/api/stream/counter", "/eventbus/000/several/websocket"}) {
+      for (String upgrade : upgrades) {
+        try (RawHttp http = RawHttp.connect(web.port())) {
+          http.send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n" + upgrade + "\r\n"
+            + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+          assertThat(http.readResponse().status()).as(path + ", " + upgrade).isEqualTo(101);
+          http.readFrame(); // the snapshot, or SockJS's open frame
+        }
+        Wait.until(path + ", " + upgrade + ": no connection is left", () -> web.openConnections() == 0);
+      }
+    }
+  }
+
   /** A request whose body never completes (a byte, then nothing) is cut after the head timeout, and counted. */
   @Test
   void aRequestBodyThatNeverCompletesIsCut(Vertx vertx) throws Exception {

@@ -44,6 +44,10 @@ class MalformedRequestsTest {
       + KEY + "Sec-WebSocket-Version: 8\r\n\r\n", 426, "upgrade"));
     cases.put("bad escape in the path", new Case("GET /%zz HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, "path"));
     cases.put("bad escape in a view name", new Case("GET /api/views/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, "path"));
+    cases.put("bad escape in a view's query", new Case("GET /api/views/top10?wiki=%zz HTTP/1.1\r\nHost: localhost\r\n\r\n", 400,
+      "query"));
+    cases.put("bad escape in a stream's query", new Case("GET /api/stream/top10?x=% HTTP/1.1\r\nHost: localhost\r\n\r\n", 400,
+      "query"));
     cases.put("broken chunked body", new Case("POST /eventbus/000/abcd/xhr_send HTTP/1.1\r\nHost: localhost\r\n"
       + "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", 400, "request"));
     cases.put("unreadable head", new Case("GARBAGE\r\n\r\n", 400, "head"));
