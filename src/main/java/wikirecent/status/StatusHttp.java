@@ -2,7 +2,10 @@ package wikirecent.status;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
@@ -11,6 +14,11 @@ import java.util.List;
 public final class StatusHttp {
 
   private StatusHttp() {
+  }
+
+  /** A route for GET and HEAD (the same answer without its body): a monitor that probes with HEAD gets the status. */
+  public static Route read(Router router, String path) {
+    return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
   }
 
   /** The process is up (a liveness probe); readiness is {@link #health}. */

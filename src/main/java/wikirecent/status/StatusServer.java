@@ -27,9 +27,9 @@ public class StatusServer extends VerticleBase {
     Health health = new Health(vertx, config.roles(), config.longValue(Config.WEB_STATUS_TIMEOUT_MILLIS));
     int port = config.integer(Config.HTTP_PORT);
     Router router = Router.router(vertx);
-    router.get("/health/live").handler(StatusHttp::live);
-    router.get("/health").handler(rc -> StatusHttp.health(rc, health, List.of()));
-    router.get("/metrics").handler(rc -> StatusHttp.metrics(rc, Metrics.registry(vertx)));
+    StatusHttp.read(router, "/health/live").handler(StatusHttp::live);
+    StatusHttp.read(router, "/health").handler(rc -> StatusHttp.health(rc, health, List.of()));
+    StatusHttp.read(router, "/metrics").handler(rc -> StatusHttp.metrics(rc, Metrics.registry(vertx)));
     return vertx.createHttpServer()
       .requestHandler(router)
       .listen(port)

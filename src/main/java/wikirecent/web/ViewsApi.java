@@ -133,6 +133,10 @@ final class ViewsApi {
   }
 
   private void upgrade(RoutingContext rc, ViewReplica replica) {
+    if (rc.response().closed()) {
+      replicas.release(replica); // gone while the instance opened: Vert.x would log the handshake it cannot finish
+      return;
+    }
     rc.request().toWebSocket()
       .onFailure(e -> {
         replicas.release(replica);

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import wikirecent.config.Config;
 import wikirecent.status.Health;
 import wikirecent.status.Metrics;
+import wikirecent.status.StatusHttp;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -154,12 +155,12 @@ public class WebVerticle extends VerticleBase {
     router.route().handler(origins::handle);
     router.route().failureHandler(badRequests::failed);
     HttpApi api = new HttpApi(replicas, Metrics.registry(vertx), health);
-    router.get("/health/live").handler(api::handleLive);
-    router.get("/health").handler(api::handleHealth);
-    router.get("/metrics").handler(api::handleMetrics);
+    StatusHttp.read(router, "/health/live").handler(api::handleLive);
+    StatusHttp.read(router, "/health").handler(api::handleHealth);
+    StatusHttp.read(router, "/metrics").handler(api::handleMetrics);
     ViewsApi views = new ViewsApi(replicas, fanOut, guard, queueBound, maxFrameSize, builds, metrics);
-    router.get("/api/views").handler(views::handleViews);
-    router.get("/api/views/:view").handler(views::handleSnapshot);
+    StatusHttp.read(router, "/api/views").handler(views::handleViews);
+    StatusHttp.read(router, "/api/views/:view").handler(views::handleSnapshot);
     router.get("/api/stream/:view").handler(views::handleStream);
     SockJSHandlerOptions sockJs = new SockJSHandlerOptions()
       .setInsertJSESSIONID(false)

@@ -104,6 +104,31 @@ class HealthMetricsTest {
     assertThat(body.getJsonObject("ingest").containsKey("live")).isFalse();
   }
 
+  /** HEAD (a monitor's probe) gets what GET gets without the body, where it used to fall through to the page's 404. */
+  @Test
+  void headIsAnsweredAsGetWithoutTheBody(Vertx vertx) throws Exception {
+    ScriptedViewSource source = new ScriptedViewSource();
+    Wait.on(vertx.deployVerticle(source));
+    WebNode web = Wait.on(WebNode.start(vertx, roles("web")));
+    Wait.on(source.edit("Alice"));
+    Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/top10").statusCode() == 200);
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    for (String path : new String[] {"/health/live", "/health", "/api/views", "/api/views/top10", "/api/views/nope"}) {
+      HttpResponse<Buffer> get = Http.get(vertx, web.port(), path);
+      java.net.http.HttpResponse<byte[]> head = client.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + web.port() + path))
+        .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(head.statusCode()).as(path).isEqualTo(get.statusCode());
+      assertThat(head.headers().firstValue("content-type")).as(path).contains(get.getHeader("content-type"));
+      assertThat(head.body()).as(path).isEmpty();
+    }
+    java.net.http.HttpResponse<byte[]> metrics = client.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + web.port() + "/metrics"))
+      .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(metrics.statusCode()).isEqualTo(200); // its length changes with every scrape
+    assertThat(metrics.body()).isEmpty();
+  }
+
   @Test
   void metricsAreTheMetersOfThisProcess(Vertx vertx) {
     // A part elsewhere in the cluster answers its status, but its numbers are its own process's /metrics.
