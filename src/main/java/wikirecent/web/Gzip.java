@@ -1,6 +1,8 @@
 package wikirecent.web;
 
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,6 +24,11 @@ final class Gzip {
    * Whether an {@code Accept-Encoding} header takes gzip: {@code gzip} (or {@code x-gzip}) with a non-zero weight, or else
    * {@code *} with one. A weight that is not a number refuses its coding, as a coding the server does not know would be.
    */
+  static boolean accepted(MultiMap headers) {
+    // Several Accept-Encoding lines are one list (RFC 9110): a refusal on the second line counts too.
+    return accepted(String.join(",", headers.getAll(HttpHeaders.ACCEPT_ENCODING)));
+  }
+
   static boolean accepted(String acceptEncoding) {
     if (acceptEncoding == null) {
       return false;

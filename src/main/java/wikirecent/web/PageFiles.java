@@ -164,7 +164,7 @@ final class PageFiles {
   }
 
   private void send(RoutingContext rc, String relative, PageFile file, boolean headOnly) {
-    boolean gzip = file.gzipped() != null && Gzip.accepted(rc.request().getHeader(HttpHeaders.ACCEPT_ENCODING));
+    boolean gzip = file.gzipped() != null && Gzip.accepted(rc.request().headers());
     Buffer bytes = gzip ? file.gzipped() : file.plain();
     String etag = gzip ? file.gzippedEtag() : file.etag();
     HttpServerResponse response = rc.response()

@@ -88,7 +88,7 @@ final class ViewsApi {
       .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
       .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
       .putHeader(HttpHeaders.VARY, "Accept-Encoding");
-    if (!snapshot.large() || !Gzip.accepted(rc.request().getHeader(HttpHeaders.ACCEPT_ENCODING))) {
+    if (!snapshot.large() || !Gzip.accepted(rc.request().headers())) {
       endSliced(rc.response(), snapshot.text());
       return;
     }

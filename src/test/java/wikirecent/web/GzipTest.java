@@ -1,5 +1,6 @@
 package wikirecent.web;
 
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,15 @@ class GzipTest {
       "gzip;q=x", "gzipped", "*, gzip;q=0"}) {
       assertThat(Gzip.accepted(refuses)).as(refuses).isFalse();
     }
-    assertThat(Gzip.accepted(null)).isFalse();
+    assertThat(Gzip.accepted((String) null)).isFalse();
+  }
+
+  @Test
+  void severalAcceptEncodingLinesAreOneList() {
+    assertThat(Gzip.accepted(MultiMap.caseInsensitiveMultiMap().add("Accept-Encoding", "gzip").add("accept-encoding", "gzip;q=0")))
+      .isFalse();
+    assertThat(Gzip.accepted(MultiMap.caseInsensitiveMultiMap().add("Accept-Encoding", "br").add("Accept-Encoding", "gzip"))).isTrue();
+    assertThat(Gzip.accepted(MultiMap.caseInsensitiveMultiMap())).isFalse();
   }
 
   @Test
