@@ -108,6 +108,17 @@ public final class ViewTable {
     return consistent;
   }
 
+  /**
+   * Drops the state: the holder has no snapshot until the next one. For a state a batch that did not fit left half
+   * applied (its deletes that fitted and its inserts are in), which nobody should be served.
+   */
+  public void forget() {
+    rows = new HashMap<>();
+    captured = 0;
+    forgetOrder();
+    hasSnapshot = false;
+  }
+
   private void addAll(JsonArray inserted) {
     for (Object row : inserted) {
       rows.merge(normalize((JsonArray) row), 1, Integer::sum);

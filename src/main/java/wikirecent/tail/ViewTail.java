@@ -203,6 +203,7 @@ final class ViewTail {
       case BATCH -> {
         JsonObject batch = ViewMessage.batch(name, nextTimestamp(closed.timestamp()), closed.inserted(), closed.deleted());
         if (!replica.apply(batch)) {
+          replica.forget(); // half applied: until the next session's snapshot, requests get 503, not a state never seen
           throw new TailProtocolException("a batch deletes rows the view does not hold: " + closed.deleted().encode());
         }
         answers.changed(ViewMessage.timestamp(batch));

@@ -358,6 +358,29 @@ class TailVerticleTest {
     });
   }
 
+  /**
+   * A batch deleting a row the view does not hold ends the session, and the state it left half applied (bob's new
+   * count in, zed's delete refused) is served to nobody: requests get 503 until the next session's snapshot.
+   */
+  @Test
+  void aBatchThatDoesNotFitIsNeitherPublishedNorServed(Vertx vertx) {
+    ScriptedTail script = new ScriptedTail()
+      .rows("user_edits", data(T, 1, "alice", 2), data(T, 1, "bob", 1), progress(T + 1))
+      .rows("user_edits", data(T + 1000, -1, "bob", 1), data(T + 1000, -1, "zed", 9), data(T + 1000, 1, "bob", 2),
+        progress(T + 1001))
+      .stall("user_edits");
+    fake = Wait.on(new FakeMaterialize(vertx, script).start(0));
+    Bus bus = Bus.record(vertx);
+    deploy(vertx, fake.url(), 30_000);
+
+    Wait.until("the session ended on the batch",
+      () -> logs.at(Level.WARN).stream().anyMatch(line -> line.contains("a batch deletes rows the view does not hold")));
+    assertThat(bus.messages("user_edits")).hasSize(1);
+    Throwable refused = Wait.on(bus.request("user_edits", null).map(m -> (Throwable) null).otherwise(e -> e));
+    assertThat(refused).as("the answer to a snapshot request").isInstanceOf(io.vertx.core.eventbus.ReplyException.class);
+    assertThat(((io.vertx.core.eventbus.ReplyException) refused).failureCode()).isEqualTo(503);
+  }
+
   @Test
   void aStalledFetchIsGivenUpAndTheTailStartsOver(Vertx vertx) {
     ScriptedTail script = new ScriptedTail()
