@@ -3,6 +3,7 @@ package wikirecent;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.launcher.application.ExitCodes;
 import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
@@ -23,9 +24,11 @@ public class Main extends VertxApplication implements VertxApplicationHooks {
   /** The launcher's {@code -conf} JSON (null without it); the cluster reads its keys from it and the environment. */
   private JsonObject conf;
   private Cluster cluster;
+  private final String[] args;
 
   public Main(String[] args) {
     super(args);
+    this.args = args.clone();
   }
 
   public static void main(String[] args) {
@@ -41,8 +44,24 @@ public class Main extends VertxApplication implements VertxApplicationHooks {
 
   @Override
   public JsonObject afterConfigParsed(JsonObject config) {
+    if (config == null && confGiven()) {
+      // The launcher only warns and goes on with the defaults: a node meant for one role would run them all, on
+      // the default data directory.
+      System.err.println("wikirecent: not starting: -conf names neither a readable JSON file nor JSON text"
+        + " (a file that is missing, unreadable or not valid JSON; see the warning above)");
+      System.exit(ExitCodes.USAGE);
+    }
     this.conf = config;
     return config;
+  }
+
+  private boolean confGiven() {
+    for (String a : args) {
+      if (a.equals("-conf") || a.equals("--conf") || a.startsWith("-conf=") || a.startsWith("--conf=")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

@@ -123,7 +123,7 @@ public final class Config {
     Map.entry(INGEST_MIN_FREE_MEGABYTES, new Range(0, MAX)),
     Map.entry(ENGINE_POLL_MILLIS, new Range(1, MAX)),
     Map.entry(ENGINE_CHECKPOINT_MILLIS, new Range(1, MAX)),
-    Map.entry(ENGINE_BATCH_MAX_BYTES, new Range(1024, MAX)),
+    Map.entry(ENGINE_BATCH_MAX_BYTES, new Range(1024, 1 << 30)), // its buffer is allocated at start: MAX overflowed
     Map.entry(MATERIALIZE_RETRY_MIN_MILLIS, new Range(1, MAX)),
     Map.entry(MATERIALIZE_RETRY_MAX_MILLIS, new Range(1, MAX)),
     Map.entry(MATERIALIZE_STALL_MILLIS, new Range(1, MAX)),

@@ -47,7 +47,8 @@ record IngestSettings(String url, String shownUrl, String userAgent, long idleTi
   private static boolean isHttpUrl(String url) {
     try {
       URI uri = new URI(url);
-      return ("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) && uri.getHost() != null;
+      return ("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) && uri.getHost() != null
+        && uri.getPort() <= 65_535; // the URI takes any number, the client none past it (and ingest never got going)
     } catch (URISyntaxException e) {
       return false;
     }

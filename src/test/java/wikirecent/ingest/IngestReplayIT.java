@@ -265,7 +265,8 @@ class IngestReplayIT {
 
   @Test
   void aStreamUrlThatIsNotHttpIsRefusedAtStart(Vertx vertx) {
-    for (String url : List.of("ftp://example.org/feed", "stream.wikimedia.org/v2/stream/recentchange", "http://")) {
+    for (String url : List.of("ftp://example.org/feed", "stream.wikimedia.org/v2/stream/recentchange", "http://",
+      "http://127.0.0.1:99999/v2/stream/recentchange")) { // the last once left ingest starting for good
       JsonObject conf = config(url, dir.resolve("data"));
       Throwable failure = Wait.on(vertx.deployVerticle(new IngestVerticle(), new io.vertx.core.DeploymentOptions().setConfig(conf))
         .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())));
