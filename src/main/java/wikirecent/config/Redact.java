@@ -14,6 +14,8 @@ public final class Redact {
 
   private static final Pattern URL = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'<>`]+");
   private static final String TRAILING = ".,;:!)]}";
+  /** How far past a URL's start a split user-info's '@' is looked for (a password of a sane length). */
+  private static final int MAX_SPLIT_USER_INFO = 256;
 
   private Redact() {
   }
@@ -28,6 +30,10 @@ public final class Redact {
     int authorityEnd = indexOfAny(url, "/?#", authorityStart);
     StringBuilder out = new StringBuilder(url.length());
     int at = url.lastIndexOf('@', authorityEnd - 1);
+    if (at < authorityStart && splitUserInfo(url, authorityStart, authorityEnd)) {
+      at = url.indexOf('@', authorityEnd); // a password with a '/', '?' or '#' in it: "user:pa/ss@host"
+      authorityEnd = at < 0 ? authorityEnd : indexOfAny(url, "/?#", at);
+    }
     if (at >= authorityStart) {
       out.append(url, 0, authorityStart).append(MASK).append(url, at, authorityEnd);
     } else {
@@ -55,8 +61,18 @@ public final class Redact {
     Matcher m = URL.matcher(text);
     StringBuilder out = new StringBuilder(text.length());
     int last = 0;
-    while (m.find()) {
+    while (m.find(last)) {
       int end = m.end();
+      int authorityStart = text.indexOf("://", m.start()) + 3;
+      int authorityEnd = indexOfAny(text.substring(0, end), "/?#", authorityStart);
+      int at = text.indexOf('@', authorityStart);
+      if (at >= end && at - authorityStart <= MAX_SPLIT_USER_INFO && splitUserInfo(text, authorityStart, authorityEnd)
+        && text.substring(authorityStart, at).indexOf('\n') < 0) {
+        // "user:pa ss@host": a space or a quote in the password ends the match; mask up to its '@' (more, at worst)
+        out.append(text, last, authorityStart).append(MASK);
+        last = at;
+        continue;
+      }
       while (end > m.start() && TRAILING.indexOf(text.charAt(end - 1)) >= 0) {
         end--; // sentence punctuation after a URL is not part of it
       }
@@ -64,6 +80,23 @@ public final class Redact {
       last = end;
     }
     return out.append(text, last, text.length()).toString();
+  }
+
+  /**
+   * Whether the authority {@code s[from, to)} holds no '@' but starts like user-info whose password goes on past it: a
+   * colon followed by something other than a port ("user:pa" of "user:pa/ss@host").
+   */
+  private static boolean splitUserInfo(String s, int from, int to) {
+    int colon = s.indexOf(':', from);
+    if (colon < 0 || colon >= to) {
+      return false;
+    }
+    for (int i = colon + 1; i < to; i++) {
+      if (!Character.isDigit(s.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String query(String query) {

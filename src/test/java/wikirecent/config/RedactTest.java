@@ -37,4 +37,18 @@ class RedactTest {
     assertThat(Redact.text("no url here: user:pw@host")).isEqualTo("no url here: user:pw@host");
     assertThat(Redact.text(null)).isNull();
   }
+
+  /** Passwords typed as they are, unescaped: the URL is not valid, but the error quoting it must not show them. */
+  @Test
+  void aPasswordWithASlashASpaceOrAQuoteIsMaskedToo() {
+    assertThat(Redact.url("http://alice:pa/ss@127.0.0.1:1/x?t=1")).isEqualTo("http://***@127.0.0.1:1/x?t=***");
+    assertThat(Redact.url("http://alice:pa#ss@h/x")).isEqualTo("http://***@h/x");
+    assertThat(Redact.url("http://alice:pa?ss@h/x")).isEqualTo("http://***@h/x");
+    assertThat(Redact.url("http://host:8080/a@b/c")).isEqualTo("http://host:8080/a@b/c");
+    assertThat(Redact.text("invalid connection URI: postgresql://bob:Pa ss\"w0rd@127.0.0.1:6875/materialize (check it)"))
+      .isEqualTo("invalid connection URI: postgresql://***@127.0.0.1:6875/materialize (check it)");
+    assertThat(Redact.text("stream.url must be an http:// or https:// URL, not 'http://alice:pa/ss@127.0.0.1:1/x'"))
+      .isEqualTo("stream.url must be an http:// or https:// URL, not 'http://***@127.0.0.1:1/x'");
+    assertThat(Redact.text("postgresql://bob:it's@h:6875/m")).isEqualTo("postgresql://***@h:6875/m");
+  }
 }
