@@ -163,6 +163,11 @@ public final class Config {
         config.checked(e.getKey(), e.getValue());
       }
     }
+    if (json.getValue(DATA_DIR) instanceof String dir && dir.isBlank()) {
+      // Taken as it is, an empty one put recentchanges in the working directory, and " " made a directory of that name.
+      throw new IllegalArgumentException(DATA_DIR + " (" + envName(DATA_DIR) + ") may not be empty: it names the directory of "
+        + FILE_NAME);
+    }
     for (List<String> pair : ORDERED) {
       if (json.containsKey(pair.get(0)) && json.containsKey(pair.get(1))) {
         long first = config.longValue(pair.get(0));

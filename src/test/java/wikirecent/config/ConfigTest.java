@@ -110,6 +110,17 @@ class ConfigTest {
     refused("engine.batchMaxBytes", (1 << 30) + 1); // at MAX its buffer's size overflowed at start
   }
 
+  @Test
+  void anEmptyDataDirIsRefused() {
+    for (String blank : new String[] {"", " "}) {
+      assertThatThrownBy(() -> Config.of(Config.load(null, Map.of("WIKIRECENT_DATA_DIR", blank)))).as("'" + blank + "'")
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("data.dir (WIKIRECENT_DATA_DIR) may not be empty: it names the directory"
+          + " of recentchanges");
+    }
+    assertThat(Config.of(Config.load(null, Map.of("WIKIRECENT_DATA_DIR", "d"))).recentChangesFile()).isEqualTo(java.nio.file.Path.of("d",
+      "recentchanges"));
+  }
+
   private static void refused(String key, Object value) {
     JsonObject conf = Config.load(new JsonObject().put(key, value), Map.of());
     assertThatThrownBy(() -> Config.of(conf)).as(key + "=" + value)
