@@ -52,9 +52,16 @@ public class MainVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    JsonObject conf = Config.load(config(), System.getenv());
-    Config config = Config.of(conf);
-    Set<String> roles = config.roles();
+    JsonObject conf;
+    Config config;
+    Set<String> roles;
+    try {
+      conf = Config.load(config(), System.getenv());
+      config = Config.of(conf);
+      roles = config.roles();
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e.getMessage()); // it names the key and its variable: a stack trace would bury that
+    }
     for (String unknown : config.unknownVariables(System.getenv())) {
       log.warn("{} names no configuration key and is ignored (the variables are the keys of conf/config.json as"
         + " WIKIRECENT_ and the key in capitals, dots and capitals becoming underscores)", unknown);
@@ -76,7 +83,7 @@ public class MainVerticle extends VerticleBase {
         releaseSourceLock();
         return Future.succeededFuture();
       })
-      .transform(x -> Future.failedFuture(e)));
+      .transform(x -> e instanceof IllegalArgumentException ? Future.failedFuture(e.getMessage()) : Future.failedFuture(e)));
   }
 
   @Override

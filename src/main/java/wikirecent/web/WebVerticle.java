@@ -139,6 +139,8 @@ public class WebVerticle extends VerticleBase {
       .exceptionHandler(badRequests::connectionFailed)
       .requestHandler(router(options.getMaxWebSocketFrameSize()))
       .listen()
+      .recover(e -> Future.failedFuture("the web part cannot listen on " + Config.HTTP_PORT + " " + port + ": " + e.getMessage()
+        + "; stop what holds it, or set " + Config.envName(Config.HTTP_PORT)))
       .onSuccess(s -> {
         server = s;
         log.info("Web listening on port {}: dashboard /, /api/views, /api/stream/<view>, /eventbus, /health, /metrics"
