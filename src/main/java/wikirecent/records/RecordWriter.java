@@ -103,13 +103,18 @@ public final class RecordWriter implements AutoCloseable {
 
   /**
    * Closes this writer to open the path again: what the next file goes on from if the path now names another file
-   * (see {@link #reopen}), else null. Kept by the caller until an open succeeds, so a failed one does not lose it.
+   * (see {@link #reopen}), or what this one went on from if it holds nothing of its own yet, else null. Kept by the
+   * caller until an open succeeds, so a failed one does not lose it.
    */
   public RecordTail.Recovery closeForReopen() throws IOException {
     RecordTail.Recovery carry = null;
     try {
       if (checkPath() != null) {
         carry = confirmedTail();
+      }
+      if (carried && (carry != null ? carry.size() == 0 : file.size() == 0)) {
+        // Nothing of its own yet (its first write failed, or the path moved again): what it went on from still holds.
+        carry = recovery;
       }
     } finally {
       try {

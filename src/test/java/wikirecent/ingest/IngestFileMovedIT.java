@@ -11,6 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import wikirecent.config.Config;
 import wikirecent.records.ChannelAppendFile;
+import wikirecent.records.ForwardingAppendFile;
 import wikirecent.replay.ReplayOptions;
 import wikirecent.replay.ReplayServer;
 import wikirecent.replay.Sample;
@@ -55,11 +56,12 @@ class IngestFileMovedIT {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"mv", "mv+create", "rm", "mv, the first reopen failing"})
+  @ValueSource(strings = {"mv", "mv+create", "rm", "mv, the first reopen failing", "mv, the first write failing"})
   void theFileTakenAwayWhileIngestRunsGoesOnInAFreshFileLosingNothing(String how, Vertx vertx) throws Exception {
     List<String> sample = Sample.lines();
     // Every open after the first waits for the test: ingest's reopening is held so its status can be read.
-    boolean reopenFails = how.endsWith("failing");
+    boolean reopenFails = how.endsWith("reopen failing");
+    boolean writeFails = how.endsWith("write failing");
     AtomicInteger opens = new AtomicInteger();
     CountDownLatch gate = new CountDownLatch(1);
     ReplayServer replay = Wait.on(ReplayServer.start(vertx, new ReplayOptions().port(0).rate(1000)));
@@ -76,6 +78,14 @@ class IngestFileMovedIT {
         if (reopenFails && opens.get() == 2) {
           throw new IOException("No space left on device (injected)");
         }
+        if (writeFails && opens.get() == 2) {
+          return new ForwardingAppendFile(ChannelAppendFile.open(path)) {
+            @Override
+            public void append(ByteBuffer record) throws IOException {
+              throw new IOException("No space left on device (injected)");
+            }
+          };
+        }
       }
       return ChannelAppendFile.open(path);
     }, new HttpClientOptions());
@@ -85,7 +95,7 @@ class IngestFileMovedIT {
     byte[] oldContent;
     try (FileChannel old = FileChannel.open(file(), StandardOpenOption.READ)) { // keeps a deleted file readable
       switch (how) {
-        case "mv", "mv, the first reopen failing" -> Files.move(file(), moved);
+        case "mv", "mv, the first reopen failing", "mv, the first write failing" -> Files.move(file(), moved);
         case "mv+create" -> {
           Files.move(file(), moved);
           Files.createFile(file());
@@ -133,9 +143,10 @@ class IngestFileMovedIT {
     }
     assertThat(counter(vertx, "wikirecent_ingest_files_moved_total")).isEqualTo(1);
     assertThat(logs.lines()).filteredOn(l -> l.contains("no longer names the file")).hasSize(1);
-    if (reopenFails) {
-      assertThat(opens.get()).as("the failed reopen, then the one that worked").isGreaterThanOrEqualTo(3);
-      assertThat(first).as("resumed from the old file's events (a failed open keeps them), not from the backfill").isPositive();
+    if (reopenFails || writeFails) {
+      assertThat(opens.get()).as("the failed reopen or write, then the open that worked").isGreaterThanOrEqualTo(3);
+      assertThat(first).as("resumed from the old file's events (a failed open or write keeps them), not from the backfill")
+        .isPositive();
     }
     if (first > 0) {
       assertThat(replay.requests()).anyMatch(r -> replayId(first - 1).equals(r.lastEventId()));
