@@ -113,7 +113,7 @@ public final class Config {
     Map.entry(STREAM_IDLE_TIMEOUT_SECONDS, new Range(0, MAX)), // 0: never cut a quiet stream
     Map.entry(STREAM_MAX_RESUME_ID_BYTES, new Range(0, MAX)),
     Map.entry(STREAM_BACKFILL_MINUTES, new Range(0, MAX)), // 0: start at the live edge
-    Map.entry(INGEST_FSYNC_MILLIS, new Range(-1, MAX)), // -1: never, 0: after every batch
+    Map.entry(INGEST_FSYNC_MILLIS, new Range(-1, MAX)), // -1: never, 0: after every record
     Map.entry(INGEST_DEDUPE_WINDOW, new Range(1, MAX)),
     Map.entry(INGEST_MAX_EVENT_BYTES, new Range(1024, MAX)), // below a real event's size every event would be dropped
     Map.entry(INGEST_MAX_QUEUED_BYTES, new Range(1, MAX)),

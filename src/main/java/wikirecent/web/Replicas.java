@@ -49,7 +49,8 @@ final class Replicas implements ViewReplica.Owner {
   record Settings(long lingerMillis, int maxReplicas, long keepAliveMillis, long openTimeoutMillis) {
   }
 
-  private record Refusal(OpenFailure failure, long untilMillis) {
+  /** Until when, in {@link System#nanoTime}: a wall clock set back would make it remembered for that much longer. */
+  private record Refusal(OpenFailure failure, long untilNanos) {
   }
 
   private final Vertx vertx;
@@ -108,7 +109,8 @@ final class Replicas implements ViewReplica.Owner {
     if (startedConsumer != null) {
       startedConsumer.unregister();
     }
-    replicas.values().forEach(ViewReplica::stop);
+    // A copy: stopping fails waiters, whose release may drop a replica from the map at once (no linger).
+    List.copyOf(replicas.values()).forEach(ViewReplica::stop);
   }
 
   /** The replicas every node holds, by view name (for /health and the per-view gauges). */
@@ -143,7 +145,7 @@ final class Replicas implements ViewReplica.Owner {
     ViewReplica r = replicas.get(key);
     if (r == null) {
       Refusal refused = refusals.get(key);
-      if (refused != null && System.currentTimeMillis() < refused.untilMillis()) {
+      if (refused != null && System.nanoTime() - refused.untilNanos() < 0) {
         throw refused.failure();
       }
       refusals.remove(key);
@@ -274,7 +276,7 @@ final class Replicas implements ViewReplica.Owner {
   @Override
   public void ended(ViewReplica r, OpenFailure why) {
     forget(r);
-    refusals.put(r.key(), new Refusal(why, System.currentTimeMillis() + REFUSAL_MEMORY_MILLIS));
+    refusals.put(r.key(), new Refusal(why, System.nanoTime() + REFUSAL_MEMORY_MILLIS * 1_000_000));
     metrics.replicaRefused(why.code);
     refusedLog.log(() -> "The view source refused " + r.key() + " (" + why.code + ": " + LogLimiter.clean(why.getMessage()) + ")");
     fanOut.end(r.key(), why);

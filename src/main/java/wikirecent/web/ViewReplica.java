@@ -600,6 +600,7 @@ final class ViewReplica {
   /** Takes a snapshot, replays the held batches newer than it, and restarts every subscriber from it. */
   private void adopt(JsonObject snap, String why) {
     requestGeneration++; // answers to requests still out are now stale
+    publishedBefore = -1; // what the source said it published before this state (a reset may go back in time)
     dropBuild(false);
     if (retryTimer != -1) {
       vertx.cancelTimer(retryTimer);

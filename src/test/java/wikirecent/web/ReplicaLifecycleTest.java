@@ -62,6 +62,25 @@ class ReplicaLifecycleTest {
     Wait.until("the source drops the instance", Wait.LONG, () -> !Wait.on(source.live(KEY)));
   }
 
+  /**
+   * Stopping the node while an instance is being opened, with no linger: failing the open releases the replica,
+   * which drops it from the node's map at once. Stopped while iterating that map, the web part failed to stop.
+   */
+  @Test
+  void aNodeStoppedWhileAnInstanceOpensStopsCleanly(Vertx vertx) {
+    ScriptedViewSource source = new ScriptedViewSource();
+    Wait.on(vertx.deployVerticle(source));
+    WebNode web = Wait.on(WebNode.start(vertx, settings(0, 100).put(Config.WEB_OPEN_TIMEOUT_MILLIS, 60_000)));
+    Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/top10").statusCode() == 200);
+    source.answerSnapshots(false);
+    io.vertx.core.Future<io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer>> pending =
+      io.vertx.ext.web.client.WebClient.create(vertx).get(web.port(), "127.0.0.1", "/api/views/" + KEY).send();
+    Shaped.awaitMetric(vertx, web.port(), "wikirecent_web_replicas{view=\"top10\"}", 2.0); // the instance's, opening
+    assertThat(pending.isComplete()).isFalse();
+    Wait.on(web.stop());
+    assertThat(vertx.deploymentIDs()).as("only the source is left").hasSize(1);
+  }
+
   @Test
   void aLingeringReplicaServesTheNextClientWithoutAskingTheSourceAgain(Vertx vertx) {
     ScriptedViewSource source = new ScriptedViewSource();
