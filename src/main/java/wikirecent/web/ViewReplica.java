@@ -138,10 +138,20 @@ final class ViewReplica {
     this.table = new ViewTable(view);
   }
 
-  /** Registers the consumer; completes once registered (the snapshot follows asynchronously). */
+  /**
+   * Registers the consumer; completes once registered (the snapshot follows asynchronously). A registration that fails
+   * (a clustered bus mid-merge) still asks for the snapshot: never asked, an instance opened on demand stayed unsynced
+   * for good; synced, a keep-alive that finds its batches missing registers it again.
+   */
   Future<Void> start() {
     consumer = vertx.eventBus().consumer(Addresses.view(key), this::onMessage);
-    return consumer.completion().onSuccess(v -> requestSnapshot());
+    return consumer.completion().onComplete(ar -> {
+      if (ar.failed() && !stopped) {
+        warn("Could not register for the batches of " + key + " (" + ar.cause().getMessage() + "); asking for its snapshot,"
+          + " and registering again if a keep-alive finds batches missing");
+      }
+      requestSnapshot();
+    });
   }
 
   /** Unregisters; whoever still waits is told the instance is gone. */
