@@ -114,6 +114,16 @@ final class EventFilter {
     }
   }
 
+  /** A comment line dropped as it comes, past the limit; no event is lost with it. */
+  void oversizedComment(long bytes) {
+    counters.oversizedLinesDropped.increment();
+    long suppressed = invalidLog.admit(System.currentTimeMillis());
+    if (suppressed >= 0) {
+      log.warn("Dropped a comment line longer than {} bytes (ingest.maxEventBytes) as it came; the events around it are"
+        + " kept{}", settings.maxEventBytes(), more(suppressed));
+    }
+  }
+
   private void otherEvent(String type, byte[] data, int from, int to) {
     if ("error".equals(type)) {
       counters.errorEvents.increment();

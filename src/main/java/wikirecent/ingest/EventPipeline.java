@@ -195,6 +195,10 @@ final class EventPipeline {
     filter.oversized(lastEventId, bytes, oneLine);
   }
 
+  void oversizedComment(long bytes) {
+    filter.oversizedComment(bytes);
+  }
+
   private void enqueue(String id, String dt, byte[] data, int off, int len) {
     backlogBytes += pending.add(id, data, off, len);
     pendingIds.add(id);

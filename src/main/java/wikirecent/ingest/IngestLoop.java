@@ -158,6 +158,11 @@ final class IngestLoop {
       public void onOversized(String lastEventId, long bytes, boolean oneLine) {
         pipeline.oversized(lastEventId, bytes, oneLine);
       }
+
+      @Override
+      public void onOversizedComment(long bytes) {
+        pipeline.oversizedComment(bytes);
+      }
     };
   }
 

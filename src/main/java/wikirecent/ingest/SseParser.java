@@ -49,6 +49,10 @@ public final class SseParser {
      */
     default void onOversized(String lastEventId, long bytes, boolean oneLine) {
     }
+
+    /** A comment line passed the limit: skipped as it comes; the event around it goes on (a comment is no part of it). */
+    default void onOversizedComment(long bytes) {
+    }
   }
 
   private static final byte LF = '\n';
@@ -66,6 +70,7 @@ public final class SseParser {
   private byte[] line = new byte[1024];
   private int lineLength;
   private boolean lineTooLong;
+  private boolean commentTooLong; // the line passing the limit is a comment: it does not drop the event
   private long lineBytes;
 
   // the event being built
@@ -163,8 +168,13 @@ public final class SseParser {
     if (lineTooLong || lineLength + n > maxEventBytes) {
       if (!lineTooLong) {
         lineTooLong = true;
+        commentTooLong = (lineLength > 0 ? line[0] : bytes[from]) == ':';
         lineLength = 0;
-        tooLong(lineBytes, true);
+        if (commentTooLong) {
+          listener.onOversizedComment(lineBytes);
+        } else {
+          tooLong(lineBytes, true);
+        }
       }
       return;
     }
@@ -177,10 +187,19 @@ public final class SseParser {
 
   private void endLine(byte[] buf, int from, int to) {
     if (lineTooLong || to - from > maxEventBytes) {
+      boolean comment = lineTooLong ? commentTooLong : buf[from] == ':';
       if (!lineTooLong) {
-        tooLong(to - from, true);
+        if (comment) {
+          listener.onOversizedComment(to - from);
+        } else {
+          tooLong(to - from, true);
+        }
+      }
+      if (comment) {
+        progress++; // still a comment: the server is there
       }
       lineTooLong = false;
+      commentTooLong = false;
       lineLength = 0;
       lineBytes = 0;
       atStart = false;

@@ -158,6 +158,11 @@ final class StreamSession {
       public void onOversized(String lastEventId, long bytes, boolean oneLine) {
         listener.onOversized(lastEventId, bytes, oneLine);
       }
+
+      @Override
+      public void onOversizedComment(long bytes) {
+        listener.onOversizedComment(bytes);
+      }
     };
   }
 

@@ -37,6 +37,7 @@ final class PlainSseParser {
   private byte[] line = new byte[1024];
   private int lineLength;
   private boolean lineTooLong;
+  private boolean commentTooLong; // a comment passing the limit is skipped: no event is dropped with it
   private long lineBytes;
 
   // the event being built
@@ -132,8 +133,13 @@ final class PlainSseParser {
     if (lineTooLong || lineLength + n > maxEventBytes) {
       if (!lineTooLong) {
         lineTooLong = true;
+        commentTooLong = (lineLength > 0 ? line[0] : bytes[from]) == ':';
         lineLength = 0;
-        tooLong(lineBytes, true);
+        if (commentTooLong) {
+          listener.onOversizedComment(lineBytes);
+        } else {
+          tooLong(lineBytes, true);
+        }
       }
       return;
     }
@@ -146,10 +152,19 @@ final class PlainSseParser {
 
   private void endLine(byte[] buf, int from, int to) {
     if (lineTooLong || to - from > maxEventBytes) {
+      boolean comment = lineTooLong ? commentTooLong : buf[from] == ':';
       if (!lineTooLong) {
-        tooLong(to - from, true);
+        if (comment) {
+          listener.onOversizedComment(to - from);
+        } else {
+          tooLong(to - from, true);
+        }
+      }
+      if (comment) {
+        progress++; // a comment all the same
       }
       lineTooLong = false;
+      commentTooLong = false;
       lineLength = 0;
       lineBytes = 0;
       atStart = false;

@@ -89,6 +89,11 @@ class SseParserOraclePropertyTest {
       public void onOversized(String lastEventId, long bytes, boolean oneLine) {
         recorder.onOversized(lastEventId, bytes, oneLine);
       }
+
+      @Override
+      public void onOversizedComment(long bytes) {
+        recorder.onOversizedComment(bytes);
+      }
     };
   }
 
@@ -107,6 +112,11 @@ class SseParserOraclePropertyTest {
       @Override
       public void onOversized(String lastEventId, long bytes, boolean oneLine) {
         calls.add("oversized " + lastEventId + " " + bytes + " " + oneLine);
+      }
+
+      @Override
+      public void onOversizedComment(long bytes) {
+        calls.add("oversized comment " + bytes);
       }
     };
   }

@@ -16,6 +16,12 @@ class SseParserTest {
     final List<Long> retries = new ArrayList<>();
     final List<String> oversized = new ArrayList<>();
     final List<Boolean> oneLine = new ArrayList<>();
+    final List<Long> oversizedComments = new ArrayList<>();
+
+    @Override
+    public void onOversizedComment(long bytes) {
+      oversizedComments.add(bytes);
+    }
 
     @Override
     public void onEvent(SseEvent event) {
@@ -222,6 +228,23 @@ class SseParserTest {
     p.feed("0123\n\nid: 3\ndata: ok\n\n".getBytes(StandardCharsets.UTF_8));
     assertThat(r.oversized).containsExactly("1", "2");
     assertThat(r.events).containsExactly(ev("message", "3", "ok"));
+  }
+
+  /**
+   * A comment past the limit (across chunks, or whole in one) is skipped: the event it sits in, and the next one, are
+   * kept. It used to drop the event being built, or the next one.
+   */
+  @Test
+  void aCommentPastTheLimitIsSkippedAndTheEventsAroundItAreKept() {
+    Recorder r = new Recorder();
+    SseParser p = new SseParser(r, "", 16);
+    p.feed(("id: 1\ndata: a\n:" + "x".repeat(40)).getBytes(StandardCharsets.UTF_8));
+    p.feed("\ndata: b\n\n".getBytes(StandardCharsets.UTF_8));
+    p.feed((":" + "y".repeat(40) + "\nid: 2\ndata: c\n\n").getBytes(StandardCharsets.UTF_8));
+    assertThat(r.events).containsExactly(ev("message", "1", "a\nb"), ev("message", "2", "c"));
+    assertThat(r.oversized).isEmpty();
+    assertThat(r.oversizedComments).hasSize(2);
+    assertThat(p.progress()).as("two events, two comments").isEqualTo(4);
   }
 
   @Test
