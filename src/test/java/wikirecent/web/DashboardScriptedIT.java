@@ -79,16 +79,7 @@ class DashboardScriptedIT extends DashboardScenarios {
   @Test
   void aPushedSnapshotOlderThanWhatThePageHoldsIsTakenSoTheBatchAfterItFits() {
     browser.open(web.url("/"));
-    Object rows = browser.driver().executeAsyncScript("""
-      const done = arguments[arguments.length - 1];
-      import('/views.js').then(({Follows}) => {
-        const handlers = new Map();
-        const replies = [];
-        const bus = {open: true,
-          register(address, handler) { handlers.set(address, handler); },
-          unregister(address) { handlers.delete(address); },
-          request() { return new Promise((resolve) => replies.push(resolve)); }};
-        const follows = new Follows({changed() {}, status() {}});
+    Object rows = browser.driver().executeAsyncScript(withStandInBus("""
         const f = follows.want('top10', 'top10', {});
         follows.attach(bus);
         const push = (m) => handlers.get(f.address)(Object.assign({view: 'top10', deleted: []}, m));
@@ -105,8 +96,7 @@ class DashboardScriptedIT extends DashboardScenarios {
           const rows = (st) => st.list().map((r) => r[0]).sort();
           done([rows(f.state), rows(g.state)]);
         }, 0);
-      }).catch((e) => done('failed: ' + e));
-      """);
+      """));
     assertThat(rows).isEqualTo(List.of(List.of("a", "x", "y"), List.of("a", "x", "y")));
   }
 
@@ -119,16 +109,7 @@ class DashboardScriptedIT extends DashboardScenarios {
   @Test
   void anAnswerAsNewAsAStateBuiltOnAnEarlierFollowsSnapshotReplacesIt() {
     browser.open(web.url("/"));
-    Object rows = browser.driver().executeAsyncScript("""
-      const done = arguments[arguments.length - 1];
-      import('/views.js').then(({Follows}) => {
-        const handlers = new Map();
-        const replies = [];
-        const bus = {open: true,
-          register(address, handler) { handlers.set(address, handler); },
-          unregister(address) { handlers.delete(address); },
-          request() { return new Promise((resolve) => replies.push(resolve)); }};
-        const follows = new Follows({changed() {}, status() {}});
+    Object rows = browser.driver().executeAsyncScript(withStandInBus("""
         const first = {};
         const f = follows.want('top10', 'top10', first);
         follows.attach(bus);
@@ -142,8 +123,7 @@ class DashboardScriptedIT extends DashboardScenarios {
           replies[1]({view: 'top10', snapshot: true, timestamp: 9, inserted: [['a', 1], ['c', 1]], deleted: []});
           setTimeout(() => done([replies.length, f === g, g.state.list().map((r) => r[0]).sort()]), 0);
         }, 0);
-      }).catch((e) => done('failed: ' + e));
-      """);
+      """));
     assertThat(rows).isEqualTo(List.of(2L, false, List.of("a", "c")));
   }
 
@@ -210,5 +190,26 @@ class DashboardScriptedIT extends DashboardScenarios {
       }).catch((e) => done('failed: ' + e));
       """);
     assertThat(result).isEqualTo(List.of("–", "2", List.of("views.b")));
+  }
+
+  /**
+   * The body run with the page's own views.js and a stand-in for its bus: {@code follows} (a Follows), {@code handlers}
+   * (address to the handler registered), {@code replies} (the resolvers of the requests made, in order) and
+   * {@code done} (the script's result).
+   */
+  private static String withStandInBus(String body) {
+    return """
+      const done = arguments[arguments.length - 1];
+      import('/views.js').then(({Follows}) => {
+        const handlers = new Map();
+        const replies = [];
+        const bus = {open: true,
+          register(address, handler) { handlers.set(address, handler); },
+          unregister(address) { handlers.delete(address); },
+          request() { return new Promise((resolve) => replies.push(resolve)); }};
+        const follows = new Follows({changed() {}, status() {}});
+      """ + body + """
+      }).catch((e) => done('failed: ' + e));
+      """;
   }
 }
