@@ -83,7 +83,13 @@ public class MainVerticle extends VerticleBase {
         releaseSourceLock();
         return Future.succeededFuture();
       })
-      .transform(x -> e instanceof IllegalArgumentException ? Future.failedFuture(e.getMessage()) : Future.failedFuture(e)));
+      .transform(x -> refusal(e)));
+  }
+
+  /** A part's refusal of a value (a plain IllegalArgumentException saying why) as one line; anything else in full. */
+  private static <T> Future<T> refusal(Throwable e) {
+    return e.getClass() == IllegalArgumentException.class && e.getMessage() != null
+      ? Future.failedFuture(e.getMessage()) : Future.failedFuture(e);
   }
 
   @Override

@@ -50,7 +50,7 @@ class StartRefusedIT {
          JarProcess app = JarProcess.start("port-taken", dir, dir, Map.of("WIKIRECENT_ROLES", "web",
            "WIKIRECENT_HTTP_PORT", String.valueOf(taken.getLocalPort())), JarProcess.SMALL_JVM)) {
       assertThat(app.exitCode(Duration.ofSeconds(60))).isEqualTo(15);
-      assertThat(app.output()).contains("the web part cannot listen on http.port " + taken.getLocalPort(), "WIKIRECENT_HTTP_PORT")
+      assertThat(app.output()).contains("the web part cannot listen on http.port " + taken.getLocalPort(), "set WIKIRECENT_HTTP_PORT")
         .doesNotContain("\tat ");
     }
   }

@@ -62,19 +62,22 @@ public final class Redact {
     StringBuilder out = new StringBuilder(text.length());
     int last = 0;
     while (m.find(last)) {
-      int end = m.end();
+      int end = trimmed(text, m.start(), m.end());
       int authorityStart = text.indexOf("://", m.start()) + 3;
       int authorityEnd = indexOfAny(text.substring(0, end), "/?#", authorityStart);
       int at = text.indexOf('@', authorityStart);
       if (at >= end && at - authorityStart <= MAX_SPLIT_USER_INFO && splitUserInfo(text, authorityStart, authorityEnd)
         && text.substring(authorityStart, at).indexOf('\n') < 0) {
-        // "user:pa ss@host": a space or a quote in the password ends the match; mask up to its '@' (more, at worst)
-        out.append(text, last, authorityStart).append(MASK);
-        last = at;
+        // "user:pa ss@host/…": a space or a quote in the password ended the match. The URL goes on from its '@'; shown
+        // with its user-info masked (more than it, at worst) and the rest redacted as any URL's.
+        int restEnd = at;
+        while (restEnd < text.length() && !Character.isWhitespace(text.charAt(restEnd)) && "\"'<>`".indexOf(text.charAt(restEnd)) < 0) {
+          restEnd++;
+        }
+        restEnd = trimmed(text, at, restEnd);
+        out.append(text, last, m.start()).append(url(text.substring(m.start(), authorityStart) + "x" + text.substring(at, restEnd)));
+        last = restEnd;
         continue;
-      }
-      while (end > m.start() && TRAILING.indexOf(text.charAt(end - 1)) >= 0) {
-        end--; // sentence punctuation after a URL is not part of it
       }
       out.append(text, last, m.start()).append(url(text.substring(m.start(), end)));
       last = end;
@@ -82,11 +85,22 @@ public final class Redact {
     return out.append(text, last, text.length()).toString();
   }
 
+  /** {@code end} less the sentence punctuation before it, which is not part of a URL. */
+  private static int trimmed(String text, int start, int end) {
+    while (end > start && TRAILING.indexOf(text.charAt(end - 1)) >= 0) {
+      end--;
+    }
+    return end;
+  }
+
   /**
    * Whether the authority {@code s[from, to)} holds no '@' but starts like user-info whose password goes on past it: a
-   * colon followed by something other than a port ("user:pa" of "user:pa/ss@host").
+   * colon followed by something other than a port ("user:pa" of "user:pa/ss@host"). Not an IPv6 literal's colons.
    */
   private static boolean splitUserInfo(String s, int from, int to) {
+    if (from < to && s.charAt(from) == '[') {
+      return false;
+    }
     int colon = s.indexOf(':', from);
     if (colon < 0 || colon >= to) {
       return false;

@@ -119,8 +119,8 @@ final class EventFilter {
     counters.oversizedLinesDropped.increment();
     long suppressed = invalidLog.admit(System.currentTimeMillis());
     if (suppressed >= 0) {
-      log.warn("Dropped a comment line longer than {} bytes (ingest.maxEventBytes) as it came; the events around it are"
-        + " kept{}", settings.maxEventBytes(), more(suppressed));
+      log.warn("Dropping a comment line as it comes ({} bytes so far, over ingest.maxEventBytes, {}); the events around it"
+        + " are kept{}", bytes, settings.maxEventBytes(), more(suppressed));
     }
   }
 

@@ -112,8 +112,9 @@ public final class RecordWriter implements AutoCloseable {
       if (checkPath() != null) {
         carry = confirmedTail();
       }
-      if (carried && (carry != null ? carry.size() == 0 : file.size() == 0)) {
-        // Nothing of its own yet (its first write failed, or the path moved again): what it went on from still holds.
+      if (carried && (carry == null || carry.size() == 0)) {
+        // What it went on from, should it still hold nothing of its own (its first write failed, or the path moved
+        // again): the next open takes a carry only for an empty file.
         carry = recovery;
       }
     } finally {

@@ -203,7 +203,10 @@ final class ViewTail {
       case BATCH -> {
         JsonObject batch = ViewMessage.batch(name, nextTimestamp(closed.timestamp()), closed.inserted(), closed.deleted());
         if (!replica.apply(batch)) {
-          replica.forget(); // half applied: until the next session's snapshot, requests get 503, not a state never seen
+          // Half applied: until the next session's snapshot, requests get 503, not a state never published; so do those
+          // waiting for a build, whose result would be of it too.
+          replica.forget();
+          answers.close("a batch of " + set.key() + " did not fit; waiting for the next session's snapshot");
           throw new TailProtocolException("a batch deletes rows the view does not hold: " + closed.deleted().encode());
         }
         answers.changed(ViewMessage.timestamp(batch));

@@ -35,7 +35,7 @@ final class BadRequests {
   }
 
   /**
-   * Refuses, before any route looks at it, a request whose path does not decode (a bad {@code %}
+   * Refuses, before any route looks at it, a request whose path or query does not decode (a bad {@code %}
    * escape) or that asks for a WebSocket without what the handshake needs.
    */
   void check(RoutingContext rc) {

@@ -20,15 +20,15 @@ final class Gzip {
   private Gzip() {
   }
 
+  /** Whether a request's {@code Accept-Encoding} lines, read as one list (RFC 9110), take gzip. */
+  static boolean accepted(MultiMap headers) {
+    return accepted(String.join(",", headers.getAll(HttpHeaders.ACCEPT_ENCODING)));
+  }
+
   /**
    * Whether an {@code Accept-Encoding} header takes gzip: {@code gzip} (or {@code x-gzip}) with a non-zero weight, or else
    * {@code *} with one. A weight that is not a number refuses its coding, as a coding the server does not know would be.
    */
-  static boolean accepted(MultiMap headers) {
-    // Several Accept-Encoding lines are one list (RFC 9110): a refusal on the second line counts too.
-    return accepted(String.join(",", headers.getAll(HttpHeaders.ACCEPT_ENCODING)));
-  }
-
   static boolean accepted(String acceptEncoding) {
     if (acceptEncoding == null) {
       return false;

@@ -29,7 +29,7 @@ final class WebMetrics {
   /** Why the server closed a connection that was waiting for a request. */
   static final List<String> TIMEOUT_REASONS = List.of("idle", "request_head", "request_body");
   /**
-   * What was wrong with a request: an unreadable head, a path that does not decode, a WebSocket
+   * What was wrong with a request: an unreadable head, a path or a query that does not decode, a WebSocket
    * handshake without its key, another request failure a client caused (a broken body), or a
    * fault on the connection itself.
    */

@@ -140,7 +140,7 @@ public class WebVerticle extends VerticleBase {
       .requestHandler(router(options.getMaxWebSocketFrameSize()))
       .listen()
       .recover(e -> Future.failedFuture("the web part cannot listen on " + Config.HTTP_PORT + " " + port + ": " + e.getMessage()
-        + "; stop what holds it, or set " + Config.envName(Config.HTTP_PORT)))
+        + "; set " + Config.envName(Config.HTTP_PORT) + " to a port this process may listen on"))
       .onSuccess(s -> {
         server = s;
         log.info("Web listening on port {}: dashboard /, /api/views, /api/stream/<view>, /eventbus, /health, /metrics"

@@ -50,5 +50,9 @@ class RedactTest {
     assertThat(Redact.text("stream.url must be an http:// or https:// URL, not 'http://alice:pa/ss@127.0.0.1:1/x'"))
       .isEqualTo("stream.url must be an http:// or https:// URL, not 'http://***@127.0.0.1:1/x'");
     assertThat(Redact.text("postgresql://bob:it's@h:6875/m")).isEqualTo("postgresql://***@h:6875/m");
+    assertThat(Redact.text("bad URI: postgresql://u:p w@h/m?password=x, retrying")).isEqualTo("bad URI: postgresql://***@h/m?password=***, retrying");
+    // Not a password: a port before punctuation, an IPv6 literal.
+    assertThat(Redact.text("see http://localhost:8875, or ops@example.org")).isEqualTo("see http://localhost:8875, or ops@example.org");
+    assertThat(Redact.url("http://[::1]:8080/x?m=a@b")).isEqualTo("http://[::1]:8080/x?m=***");
   }
 }

@@ -377,8 +377,8 @@ class TailVerticleTest {
       () -> logs.at(Level.WARN).stream().anyMatch(line -> line.contains("a batch deletes rows the view does not hold")));
     assertThat(bus.messages("user_edits")).hasSize(1);
     Throwable refused = Wait.on(bus.request("user_edits", null).map(m -> (Throwable) null).otherwise(e -> e));
-    assertThat(refused).as("the answer to a snapshot request").isInstanceOf(io.vertx.core.eventbus.ReplyException.class);
-    assertThat(((io.vertx.core.eventbus.ReplyException) refused).failureCode()).isEqualTo(503);
+    assertThat(refused).as("the answer to a snapshot request").isInstanceOf(ReplyException.class);
+    assertThat(((ReplyException) refused).failureCode()).isEqualTo(503);
   }
 
   @Test

@@ -15,6 +15,9 @@ import wikirecent.testsupport.Samples;
 import wikirecent.testsupport.StreamWatcher;
 import wikirecent.testsupport.Wait;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -112,19 +115,19 @@ class HealthMetricsTest {
     WebNode web = Wait.on(WebNode.start(vertx, roles("web")));
     Wait.on(source.edit("Alice"));
     Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/top10").statusCode() == 200);
-    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    HttpClient client = HttpClient.newHttpClient();
     for (String path : new String[] {"/health/live", "/health", "/api/views", "/api/views/top10", "/api/views/nope"}) {
       HttpResponse<Buffer> get = Http.get(vertx, web.port(), path);
-      java.net.http.HttpResponse<byte[]> head = client.send(java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create("http://127.0.0.1:" + web.port() + path))
-        .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+      java.net.http.HttpResponse<byte[]> head = client.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + web.port() + path))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
       assertThat(head.statusCode()).as(path).isEqualTo(get.statusCode());
       assertThat(head.headers().firstValue("content-type")).as(path).contains(get.getHeader("content-type"));
       assertThat(head.body()).as(path).isEmpty();
     }
-    java.net.http.HttpResponse<byte[]> metrics = client.send(java.net.http.HttpRequest.newBuilder(
-        java.net.URI.create("http://127.0.0.1:" + web.port() + "/metrics"))
-      .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    java.net.http.HttpResponse<byte[]> metrics = client.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + web.port() + "/metrics"))
+      .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
     assertThat(metrics.statusCode()).isEqualTo(200); // its length changes with every scrape
     assertThat(metrics.body()).isEmpty();
   }

@@ -1,10 +1,12 @@
 package wikirecent.web;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -73,8 +75,8 @@ class ReplicaLifecycleTest {
     WebNode web = Wait.on(WebNode.start(vertx, settings(0, 100).put(Config.WEB_OPEN_TIMEOUT_MILLIS, 60_000)));
     Wait.until("synced", () -> Http.get(vertx, web.port(), "/api/views/top10").statusCode() == 200);
     source.answerSnapshots(false);
-    io.vertx.core.Future<io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer>> pending =
-      io.vertx.ext.web.client.WebClient.create(vertx).get(web.port(), "127.0.0.1", "/api/views/" + KEY).send();
+    Future<HttpResponse<Buffer>> pending =
+      WebClient.create(vertx).get(web.port(), "127.0.0.1", "/api/views/" + KEY).send();
     Shaped.awaitMetric(vertx, web.port(), "wikirecent_web_replicas{view=\"top10\"}", 2.0); // the instance's, opening
     assertThat(pending.isComplete()).isFalse();
     Wait.on(web.stop());
