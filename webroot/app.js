@@ -7,7 +7,7 @@
  */
 
 import * as P from './params.js';
-import {Follows, backoff} from './views.js';
+import {Follows, attemptAfterLoss, backoff} from './views.js';
 import {BarChart} from './bars.js';
 import {MinuteChart} from './minutes.js';
 import {WikiPicker} from './picker.js';
@@ -216,7 +216,6 @@ let bus = null;
 let attempt = 0;
 let everLive = false;
 let liveSince = null; // when this connection first had every view; one that lasted earns a quick retry
-const STABLE_MS = 30000;
 let retryAt = 0;
 let retryTimer = null;
 
@@ -244,9 +243,7 @@ function connect() {
 function lost() {
   follows.lost();
   panels.forEach(showState);
-  if (liveSince !== null && Date.now() - liveSince >= STABLE_MS) {
-    attempt = 0; // not when it is lost soon after going live (a node that closes sessions): that backs off too
-  }
+  attempt = attemptAfterLoss(attempt, liveSince, Date.now());
   liveSince = null;
   const delay = backoff(attempt++);
   retryAt = Date.now() + delay;

@@ -17,6 +17,17 @@ const MAX_HELD = 5000;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 15000;
 
+const STABLE_MS = 30000;
+
+/**
+ * The reconnect attempt to go on from once a connection is lost: 0 again only after one that stayed live STABLE_MS
+ * (liveSince: when it first had every view, or null), so a node that drops sessions soon after is not asked every
+ * half second.
+ */
+export function attemptAfterLoss(attempt, liveSince, now) {
+  return liveSince !== null && now - liveSince >= STABLE_MS ? 0 : attempt;
+}
+
 export function backoff(n) {
   const base = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * Math.pow(2, n));
   return Math.round(base * (0.7 + Math.random() * 0.6));

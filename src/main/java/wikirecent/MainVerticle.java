@@ -151,7 +151,7 @@ public class MainVerticle extends VerticleBase {
           return vertx.deployVerticle(new TailVerticle(), options);
         }
         if (!source.equals("embedded")) {
-          return Future.failedFuture("source must be embedded or materialize, not " + source);
+          return Future.failedFuture("source must be embedded or materialize, not '" + source + "'"); // quoted: a stray space shows
         }
         // Worker: the engine reads the file and folds events with blocking calls, off the event loops.
         return vertx.deployVerticle(new EngineVerticle(), options.setThreadingModel(ThreadingModel.WORKER));

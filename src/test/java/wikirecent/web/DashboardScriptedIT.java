@@ -159,6 +159,21 @@ class DashboardScriptedIT extends DashboardScenarios {
     assertThat(result).isEqualTo(List.of(true, List.of(List.of("a", 3L)), 1L));
   }
 
+  /** The reconnect back-off starts over only after a connection that stayed live 30 s. */
+  @Test
+  void theBackOffStartsOverOnlyAfterAConnectionThatLasted() {
+    browser.open(web.url("/"));
+    Object result = browser.driver().executeAsyncScript("""
+      const done = arguments[arguments.length - 1];
+      import('/views.js').then(({attemptAfterLoss}) => done([
+        attemptAfterLoss(4, null, 100000),          // never live
+        attemptAfterLoss(4, 100000, 100000 + 2000),  // dropped soon after going live
+        attemptAfterLoss(4, 100000, 100000 + 30000)  // lasted
+      ])).catch((e) => done('failed: ' + e));
+      """);
+    assertThat(result).isEqualTo(List.of(4L, 4L, 0L));
+  }
+
   /**
    * A view whose handler throws (here the minute chart given an event dated past what a Date holds, which used to
    * throw) loses neither the other views' messages of the same SockJS frame nor the chart: it shows a dash.
