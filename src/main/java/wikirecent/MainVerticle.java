@@ -60,7 +60,7 @@ public class MainVerticle extends VerticleBase {
       config = Config.of(conf);
       roles = config.roles();
     } catch (IllegalArgumentException e) {
-      return Future.failedFuture(e.getMessage()); // it names the key and its variable: a stack trace would bury that
+      return refusal(e);
     }
     for (String unknown : config.unknownVariables(System.getenv())) {
       log.warn("{} names no configuration key and is ignored (the variables are the keys of conf/config.json as"
@@ -86,7 +86,10 @@ public class MainVerticle extends VerticleBase {
       .transform(x -> refusal(e)));
   }
 
-  /** A part's refusal of a value (a plain IllegalArgumentException saying why) as one line; anything else in full. */
+  /**
+   * A refused value (a plain IllegalArgumentException naming the key and its variable) as that one line, which a stack
+   * trace would bury; anything else in full.
+   */
   private static <T> Future<T> refusal(Throwable e) {
     return e.getClass() == IllegalArgumentException.class && e.getMessage() != null
       ? Future.failedFuture(e.getMessage()) : Future.failedFuture(e);

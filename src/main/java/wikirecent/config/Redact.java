@@ -12,7 +12,9 @@ public final class Redact {
 
   public static final String MASK = "***";
 
-  private static final Pattern URL = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'<>`]+");
+  /** Besides white space, what ends a URL in a text: quotes, angle brackets, a backtick. */
+  private static final String URL_END = "\"'<>`";
+  private static final Pattern URL = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s" + URL_END + "]+");
   private static final String TRAILING = ".,;:!)]}";
   /** How far past a URL's start a split user-info's '@' is looked for (a password of a sane length). */
   private static final int MAX_SPLIT_USER_INFO = 256;
@@ -64,14 +66,14 @@ public final class Redact {
     while (m.find(last)) {
       int end = trimmed(text, m.start(), m.end());
       int authorityStart = text.indexOf("://", m.start()) + 3;
-      int authorityEnd = indexOfAny(text.substring(0, end), "/?#", authorityStart);
+      int authorityEnd = Math.min(indexOfAny(text, "/?#", authorityStart), end);
       int at = text.indexOf('@', authorityStart);
       if (at >= end && at - authorityStart <= MAX_SPLIT_USER_INFO && splitUserInfo(text, authorityStart, authorityEnd)
         && text.substring(authorityStart, at).indexOf('\n') < 0) {
         // "user:pa ss@host/…": a space or a quote in the password ended the match. The URL goes on from its '@'; shown
         // with its user-info masked (more than it, at worst) and the rest redacted as any URL's.
         int restEnd = at;
-        while (restEnd < text.length() && !Character.isWhitespace(text.charAt(restEnd)) && "\"'<>`".indexOf(text.charAt(restEnd)) < 0) {
+        while (restEnd < text.length() && !Character.isWhitespace(text.charAt(restEnd)) && URL_END.indexOf(text.charAt(restEnd)) < 0) {
           restEnd++;
         }
         restEnd = trimmed(text, at, restEnd);

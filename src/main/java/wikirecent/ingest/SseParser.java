@@ -170,11 +170,7 @@ public final class SseParser {
         lineTooLong = true;
         commentTooLong = (lineLength > 0 ? line[0] : bytes[from]) == ':';
         lineLength = 0;
-        if (commentTooLong) {
-          listener.onOversizedComment(lineBytes);
-        } else {
-          tooLong(lineBytes, true);
-        }
+        lineTooLong(lineBytes, commentTooLong);
       }
       return;
     }
@@ -189,11 +185,7 @@ public final class SseParser {
     if (lineTooLong || to - from > maxEventBytes) {
       boolean comment = lineTooLong ? commentTooLong : buf[from] == ':';
       if (!lineTooLong) {
-        if (comment) {
-          listener.onOversizedComment(to - from);
-        } else {
-          tooLong(to - from, true);
-        }
+        lineTooLong(to - from, comment);
       }
       if (comment) {
         progress++; // still a comment: the server is there
@@ -316,6 +308,15 @@ public final class SseParser {
       value = value * 10 + (b - '0');
     }
     listener.onRetry(value);
+  }
+
+  /** A line passed the limit: a comment is skipped alone, any other line drops the event being built. */
+  private void lineTooLong(long bytes, boolean comment) {
+    if (comment) {
+      listener.onOversizedComment(bytes);
+    } else {
+      tooLong(bytes, true);
+    }
   }
 
   /** The event being built is dropped (reported once, now); what is left of it is skipped as it comes. */

@@ -108,7 +108,9 @@ final class ConnectionGuard {
     if (conn != null) {
       cancelTimer(conn);
       conn.requests++;
-      conn.upgrading = isUpgrade(request);
+      // Vert.x's own test (a GET whose Upgrade lines name websocket among any others), not the header alone: any
+      // other would miss some upgrades, whose connections would then stay counted for good.
+      conn.upgrading = request.canUpgradeToWebSocket();
       if (conn.upgrading) {
         // A WebSocket keeps its request's response for as long as it lives: a handler added through the
         // RoutingContext would keep the whole context too (about 1 KB per stream). This one holds only conn.
@@ -127,15 +129,6 @@ final class ConnectionGuard {
   private void waitForBody(Conn conn, HttpServerRequest request) {
     closeAfter(conn, headTimeoutMillis, "request_body", () -> !request.isEnded(),
       "its request body did not come within " + headTimeoutMillis + " ms (web.requestHeadTimeoutSeconds)");
-  }
-
-  /**
-   * A request that can become a WebSocket, by the test Vert.x upgrades by (a GET whose Upgrade lines name websocket
-   * among any others), not any request that merely carries the header. Any other test would miss some upgrades,
-   * whose connections would then stay counted for good.
-   */
-  private static boolean isUpgrade(HttpServerRequest request) {
-    return request.canUpgradeToWebSocket();
   }
 
   /** Not called for a request that became a WebSocket: that one never ends as an HTTP request. */

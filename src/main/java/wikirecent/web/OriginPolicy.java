@@ -80,7 +80,7 @@ final class OriginPolicy {
         .end(new JsonObject().put("error", "origin not allowed").encode());
       return;
     }
-    if (isUpgrade(request)) {
+    if (request.canUpgradeToWebSocket()) {
       // No CORS headers on a WebSocket handshake (browsers do not read them), and no handler that
       // would keep the RoutingContext alive as long as the WebSocket.
       rc.next();
@@ -116,11 +116,6 @@ final class OriginPolicy {
       return;
     }
     rc.next();
-  }
-
-  /** As Vert.x decides it: the request becomes a WebSocket. */
-  private static boolean isUpgrade(HttpServerRequest request) {
-    return request.canUpgradeToWebSocket();
   }
 
   /** The page is this server's own: the Origin names the host (and port) the request was sent to. */
