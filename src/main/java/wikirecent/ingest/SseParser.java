@@ -168,7 +168,7 @@ public final class SseParser {
     if (lineTooLong || lineLength + n > maxEventBytes) {
       if (!lineTooLong) {
         lineTooLong = true;
-        commentTooLong = (lineLength > 0 ? line[0] : bytes[from]) == ':';
+        commentTooLong = startsAComment(line, lineLength, bytes, from, to);
         lineLength = 0;
         lineTooLong(lineBytes, commentTooLong);
       }
@@ -183,7 +183,7 @@ public final class SseParser {
 
   private void endLine(byte[] buf, int from, int to) {
     if (lineTooLong || to - from > maxEventBytes) {
-      boolean comment = lineTooLong ? commentTooLong : buf[from] == ':';
+      boolean comment = lineTooLong ? commentTooLong : startsAComment(buf, 0, buf, from, to);
       if (!lineTooLong) {
         lineTooLong(to - from, comment);
       }
@@ -206,6 +206,24 @@ public final class SseParser {
       }
     }
     processLine(buf, from, to);
+  }
+
+  /**
+   * Whether the line made of {@code head[0, headLength)} then {@code more[from, to)} is a comment; on the stream's
+   * first line, after the BOM a server may put first.
+   */
+  private boolean startsAComment(byte[] head, int headLength, byte[] more, int from, int to) {
+    int at = atStart && byteAt(0, head, headLength, more, from, to) == 0xEF
+      && byteAt(1, head, headLength, more, from, to) == 0xBB && byteAt(2, head, headLength, more, from, to) == 0xBF ? 3 : 0;
+    return byteAt(at, head, headLength, more, from, to) == ':';
+  }
+
+  private static int byteAt(int k, byte[] head, int headLength, byte[] more, int from, int to) {
+    if (k < headLength) {
+      return head[k] & 0xFF;
+    }
+    int i = from + k - headLength;
+    return i < to ? more[i] & 0xFF : -1;
   }
 
   private void processLine(byte[] buf, int from, int to) {

@@ -133,7 +133,7 @@ final class PlainSseParser {
     if (lineTooLong || lineLength + n > maxEventBytes) {
       if (!lineTooLong) {
         lineTooLong = true;
-        commentTooLong = (lineLength > 0 ? line[0] : bytes[from]) == ':';
+        commentTooLong = isComment(firstBytes(bytes, from, to));
         lineLength = 0;
         if (commentTooLong) {
           listener.onOversizedComment(lineBytes);
@@ -152,7 +152,7 @@ final class PlainSseParser {
 
   private void endLine(byte[] buf, int from, int to) {
     if (lineTooLong || to - from > maxEventBytes) {
-      boolean comment = lineTooLong ? commentTooLong : buf[from] == ':';
+      boolean comment = lineTooLong ? commentTooLong : isComment(Arrays.copyOfRange(buf, from, Math.min(to, from + 4)));
       if (!lineTooLong) {
         if (comment) {
           listener.onOversizedComment(to - from);
@@ -179,6 +179,20 @@ final class PlainSseParser {
       }
     }
     processLine(buf, from, to);
+  }
+
+  // the first four bytes of the line so far followed by more[from, to)
+  private byte[] firstBytes(byte[] more, int from, int to) {
+    byte[] head = Arrays.copyOf(line, Math.min(lineLength, 4));
+    byte[] all = Arrays.copyOf(head, Math.min(4, head.length + to - from));
+    System.arraycopy(more, from, all, head.length, all.length - head.length);
+    return all;
+  }
+
+  // a comment starts with ':', on the first line after an optional BOM
+  private boolean isComment(byte[] first) {
+    int at = atStart && first.length >= 3 && first[0] == (byte) 0xEF && first[1] == (byte) 0xBB && first[2] == (byte) 0xBF ? 3 : 0;
+    return first.length > at && first[at] == ':';
   }
 
   private void processLine(byte[] buf, int from, int to) {

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -245,6 +246,30 @@ class SseParserTest {
     assertThat(r.oversized).isEmpty();
     assertThat(r.oversizedComments).hasSize(2);
     assertThat(p.progress()).as("two events, two comments").isEqualTo(4);
+  }
+
+  /** The stream's first line may be a comment after a BOM: past the limit it is still a comment, whole or split. */
+  @Test
+  void anOversizedCommentAfterTheBomIsStillAComment() {
+    byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    byte[] comment = (":" + "x".repeat(40) + "\n").getBytes(StandardCharsets.UTF_8);
+    byte[] event = "id: 1\ndata: a\n\n".getBytes(StandardCharsets.UTF_8);
+    byte[] whole = new byte[bom.length + comment.length];
+    System.arraycopy(bom, 0, whole, 0, bom.length);
+    System.arraycopy(comment, 0, whole, bom.length, comment.length);
+    for (byte[][] chunks : new byte[][][] {
+      {whole, event},
+      {new byte[] {bom[0], bom[1]}, new byte[] {bom[2]}, comment, event},
+      {bom, Arrays.copyOf(comment, 30), Arrays.copyOfRange(comment, 30, comment.length), event}}) {
+      Recorder r = new Recorder();
+      SseParser p = new SseParser(r, "", 16);
+      for (byte[] c : chunks) {
+        p.feed(c);
+      }
+      assertThat(r.events).containsExactly(ev("message", "1", "a"));
+      assertThat(r.oversized).isEmpty();
+      assertThat(r.oversizedComments).hasSize(1);
+    }
   }
 
   @Test

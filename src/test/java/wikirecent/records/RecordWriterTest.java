@@ -194,6 +194,39 @@ class RecordWriterTest {
     assertThat(Files.readAllBytes(dir.resolve("recentchanges.1"))).isEqualTo(concat(records(0, 5)));
   }
 
+  /**
+   * A file that took a moved one's place goes on from that one until it holds a record of its own: reopened
+   * before any write (its first write failed), or moved away itself while empty, the next file still goes on from
+   * the first one's last event, not from nothing (which would re-fetch the whole backfill).
+   */
+  @Test
+  void theCarryOutlivesAReplacementThatNeverHeldARecord() throws Exception {
+    Path file = dir.resolve("recentchanges");
+    RecordWriter first = open(file, ChannelAppendFile::open, -1, new AtomicLong());
+    first.append(records(0, 3));
+    assertThat(first.checkPath()).isNull();
+    Files.move(file, dir.resolve("recentchanges.1"));
+    RecordWriter second = first.reopen(ChannelAppendFile::open);
+    assertThat(second.carried()).isTrue();
+
+    RecordWriter third = second.reopen(ChannelAppendFile::open); // as after a failed first write: same file, still empty
+    Files.move(file, dir.resolve("recentchanges.2"));
+    RecordWriter fourth = third.reopen(ChannelAppendFile::open); // the empty one moved away
+    for (RecordWriter w : List.of(third, fourth)) {
+      assertThat(w.carried()).isTrue();
+      assertThat(w.recovery().lastId()).isEqualTo("[{\"offset\":2}]");
+      assertThat(w.recovery().recentIds()).containsExactly("m0", "m1", "m2");
+    }
+
+    fourth.append(records(3, 1));
+    assertThat(fourth.checkPath()).isNull();
+    RecordWriter fifth = fourth.reopen(ChannelAppendFile::open); // it holds a record now: its own file goes on
+    assertThat(fifth.carried()).isFalse();
+    assertThat(fifth.recovery().lastId()).isEqualTo("[{\"offset\":3}]");
+    fifth.close();
+    assertThat(Files.readAllBytes(file)).isEqualTo(concat(records(3, 1)));
+  }
+
   /** The file moved away is fsynced before the next one goes on from it (a power cut would else leave a gap in it). */
   @Test
   void aMovedFileIsMadeDurableBeforeTheNextGoesOnFromIt() throws Exception {
