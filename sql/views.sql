@@ -9,7 +9,7 @@ FORMAT REGEX '^data: (?P<data>.*)';
 
 -- Only the column the views need. The original demo's view cast a dozen fields (::bool,
 -- ::float::int); in Materialize a failed cast puts every view on top in an
--- error state that nothing clears (MaterializeInc/materialize#6861), so each
+-- error state that nothing clears (a known Materialize bug), so each
 -- cast we do not need is a risk we do not take. The one cast left,
 -- data::jsonb, is one PostgreSQL's jsonb input accepts for every line our
 -- ingest writes: ingest writes an event only if it is a JSON object that

@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  * only that no more rows will come at times before T: rows at T itself may still follow (Materialize may
  * announce the TAIL's {@code AS OF} with a progress row before the snapshot rows at that time). So a
  * timestamp is complete once a row with a larger timestamp arrives, data or progress. Within a timestamp the
- * same row may be retracted and inserted again (Materialize #5421, #5827), so diffs are summed per row and
+ * same row may be retracted and inserted again (Materialize does not consolidate its TAIL output), so diffs are summed per row and
  * rows that net to zero vanish. The first closed timestamp of a session is its snapshot; an empty view's
  * snapshot is known once a progress row moves past the first timestamp the session saw.
  */

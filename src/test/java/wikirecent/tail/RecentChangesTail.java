@@ -30,10 +30,10 @@ import java.util.regex.Pattern;
  * timestamp is Materialize's clock, which the windows of the shaped views end at), and computes
  * the views. Each session starts with a snapshot of the current state at the current time; after
  * it, every timestamp's changes to counter, user_edits and top10 come one event at a time,
- * unconsolidated (a row retracted and inserted again within a timestamp, Materialize #5827), those
+ * unconsolidated (a row retracted and inserted again within a timestamp, as Materialize sends them), those
  * of the other views ({@link MzModel}) as one diff per timestamp, rows leaving a window included;
  * progress rows follow some timestamps and not others. A data line that is not JSON wedges every
- * view, as a failed cast does in Materialize (#6861): each FETCH then gets the evaluation error.
+ * view, as a failed cast does in Materialize: each FETCH then gets the evaluation error.
  * <p>
  * Deliberately simple and separate from the code under test: counts in a map, views sorted from
  * scratch.
@@ -103,7 +103,7 @@ final class RecentChangesTail implements FakeMaterialize.TailSource {
         out.add(TailRow.data(asOf, 1, row.toArray()));
       }
       if (view.equals("top10") && !counts.isEmpty()) {
-        // an unconsolidated snapshot (Materialize #5421): a row in and out again at the same time
+        // an unconsolidated snapshot, as Materialize sends: a row in and out again at the same time
         out.add(TailRow.data(asOf, 1, "ghost", 1L));
         out.add(TailRow.data(asOf, -1, "ghost", 1L));
       }

@@ -60,14 +60,14 @@ class TailVerticleTest {
   @Test
   void snapshotThenConsolidatedBatchesOneTimestampEach(Vertx vertx) {
     ScriptedTail script = new ScriptedTail()
-      // the snapshot, with a NULL user (nullable columns) and a retracted-then-reinserted row (#5421)
+      // the snapshot, with a NULL user (nullable columns) and a retracted-then-reinserted row (unconsolidated)
       .rows("user_edits",
         data(T, 1, "alice", 2), data(T, 1, "bob", 1), data(T, 1, null, 1),
         data(T, 1, "zed", 9), data(T, -1, "zed", 9),
         progress(T + 1))
       .rows("user_edits", progress(T + 1001))       // progress only: nothing to send
       .empty("user_edits")                          // an empty fetch
-      .rows("user_edits",                           // one timestamp, several steps of the same rows (#5827)
+      .rows("user_edits",                           // one timestamp, several steps of the same rows
         data(T + 2000, -1, "alice", 2), data(T + 2000, 1, "alice", 3),
         data(T + 2000, -1, "alice", 3), data(T + 2000, 1, "alice", 4),
         data(T + 2000, -1, "bob", 1), data(T + 2000, 1, "bob", 1),
