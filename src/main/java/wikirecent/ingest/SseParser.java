@@ -121,6 +121,11 @@ public final class SseParser {
     return lineBytes;
   }
 
+  /** Bytes of the unended line held in memory: at most the limit, whatever {@link #partialLineBytes} says. */
+  int bufferedLineBytes() {
+    return lineLength;
+  }
+
   public void feed(byte[] bytes) {
     feed(bytes, 0, bytes.length);
   }

@@ -287,6 +287,7 @@ class SseParserTest {
     assertThat(r.oneLine).containsExactly(true);
     for (int i = 0; i < 1000; i++) {
       p.feed(chunk); // 300 KB more of it: dropped as it comes, said once
+      assertThat(p.bufferedLineBytes()).isLessThanOrEqualTo(1000);
     }
     assertThat(r.oversized).hasSize(1);
     assertThat(p.partialLineBytes()).isEqualTo(15 + 1004 * 300L);

@@ -27,7 +27,7 @@ class RecordFormatBytesTest {
     @ForAll @Chars({'{', '}', '"', '\n', '\r', '\u00e9', '\u4e00'}) @CharRange(from = 'a', to = 'c') String data) {
     // long enough data for the word-at-a-time search to run, with the break anywhere in it
     String padded = "x".repeat(data.length() % 11) + data + "y".repeat(17);
-    boolean broken = RecordFormat.hasLineBreak(id) || RecordFormat.hasLineBreak(padded);
+    boolean broken = (id + padded).chars().anyMatch(c -> c == '\n' || c == '\r');
     byte[] bytes = padded.getBytes(StandardCharsets.UTF_8);
     // the same data in the middle of a bigger array, with line breaks around it
     byte[] around = ("\n\r" + padded + "\r\n").getBytes(StandardCharsets.UTF_8);
@@ -46,5 +46,7 @@ class RecordFormatBytesTest {
     assertThatThrownBy(() -> RecordFormat.record("1", "{\n}".getBytes(StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> RecordFormat.record("1", "{\r}".getBytes(StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> RecordFormat.record("1\r", "{}".getBytes(StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> RecordFormat.record("1\n2", "{}".getBytes(StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> RecordFormat.record("1\n2", "{}")).isInstanceOf(IllegalArgumentException.class);
   }
 }

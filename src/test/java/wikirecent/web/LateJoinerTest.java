@@ -198,6 +198,10 @@ class LateJoinerTest {
     JsonArray expected = Wait.on(source.expected("user_edits"));
     assertThat(expected).hasSize(n);
     assertThat(watcher.rows()).isEqualTo(expected);
+    // Applied in full, not healed: a lost batch would have cost a divergence and a second snapshot.
+    assertThat(watcher.snapshots()).as("no fresh snapshot: no batch was missed").isEqualTo(1);
+    assertThat(watcher.diverged()).isFalse();
+    assertThat(Http.get(vertx, web.port(), "/metrics").bodyAsString()).doesNotContainPattern("wikirecent_web_divergences_total\\{view=\"user_edits\"\\} [1-9]");
     assertThat(Http.get(vertx, web.port(), "/api/views/user_edits").bodyAsJsonObject().getJsonArray("inserted")).isEqualTo(expected);
   }
 }

@@ -170,6 +170,11 @@ class ShapedViewsTest {
     assertThat(asked).isLessThan(tries);
     assertThat(Shaped.metric(vertx, web.port(), "wikirecent_web_replicas_refused_total{code=\"429\"}")).isEqualTo(asked);
     assertThat(Shaped.metric(vertx, web.port(), "wikirecent_web_replicas{view=\"counter\"}")).as("only the permanent one").isEqualTo(1.0);
+
+    // Briefly: once the source has room, the key is asked for again after the memory span, and served.
+    Wait.on(source.maxInstances(5));
+    Wait.until("served once the refusal is forgotten", () -> Http.get(vertx, web.port(), "/api/views/" + key).statusCode() == 200);
+    assertThat(Wait.on(source.requests(key))).isGreaterThan(asked);
   }
 
   @Test
