@@ -172,7 +172,7 @@ final class BridgeClient extends Client {
   /** The instance this client followed was refused by its source: an {@code err} on its address, with the code. */
   @Override
   void ended(FanOut fanOut, String key, OpenFailure why) {
-    fanOut.send(this, Bridge.err(Addresses.view(key), why.code, RECIPIENT_FAILURE, why.getMessage()));
+    fanOut.notice(this, Bridge.err(Addresses.view(key), why.code, RECIPIENT_FAILURE, why.getMessage()));
   }
 
   private void refuse(String address, Bridge.Refused why, String what) {

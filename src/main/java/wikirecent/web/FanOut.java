@@ -150,7 +150,10 @@ final class FanOut {
     }
   }
 
-  /** Its request failed: the client gets that instance's batches again (or, lacking a state, its next snapshot). */
+  /**
+   * Its request failed: the client gets that instance's batches again, or, lacking a state (a batch went by while it
+   * asked), its next snapshot.
+   */
   void notAnswered(Client client, String key) {
     client.asking.remove(key);
   }
@@ -161,7 +164,9 @@ final class FanOut {
    */
   boolean sendSnapshot(Client client, int length, Supplier<Future<Void>> write, Encoded snapshot) {
     client.asking.remove(snapshot.key);
-    long exempt = exempt(client, length, snapshot.key);
+    // Exempt only for an instance it follows: else a client that asks and never reads would hold answers for good,
+    // never counted, so never stalled nor closed.
+    long exempt = client.keys.contains(snapshot.key) ? exempt(client, length, snapshot.key) : 0;
     if (!admit(client, length, exempt)) {
       return false;
     }
@@ -234,8 +239,11 @@ final class FanOut {
       metrics.lag(System.currentTimeMillis() - batch.timestamp);
       metrics.batchesMerged(1);
       for (Client c : subscribers.getOrDefault(key, Set.of())) {
-        // One without a state gets the snapshot when it is built, then what followed; one asking, its answer.
-        if (c.at.containsKey(key) && !c.asking.contains(key)) {
+        // One without a state gets the snapshot when it is built, then what followed; one asking, its answer, and
+        // lacks this batch: should the answer fail, it must not go on from its old state past the gap.
+        if (c.asking.contains(key)) {
+          c.at.remove(key);
+        } else if (c.at.containsKey(key)) {
           send(c, batch);
         }
       }
@@ -298,6 +306,17 @@ final class FanOut {
       if ((at == null || at < from) && !c.stalled && !c.asking.contains(snapshot.key) && send(c, snapshot) && at != null) {
         metrics.snapshotResent("behind");
       }
+    }
+  }
+
+  /**
+   * A notice the client must not miss (an instance it followed has ended): written even to a stalled client, whose
+   * drain would not bring it back. At most one per instance a client follows, so it cannot pile up.
+   */
+  void notice(Client client, Buffer frame) {
+    if (!client.closed) {
+      count(client, frame.length());
+      track(client, frame.length(), 0, null, client.write(frame));
     }
   }
 
@@ -389,12 +408,16 @@ final class FanOut {
       metrics.frameDropped(client.transport);
       return false;
     }
+    count(client, length);
+    return true;
+  }
+
+  private void count(Client client, int length) {
     client.queuedBytes += length;
     client.framesWritten++;
     client.maxQueuedBytes = Math.max(client.maxQueuedBytes, client.queuedBytes);
     maxQueuedBytes = Math.max(maxQueuedBytes, client.queuedBytes);
     metrics.frameSent(client.transport);
-    return true;
   }
 
   private void track(Client client, int length, long exempt, String key, Future<Void> write) {

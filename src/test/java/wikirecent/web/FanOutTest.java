@@ -30,7 +30,7 @@ class FanOutTest {
   private static final int BOUND = 1000;
 
   /** A client whose writes complete only when the test says so. */
-  static final class SlowClient extends TestClient {
+  static class SlowClient extends TestClient {
     final Deque<Promise<Void>> pending = new ArrayDeque<>();
     final Deque<Integer> pendingLengths = new ArrayDeque<>();
     final List<String> written = new ArrayList<>();
@@ -251,6 +251,79 @@ class FanOutTest {
     assertThat(client.stalled).isFalse();
     assertThat(client.written).last().isEqualTo(fresh.json);
     assertThat(client.at).containsEntry("top10", 4L);
+  }
+
+  /**
+   * An answer for an instance the client does not follow counts against the bound: a client that only asks, and
+   * never reads, stalls on its second answer and is closed as stuck, instead of holding every answer for good.
+   */
+  @org.junit.jupiter.api.Test
+  void anAnswerForAnInstanceNotFollowedCounts() {
+    FanOut fanOut = new FanOut(BOUND, new WebMetrics(), key -> null);
+    SlowClient client = new SlowClient();
+    fanOut.add(client);
+    for (String key : List.of("user_edits", "top10")) {
+      Encoded answer = Encoded.of(key, ViewMessage.snapshot(key, 1, users(100)));
+      assertThat(answer.length()).isGreaterThan(BOUND);
+      Buffer frame = Buffer.buffer(answer.json);
+      fanOut.sendSnapshot(client, frame.length(), () -> client.write(frame), answer);
+    }
+    assertThat(client.written).as("an empty queue takes one frame; the second does not fit").hasSize(1);
+    assertThat(client.stalled).isTrue();
+    fanOut.closeStuck(System.currentTimeMillis() + 60_000, 1);
+    assertThat(fanOut.clients()).doesNotContain(client);
+  }
+
+  /**
+   * A batch that goes by while the client asks is one it lacks: if the answer then fails, the next batch is not sent
+   * on top of its old state (a gap nothing would repair); it waits for a snapshot.
+   */
+  @org.junit.jupiter.api.Test
+  void aFailedAnswerLeavesNoGap() {
+    Encoded first = Encoded.of("top10", ViewMessage.snapshot("top10", 1, users(1)));
+    FanOut fanOut = new FanOut(BOUND, new WebMetrics(), key -> first);
+    SlowClient client = new SlowClient();
+    fanOut.add(client);
+    fanOut.subscribe(client, "top10", true);
+    assertThat(client.at).containsEntry("top10", 1L);
+    fanOut.asking(client, "top10");
+    fanOut.batch("top10", ViewMessage.batch("top10", 2, users(2), users(1)), 1);
+    fanOut.batch("top10", ViewMessage.batch("top10", 3, users(3), users(2)), 2);
+    fanOut.notAnswered(client, "top10");
+    fanOut.batch("top10", ViewMessage.batch("top10", 4, users(4), users(3)), 3);
+    assertThat(client.written).containsExactly(first.json);
+    assertThat(client.at).doesNotContainKey("top10");
+
+    Encoded later = Encoded.of("top10", ViewMessage.snapshot("top10", 4, users(4)));
+    fanOut.snapshotReady(later);
+    assertThat(client.written).containsExactly(first.json, later.json);
+  }
+
+  /**
+   * A stalled client is still told that an instance it followed ended: a drain resends only what it still follows, so
+   * a dropped notice would leave its panel waiting for good.
+   */
+  @org.junit.jupiter.api.Test
+  void aStalledClientIsToldItsInstanceEnded() {
+    FanOut fanOut = new FanOut(BOUND, new WebMetrics(), key -> null);
+    SlowClient client = new SlowClient() {
+      @Override
+      void ended(FanOut f, String key, OpenFailure why) {
+        f.notice(this, Buffer.buffer("ended " + key + " " + why.code));
+      }
+    };
+    fanOut.add(client);
+    fanOut.subscribe(client, "top10?wiki=enwiki", false);
+    fanOut.send(client, Buffer.buffer("x".repeat(BOUND)));
+    fanOut.send(client, Buffer.buffer("x".repeat(BOUND)));
+    assertThat(client.stalled).isTrue();
+    fanOut.end("top10?wiki=enwiki", new OpenFailure(429, "too many"));
+    while (!client.pending.isEmpty()) {
+      client.completeOne();
+    }
+    assertThat(client.written).last().isEqualTo("ended top10?wiki=enwiki 429");
+    assertThat(client.queuedBytes).isZero();
+    assertThat(client.stalled).isFalse();
   }
 
   private static JsonArray users(int n) {
