@@ -115,7 +115,9 @@ public final class Config {
     Map.entry(STREAM_BACKFILL_MINUTES, new Range(0, MAX)), // 0: start at the live edge
     Map.entry(INGEST_FSYNC_MILLIS, new Range(-1, MAX)), // -1: never, 0: after every record
     Map.entry(INGEST_DEDUPE_WINDOW, new Range(1, MAX)),
-    Map.entry(INGEST_MAX_EVENT_BYTES, new Range(1024, MAX)), // below a real event's size every event would be dropped
+    // below a real event's size every event would be dropped; above 2^28 - 1 bytes, the longest string PostgreSQL's jsonb
+    // takes, an event ingest keeps could fail data::jsonb
+    Map.entry(INGEST_MAX_EVENT_BYTES, new Range(1024, (1 << 28) - 1)),
     Map.entry(INGEST_MAX_QUEUED_BYTES, new Range(1, MAX)),
     Map.entry(INGEST_BACKOFF_MILLIS, new Range(1, MAX)),
     Map.entry(INGEST_BACKOFF_MAX_MILLIS, new Range(1, MAX)),

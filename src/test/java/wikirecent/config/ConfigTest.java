@@ -108,6 +108,9 @@ class ConfigTest {
     }
     bad.forEach((key, value) -> refused(key, value));
     refused("engine.batchMaxBytes", (1 << 30) + 1); // at MAX its buffer's size overflowed at start
+    refused("ingest.maxEventBytes", 1 << 28); // past PostgreSQL's longest jsonb: Materialize would refuse what ingest kept
+    assertThat(Config.of(Config.load(new JsonObject().put("ingest.maxEventBytes", (1 << 28) - 1), Map.of()))
+      .integer("ingest.maxEventBytes")).isEqualTo((1 << 28) - 1);
   }
 
   @Test
