@@ -1,5 +1,6 @@
 package wikirecent.engine;
 
+import wikirecent.records.FileKeys;
 import wikirecent.records.RecordScanner;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -286,8 +287,9 @@ public final class Engine implements AutoCloseable {
       return true;
     }
     try {
-      channel = FileChannel.open(file, StandardOpenOption.READ);
-      fileKey = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+      FileKeys.Opened<FileChannel> opened = FileKeys.open(file, () -> FileChannel.open(file, StandardOpenOption.READ));
+      channel = opened.opened();
+      fileKey = opened.key();
       return true;
     } catch (NoSuchFileException e) {
       return false;

@@ -6,10 +6,8 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -43,7 +41,7 @@ public final class ChannelAppendFile implements AppendFile {
 
   public static AppendFile open(Path path) throws IOException {
     synchronized (LOCKED) {
-      Object held = keyIfPresent(path);
+      Object held = FileKeys.keyIfPresent(path);
       if (held != null && LOCKED.contains(held)) {
         throw new IOException(path + " is locked: an ingest of this process is writing it");
       }
@@ -55,26 +53,17 @@ public final class ChannelAppendFile implements AppendFile {
     }
   }
 
-  private static Object keyIfPresent(Path path) throws IOException {
-    try {
-      return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
-    } catch (NoSuchFileException e) {
-      return null;
-    }
-  }
-
   private static ChannelAppendFile openAndLock(Path path) throws IOException {
     Path dir = path.toAbsolutePath().getParent();
     if (dir != null) {
       Files.createDirectories(dir);
     }
     boolean created = !Files.exists(path);
-    FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-    FileChannel reader = null;
+    FileKeys.Opened<Channels> opened = FileKeys.open(path, () -> Channels.open(path));
+    FileChannel channel = opened.opened().writer;
+    FileChannel reader = opened.opened().reader;
+    Object key = opened.key();
     try {
-      // Both opened back to back, then the key read: a rename in between is not a case worth a syscall more.
-      reader = FileChannel.open(path, StandardOpenOption.READ);
-      Object key = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
       if (created && dir != null) {
         syncDirectory(dir);
       }
@@ -92,6 +81,28 @@ public final class ChannelAppendFile implements AppendFile {
       closeQuietly(reader, e);
       closeQuietly(channel, e);
       throw e;
+    }
+  }
+
+  /** The file's two channels, opened back to back: one for appends, one to read it back. */
+  private record Channels(FileChannel writer, FileChannel reader) implements java.io.Closeable {
+    static Channels open(Path path) throws IOException {
+      FileChannel writer = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+      try {
+        return new Channels(writer, FileChannel.open(path, StandardOpenOption.READ));
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(writer, e);
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        reader.close();
+      } finally {
+        writer.close();
+      }
     }
   }
 
