@@ -98,6 +98,8 @@ public final class Engine implements AutoCloseable {
   };
   Runnable afterOpen = () -> {
   };
+  /** The most a step reads looking for a record's end: an array's bound (tests set it lower). */
+  int longestRead = Integer.MAX_VALUE - 16;
 
   private final RecordScanner.DataSink sink = (b, off, len) -> {
     beforeApply.run();
@@ -200,7 +202,14 @@ public final class Engine implements AutoCloseable {
         applying = true; // from here on the state may hold part of this step
         consumed = scanner.scan(buf, k, n, sink) - k;
         if (consumed == 0 && n == k + want && want < available) {
-          want = (int) Math.min(available, Math.min(Integer.MAX_VALUE - 16L - k, 2L * want)); // one record longer than a step
+          if (k + want >= longestRead) {
+            // Read again, the same, at every step for good. No record of ingest's is that long: no step, and a clear
+            // error until the file is put right (what was applied stays).
+            buf = new byte[Checkpoint.FINGERPRINT_BYTES + batchMaxBytes];
+            throw new IOException("no record ends in the " + (k + want) + " bytes after offset " + offset + " of " + file
+              + ": it is damaged there, or not a recentchanges file");
+          }
+          want = (int) Math.min(available, Math.min((long) longestRead - k, 2L * want)); // one record longer than a step
           applying = false; // no whole record yet, so none applied
           continue;
         }

@@ -67,6 +67,33 @@ class EngineTest {
     assertThat(engine.offset()).isEqualTo(three.length);
   }
 
+  /**
+   * A stretch with no record end as long as a step may read (2 GiB; here 8 KiB) is an error each step, not a read
+   * that starts over without end; what came before it stays applied, and once the file is put right it goes on.
+   */
+  @Test
+  void noRecordEndWithinTheLongestReadIsAnErrorNotAnEndlessRead() throws IOException {
+    engine.longestRead = 8 * 1024;
+    RecordFiles.append(file, records(0, "a", "b"));
+    long before = java.nio.file.Files.size(file);
+    RecordFiles.append(file, ("data: " + "x".repeat(20 * 1024) + "\n").getBytes(StandardCharsets.UTF_8));
+    for (int i = 0; i < 2; i++) {
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RecordFiles.readAll(engine))
+          .isInstanceOf(IOException.class).hasMessageContaining("no record ends in the 8192 bytes after offset " + before);
+      });
+    }
+    assertThat(counter(engine)).isEqualTo(2);
+    assertThat(engine.offset()).isEqualTo(before);
+
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.truncate(before);
+    }
+    RecordFiles.append(file, records(2, "c"));
+    RecordFiles.readAll(engine);
+    assertThat(counter(engine)).isEqualTo(3);
+  }
+
   @Test
   void aMissingFileIsAnEmptyOneUntilItAppears() throws IOException {
     assertThat(engine.step(false).more()).isFalse();
