@@ -56,7 +56,7 @@ final class ReplayFeed {
     for (int i = 0; i < events.size(); i++) {
       locateMetaId(i);
       byte[] data = events.get(i);
-      multiLine[i] = LineScan.newline(data, 0, data.length) >= 0;
+      multiLine[i] = LineScan.lineBreak(data, 0, data.length) >= 0; // a CR too: JSON's white space, SSE's line end
     }
   }
 
@@ -190,12 +190,18 @@ final class ReplayFeed {
     out.appendBytes(eol);
   }
 
-  /** Data recorded over several lines goes out the same way, a {@code data:} line each. */
+  /**
+   * Data recorded over several lines goes out the same way, a {@code data:} line each; a line ends at LF, CR or CRLF
+   * as SSE has it, so a CR between JSON tokens reaches the client as the LF it joins lines with, not as a cut.
+   */
   private static void appendLines(Buffer out, byte[] data, byte[] eol) {
     int lineStart = 0;
     for (int k = 0; k <= data.length; k++) {
-      if (k == data.length || data[k] == '\n') {
+      if (k == data.length || data[k] == '\n' || data[k] == '\r') {
         out.appendBytes(DATA_PREFIX).appendBytes(data, lineStart, k - lineStart).appendBytes(eol);
+        if (k < data.length - 1 && data[k] == '\r' && data[k + 1] == '\n') {
+          k++;
+        }
         lineStart = k + 1;
       }
     }

@@ -66,6 +66,22 @@ class ReplayFeedTest {
     }
   }
 
+  /**
+   * A CR between a JSON line's tokens is JSON's white space but an SSE line end: sent as it is, the client would cut the
+   * event there. Each piece goes on a data: line of its own, and the client joins them with LF. (A CRLF ends the JSON line.)
+   */
+  @Test
+  void aCrInsideAJsonLineGoesOutAsALineBreakTheClientJoins() {
+    ReplayFeed feed = ReplayFeed.parse("{\"a\":1,\r\"b\":2,\r\r\"c\":3}\r\n{\"d\":4}\n".getBytes(StandardCharsets.UTF_8), "test");
+    assertThat(feed.size()).isEqualTo(2);
+    for (boolean crlf : new boolean[] {false, true}) {
+      String eol = crlf ? "\r\n" : "\n";
+      assertThat(new String(feed.frame(0, crlf), StandardCharsets.UTF_8))
+        .isEqualTo(expected(0, "{\"a\":1,\n\"b\":2,\n\n\"c\":3}", eol));
+      assertThat(new String(feed.frame(1, crlf), StandardCharsets.UTF_8)).isEqualTo(expected(1, "{\"d\":4}", eol));
+    }
+  }
+
   @Test
   void bigOffsetsSpellTheirDigits() {
     ReplayFeed feed = ReplayFeed.parse("{\"x\":1}\n".getBytes(StandardCharsets.UTF_8), "test");
