@@ -169,6 +169,11 @@ final class BridgeClient extends Client {
     fanOut.send(this, Bridge.err(reply, f.code, RECIPIENT_FAILURE, f.getMessage()));
   }
 
+  @Override
+  void ping() {
+    socket.ping();
+  }
+
   /** The instance this client followed was refused by its source: an {@code err} on its address, with the code. */
   @Override
   void ended(FanOut fanOut, String key, OpenFailure why) {

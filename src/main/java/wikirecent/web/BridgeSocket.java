@@ -52,6 +52,10 @@ interface BridgeSocket {
     return new Unsent(frame.length(), () -> write(frame));
   }
 
+  /** Asks a quiet peer for a sign of life, where the transport has no heartbeat of its own. */
+  default void ping() {
+  }
+
   void setWriteQueueMaxSize(int bytes);
 
   boolean writeQueueFull();

@@ -164,13 +164,14 @@ final class FanOut {
    */
   boolean sendSnapshot(Client client, int length, Supplier<Future<Void>> write, Encoded snapshot) {
     client.asking.remove(snapshot.key);
-    // Exempt only for an instance it follows: else a client that asks and never reads would hold answers for good,
-    // never counted, so never stalled nor closed.
-    long exempt = client.keys.contains(snapshot.key) ? exempt(client, length, snapshot.key) : 0;
+    // Answers for instances it does not follow are exempt one at a time, not one per instance: else a client asking
+    // for one instance after another and never reading would hold them all, never stalled, so never closed.
+    String exemptKey = client.keys.contains(snapshot.key) ? snapshot.key : NOT_FOLLOWED;
+    long exempt = exempt(client, length, exemptKey);
     if (!admit(client, length, exempt)) {
       return false;
     }
-    track(client, length, exempt, snapshot.key, write.get());
+    track(client, length, exempt, exemptKey, write.get());
     if (client.keys.contains(snapshot.key)) {
       holds(client, snapshot, exempt > 0);
     }
@@ -512,6 +513,9 @@ final class FanOut {
   List<Client> clients() {
     return new ArrayList<>(clients);
   }
+
+  /** Stands for every instance a client does not follow among the snapshots in flight to it: no key is empty. */
+  private static final String NOT_FOLLOWED = "";
 
   /** Clients of one walk's chunk: enough that a chunk takes about a millisecond, so batches are heard between. */
   static final int CHUNK = 256;

@@ -10,8 +10,9 @@ import java.util.function.BiConsumer;
 
 /**
  * Serves SockJS's WebSocket transport, {@code GET /eventbus/<server>/<session>/websocket}, the one every browser
- * with WebSockets uses; anything else under {@code /eventbus} (info, the XHR and iframe fallbacks, the raw
- * {@code /eventbus/websocket}) goes on to vertx-web's SockJS handler. One heartbeat timer for all its sockets.
+ * with WebSockets uses, and the bridge's raw WebSocket, {@code GET /eventbus/websocket}; anything else under
+ * {@code /eventbus} (info, the XHR and iframe fallbacks) goes on to vertx-web's SockJS handler. One heartbeat timer
+ * for all its SockJS sockets.
  */
 final class SockJsEndpoint {
 
@@ -20,12 +21,12 @@ final class SockJsEndpoint {
 
   private final Vertx vertx;
   private final int maxFrameSize;
-  private final BiConsumer<SockJsWebSocket, HttpConnection> accepted;
+  private final BiConsumer<BridgeSocket, HttpConnection> accepted;
   private final Set<SockJsWebSocket> open = new HashSet<>();
   private final long timer;
 
   /** @param accepted gets each new socket and the connection it came on (on this event loop) */
-  SockJsEndpoint(Vertx vertx, int maxFrameSize, long heartbeatMillis, BiConsumer<SockJsWebSocket, HttpConnection> accepted) {
+  SockJsEndpoint(Vertx vertx, int maxFrameSize, long heartbeatMillis, BiConsumer<BridgeSocket, HttpConnection> accepted) {
     this.vertx = vertx;
     this.maxFrameSize = maxFrameSize;
     this.accepted = accepted;
@@ -48,6 +49,17 @@ final class SockJsEndpoint {
         open.add(socket);
         accepted.accept(socket, rc.request().connection());
       });
+  }
+
+  /** The raw WebSocket: bridge messages with no SockJS framing; pinged when quiet ({@link RawBridgeWebSocket}). */
+  void handleRaw(RoutingContext rc) {
+    if (!rc.request().canUpgradeToWebSocket()) {
+      rc.next(); // vertx-web's answer to a request that is not an upgrade
+      return;
+    }
+    rc.request().toWebSocket()
+      .onFailure(e -> rc.fail(400, e))
+      .onSuccess(ws -> accepted.accept(new RawBridgeWebSocket(ws), rc.request().connection()));
   }
 
   void close() {

@@ -172,6 +172,7 @@ public class WebVerticle extends VerticleBase {
     router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(MAX_SOCKJS_POST_BYTES));
     sockJsWebSockets = new SockJsEndpoint(vertx, maxFrameSize, SockJsEndpoint.HEARTBEAT_MILLIS,
       (socket, connection) -> bridge(socket, connection));
+    router.get("/eventbus/websocket").handler(sockJsWebSockets::handleRaw);
     router.get("/eventbus/:server/:session/websocket").handler(sockJsWebSockets::handle);
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, sockJs)
       .socketHandler(socket -> {

@@ -234,6 +234,28 @@ class ConnectionLimitsTest {
     }
   }
 
+  /**
+   * So is a client of the bridge's raw WebSocket, which has no SockJS heartbeat: one that follows nothing gets nothing
+   * else, and a peer of it gone without a word held its connection (and its follows) for good. It still speaks the
+   * bridge: a register is answered by the view's snapshot, sent binary as vertx-web's raw transport sent it.
+   */
+  @Test
+  void aQuietRawBridgeSocketIsPinged(Vertx vertx) throws Exception {
+    WebNode web = synced(vertx, new ScriptedViewSource(), limits(1000, 300, 1));
+    try (RawHttp http = RawHttp.connect(web.port())) {
+      http.send("GET /eventbus/websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+        + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+      assertThat(http.readResponse().status()).isEqualTo(101);
+      for (int i = 0; i < 2; i++) {
+        RawHttp.Frame ping = http.readFrame(); // within the socket's 30 s timeout
+        assertThat(ping.first()).as("a ping").isEqualTo(0x89);
+      }
+    }
+    BridgeWatcher bridge = BridgeWatcher.connect(vertx, web.port());
+    bridge.follow("counter");
+    Wait.until("the snapshot over the raw socket", () -> bridge.snapshotsApplied() == 1);
+  }
+
   @Test
   void streamsQuieterThanTheTimeoutsKeepGettingBatches(Vertx vertx) throws Exception {
     ScriptedViewSource source = new ScriptedViewSource();

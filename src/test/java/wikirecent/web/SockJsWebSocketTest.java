@@ -109,7 +109,7 @@ class SockJsWebSocketTest {
     // The endpoint alone, echoing what it gets: heartbeats at 100 ms instead of 25 s.
     Router router = Router.router(vertx);
     SockJsEndpoint endpoint = new SockJsEndpoint(vertx, 65536, 100, (s, connection) -> {
-      sockets.add(s);
+      sockets.add((SockJsWebSocket) s);
       s.start(m -> s.write(m), v -> { });
     });
     router.get("/eventbus/:server/:session/websocket").handler(endpoint::handle);
