@@ -1,5 +1,8 @@
 package wikirecent.records;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -21,6 +24,8 @@ import java.util.function.LongSupplier;
  * thread only (the ingest writer thread); the event loop hands it batches in order.
  */
 public final class RecordWriter implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(RecordWriter.class);
 
   /** The most one write call appends (records that fit together); a bigger record is written on its own. */
   static final int BATCH_BYTES = 1 << 20;
@@ -48,6 +53,10 @@ public final class RecordWriter implements AutoCloseable {
   private long confirmedSize; // the size when the path was last seen to name this file
   private boolean dirty;
   private long lastSync;
+  // The size at the last fsync that worked, none failing before it. After a failed one the kernel may have dropped the
+  // pages it could not write (and a second fsync "succeeds"): past this size the file is not known to be on disk.
+  private long durableSize;
+  private boolean syncFailed;
 
   private RecordWriter(Path path, AppendFile file, int window, long maxTornBytes, long fsyncMillis,
                        LongSupplier clock, Function<byte[], RecordTail.Meta> meta, RecordTail.Recovery recovery, boolean carried) {
@@ -62,6 +71,7 @@ public final class RecordWriter implements AutoCloseable {
     this.carried = carried;
     this.size = recovery.size();
     this.confirmedSize = size;
+    this.durableSize = size;
     this.lastSync = clock.getAsLong();
   }
 
@@ -109,6 +119,9 @@ public final class RecordWriter implements AutoCloseable {
   public RecordTail.Recovery closeForReopen() throws IOException {
     RecordTail.Recovery carry = null;
     try {
+      if (syncFailed) {
+        cutToDurable();
+      }
       if (checkPath() != null) {
         carry = confirmedTail();
       }
@@ -249,6 +262,7 @@ public final class RecordWriter implements AutoCloseable {
     }
     size = actual;
     confirmedSize = Math.min(confirmedSize, actual);
+    durableSize = Math.min(durableSize, actual);
     byte[] pad = RecordTail.toBoundary(file, actual);
     if (pad.length == 0) {
       return false;
@@ -297,9 +311,38 @@ public final class RecordWriter implements AutoCloseable {
   }
 
   private void sync() throws IOException {
-    file.force();
+    try {
+      file.force();
+    } catch (IOException e) {
+      syncFailed = true;
+      throw e;
+    }
     dirty = false;
     lastSync = clock.getAsLong();
+    if (!syncFailed) {
+      durableSize = size;
+    }
+  }
+
+  /**
+   * After a failed fsync: the records past the last good one are cut before the file is opened again, so the next
+   * writer resumes from the last record known to be on disk and the feed sends the rest again. Kept, they could read
+   * back as zeros after a power cut, behind a resume id past them: lost for good. (A reader that applied them starts
+   * over, as after any cut.) A cut that fails leaves them, as before.
+   */
+  private void cutToDurable() {
+    if (durableSize >= size) {
+      return;
+    }
+    try {
+      file.truncate(durableSize);
+      log.warn("{}: cut {} bytes written after the last fsync that worked; they are fetched again", path, size - durableSize);
+      size = durableSize;
+      confirmedSize = Math.min(confirmedSize, durableSize);
+      dirty = true; // the cut itself, made durable by the sync on close
+    } catch (IOException e) {
+      log.warn("{}: could not cut the {} bytes written after the last fsync that worked: {}", path, size - durableSize, e.toString());
+    }
   }
 
   private void undo(long before, IOException cause) {

@@ -272,6 +272,51 @@ class RecordWriterTest {
     assertThat(Files.readAllBytes(file)).isEqualTo(concat(records(0, 3)));
   }
 
+  /**
+   * After a failed fsync the records past the last good one are not known to be on disk (the kernel may have dropped
+   * the pages it could not write, and the next fsync "succeeds"): opening the file again cuts them, so the next
+   * writer resumes from the last durable record and the feed sends the rest again.
+   */
+  @Test
+  void reopeningAfterAFailedFsyncCutsWhatIsNotKnownToBeOnDisk() throws Exception {
+    Path file = dir.resolve("recentchanges");
+    int[] calls = {0};
+    AppendFile.Opener failingThird = path -> new ForwardingAppendFile(ChannelAppendFile.open(path)) {
+      @Override
+      public void force() throws IOException {
+        if (++calls[0] == 3) {
+          throw new IOException("as if the disk failed");
+        }
+        real.force();
+      }
+    };
+    RecordWriter writer = open(file, failingThird, 0, new AtomicLong());
+    assertThat(writer.append(records(0, 5)).written()).isEqualTo(3);
+    assertThat(Files.readAllBytes(file)).as("kept while the writer runs: a reader may have seen it").isEqualTo(concat(records(0, 3)));
+    RecordWriter next = writer.reopen(failingThird); // its own fsyncs work again
+    assertThat(next.carried()).isFalse();
+    assertThat(next.recovery().lastId()).isEqualTo("[{\"offset\":1}]");
+    assertThat(Files.readAllBytes(file)).isEqualTo(concat(records(0, 2)));
+    assertThat(next.append(records(2, 2)).error()).isNull();
+    next.close();
+    assertThat(Files.readAllBytes(file)).isEqualTo(concat(records(0, 4)));
+
+    // The periodic fsync: what came after the last good one goes, however many fsyncs "worked" after the failure.
+    Path other = dir.resolve("b");
+    AtomicLong clock = new AtomicLong();
+    calls[0] = 0;
+    RecordWriter periodic = open(other, failingThird, 10, clock);
+    for (int i = 0; i < 4; i++) {
+      clock.addAndGet(10);
+      periodic.append(records(i, 1)); // fsyncs 1, 2 work; 3 fails; 4 works
+    }
+    assertThat(calls[0]).isEqualTo(4);
+    RecordWriter after = periodic.reopen(ChannelAppendFile::open);
+    assertThat(after.recovery().lastId()).isEqualTo("[{\"offset\":1}]");
+    after.close();
+    assertThat(Files.readAllBytes(other)).isEqualTo(concat(records(0, 2)));
+  }
+
   @Test
   void theFileAndItsDirectoryAreCreated() throws Exception {
     Path file = dir.resolve("data/sub/recentchanges");
