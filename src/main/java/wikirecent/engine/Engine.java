@@ -100,6 +100,11 @@ public final class Engine implements AutoCloseable {
   };
   /** The most a step reads looking for a record's end: an array's bound (tests set it lower). */
   int longestRead = Integer.MAX_VALUE - 16;
+  // Where a step found no record end within longestRead, and said so: the same error, with no read of 2 GiB again at
+  // every append, until the file is cut (shorter than it was then: put right, maybe) or reset.
+  private long noRecordEndAt = -1;
+  private long noRecordEndSize;
+  private String noRecordEnd;
 
   private final RecordScanner.DataSink sink = (b, off, len) -> {
     beforeApply.run();
@@ -181,6 +186,9 @@ public final class Engine implements AutoCloseable {
     if (available == 0) {
       return new Step(0, false, reset, List.of());
     }
+    if (offset == noRecordEndAt && size >= noRecordEndSize) {
+      throw new IOException(noRecordEnd);
+    }
     if (publish && !state.tracking()) {
       state.startTracking();
     }
@@ -206,8 +214,11 @@ public final class Engine implements AutoCloseable {
             // Read again, the same, at every step for good. No record of ingest's is that long: no step, and a clear
             // error until the file is put right (what was applied stays).
             buf = new byte[Checkpoint.FINGERPRINT_BYTES + batchMaxBytes];
-            throw new IOException("no record ends in the " + (k + want) + " bytes after offset " + offset + " of " + file
-              + ": it is damaged there, or not a recentchanges file");
+            noRecordEndAt = offset;
+            noRecordEndSize = size;
+            noRecordEnd = "no record ends in the " + (k + want) + " bytes after offset " + offset + " of " + file
+              + ": it is damaged there, or not a recentchanges file";
+            throw new IOException(noRecordEnd);
           }
           want = (int) Math.min(available, Math.min((long) longestRead - k, 2L * want)); // one record longer than a step
           applying = false; // no whole record yet, so none applied
@@ -314,6 +325,7 @@ public final class Engine implements AutoCloseable {
 
   private void startOver() {
     offset = 0;
+    noRecordEndAt = -1;
     tail = new byte[0];
     state = null; // unreachable before the new ones are made: after an OutOfMemoryError they need its room
     core = null;

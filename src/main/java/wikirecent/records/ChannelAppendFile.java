@@ -41,10 +41,6 @@ public final class ChannelAppendFile implements AppendFile {
 
   public static AppendFile open(Path path) throws IOException {
     synchronized (LOCKED) {
-      Object held = FileKeys.keyIfPresent(path);
-      if (held != null && LOCKED.contains(held)) {
-        throw new IOException(path + " is locked: an ingest of this process is writing it");
-      }
       ChannelAppendFile file = openAndLock(path);
       if (file.fileKey != null) {
         LOCKED.add(file.fileKey);
@@ -59,7 +55,14 @@ public final class ChannelAppendFile implements AppendFile {
       Files.createDirectories(dir);
     }
     boolean created = !Files.exists(path);
-    FileKeys.Opened<Channels> opened = FileKeys.open(path, () -> Channels.open(path));
+    FileKeys.Opened<Channels> opened = FileKeys.open(path, () -> {
+      // Asked before each open, retries too: closing a channel of a file this process locked would drop its lock.
+      Object held = FileKeys.keyIfPresent(path);
+      if (held != null && LOCKED.contains(held)) {
+        throw new IOException(path + " is locked: an ingest of this process is writing it");
+      }
+      return Channels.open(path);
+    });
     FileChannel channel = opened.opened().writer;
     FileChannel reader = opened.opened().reader;
     Object key = opened.key();

@@ -47,7 +47,7 @@ public final class FileKeys {
       if (before != null && before.equals(after)) {
         return new Opened<>(opened, after);
       }
-      if (after == null && Files.exists(path)) {
+      if (before == null && after == null && keyless(path)) {
         return new Opened<>(opened, null); // a file system without keys: nothing to compare, here or later
       }
       if (attempt == ATTEMPTS) {
@@ -57,6 +57,12 @@ public final class FileKeys {
       }
       opened.close();
     }
+  }
+
+  // Whether the path's file system has no file keys: its directory has none either (a missing file has none too).
+  private static boolean keyless(Path path) throws IOException {
+    Path dir = path.toAbsolutePath().getParent();
+    return dir != null && Files.readAttributes(dir, BasicFileAttributes.class).fileKey() == null;
   }
 
   /** The key of the file the path names, or null if none. */

@@ -119,8 +119,10 @@ public final class RecordWriter implements AutoCloseable {
   public RecordTail.Recovery closeForReopen() throws IOException {
     RecordTail.Recovery carry = null;
     try {
-      if (syncFailed) {
-        cutToDurable();
+      if (fsyncMillis >= 0) {
+        // The next file goes on after this one's records: durable first (or cut back to what is), or a power cut
+        // leaves a gap in the moved file that no restart fetches again (it resumes from the new file).
+        settle();
       }
       if (checkPath() != null) {
         carry = confirmedTail();
@@ -131,15 +133,6 @@ public final class RecordWriter implements AutoCloseable {
         carry = recovery;
       }
     } finally {
-      try {
-        if (fsyncMillis >= 0) {
-          // The next file goes on after this one's records: make them durable first, or a power cut leaves a gap
-          // in the moved file that no restart fetches again (it resumes from the new file).
-          syncIfDirty();
-        }
-      } catch (IOException e) {
-        // A failing disk (a write failure brought us here): the records stay in the page cache, as after any failed fsync.
-      }
       close(false);
     }
     return carry;
@@ -325,10 +318,11 @@ public final class RecordWriter implements AutoCloseable {
   }
 
   /**
-   * After a failed fsync: the records past the last good one are cut before the file is opened again, so the next
-   * writer resumes from the last record known to be on disk and the feed sends the rest again. Kept, they could read
-   * back as zeros after a power cut, behind a resume id past them: lost for good. (A reader that applied them starts
-   * over, as after any cut.) A cut that fails leaves them, as before.
+   * After a failed fsync: the records past the last good one are cut before the file is opened again or closed, so
+   * the next writer resumes from the last record known to be on disk and the feed sends the rest again (from that
+   * id; an empty file resumes as a fresh start does, from stream.backfillMinutes). Kept, they could read back as
+   * zeros after a power cut, behind a resume id past them: lost for good. (A reader that applied them starts over,
+   * as after any cut.) A cut that fails leaves them.
    */
   private void cutToDurable() {
     if (durableSize >= size) {
@@ -336,7 +330,7 @@ public final class RecordWriter implements AutoCloseable {
     }
     try {
       file.truncate(durableSize);
-      log.warn("{}: cut {} bytes written after the last fsync that worked; they are fetched again", path, size - durableSize);
+      log.warn("{}: cut the {} bytes written after the last fsync that worked (not known to be on disk)", path, size - durableSize);
       size = durableSize;
       confirmedSize = Math.min(confirmedSize, durableSize);
       dirty = true; // the cut itself, made durable by the sync on close
@@ -359,10 +353,31 @@ public final class RecordWriter implements AutoCloseable {
   public void close(boolean sync) throws IOException {
     try {
       if (sync) {
-        syncIfDirty();
+        settle();
       }
     } finally {
       file.close();
+    }
+  }
+
+  /**
+   * Makes what was written durable; if an fsync failed, now or since the last one that worked, cuts the file back to
+   * what is known to be on disk instead (see {@link #cutToDurable}). A disk that fails even that keeps the records,
+   * as after any failed write: the next open decides from what is in the file.
+   */
+  private void settle() {
+    try {
+      syncIfDirty();
+    } catch (IOException e) {
+      // recorded in syncFailed
+    }
+    if (syncFailed) {
+      cutToDurable();
+      try {
+        syncIfDirty();
+      } catch (IOException e) {
+        log.warn("{}: the cut back to the last good fsync is not durable either: {}", path, e.toString());
+      }
     }
   }
 

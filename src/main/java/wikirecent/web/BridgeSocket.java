@@ -10,8 +10,9 @@ import org.slf4j.LoggerFactory;
 import java.util.function.Supplier;
 
 /**
- * What a {@link BridgeClient} talks through: a SockJS session of vertx-web (any transport), or SockJS's WebSocket
- * transport served here ({@link SockJsWebSocket}), where a view message's frame is encoded once for every client.
+ * What a {@link BridgeClient} talks through: a SockJS session of vertx-web (its fallback transports), SockJS's
+ * WebSocket transport served here ({@link SockJsWebSocket}), where a view message's frame is encoded once for every
+ * client, or the bridge's raw WebSocket ({@link RawBridgeWebSocket}).
  */
 interface BridgeSocket {
 

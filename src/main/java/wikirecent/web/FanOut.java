@@ -47,6 +47,8 @@ final class FanOut {
   private final LogLimiter stuckLog = new LogLimiter(log, Level.WARN);
   /** From this many followers of a view, or subscriptions over all views, a node's round of writes takes milliseconds. */
   static final int CROWD = 100;
+  /** Stands for every instance a client does not follow among the snapshots in flight to it: no key is empty. */
+  private static final String NOT_FOLLOWED = "";
   /** Subscriptions of all clients to all instances on this node. */
   private int subscriptions;
 
@@ -513,9 +515,6 @@ final class FanOut {
   List<Client> clients() {
     return new ArrayList<>(clients);
   }
-
-  /** Stands for every instance a client does not follow among the snapshots in flight to it: no key is empty. */
-  private static final String NOT_FOLLOWED = "";
 
   /** Clients of one walk's chunk: enough that a chunk takes about a millisecond, so batches are heard between. */
   static final int CHUNK = 256;

@@ -5,6 +5,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.SocketAddress;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -14,6 +15,7 @@ import org.slf4j.LoggerFactory;
  */
 final class RawBridgeWebSocket implements BridgeSocket {
 
+  private static final Logger log = LoggerFactory.getLogger(RawBridgeWebSocket.class);
   private final ServerWebSocket ws;
   private boolean closed;
 
@@ -29,7 +31,7 @@ final class RawBridgeWebSocket implements BridgeSocket {
       closed = true;
       closedHandler.handle(null);
     });
-    ws.exceptionHandler(e -> LoggerFactory.getLogger(BridgeClient.class).debug("{}: {}", ws.remoteAddress(), e.toString()));
+    ws.exceptionHandler(e -> log.debug("{}: {}", ws.remoteAddress(), e.toString()));
   }
 
   @Override

@@ -317,6 +317,47 @@ class RecordWriterTest {
     assertThat(Files.readAllBytes(other)).isEqualTo(concat(records(0, 2)));
   }
 
+  /**
+   * The fsync made on the way out fails too (a moved file's, before the next one goes on from it; or a clean stop's):
+   * the file is cut back all the same, and what goes on from it starts after the last durable record.
+   */
+  @Test
+  void aFailureOfTheFsyncOnTheWayOutCutsToo() throws Exception {
+    for (String how : List.of("moved, reopened", "closed")) {
+      Path file = dir.resolve(how);
+      int[] calls = {0};
+      AppendFile.Opener failingSecond = path -> new ForwardingAppendFile(ChannelAppendFile.open(path)) {
+        @Override
+        public void force() throws IOException {
+          if (++calls[0] == 2) {
+            throw new IOException("as if the disk failed");
+          }
+          real.force();
+        }
+      };
+      AtomicLong clock = new AtomicLong();
+      RecordWriter writer = open(file, failingSecond, 60_000, clock);
+      clock.set(60_000);
+      writer.append(records(0, 2)); // fsync 1 works
+      clock.set(60_001);
+      writer.append(records(2, 2)); // not yet due
+      assertThat(calls[0]).isEqualTo(1);
+      assertThat(writer.checkPath()).as("all four known to be at the path").isNull();
+      if (how.startsWith("moved")) {
+        Files.move(file, dir.resolve(how + ".1"));
+        RecordWriter next = writer.reopen(ChannelAppendFile::open); // fsync 2, of the moved file, fails
+        assertThat(next.carried()).isTrue();
+        assertThat(next.recovery().lastId()).isEqualTo("[{\"offset\":1}]");
+        next.close();
+        assertThat(Files.readAllBytes(dir.resolve(how + ".1"))).isEqualTo(concat(records(0, 2)));
+      } else {
+        writer.close(true); // fsync 2 fails
+        assertThat(Files.readAllBytes(file)).isEqualTo(concat(records(0, 2)));
+      }
+      assertThat(calls[0]).as("the cut made durable").isEqualTo(3);
+    }
+  }
+
   @Test
   void theFileAndItsDirectoryAreCreated() throws Exception {
     Path file = dir.resolve("data/sub/recentchanges");

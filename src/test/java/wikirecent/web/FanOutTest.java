@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -307,24 +308,69 @@ class FanOutTest {
   @org.junit.jupiter.api.Test
   void aStalledClientIsToldItsInstanceEnded() {
     FanOut fanOut = new FanOut(BOUND, new WebMetrics(), key -> null);
-    SlowClient client = new SlowClient() {
-      @Override
-      void ended(FanOut f, String key, OpenFailure why) {
-        f.notice(this, Buffer.buffer("ended " + key + " " + why.code));
-      }
-    };
-    fanOut.add(client);
+    HeldSocket socket = new HeldSocket();
+    BridgeClient client = new BridgeClient(socket, fanOut, null, new WebMetrics(), BOUND);
+    client.start(() -> { });
     fanOut.subscribe(client, "top10?wiki=enwiki", false);
     fanOut.send(client, Buffer.buffer("x".repeat(BOUND)));
     fanOut.send(client, Buffer.buffer("x".repeat(BOUND)));
     assertThat(client.stalled).isTrue();
     fanOut.end("top10?wiki=enwiki", new OpenFailure(429, "too many"));
-    while (!client.pending.isEmpty()) {
-      client.completeOne();
+    while (!socket.pending.isEmpty()) {
+      socket.pending.poll().complete();
     }
-    assertThat(client.written).last().isEqualTo("ended top10?wiki=enwiki 429");
+    JsonObject err = new JsonObject(socket.written.get(socket.written.size() - 1));
+    assertThat(err.getString("type")).isEqualTo("err");
+    assertThat(err.getString("address")).isEqualTo("views.top10?wiki=enwiki");
+    assertThat(err.getInteger("failureCode")).isEqualTo(429);
     assertThat(client.queuedBytes).isZero();
     assertThat(client.stalled).isFalse();
+  }
+
+  /** A bridge socket whose writes complete only when the test says so. */
+  static final class HeldSocket implements BridgeSocket {
+    final Deque<Promise<Void>> pending = new ArrayDeque<>();
+    final List<String> written = new ArrayList<>();
+
+    @Override
+    public void start(io.vertx.core.Handler<Buffer> messages, io.vertx.core.Handler<Void> closed) {
+    }
+
+    @Override
+    public Buffer frame(Encoded message) {
+      return message.envelope();
+    }
+
+    @Override
+    public Future<Void> write(Encoded message, Buffer frame) {
+      return write(frame);
+    }
+
+    @Override
+    public Future<Void> write(Buffer bridgeMessage) {
+      Promise<Void> p = Promise.promise();
+      pending.add(p);
+      written.add(bridgeMessage.toString());
+      return p.future();
+    }
+
+    @Override
+    public void setWriteQueueMaxSize(int bytes) {
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return false;
+    }
+
+    @Override
+    public io.vertx.core.net.SocketAddress remoteAddress() {
+      return io.vertx.core.net.SocketAddress.inetSocketAddress(1, "127.0.0.1");
+    }
+
+    @Override
+    public void close() {
+    }
   }
 
   private static JsonArray users(int n) {
