@@ -49,8 +49,10 @@ interface BridgeSocket {
 
   /** The reply to a snapshot request with reply address {@code replyAddress}: made and written for this client alone. */
   default Unsent reply(String replyAddress, Encoded snapshot) {
-    Buffer frame = Bridge.rec(replyAddress, snapshot.json);
-    return new Unsent(frame.length(), () -> write(frame));
+    // Made only if admitted: a copy of a large view's snapshot per reply, for a client that would not take it, cost
+    // the event loop for nothing. Its length in chars is what the bound counts, both ways.
+    int length = Bridge.recHead(replyAddress).length() + snapshot.length() + 1; // recText's head, body and brace
+    return new Unsent(length, () -> write(Bridge.rec(replyAddress, snapshot.json)));
   }
 
   /** Asks a quiet peer for a sign of life, where the transport has no heartbeat of its own. */

@@ -327,6 +327,21 @@ class FanOutTest {
     assertThat(client.stalled).isFalse();
   }
 
+  /** A reply on vertx-web's transports is made only when written, and counts what it will be. */
+  @org.junit.jupiter.api.Test
+  void aReplyIsMadeOnlyIfWrittenAndCountsItsLength() {
+    HeldSocket socket = new HeldSocket();
+    Encoded snapshot = Encoded.of("user_edits", ViewMessage.snapshot("user_edits", 1, users(3)));
+    BridgeSocket.Unsent reply = socket.reply("a \"reply\" \u00e9", snapshot);
+    assertThat(socket.written).as("nothing made yet").isEmpty();
+    reply.write().get();
+    assertThat(socket.written).hasSize(1);
+    assertThat(reply.length()).isEqualTo(socket.written.get(0).length());
+    JsonObject rec = new JsonObject(socket.written.get(0));
+    assertThat(rec.getString("address")).isEqualTo("a \"reply\" \u00e9");
+    assertThat(rec.getJsonObject("body")).isEqualTo(new JsonObject(snapshot.json));
+  }
+
   /** A bridge socket whose writes complete only when the test says so. */
   static final class HeldSocket implements BridgeSocket {
     final Deque<Promise<Void>> pending = new ArrayDeque<>();
