@@ -175,6 +175,7 @@ final class ClientMode {
       .put("p50Ms", Stats.ms(latency, 50))
       .put("p99Ms", Stats.ms(latency, 99))
       .put("p999Ms", Stats.ms(latency, 99.9))
+      .put("p99IfUntimedSlowestMs", Stats.msIfUntimedSlowest(latency, 99, expansion.unaccounted()))
       .put("maxMs", Stats.maxMs(latency))
       .put("batchPairs", expansion.pairs())
       .put("missingPairsAtMost", expansion.unaccounted())

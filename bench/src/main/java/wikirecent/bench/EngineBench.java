@@ -353,7 +353,7 @@ public final class EngineBench {
     long groups = state.groups();
     Reference.reachabilityFence(state);
     double mb = (after - before) / (1024.0 * 1024.0);
-    System.out.printf("heap: %,d distinct users (names of %.1f chars on average) take %.1f MB, i.e. %.1f MB per million users%n",
+    System.out.printf("heap: %,d distinct users (names of %.1f chars on average) take %.1f MiB, i.e. %.1f MiB per million users%n",
       groups, chars / (double) heapUsers, mb, mb * 1e6 / groups);
   }
 

@@ -49,7 +49,7 @@ final class LatencyScenario {
       .column("p99Ms", "p99 ms", "%.2f")
       .column("p999Ms", "p99.9 ms", "%.2f")
       .column("maxMs", "max ms", "%.1f")
-      .column("batchesPerSecond", "batches/s per client", "%,.0f")
+      .column("batchesPerSecond", "counter frames/s per client", "%,.0f")
       .column("missing", "missing", "%,d")
       .column("resyncs", "resyncs", "%,d");
     for (long clients : o.latencyClients) {

@@ -71,14 +71,14 @@ final class SnapshotScenario {
         + " roles views,web)")
       .column("answer", "answer", "%s")
       .column("users", "users", "%,d")
-      .column("mbPerAnswer", "MB each", "%.2f")
+      .column("mbPerAnswer", "MiB each", "%.2f")
       .column("concurrent", "concurrent", "%,d")
       .column("answers", "answers", "%,d")
       .column("p50Ms", "p50 ms", "%,.0f")
       .column("p99Ms", "p99 ms", "%,.0f")
       .column("maxMs", "max ms", "%,.0f")
       .column("inflateMs", "inflate ms", "%.1f")
-      .column("mbPerSecond", "MB/s", "%,.0f")
+      .column("mbPerSecond", "MiB/s", "%,.0f")
       .column("states", "states", "%,d")
       .column("serverCpuMsPerAnswer", "server CPU ms/answer", "%.2f")
       .column("resent", "snapshots resent", "%,d")
@@ -137,10 +137,10 @@ final class SnapshotScenario {
     t.note("each round starts C answers at once (one connection each) and waits for all; a warm-up round first; latency = from"
       + " the request (or the WebSocket's connect) to the last byte of the answer (a stream client's first message, its"
       + " snapshot; a SockJS session's reply to its snapshot request, asked right after registering on the view in one message"
-      + " on SockJS's WebSocket transport, or a snapshot pushed on the view's address, which the page takes too); MB/s = every"
+      + " on SockJS's WebSocket transport, or a snapshot pushed on the view's address, which the page takes too); MiB/s = every"
       + " answer's bytes over the rounds' wall time; server CPU = the server process's CPU time over the rounds / answers;"
       + " snapshots resent, frames dropped: the server's counters over the rounds (a client whose queue filled gets a fresh"
-      + " snapshot once drained); gzip: with Accept-Encoding: gzip, MB = the bytes as sent, which this client does not"
+      + " snapshot once drained); gzip: with Accept-Encoding: gzip, MiB = the bytes as sent, which this client does not"
       + " inflate (a client elsewhere does that on its own CPU); inflate ms: what inflating one of them took this client (median of 5)");
     t.note("counter p99, max: one more client, on /api/stream/counter all along, timing each batch from its timestamp (the"
       + " engine's clock, the same machine's) to the arrival of the frame that delivered it over the rounds: what the answers"

@@ -63,6 +63,19 @@ final class Stats {
     return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1000.0;
   }
 
+  /**
+   * The percentile as it would be if {@code untimed} more values were all above the largest one timed: a bound on what
+   * the pairs that could not be timed may hide. -1 when they alone reach past the percentile (no bound).
+   */
+  static double msIfUntimedSlowest(Histogram h, double percentile, long untimed) {
+    long n = h.getTotalCount();
+    if (n == 0) {
+      return Double.NaN;
+    }
+    long rank = (long) Math.ceil(percentile / 100.0 * (n + Math.max(0, untimed)));
+    return rank > n ? -1 : h.getValueAtPercentile(100.0 * rank / n) / 1000.0;
+  }
+
   static double maxMs(Histogram h) {
     return h.getTotalCount() == 0 ? Double.NaN : h.getMaxValue() / 1000.0;
   }

@@ -193,4 +193,18 @@ class MeasurementArithmeticTest {
     assertThat(FanOutScenario.metric(metrics, "wikirecent_web_frames_dropped_total", "view=\"counter\"")).isZero();
     assertThat(FanOutScenario.metric(null, "x", "view=\"counter\"")).isEqualTo(-1);
   }
+
+  /** 1..1000 µs timed and some pairs untimed: the p99 as if those were slower than every timed one. */
+  @Test
+  void theP99WithTheUntimedPairsSlowestMovesUpByTheirShare() {
+    Histogram h = new Histogram(600_000_000L, 3);
+    for (int v = 1; v <= 1000; v++) {
+      h.recordValue(v);
+    }
+    assertThat(Stats.msIfUntimedSlowest(h, 99, 0)).isEqualTo(Stats.ms(h, 99)).isEqualTo(0.990);
+    // 10 untimed of 1,010: the 99th percentile is rank ceil(999.9) = 1000 of the timed ones, the slowest.
+    assertThat(Stats.msIfUntimedSlowest(h, 99, 10)).isEqualTo(1.000);
+    assertThat(Stats.msIfUntimedSlowest(h, 99, 5)).isEqualTo(0.995);
+    assertThat(Stats.msIfUntimedSlowest(h, 99, 11)).as("the untimed alone pass the p99: no bound").isEqualTo(-1);
+  }
 }
