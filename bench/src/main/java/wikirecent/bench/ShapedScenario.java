@@ -295,8 +295,11 @@ final class ShapedScenario {
     return out;
   }
 
+  /** What a counter did between two scrapes; NaN if either did not answer (not a total read as a rate). */
   private static double delta(String before, String after, String metric) {
-    return FanOutScenario.metric(after, metric) - FanOutScenario.metric(before, metric);
+    long a = FanOutScenario.metric(after, metric);
+    long b = FanOutScenario.metric(before, metric);
+    return a < 0 || b < 0 ? Double.NaN : a - b;
   }
 
   private static void awaitMetric(String base, String metric, long atLeast, Duration timeout) throws InterruptedException {

@@ -309,8 +309,11 @@ final class SnapshotScenario {
     }
   }
 
+  /** What a counter did between two scrapes; -1 if either did not answer (not a total read as a count). */
   private static long delta(String before, String after, String metric) {
-    return FanOutScenario.metric(after, metric) - FanOutScenario.metric(before, metric);
+    long a = FanOutScenario.metric(after, metric);
+    long b = FanOutScenario.metric(before, metric);
+    return a < 0 || b < 0 ? -1 : a - b;
   }
 
   /** What the answers of some rounds came to; added to from the client's event loops. */
