@@ -144,8 +144,12 @@ public final class Config {
   /** Pairs whose first may not exceed its second. */
   private static final List<List<String>> ORDERED = List.of(List.of(INGEST_BACKOFF_MILLIS, INGEST_BACKOFF_MAX_MILLIS),
     List.of(MATERIALIZE_RETRY_MIN_MILLIS, MATERIALIZE_RETRY_MAX_MILLIS));
+  /** Read by logback.xml: the root logger's level. */
+  public static final String LOG_LEVEL_VARIABLE = "WIKIRECENT_LOG_LEVEL";
+  /** What logback takes for a level; it reads anything else, a misspelt WARN too, as DEBUG. */
+  private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF", "ALL");
   /** Environment variables of ours that are not keys: read by logback.xml, and by the tests. */
-  private static final Set<String> OTHER_VARIABLES = Set.of("WIKIRECENT_LOG_LEVEL", "WIKIRECENT_CI");
+  private static final Set<String> OTHER_VARIABLES = Set.of(LOG_LEVEL_VARIABLE, "WIKIRECENT_CI");
 
   private final JsonObject json;
 
@@ -201,6 +205,11 @@ public final class Config {
       if (value != null) {
         merged.put(key, convert(key, value, merged.getValue(key)));
       }
+    }
+    String level = env.get(LOG_LEVEL_VARIABLE);
+    if (level != null && !LOG_LEVELS.contains(level.toUpperCase(java.util.Locale.ROOT))) {
+      throw new IllegalArgumentException(LOG_LEVEL_VARIABLE + " is '" + level + "': one of TRACE, DEBUG, INFO, WARN, ERROR or OFF"
+        + " (logback would log at DEBUG)");
     }
     return merged;
   }

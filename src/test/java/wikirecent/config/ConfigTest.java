@@ -113,6 +113,19 @@ class ConfigTest {
       .integer("ingest.maxEventBytes")).isEqualTo((1 << 28) - 1);
   }
 
+  /** A misspelt level is refused: logback reads anything it does not know as DEBUG, and says nothing. */
+  @Test
+  void aLogLevelLogbackWouldReadAsDebugIsRefused() {
+    for (String bad : new String[] {"warning", "ERRORS", "", " INFO"}) {
+      assertThatThrownBy(() -> Config.load(null, Map.of("WIKIRECENT_LOG_LEVEL", bad))).as("'" + bad + "'")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("WIKIRECENT_LOG_LEVEL is '" + bad + "': one of TRACE, DEBUG, INFO, WARN, ERROR or OFF (logback would log at DEBUG)");
+    }
+    for (String good : new String[] {"WARN", "debug", "Error", "OFF"}) {
+      assertThat(Config.load(null, Map.of("WIKIRECENT_LOG_LEVEL", good))).as(good).isEqualTo(Config.defaults());
+    }
+  }
+
   @Test
   void anEmptyDataDirIsRefused() {
     for (String blank : new String[] {"", " "}) {
