@@ -18,9 +18,9 @@ FORMAT REGEX '^data: (?P<data>.*)';
 -- range, at most 10,000 levels deep; tested against PostgreSQL 15), and skips
 -- and counts the rest. Not covered: lines written by anything else, and any
 -- place Materialize's own JSON parser is stricter than PostgreSQL's.
--- Materialized, as in Materialize's original wikirecent demo: the file source is then read by this one
--- dataflow, and counter and user_edits are both built on its index, so they
--- change at the same timestamps. With one column, identical rows consolidate:
+-- Materialized, as in Materialize's original wikirecent demo: counter and user_edits are then both
+-- built on its index, one reading of the file, so they change at the same timestamps (the shaped
+-- views below read it through shaped_events, unmaterialized, in dataflows of their own). With one column, identical rows consolidate:
 -- memory grows with distinct users, not with events.
 CREATE MATERIALIZED VIEW IF NOT EXISTS recentchanges AS
     SELECT val->>'user' AS "user"
