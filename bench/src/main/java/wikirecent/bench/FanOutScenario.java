@@ -105,8 +105,9 @@ final class FanOutScenario {
       + " frame cannot be timed. 0 when every counter batch the engine published over the run"
       + " (wikirecent_views_batches_published_total, read once the feed has stopped and the clients are quiet) was learnt from some"
       + " frame; else the smaller of (batches not learnt x clients) and the counter's events in the window's frames beyond the"
-      + " batches timed in them (a batch holds at least one event)");
-    t.note((jcmd ? "heap: used heap after a full GC (jcmd <pid> GC.run, then GC.heap_info)"
+      + " batches timed in them (a batch holds at least one event); p99 ms, untimed slowest: the p99 as if every missing pair"
+      + " were slower than the slowest timed, a bound on what they can hide (-1: they alone pass the p99, no bound)");
+    t.note((jcmd ? "heap: used heap after a full GC (one jcmd <pid> -f: GC.run, then GC.heap_info)"
       : "heap: used heap from /metrics WITHOUT a full GC (no jcmd on this machine), so it includes garbage")
       + ", with the clients connected; per client = (with - before the clients) / N, where before is the idle server (no feed"
       + " yet) and with is after the live feed has run, so it also charges the clients the node's fixed cost of a live feed;"

@@ -155,7 +155,7 @@ final class ShapedScenario {
       + " merging batches delivers each, each from its own timestamp, learnt from the frames of the set's clients where it was"
       + " the newest (a batch newest in none of them is not timed); since round 15, before which each frame was timed by its"
       + " newest batch alone (still in the JSON: newestP50Ms, newestP99Ms)");
-    t.note((jcmd ? "heap: used heap after a full GC (jcmd GC.run, then GC.heap_info)" : "heap: used heap from /metrics WITHOUT a full"
+    t.note((jcmd ? "heap: used heap after a full GC (one jcmd -f: GC.run, then GC.heap_info)" : "heap: used heap from /metrics WITHOUT a full"
       + " GC (no jcmd), garbage included") + ", after " + o.shapedHistory + " events of history with the feed paused: default"
       + " views only, then with the sets opened by one REST GET each (engine instance + web replica), same file position;"
       + " heap/instance = the difference / sets; heap/client = (with the clients connected - with the sets) / clients");
