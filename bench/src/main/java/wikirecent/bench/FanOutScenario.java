@@ -113,7 +113,7 @@ final class FanOutScenario {
       + " yet) and with is after the live feed has run, so it also charges the clients the node's fixed cost of a live feed;"
       + " marginal heap/client = the difference of `with` between this row and the one above (same transport, fewer clients, both"
       + " fed) / the difference in clients, which that fixed cost leaves out; RSS = VmRSS of the server process");
-    t.note("server CPU %, clients CPU %: each process's CPU time (every thread, from /proc/<pid>/task/*/schedstat) over the"
+    t.note("server CPU %, clients CPU %: each process's CPU time (every thread's, ended ones too: utime + stime of /proc/<pid>/stat) over the"
       + " measured window, in % of one core (this box has " + Runtime.getRuntime().availableProcessors() + "); server us/frame:"
       + " the server's CPU time over the window by the frames its clients received in it (ingest's and the engine's share included)");
     t.note("dropped: frames the server did not send because a client's queue was full (wikirecent_web_frames_dropped_total);"

@@ -126,24 +126,25 @@ final class Machine {
     return Long.parseLong(l.get(0).split(" ")[0]);
   }
 
-  /**
-   * CPU time of every thread of a process, in ns (the first field of each /proc/&lt;pid&gt;/task/&lt;tid&gt;/schedstat; threads
-   * that ended are not counted), or -1. /proc/&lt;pid&gt;/schedstat alone is only the main thread, idle in a JVM.
-   */
+  /** CPU time of a process, every thread's, those that ended too, in ns (10 ms steps), or -1. */
   static long processCpuNanos(long pid) {
-    Path tasks = Path.of("/proc", String.valueOf(pid), "task");
-    try (var dirs = Files.list(tasks)) {
-      long sum = 0;
-      for (Path task : dirs.toList()) {
-        List<String> l = lines(task.resolve("schedstat"));
-        if (!l.isEmpty()) {
-          sum += Long.parseLong(l.get(0).split(" ")[0]);
-        }
-      }
-      return sum;
-    } catch (IOException | RuntimeException e) {
+    List<String> stat = lines(Path.of("/proc", String.valueOf(pid), "stat"));
+    try {
+      return stat.isEmpty() ? -1 : cpuNanosOfStat(stat.get(0));
+    } catch (RuntimeException e) {
       return -1;
     }
+  }
+
+  /**
+   * utime + stime of a {@code /proc/<pid>/stat} line, in ns (ticks of 10 ms: Linux's USER_HZ is 100). The process's,
+   * its threads' that ended included: a sum over the live threads' schedstat lost a thread's whole lifetime of CPU
+   * when it ended within the window. The name in parentheses may hold spaces and parentheses: fields count from the
+   * last ')'.
+   */
+  static long cpuNanosOfStat(String line) {
+    String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L; // fields 14 and 15, counted from 1
   }
 
   /** CPU time per thread name (the comm file of each of the process's tasks, at most 15 characters), in ns; empty if unreadable. */

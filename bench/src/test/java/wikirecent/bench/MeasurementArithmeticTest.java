@@ -207,4 +207,13 @@ class MeasurementArithmeticTest {
     assertThat(Stats.msIfUntimedSlowest(h, 99, 5)).isEqualTo(0.995);
     assertThat(Stats.msIfUntimedSlowest(h, 99, 11)).as("the untimed alone pass the p99: no bound").isEqualTo(-1);
   }
+
+  /** utime and stime are fields 14 and 15, counted after the name, which may hold spaces and parentheses. */
+  @Test
+  void aProcessCpuTimeIsItsUserAndSystemTicks() {
+    String line = "4242 (java (a b) c) S 1 4242 4242 0 -1 4194560 123 0 0 0 250 75 3 4 20 0 40 0 100 0 0";
+    assertThat(Machine.cpuNanosOfStat(line)).isEqualTo((250 + 75) * 10_000_000L);
+    long self = Machine.processCpuNanos(ProcessHandle.current().pid());
+    assertThat(self).as("this JVM has run for a while").isPositive();
+  }
 }
