@@ -148,7 +148,7 @@ final class ShapedScenario {
     t.note("ingest ev/s, engine ev/s, published msg/s: from the app's /metrics over the clients' window"
       + " (wikirecent_ingest_events_written, wikirecent_views_events_applied, wikirecent_views_batches_published summed over"
       + " every view and set); frames/s: frames the clients received; app CPU %: the app process's CPU time over the same"
-      + " window (its threads' /proc/<pid>/task/*/schedstat) per second, in % of one core (the clients' process: in the JSON)");
+      + " window (utime + stime of /proc/<pid>/stat) per second, in % of one core (the clients' process: in the JSON)");
     t.note("latency (" + o.shapedSeconds + " s measured after " + WARMUP_SECONDS + " s of warm-up): client wall clock on receipt"
       + " minus the batch's timestamp, the engine's wall clock in ms when it closed the batch (two processes, one machine, up to"
       + " 1 ms high; not the event time, which is synthetic), for every (batch, client) pair as in the fan-out scenario: a frame"
