@@ -41,6 +41,7 @@ final class FanOutScenario {
       .column("connectSeconds", "connect s", "%.1f")
       .column("deflated", "deflated", "%,d")
       .column("batchesPerClientPerSecond", "counter frames/s per client", "%.1f")
+      .column("batchesPerClientMin", "fewest frames", "%,d")
       .column("views", "views", "%d")
       .column("framesPerSecond", "frames/s", "%,.0f")
       .column("allFramesPerSecond", "all frames/s", "%,.0f")
@@ -116,6 +117,8 @@ final class FanOutScenario {
     t.note("server CPU %, clients CPU %: each process's CPU time (every thread's, ended ones too: utime + stime of /proc/<pid>/stat) over the"
       + " measured window, in % of one core (this box has " + Runtime.getRuntime().availableProcessors() + "); server us/frame:"
       + " the server's CPU time over the window by the frames its clients received in it (ingest's and the engine's share included)");
+    t.note("fewest frames: the counter frames the client that got fewest received in the window; 0: a client lost before"
+      + " or in it, whose pairs the percentiles leave out");
     t.note("dropped: frames the server did not send because a client's queue was full (wikirecent_web_frames_dropped_total);"
       + " resyncs: snapshots clients got in the window after falling behind; closed: client sockets that closed in the window");
     return t;
