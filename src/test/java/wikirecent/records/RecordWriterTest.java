@@ -34,6 +34,19 @@ class RecordWriterTest {
     return out.toByteArray();
   }
 
+  /** Files whose {@code nth} fsync (counted over all of them in {@code calls}) fails, as a failing disk's. */
+  private static AppendFile.Opener failingForce(int nth, int[] calls) {
+    return path -> new ForwardingAppendFile(ChannelAppendFile.open(path)) {
+      @Override
+      public void force() throws IOException {
+        if (++calls[0] == nth) {
+          throw new IOException("as if the disk failed");
+        }
+        real.force();
+      }
+    };
+  }
+
   private RecordWriter open(Path file, AppendFile.Opener opener, long fsyncMillis, AtomicLong clock) throws IOException {
     return RecordWriter.open(file, opener, 1000, 1 << 20, fsyncMillis, clock::get, RecordTailTest::meta);
   }
@@ -255,15 +268,7 @@ class RecordWriterTest {
   void aFailedFsyncCutsNothing() throws Exception {
     Path file = dir.resolve("recentchanges");
     int[] calls = {0};
-    AppendFile.Opener failingThird = path -> new ForwardingAppendFile(ChannelAppendFile.open(path)) {
-      @Override
-      public void force() throws IOException {
-        if (++calls[0] == 3) {
-          throw new IOException("as if the disk failed");
-        }
-        real.force();
-      }
-    };
+    AppendFile.Opener failingThird = failingForce(3, calls);
     RecordWriter writer = open(file, failingThird, 0, new AtomicLong());
     RecordWriter.Result r = writer.append(records(0, 5));
     assertThat(r.error()).hasMessageContaining("disk failed");
@@ -281,15 +286,7 @@ class RecordWriterTest {
   void reopeningAfterAFailedFsyncCutsWhatIsNotKnownToBeOnDisk() throws Exception {
     Path file = dir.resolve("recentchanges");
     int[] calls = {0};
-    AppendFile.Opener failingThird = path -> new ForwardingAppendFile(ChannelAppendFile.open(path)) {
-      @Override
-      public void force() throws IOException {
-        if (++calls[0] == 3) {
-          throw new IOException("as if the disk failed");
-        }
-        real.force();
-      }
-    };
+    AppendFile.Opener failingThird = failingForce(3, calls);
     RecordWriter writer = open(file, failingThird, 0, new AtomicLong());
     assertThat(writer.append(records(0, 5)).written()).isEqualTo(3);
     assertThat(Files.readAllBytes(file)).as("kept while the writer runs: a reader may have seen it").isEqualTo(concat(records(0, 3)));
@@ -326,15 +323,7 @@ class RecordWriterTest {
     for (String how : List.of("moved, reopened", "closed")) {
       Path file = dir.resolve(how);
       int[] calls = {0};
-      AppendFile.Opener failingSecond = path -> new ForwardingAppendFile(ChannelAppendFile.open(path)) {
-        @Override
-        public void force() throws IOException {
-          if (++calls[0] == 2) {
-            throw new IOException("as if the disk failed");
-          }
-          real.force();
-        }
-      };
+      AppendFile.Opener failingSecond = failingForce(2, calls);
       AtomicLong clock = new AtomicLong();
       RecordWriter writer = open(file, failingSecond, 60_000, clock);
       clock.set(60_000);
