@@ -207,9 +207,9 @@ public final class Config {
       }
     }
     String level = env.get(LOG_LEVEL_VARIABLE);
-    if (level != null && !LOG_LEVELS.contains(level.toUpperCase(java.util.Locale.ROOT))) {
-      throw new IllegalArgumentException(LOG_LEVEL_VARIABLE + " is '" + level + "': one of TRACE, DEBUG, INFO, WARN, ERROR or OFF"
-        + " (logback would log at DEBUG)");
+    if (level != null && !LOG_LEVELS.contains(level.trim().toUpperCase(java.util.Locale.ROOT))) {
+      throw new IllegalArgumentException(LOG_LEVEL_VARIABLE + " is '" + level + "': one of TRACE, DEBUG, INFO, WARN, ERROR, OFF"
+        + " or ALL (logback would log at DEBUG)");
     }
     return merged;
   }

@@ -101,10 +101,13 @@ public final class Engine implements AutoCloseable {
   /** The most a step reads looking for a record's end: an array's bound (tests set it lower). */
   int longestRead = Integer.MAX_VALUE - 16;
   // Where a step found no record end within longestRead, and said so: the same error, with no read of 2 GiB again at
-  // every append, until the file is cut (shorter than it was then: put right, maybe) or reset.
+  // every append, until the file is cut (shorter than it was then: put right, maybe), reset, or a minute has passed
+  // (a file copied over in place keeps its key and may keep its size).
   private long noRecordEndAt = -1;
   private long noRecordEndSize;
+  private long noRecordEndUntil;
   private String noRecordEnd;
+  private static final long NO_RECORD_END_RECHECK_MILLIS = 60_000;
 
   private final RecordScanner.DataSink sink = (b, off, len) -> {
     beforeApply.run();
@@ -186,7 +189,7 @@ public final class Engine implements AutoCloseable {
     if (available == 0) {
       return new Step(0, false, reset, List.of());
     }
-    if (offset == noRecordEndAt && size >= noRecordEndSize) {
+    if (offset == noRecordEndAt && size >= noRecordEndSize && clock.getAsLong() < noRecordEndUntil) {
       throw new IOException(noRecordEnd);
     }
     if (publish && !state.tracking()) {
@@ -216,6 +219,7 @@ public final class Engine implements AutoCloseable {
             buf = new byte[Checkpoint.FINGERPRINT_BYTES + batchMaxBytes];
             noRecordEndAt = offset;
             noRecordEndSize = size;
+            noRecordEndUntil = clock.getAsLong() + NO_RECORD_END_RECHECK_MILLIS;
             noRecordEnd = "no record ends in the " + (k + want) + " bytes after offset " + offset + " of " + file
               + ": it is damaged there, or not a recentchanges file";
             throw new IOException(noRecordEnd);

@@ -38,8 +38,10 @@ public final class FileKeys {
       Object before = keyIfPresent(path);
       T opened = open.open();
       Object after;
+      boolean keyless;
       try {
         after = keyIfPresent(path);
+        keyless = before == null && after == null && keyless(path);
       } catch (IOException | RuntimeException e) {
         closeQuietly(opened, e);
         throw e;
@@ -47,7 +49,7 @@ public final class FileKeys {
       if (before != null && before.equals(after)) {
         return new Opened<>(opened, after);
       }
-      if (before == null && after == null && keyless(path)) {
+      if (keyless) {
         return new Opened<>(opened, null); // a file system without keys: nothing to compare, here or later
       }
       if (attempt == ATTEMPTS) {
@@ -59,7 +61,7 @@ public final class FileKeys {
     }
   }
 
-  // Whether the path's file system has no file keys: its directory has none either (a missing file has none too).
+  /** Whether the path's file system has no file keys: its directory has none either (a missing file has none too). */
   private static boolean keyless(Path path) throws IOException {
     Path dir = path.toAbsolutePath().getParent();
     return dir != null && Files.readAttributes(dir, BasicFileAttributes.class).fileKey() == null;

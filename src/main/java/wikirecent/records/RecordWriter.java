@@ -351,12 +351,16 @@ public final class RecordWriter implements AutoCloseable {
 
   /** Closes the file; {@code sync} makes what was written durable first. */
   public void close(boolean sync) throws IOException {
+    IOException failed = null;
     try {
       if (sync) {
-        settle();
+        failed = settle();
       }
     } finally {
       file.close();
+    }
+    if (failed != null) {
+      throw failed; // the stop says so: what it last wrote may have been cut
     }
   }
 
@@ -365,11 +369,13 @@ public final class RecordWriter implements AutoCloseable {
    * what is known to be on disk instead (see {@link #cutToDurable}). A disk that fails even that keeps the records,
    * as after any failed write: the next open decides from what is in the file.
    */
-  private void settle() {
+  private IOException settle() {
+    IOException failed = null;
     try {
       syncIfDirty();
     } catch (IOException e) {
-      // recorded in syncFailed
+      failed = e;
+      log.warn("{}: fsync failed: {}", path, e.toString());
     }
     if (syncFailed) {
       cutToDurable();
@@ -379,6 +385,7 @@ public final class RecordWriter implements AutoCloseable {
         log.warn("{}: the cut back to the last good fsync is not durable either: {}", path, e.toString());
       }
     }
+    return failed;
   }
 
   @Override

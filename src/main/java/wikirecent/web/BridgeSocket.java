@@ -7,6 +7,7 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 
 /**
@@ -50,8 +51,9 @@ interface BridgeSocket {
   /** The reply to a snapshot request with reply address {@code replyAddress}: made and written for this client alone. */
   default Unsent reply(String replyAddress, Encoded snapshot) {
     // Made only if admitted: a copy of a large view's snapshot per reply, for a client that would not take it, cost
-    // the event loop for nothing. Its length in chars is what the bound counts, both ways.
-    int length = Bridge.recHead(replyAddress).length() + snapshot.length() + 1; // recText's head, body and brace
+    // the event loop for nothing. Its UTF-8 length, what the bound counts, from its parts (the body's bytes are made
+    // once per state, with the snapshot).
+    int length = Bridge.recHead(replyAddress).getBytes(StandardCharsets.UTF_8).length + snapshot.text().length() + 1;
     return new Unsent(length, () -> write(Bridge.rec(replyAddress, snapshot.json)));
   }
 

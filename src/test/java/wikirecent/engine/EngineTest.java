@@ -73,21 +73,25 @@ class EngineTest {
    */
   @Test
   void noRecordEndWithinTheLongestReadIsAnErrorNotAnEndlessRead() throws IOException {
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000);
+    engine = new Engine(file, dir.resolve("engine.checkpoint"), 1024, now::get);
     engine.longestRead = 8 * 1024;
     RecordFiles.append(file, records(0, "a", "b"));
     long before = java.nio.file.Files.size(file);
     RecordFiles.append(file, ("data: " + "x".repeat(20 * 1024) + "\n").getBytes(StandardCharsets.UTF_8));
-    long read = 0;
-    for (int i = 0; i < 2; i++) {
+    long[] read = new long[3];
+    for (int i = 0; i < 3; i++) {
+      if (i == 2) {
+        now.addAndGet(60_000); // a minute on: read again, should it have been copied over in place
+      }
       org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> RecordFiles.readAll(engine))
           .isInstanceOf(IOException.class).hasMessageContaining("no record ends in the 8192 bytes after offset " + before);
       });
-      if (i == 0) {
-        read = engine.bytesRead();
-      }
+      read[i] = engine.bytesRead();
     }
-    assertThat(engine.bytesRead()).as("said again without reading it all again").isEqualTo(read);
+    assertThat(read[1]).as("said again without reading it all again").isEqualTo(read[0]);
+    assertThat(read[2]).as("read again a minute later").isGreaterThan(read[1] + 8 * 1024 - 1);
     assertThat(counter(engine)).isEqualTo(2);
     assertThat(engine.offset()).isEqualTo(before);
 

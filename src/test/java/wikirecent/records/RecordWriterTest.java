@@ -340,7 +340,7 @@ class RecordWriterTest {
         next.close();
         assertThat(Files.readAllBytes(dir.resolve(how + ".1"))).isEqualTo(concat(records(0, 2)));
       } else {
-        writer.close(true); // fsync 2 fails
+        assertThatThrownBy(() -> writer.close(true)).as("the stop says its fsync failed").hasMessage("as if the disk failed");
         assertThat(Files.readAllBytes(file)).isEqualTo(concat(records(0, 2)));
       }
       assertThat(calls[0]).as("the cut made durable").isEqualTo(3);

@@ -331,12 +331,12 @@ class FanOutTest {
   @org.junit.jupiter.api.Test
   void aReplyIsMadeOnlyIfWrittenAndCountsItsLength() {
     HeldSocket socket = new HeldSocket();
-    Encoded snapshot = Encoded.of("user_edits", ViewMessage.snapshot("user_edits", 1, users(3)));
+    Encoded snapshot = Encoded.of("user_edits", ViewMessage.snapshot("user_edits", 1, users(3).add(new JsonArray().add("\u0416\u4e2d").add(1))));
     BridgeSocket.Unsent reply = socket.reply("a \"reply\" \u00e9", snapshot);
     assertThat(socket.written).as("nothing made yet").isEmpty();
     reply.write().get();
     assertThat(socket.written).hasSize(1);
-    assertThat(reply.length()).isEqualTo(socket.written.get(0).length());
+    assertThat(reply.length()).as("its UTF-8 bytes").isEqualTo(socket.written.get(0).getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
     JsonObject rec = new JsonObject(socket.written.get(0));
     assertThat(rec.getString("address")).isEqualTo("a \"reply\" \u00e9");
     assertThat(rec.getJsonObject("body")).isEqualTo(new JsonObject(snapshot.json));
