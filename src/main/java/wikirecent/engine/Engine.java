@@ -214,8 +214,8 @@ public final class Engine implements AutoCloseable {
         consumed = scanner.scan(buf, k, n, sink) - k;
         if (consumed == 0 && n == k + want && want < available) {
           if (k + want >= longestRead) {
-            // Read again, the same, at every step for good. No record of ingest's is that long: no step, and a clear
-            // error until the file is put right (what was applied stays).
+            // No record of ingest's is that long. Growing on would read the same 2 GiB at every step, for good: a clear
+            // error instead, the views kept as they are, until the file is put right.
             buf = new byte[Checkpoint.FINGERPRINT_BYTES + batchMaxBytes];
             noRecordEndAt = offset;
             noRecordEndSize = size;

@@ -324,18 +324,21 @@ public final class RecordWriter implements AutoCloseable {
    * zeros after a power cut, behind a resume id past them: lost for good. (A reader that applied them starts over,
    * as after any cut.) A cut that fails leaves them.
    */
-  private void cutToDurable() {
+  private String cutToDurable() {
     if (durableSize >= size) {
-      return;
+      return null;
     }
+    String cut = "cut the " + (size - durableSize) + " bytes written after the last fsync that worked (not known to be on disk)";
     try {
       file.truncate(durableSize);
-      log.warn("{}: cut the {} bytes written after the last fsync that worked (not known to be on disk)", path, size - durableSize);
+      log.warn("{}: {}", path, cut);
       size = durableSize;
       confirmedSize = Math.min(confirmedSize, durableSize);
       dirty = true; // the cut itself, made durable by the sync on close
+      return cut;
     } catch (IOException e) {
       log.warn("{}: could not cut the {} bytes written after the last fsync that worked: {}", path, size - durableSize, e.toString());
+      return null;
     }
   }
 
@@ -367,7 +370,8 @@ public final class RecordWriter implements AutoCloseable {
   /**
    * Makes what was written durable; if an fsync failed, now or since the last one that worked, cuts the file back to
    * what is known to be on disk instead (see {@link #cutToDurable}). A disk that fails even that keeps the records,
-   * as after any failed write: the next open decides from what is in the file.
+   * as after any failed write: the next open decides from what is in the file. Returns the fsync's failure, or one
+   * saying what was cut, or null if the file is durable as written.
    */
   private IOException settle() {
     IOException failed = null;
@@ -378,7 +382,10 @@ public final class RecordWriter implements AutoCloseable {
       log.warn("{}: fsync failed: {}", path, e.toString());
     }
     if (syncFailed) {
-      cutToDurable();
+      String cut = cutToDurable();
+      if (failed == null && cut != null) {
+        failed = new IOException(path + ": an earlier fsync failed: " + cut);
+      }
       try {
         syncIfDirty();
       } catch (IOException e) {

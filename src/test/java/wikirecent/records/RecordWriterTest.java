@@ -312,6 +312,17 @@ class RecordWriterTest {
     assertThat(after.recovery().lastId()).isEqualTo("[{\"offset\":1}]");
     after.close();
     assertThat(Files.readAllBytes(other)).isEqualTo(concat(records(0, 2)));
+
+    // Stopped instead, its own fsync working: cut all the same, and the stop says so.
+    Path third = dir.resolve("c");
+    calls[0] = 0;
+    RecordWriter stopped = open(third, failingThird, 10, clock);
+    for (int i = 0; i < 4; i++) {
+      clock.addAndGet(10);
+      stopped.append(records(i, 1));
+    }
+    assertThatThrownBy(() -> stopped.close(true)).hasMessageContaining("an earlier fsync failed: cut the");
+    assertThat(Files.readAllBytes(third)).isEqualTo(concat(records(0, 2)));
   }
 
   /**
