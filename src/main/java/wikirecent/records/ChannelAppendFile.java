@@ -81,8 +81,7 @@ public final class ChannelAppendFile implements AppendFile {
       }
       return new ChannelAppendFile(path, channel, reader, lock, key);
     } catch (IOException | RuntimeException e) {
-      closeQuietly(reader, e);
-      closeQuietly(channel, e);
+      FileKeys.closeQuietly(opened.opened(), e);
       throw e;
     }
   }
@@ -94,7 +93,7 @@ public final class ChannelAppendFile implements AppendFile {
       try {
         return new Channels(writer, FileChannel.open(path, StandardOpenOption.READ));
       } catch (IOException | RuntimeException e) {
-        closeQuietly(writer, e);
+        FileKeys.closeQuietly(writer, e);
         throw e;
       }
     }
@@ -105,16 +104,6 @@ public final class ChannelAppendFile implements AppendFile {
         reader.close();
       } finally {
         writer.close();
-      }
-    }
-  }
-
-  private static void closeQuietly(FileChannel c, Exception cause) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (IOException e) {
-        cause.addSuppressed(e);
       }
     }
   }

@@ -76,7 +76,8 @@ public final class FileKeys {
     }
   }
 
-  private static void closeQuietly(Closeable c, Exception cause) {
+  /** Closes {@code c} on the way out of a failure, its own failure kept with {@code cause}. */
+  static void closeQuietly(Closeable c, Exception cause) {
     try {
       c.close();
     } catch (IOException e) {

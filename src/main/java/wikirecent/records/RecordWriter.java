@@ -5,12 +5,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -275,16 +271,15 @@ public final class RecordWriter implements AutoCloseable {
     if (key == null) {
       return null;
     }
-    try {
-      Object now = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
-      if (Objects.equals(now, key)) {
-        confirmedSize = size;
-        return null;
-      }
-      return "another file has its name";
-    } catch (NoSuchFileException e) {
+    Object now = FileKeys.keyIfPresent(path);
+    if (now == null) {
       return "it is gone";
     }
+    if (now.equals(key)) {
+      confirmedSize = size;
+      return null;
+    }
+    return "another file has its name";
   }
 
   /**
