@@ -6,6 +6,8 @@ import io.vertx.core.json.JsonObject;
 import wikirecent.bus.Addresses;
 import wikirecent.bus.ViewParams;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * The Vert.x event-bus bridge wire protocol (what {@code @vertx/eventbus-bridge-client.js} and
  * vertx-web's own bridge speak), reduced to what a dashboard may do, and the only addresses it may name:
@@ -115,6 +117,11 @@ final class Bridge {
 
   static String recText(String address, String bodyJson) {
     return recHead(address) + bodyJson + "}";
+  }
+
+  /** The UTF-8 length of {@link #rec} for a body of {@code bodyBytes} bytes, without making it. */
+  static int recLength(String address, int bodyBytes) {
+    return recHead(address).getBytes(StandardCharsets.UTF_8).length + bodyBytes + 1;
   }
 
   /** What a delivery to {@code address} holds before its body. */

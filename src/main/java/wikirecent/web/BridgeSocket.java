@@ -7,7 +7,6 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 
 /**
@@ -53,8 +52,7 @@ interface BridgeSocket {
     // Made only if admitted: a copy of a large view's snapshot per reply, for a client that would not take it, cost
     // the event loop for nothing. Its UTF-8 length, what the bound counts, from its parts (the body's bytes are made
     // once per state, with the snapshot).
-    int length = Bridge.recHead(replyAddress).getBytes(StandardCharsets.UTF_8).length + snapshot.text().length() + 1;
-    return new Unsent(length, () -> write(Bridge.rec(replyAddress, snapshot.json)));
+    return new Unsent(Bridge.recLength(replyAddress, snapshot.text().length()), () -> write(Bridge.rec(replyAddress, snapshot.json)));
   }
 
   /** Asks a quiet peer for a sign of life, where the transport has no heartbeat of its own. */
